@@ -1,0 +1,137 @@
+"""Stage 2: normalise and tokenise text, keeping character offsets into the original.
+
+Words are runs of letters, marks and digits (apostrophes inside a word kept),
+found with the Unicode properties of the ``regex`` module, so any script works.
+Scripts written without spaces (Han, Kana, Thai, Lao, Khmer, Myanmar) are
+tokenised by character, the usual fallback for CJK text retrieval.
+
+Every token keeps ``start``/``end`` offsets into the text it came from; every
+span copytrace reports is built from these offsets, never from normalised text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import regex
+
+_UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
+_WORD = regex.compile(
+    rf"[{_UNSPACED}]|[^\W_{_UNSPACED}]+(?:['’ʼ][^\W_{_UNSPACED}]+)*",
+    regex.UNICODE,
+)
+# Typographic variants folded before matching: quotes, apostrophes, dashes.
+_FOLD = str.maketrans(
+    {
+        "’": "'", "‘": "'", "ʼ": "'", "‚": "'", "′": "'",
+        "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "″": '"',
+        "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
+    }
+)
+_SENTENCE_END = regex.compile(r"[.!?…](?=[\s\"'”’»)\]]|$)|[。！？]")
+_PARAGRAPH_BREAK = regex.compile(r"\n[ \t\r\f\v]*\n\s*")
+_LINE_BREAK = regex.compile(r"\n\s*")
+STEM_LENGTH = 5
+
+
+def fold(text: str) -> str:
+    """Fold compatibility forms (NFKC), quote and dash variants; keep case."""
+    return unicodedata.normalize("NFKC", text).translate(_FOLD)
+
+
+@lru_cache(maxsize=1 << 18)
+def normalise(word: str) -> str:
+    """The form used to match words: folded and case-folded."""
+    return fold(word).casefold()
+
+
+@lru_cache(maxsize=1 << 18)
+def stem(form: str) -> str:
+    """A language-independent stem: the normalised word truncated to 5 characters.
+
+    Truncation stemming (Mayfield & McNamee, SIGIR 2003) is as good as a
+    rule-based stemmer for retrieval in most European languages and needs no
+    per-language rules.
+    """
+    return form[:STEM_LENGTH]
+
+
+@dataclass(frozen=True, eq=False)
+class Tokens:
+    """The words of ``text[offset:offset+len(span)]``, with offsets into ``text``."""
+
+    text: str
+    starts: np.ndarray
+    ends: np.ndarray
+    forms: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.forms)
+
+    def char_span(self, first: int, stop: int) -> tuple[int, int]:
+        """Character span covering tokens ``first`` up to (not including) ``stop``."""
+        return int(self.starts[first]), int(self.ends[stop - 1])
+
+
+def tokenise(text: str, start: int = 0, end: int | None = None) -> Tokens:
+    """Tokenise ``text[start:end]``; offsets are into the whole ``text``."""
+    end = len(text) if end is None else end
+    starts, ends, forms = [], [], []
+    for match in _WORD.finditer(text, start, end):
+        starts.append(match.start())
+        ends.append(match.end())
+        forms.append(normalise(match.group()))
+    return Tokens(
+        text=text,
+        starts=np.asarray(starts, dtype=np.int64),
+        ends=np.asarray(ends, dtype=np.int64),
+        forms=tuple(forms),
+    )
+
+
+def sentence_bounds(tokens: Tokens) -> np.ndarray:
+    """Token indices where sentences start, followed by ``len(tokens)``.
+
+    A sentence ends where the text between two words holds a terminator
+    followed by space or a closing quote, a CJK full stop, or a line break.
+    """
+    text, starts, ends = tokens.text, tokens.starts, tokens.ends
+    bounds = [0]
+    for i in range(1, len(tokens)):
+        gap = text[ends[i - 1] : starts[i]]
+        if gap.strip() == "" and "\n" not in gap:
+            continue
+        if "\n" in gap or _SENTENCE_END.search(gap) or (
+            "." in gap and text[starts[i]].isupper()
+        ):
+            bounds.append(i)
+    if len(tokens):
+        bounds.append(len(tokens))
+    return np.asarray(bounds, dtype=np.int64)
+
+
+def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the paragraphs of ``text[start:end]``.
+
+    Paragraphs are separated by blank lines; a text without blank lines is
+    split at line breaks. Surrounding white space is not part of a span.
+    """
+    end = len(text) if end is None else end
+    breaker = _PARAGRAPH_BREAK if _PARAGRAPH_BREAK.search(text, start, end) else _LINE_BREAK
+    spans, cursor = [], start
+    for match in breaker.finditer(text, start, end):
+        spans.append((cursor, match.start()))
+        cursor = match.end()
+    spans.append((cursor, end))
+    return [_strip_span(text, a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
