@@ -111,3 +111,102 @@ def test_edge_conventions_of_the_official_script() -> None:
 def test_empty_span_is_rejected() -> None:
     with pytest.raises(ValueError):
         case(0, 0, 0, 10)
+
+
+# --- PAN harness ----------------------------------------------------------------------
+
+from difflib import SequenceMatcher  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from copytrace.align import Passage  # noqa: E402
+from copytrace.errors import InputError  # noqa: E402
+from copytrace.evaluation.measures import Annotation as Ann  # noqa: E402
+from copytrace.evaluation.pan import read_annotations, run_pan  # noqa: E402
+
+COPIED = "The committee approved the budget after a long night of debate in the capital. "
+
+
+def longest_common_passage(source: str, suspicious: str) -> list[Passage]:
+    """A stand-in aligner: the longest common substring, if it is long enough."""
+    match = SequenceMatcher(None, source, suspicious, autojunk=False).find_longest_match()
+    if match.size < 40:
+        return []
+    a, b = match.a, match.b
+    text = source[a : a + match.size]
+    return [Passage(a, a + match.size, b, b + match.size, text, text, 1.0, 1.0)]
+
+
+def build_pan_layout(root: Path) -> Path:
+    """Two pairs: one with a verbatim case (02), one without plagiarism (01)."""
+    (root / "src").mkdir(parents=True)
+    (root / "susp").mkdir()
+    susp1 = "Ça commence ici, avec des accents —" + COPIED + "Unrelated closing words follow."
+    src1 = "A source opens with other words entirely\n" + COPIED + "And ends differently."
+    (root / "susp" / "suspicious-document00001.txt").write_text(susp1, encoding="utf-8")
+    (root / "src" / "source-document00001.txt").write_text(src1, encoding="utf-8")
+    (root / "susp" / "suspicious-document00002.txt").write_text("Nothing shared here.", "utf-8")
+    (root / "src" / "source-document00002.txt").write_text("Different words there.", "utf-8")
+    pairs = {
+        "02-no-obfuscation": ("suspicious-document00001.txt", "source-document00001.txt"),
+        "01-no-plagiarism": ("suspicious-document00002.txt", "source-document00002.txt"),
+    }
+    (root / "pairs").write_text("".join(f"{s} {r}\n" for s, r in pairs.values()))
+    for folder, (susp, src) in pairs.items():
+        (root / folder).mkdir()
+        (root / folder / "pairs").write_text(f"{susp} {src}\n")
+        feature = ""
+        if folder.startswith("02"):
+            feature = (
+                f'<feature name="plagiarism" obfuscation="none" this_offset="{susp1.index(COPIED)}" '
+                f'this_length="{len(COPIED)}" source_reference="{src}" '
+                f'source_offset="{src1.index(COPIED)}" source_length="{len(COPIED)}"/>'
+            )
+        xml = f'<document reference="{susp}">\n{feature}\n</document>\n'
+        (root / folder / f"{susp[:-4]}-{src[:-4]}.xml").write_text(xml)
+    return root
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_harness_scores_an_exact_aligner_perfectly(tmp_path: Path, workers: int) -> None:
+    corpus = build_pan_layout(tmp_path / "corpus")
+    report = run_pan(corpus, tmp_path / "out", workers=workers, aligner=longest_common_passage)
+    assert [row.name for row in report.rows] == ["01-no-plagiarism", "02-no-obfuscation"]
+    assert report.overall.scores.plagdet == 1.0
+    assert report.rows[0].scores.detections == 0 and report.rows[0].scores.plagdet == 1.0
+    assert report.rows[1].scores.cases == 1 and report.rows[1].scores.plagdet == 1.0
+    written = tmp_path / "out" / "02-no-obfuscation" / "suspicious-document00001-source-document00001.xml"
+    detections = read_annotations(written, "detected-plagiarism")
+    assert detections == read_annotations(corpus / "02-no-obfuscation" / written.name)
+    assert report.to_json()["schema"] == "copytrace.pan-report/1"
+
+
+def test_harness_counts_a_false_detection(tmp_path: Path) -> None:
+    corpus = build_pan_layout(tmp_path / "corpus")
+    report = run_pan(corpus, tmp_path / "out", workers=1, aligner=whole_documents)
+    # 01: one detection, no case → precision = recall = 0; 02: the case is
+    # detected but the detection is longer than the case.
+    assert report.rows[0].scores.plagdet == 0
+    assert 0 < report.rows[1].scores.precision < 1 and report.rows[1].scores.recall == 1
+
+
+def whole_documents(source: str, suspicious: str) -> list[Passage]:
+    return [Passage(0, len(source), 0, len(suspicious), source, suspicious, 0.5, 0.0)]
+
+
+def test_harness_selects_types_and_limits(tmp_path: Path) -> None:
+    corpus = build_pan_layout(tmp_path / "corpus")
+    report = run_pan(corpus, tmp_path / "out", types=["02"], limit=1, workers=1,
+                     aligner=longest_common_passage)
+    assert [row.name for row in report.rows] == ["02-no-obfuscation"]
+    assert not (tmp_path / "out" / "01-no-plagiarism").exists()
+
+
+def test_harness_rejects_what_is_not_a_pan_corpus(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        run_pan(tmp_path / "missing", tmp_path / "out")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="not a PAN"):
+        run_pan(tmp_path / "empty", tmp_path / "out")
+    corpus = build_pan_layout(tmp_path / "corpus")
+    with pytest.raises(InputError, match="no obfuscation type"):
+        run_pan(corpus, tmp_path / "out", types=["07"], aligner=longest_common_passage)

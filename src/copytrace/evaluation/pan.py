@@ -1,0 +1,291 @@
+"""Run an aligner over a PAN text-alignment corpus and score it.
+
+Layout (PAN 2013 text alignment; Potthast et al., "Overview of the 5th
+International Competition on Plagiarism Detection", CLEF 2013)::
+
+    DIR/pairs                       "suspicious-documentXXXXX.txt source-documentYYYYY.txt"
+    DIR/src/, DIR/susp/             the documents (UTF-8)
+    DIR/NN-<obfuscation type>/pairs the pairs of that type
+    DIR/NN-<obfuscation type>/suspicious-documentXXXXX-source-documentYYYYY.xml
+                                    gold cases: <feature name="plagiarism" this_offset=…/>
+
+Offsets count characters of the text decoded from UTF-8 exactly as stored (no
+file of the PAN 2013 corpora starts with a byte-order mark; one, if present,
+would be kept as U+FEFF and counted, as a plain decoder does; line ends are
+kept as they are).
+
+The aligner is called as ``align(source_text, suspicious_text)``, so each
+passage's ``a`` span is in the source document and its ``b`` span in the
+suspicious one. Detections are written in the PAN format, one XML per pair
+named like the gold file, under ``OUT/<obfuscation type>/``, so the official
+PAN evaluator can also be run on them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from copytrace.align import Passage
+from copytrace.errors import InputError
+from copytrace.evaluation.measures import Annotation, Scores, Tally, scores, tally
+
+Aligner = Callable[[str, str], Sequence[Passage]]
+
+SCHEMA = "copytrace.pan-report/1"
+
+
+@dataclass(frozen=True)
+class PanPair:
+    """One suspicious/source pair of a PAN corpus and its obfuscation type."""
+
+    suspicious: str
+    source: str
+    obfuscation: str
+
+    @property
+    def xml_name(self) -> str:
+        return f"{Path(self.suspicious).stem}-{Path(self.source).stem}.xml"
+
+
+@dataclass(frozen=True)
+class PanRow:
+    """The PAN measures of one obfuscation type, or of all of them (``overall``)."""
+
+    name: str
+    pairs: int
+    scores: Scores
+    align_seconds: float
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "pairs": self.pairs,
+            **self.scores.to_json(),
+            "align_seconds": self.align_seconds,
+        }
+
+
+@dataclass(frozen=True)
+class PanReport:
+    """Per-type and overall PAN measures of one run of an aligner over a corpus.
+
+    ``overall`` scores all cases and detections of all pairs together, as PAN
+    does. ``align_seconds`` is time spent inside the aligner, summed over pairs;
+    ``elapsed_seconds`` is the wall-clock time of the whole run.
+    """
+
+    corpus: str
+    detections_dir: str
+    workers: int
+    rows: tuple[PanRow, ...]
+    overall: PanRow
+    elapsed_seconds: float
+
+    def to_json(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "corpus": self.corpus,
+            "detections_dir": self.detections_dir,
+            "workers": self.workers,
+            "types": [row.to_json() for row in self.rows],
+            "overall": self.overall.to_json(),
+            "elapsed_seconds": self.elapsed_seconds,
+        }
+
+
+def obfuscation_types(corpus: Path) -> list[str]:
+    """The obfuscation-type folders of a PAN corpus (those holding a ``pairs`` file)."""
+    for needed in ("pairs", "src", "susp"):
+        if not (corpus / needed).exists():
+            raise InputError(str(corpus), f"not a PAN text-alignment corpus: no {needed!r}")
+    found = sorted(p.name for p in corpus.iterdir() if p.is_dir() and (p / "pairs").is_file())
+    if not found:
+        raise InputError(str(corpus), "no obfuscation-type folder with a 'pairs' file")
+    return found
+
+
+def select_types(available: Sequence[str], wanted: Sequence[str] | None) -> list[str]:
+    """The folders named by ``wanted`` (full names or prefixes such as ``02``)."""
+    if not wanted:
+        return list(available)
+    chosen = []
+    for prefix in wanted:
+        matches = [name for name in available if name == prefix or name.startswith(f"{prefix}-")]
+        if not matches:
+            raise InputError("--types", f"no obfuscation type {prefix!r} in {', '.join(available)}")
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
+
+
+def read_pairs(corpus: Path, obfuscation: str, limit: int | None = None) -> list[PanPair]:
+    """The pairs listed in ``corpus/obfuscation/pairs``, the first ``limit`` of them."""
+    path = corpus / obfuscation / "pairs"
+    pairs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        names = line.split()
+        if len(names) != 2:
+            raise InputError(f"{path}:{number}", "expected 'suspicious-file source-file'")
+        pairs.append(PanPair(names[0], names[1], obfuscation))
+        if limit is not None and len(pairs) == limit:
+            break
+    return pairs
+
+
+def read_annotations(path: Path, feature: str = "plagiarism") -> list[Annotation]:
+    """The ``<feature name=feature …>`` annotations of one PAN XML file."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as error:
+        raise InputError(str(path), f"cannot read PAN XML: {error}") from None
+    reference = root.get("reference")
+    if reference is None:
+        raise InputError(str(path), "<document> has no 'reference' attribute")
+    annotations = []
+    for node in root.iter("feature"):
+        if node.get("name") != feature:
+            continue
+        try:
+            annotations.append(
+                Annotation(
+                    this_reference=reference,
+                    this_offset=int(node.get("this_offset", "")),
+                    this_length=int(node.get("this_length", "")),
+                    source_reference=node.get("source_reference", ""),
+                    source_offset=int(node.get("source_offset", "")),
+                    source_length=int(node.get("source_length", "")),
+                )
+            )
+        except ValueError as error:
+            raise InputError(str(path), f"bad <feature name={feature!r}>: {error}") from None
+    return annotations
+
+
+def write_detections(path: Path, suspicious: str, detections: Sequence[Annotation]) -> None:
+    """Write ``detections`` as a PAN detection XML file."""
+    root = ET.Element("document", reference=suspicious)
+    for d in detections:
+        ET.SubElement(
+            root,
+            "feature",
+            name="detected-plagiarism",
+            this_offset=str(d.this_offset),
+            this_length=str(d.this_length),
+            source_reference=d.source_reference,
+            source_offset=str(d.source_offset),
+            source_length=str(d.source_length),
+        )
+    ET.indent(root)
+    path.write_text(ET.tostring(root, encoding="unicode") + "\n", encoding="utf-8")
+
+
+def passages_to_detections(pair: PanPair, passages: Sequence[Passage]) -> list[Annotation]:
+    """PAN detections from passages of ``align(source, suspicious)``; empty spans dropped."""
+    return [
+        Annotation(
+            this_reference=pair.suspicious,
+            this_offset=p.b_start,
+            this_length=p.b_end - p.b_start,
+            source_reference=pair.source,
+            source_offset=p.a_start,
+            source_length=p.a_end - p.a_start,
+        )
+        for p in passages
+        if p.a_end > p.a_start and p.b_end > p.b_start
+    ]
+
+
+@lru_cache(maxsize=256)
+def _read_text(path: str) -> str:
+    # Worker-side cache: consecutive pairs share their suspicious document.
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def _detect(task: tuple[str, PanPair, Aligner]) -> tuple[list[Annotation], float]:
+    corpus, pair, aligner = task
+    source = _read_text(os.path.join(corpus, "src", pair.source))
+    suspicious = _read_text(os.path.join(corpus, "susp", pair.suspicious))
+    started = time.perf_counter()
+    passages = aligner(source, suspicious)
+    return passages_to_detections(pair, passages), time.perf_counter() - started
+
+
+def detect_all(
+    corpus: Path, pairs: Sequence[PanPair], aligner: Aligner, workers: int
+) -> list[tuple[list[Annotation], float]]:
+    """Detections and aligner seconds for each pair, in order, on ``workers`` processes."""
+    tasks = [(str(corpus), pair, aligner) for pair in pairs]
+    if workers <= 1:
+        return [_detect(task) for task in tasks]
+    chunksize = max(1, min(64, len(tasks) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_detect, tasks, chunksize=chunksize))
+
+
+def run_pan(
+    corpus: Path,
+    out: Path,
+    *,
+    types: Sequence[str] | None = None,
+    limit: int | None = None,
+    workers: int | None = None,
+    aligner: Aligner | None = None,
+) -> PanReport:
+    """Align every pair of the PAN corpus at ``corpus``, write detections under ``out``, score.
+
+    ``types`` picks obfuscation types by name or number prefix (``["02", "03"]``);
+    ``limit`` keeps the first pairs of each type; ``workers`` defaults to all
+    cores; ``aligner`` defaults to :func:`copytrace.align.align` (it must be
+    picklable, a module-level function, when ``workers`` > 1).
+    """
+    started = time.perf_counter()
+    corpus, out = Path(corpus), Path(out)
+    if not corpus.is_dir():
+        raise InputError(str(corpus), "no such folder")
+    if limit is not None and limit < 1:
+        raise InputError("--limit", "must be at least 1")
+    if aligner is None:
+        from copytrace.align import align as aligner
+    workers = workers or os.cpu_count() or 1
+    chosen = select_types(obfuscation_types(corpus), types)
+    pairs = [pair for name in chosen for pair in read_pairs(corpus, name, limit)]
+    gold = {pair: read_annotations(corpus / pair.obfuscation / pair.xml_name) for pair in pairs}
+    results = detect_all(corpus, pairs, aligner, workers)
+
+    tallies = {name: Tally() for name in chosen}
+    seconds = dict.fromkeys(chosen, 0.0)
+    counts = dict.fromkeys(chosen, 0)
+    for pair, (detections, spent) in zip(pairs, results):
+        folder = out / pair.obfuscation
+        folder.mkdir(parents=True, exist_ok=True)
+        write_detections(folder / pair.xml_name, pair.suspicious, detections)
+        tallies[pair.obfuscation] += tally(gold[pair], detections)
+        seconds[pair.obfuscation] += spent
+        counts[pair.obfuscation] += 1
+
+    rows = tuple(
+        PanRow(name, counts[name], scores(tallies[name]), seconds[name]) for name in chosen
+    )
+    overall = PanRow(
+        "overall",
+        sum(counts.values()),
+        scores(sum(tallies.values(), Tally())),
+        sum(seconds.values()),
+    )
+    return PanReport(
+        corpus=str(corpus),
+        detections_dir=str(out),
+        workers=workers,
+        rows=rows,
+        overall=overall,
+        elapsed_seconds=time.perf_counter() - started,
+    )
