@@ -1,8 +1,71 @@
-"""Stage 4: find every reused passage between two texts."""
+"""Stage 4: find every reused passage between two texts.
+
+The method follows the seed–extend–filter scheme of the best PAN text
+alignment systems (Sanchez-Perez, Sidorov & Gelbukh, "A Winning Approach to
+Text Alignment for Text Reuse Detection at PAN 2014", CLEF 2014):
+
+1. **Seeds.** Two kinds, so that verbatim copies, edited copies and
+   paraphrases are all found:
+   * runs of shared word n-grams (exact reuse, located to the word);
+   * pairs of similar sentences: cosine of tf-isf vectors of word stems and
+     Dice coefficient of their stem sets both above a threshold (paraphrase,
+     translation, reordering inside a sentence).
+2. **Extension.** Seeds are clustered into passages by alternately splitting
+   them along each text wherever two neighbours are further apart than a gap,
+   until no split remains. A passage whose two sides are not similar enough
+   is clustered again with a smaller gap.
+3. **Filtering.** Overlapping passages are merged when they overlap on both
+   sides and otherwise the weaker one is cut back; passages shorter than a
+   minimum are dropped.
+4. **Summary mode.** When a text is a summary of the other, one side of the
+   reuse is much denser than the other; the pair is then clustered again with a
+   larger gap on the long side, as in Sanchez-Perez et al.'s adaptive setting.
+
+Offsets are character offsets into the original texts, taken from the word
+offsets of :mod:`copytrace.text`.
+"""
 
 from __future__ import annotations
 
+import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import Indel
+
+from copytrace.stopwords import STOPWORDS
+from copytrace.text import Tokens, sentence_bounds, stem, tokenise
+
+
+@dataclass(frozen=True)
+class AlignConfig:
+    """Parameters of :func:`align`, with their defaults.
+
+    ``ngram``: words in an exact seed. ``max_ngram_repeats``: n-grams more
+    frequent than this in one text are boilerplate, not evidence.
+    ``sentence_cosine``/``sentence_dice``: thresholds for a sentence-pair seed
+    (Sanchez-Perez et al. use 0.33 for both). ``gap``: words allowed between
+    two seeds of one passage. ``min_similarity``: cosine of the two sides of a
+    passage below which it is clustered again with a smaller gap.
+    ``min_words``: shortest passage reported, in words on the shorter side.
+    ``summary_ratio``: a passage whose long side is this many times longer
+    than its short side signals a summary. ``summary_gap``: the gap then used.
+    """
+
+    ngram: int = 3
+    max_ngram_repeats: int = 4
+    sentence_cosine: float = 0.33
+    sentence_dice: float = 0.33
+    min_sentence_words: int = 4
+    gap: int = 24
+    min_similarity: float = 0.34
+    min_words: int = 25
+    summary_ratio: float = 3.0
+    summary_gap: int = 400
+
+
+DEFAULT_CONFIG = AlignConfig()
 
 
 @dataclass(frozen=True)
@@ -10,8 +73,12 @@ class Passage:
     """A passage of ``a`` reused in ``b`` (or the other way round).
 
     Offsets are character offsets into the original texts: ``a[a_start:a_end]``
-    is ``a_text``. ``similarity`` is in [0, 1]; ``verbatim_share`` is the share
-    of the passage's words kept word for word.
+    is ``a_text``. ``similarity`` is the cosine similarity of the word stems of
+    the two sides, in [0, 1]; ``verbatim_share`` is the share of the passage's
+    words that are kept word for word (matched by a word-level alignment).
+    ``region`` numbers the reuse region the passage belongs to: a region is one
+    block of reuse in both texts (one PAN "case"); inside it, each change of
+    order between the texts starts a new passage.
     """
 
     a_start: int
@@ -22,3 +89,355 @@ class Passage:
     b_text: str
     similarity: float
     verbatim_share: float
+    region: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "a": {"start": self.a_start, "end": self.a_end, "text": self.a_text},
+            "b": {"start": self.b_start, "end": self.b_end, "text": self.b_text},
+            "similarity": round(self.similarity, 4),
+            "verbatim_share": round(self.verbatim_share, 4),
+            "region": self.region,
+        }
+
+
+@dataclass
+class _Box:
+    """A seed or a passage as half-open word ranges in both texts."""
+
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+
+
+class _Side:
+    """One text prepared for alignment: words, stems and sentences."""
+
+    def __init__(self, tokens: Tokens, vocabulary: dict[str, int], config: AlignConfig) -> None:
+        self.tokens = tokens
+        self.ids = np.fromiter(
+            (vocabulary.setdefault(form, len(vocabulary)) for form in tokens.forms),
+            dtype=np.int64,
+            count=len(tokens),
+        )
+        # Function words get no stem: they are left out of every bag of stems.
+        self.stems = [None if form in STOPWORDS else stem(form) for form in tokens.forms]
+        self.sentences = _merge_short(sentence_bounds(tokens), config.min_sentence_words)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+def align(
+    a: str,
+    b: str,
+    config: AlignConfig = DEFAULT_CONFIG,
+    a_span: tuple[int, int] | None = None,
+    b_span: tuple[int, int] | None = None,
+) -> list[Passage]:
+    """Every passage of ``a`` reused in ``b``, ordered by position in ``b``.
+
+    ``a_span``/``b_span`` restrict the search to part of each text (the body
+    of a document); offsets stay offsets into the whole texts.
+    """
+    a_tokens = tokenise(a, *(a_span or (0, len(a))))
+    b_tokens = tokenise(b, *(b_span or (0, len(b))))
+    return align_tokens(a_tokens, b_tokens, config)
+
+
+def align_tokens(a_tokens: Tokens, b_tokens: Tokens, config: AlignConfig = DEFAULT_CONFIG) -> list[Passage]:
+    """:func:`align` over already tokenised texts (tokenise each text once when
+    comparing it with many others)."""
+    if not len(a_tokens) or not len(b_tokens):
+        return []
+    vocabulary: dict[str, int] = {}
+    a_side, b_side = _Side(a_tokens, vocabulary, config), _Side(b_tokens, vocabulary, config)
+    seeds = _ngram_seeds(a_side, b_side, config) + _sentence_seeds(a_side, b_side, config)
+    if not seeds:
+        return []
+    regions = _extend(seeds, a_side, b_side, config.gap, config.gap, config)
+    if _looks_like_summary(regions, config):
+        a_gap, b_gap = _summary_gaps(regions, config)
+        regions = _extend(seeds, a_side, b_side, a_gap, b_gap, config)
+    regions = sorted(_filter(regions, a_side, b_side, config), key=lambda box: box.b0)
+    passages = []
+    for number, region in enumerate(regions):
+        for piece in _ordered_pieces(region, seeds, config):
+            passages.append(_passage(piece, a_side, b_side, number))
+    return passages
+
+
+def _ordered_pieces(region: _Box, seeds: list[_Box], config: AlignConfig) -> list[_Box]:
+    """Split a region where the two texts change order (a moved paragraph),
+    so that each passage reads in the same order in both texts."""
+    inside = [clipped for seed in seeds if (clipped := _clip(seed, region)) is not None]
+    if not inside:
+        return [region]
+    pieces: list[_Box] = []
+    for group in _split_order(inside, config.gap):
+        piece = _bounding_box(group)
+        if pieces and min(piece.a1 - piece.a0, piece.b1 - piece.b0) < config.min_words:
+            pieces[-1] = _bounding_box([pieces[-1], piece])
+        else:
+            pieces.append(piece)
+    return _merge_overlapping(pieces)
+
+
+def _clip(seed: _Box, region: _Box) -> _Box | None:
+    box = _Box(max(seed.a0, region.a0), min(seed.a1, region.a1), max(seed.b0, region.b0), min(seed.b1, region.b1))
+    return box if box.a0 < box.a1 and box.b0 < box.b1 else None
+
+
+# --- seeds -------------------------------------------------------------------
+
+
+def _ngram_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
+    """Maximal diagonal runs of shared word n-grams."""
+    n = config.ngram
+    positions: dict[tuple, list[int]] = defaultdict(list)
+    a_ids = a.ids.tolist()
+    for i in range(len(a_ids) - n + 1):
+        positions[tuple(a_ids[i : i + n])].append(i)
+    b_ids = b.ids.tolist()
+    b_counts = Counter(tuple(b_ids[j : j + n]) for j in range(len(b_ids) - n + 1))
+    matches: list[tuple[int, int]] = []
+    for j in range(len(b_ids) - n + 1):
+        gram = tuple(b_ids[j : j + n])
+        found = positions.get(gram)
+        if found and len(found) <= config.max_ngram_repeats and b_counts[gram] <= config.max_ngram_repeats:
+            matches.extend((i, j) for i in found)
+    return _diagonal_runs(matches, n)
+
+
+def _diagonal_runs(matches: list[tuple[int, int]], n: int) -> list[_Box]:
+    """Chain matches (i, j), (i+1, j+1), … into one box each."""
+    runs: list[_Box] = []
+    open_runs: dict[int, _Box] = {}
+    for i, j in sorted(matches, key=lambda m: (m[1], m[0])):
+        run = open_runs.get(j - i)
+        if run is not None and i <= run.a1 - n + 1:
+            run.a1, run.b1 = i + n, j + n
+            continue
+        run = _Box(i, i + n, j, j + n)
+        open_runs[j - i] = run
+        runs.append(run)
+    return runs
+
+
+def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
+    """Sentence pairs whose tf-isf cosine and stem Dice both pass the thresholds."""
+    a_bags = [_bag(a.stems[s:e]) for s, e in zip(a.sentences[:-1], a.sentences[1:])]
+    b_bags = [_bag(b.stems[s:e]) for s, e in zip(b.sentences[:-1], b.sentences[1:])]
+    shared = set().union(*a_bags) & set().union(*b_bags)
+    if not shared:
+        return []
+    document_frequency = Counter(t for bag in a_bags + b_bags for t in bag)
+    sentence_count = len(a_bags) + len(b_bags)
+    idf = {t: math.log(sentence_count / df) for t, df in document_frequency.items()}
+    columns = {t: k for k, t in enumerate(sorted(shared))}
+    a_weights, a_present, a_norm, a_size = _sentence_matrix(a_bags, columns, idf)
+    b_weights, b_present, b_norm, b_size = _sentence_matrix(b_bags, columns, idf)
+    cosine = (a_weights @ b_weights.T) / np.maximum(np.outer(a_norm, b_norm), 1e-12)
+    dice = 2 * (a_present @ b_present.T) / np.maximum(np.add.outer(a_size, b_size), 1)
+    hits = np.argwhere((cosine > config.sentence_cosine) & (dice > config.sentence_dice))
+    return [
+        _Box(int(a.sentences[i]), int(a.sentences[i + 1]), int(b.sentences[j]), int(b.sentences[j + 1]))
+        for i, j in hits
+    ]
+
+
+def _bag(stems: list[str | None]) -> Counter:
+    return Counter(s for s in stems if s is not None)
+
+
+def _sentence_matrix(bags: list[Counter], columns: dict[str, int], idf: dict[str, float]):
+    """Weights (tf·isf) and presence over the shared stems, and each sentence's
+    full norm and stem count (over all its stems, shared or not)."""
+    weights = np.zeros((len(bags), len(columns)), dtype=np.float64)
+    norms = np.zeros(len(bags))
+    sizes = np.zeros(len(bags))
+    for row, bag in enumerate(bags):
+        total = 0.0
+        for term, count in bag.items():
+            weight = count * idf[term]
+            total += weight * weight
+            column = columns.get(term)
+            if column is not None:
+                weights[row, column] = weight
+        norms[row] = math.sqrt(total)
+        sizes[row] = len(bag)
+    return weights, (weights > 0).astype(np.float64), norms, sizes
+
+
+def _merge_short(bounds: np.ndarray, min_words: int) -> np.ndarray:
+    """Join sentences shorter than ``min_words`` to the next one."""
+    kept = [int(bounds[0])] if len(bounds) else []
+    for bound in bounds[1:-1]:
+        if bound - kept[-1] >= min_words:
+            kept.append(int(bound))
+    if len(bounds) > 1:
+        if len(kept) > 1 and bounds[-1] - kept[-1] < min_words:
+            kept.pop()
+        kept.append(int(bounds[-1]))
+    return np.asarray(kept, dtype=np.int64)
+
+
+# --- extension ---------------------------------------------------------------
+
+
+def _extend(seeds: list[_Box], a: _Side, b: _Side, a_gap: int, b_gap: int, config: AlignConfig) -> list[_Box]:
+    """Cluster seeds into passages; re-cluster dissimilar ones with smaller gaps."""
+    passages: list[_Box] = []
+    pending = [(cluster, a_gap, b_gap) for cluster in _clusters(seeds, a_gap, b_gap)]
+    while pending:
+        cluster, cluster_a_gap, cluster_b_gap = pending.pop()
+        box = _bounding_box(cluster)
+        if len(cluster) == 1 or _similarity(box, a, b) >= config.min_similarity:
+            passages.append(box)
+            continue
+        smaller_a, smaller_b = cluster_a_gap // 2, cluster_b_gap // 2
+        if smaller_a < 1 or smaller_b < 1:
+            continue
+        pending.extend((part, smaller_a, smaller_b) for part in _clusters(cluster, smaller_a, smaller_b))
+    return passages
+
+
+def _clusters(seeds: list[_Box], a_gap: int, b_gap: int) -> list[list[_Box]]:
+    """Split seeds along text a, then b, then a …, until no split remains."""
+    splitters = (lambda group: _split_along(group, "a", a_gap), lambda group: _split_along(group, "b", b_gap))
+    groups, stable, turn = [seeds], 0, 0
+    while stable < len(splitters):
+        split = [part for group in groups for part in splitters[turn % len(splitters)](group)]
+        stable = stable + 1 if len(split) == len(groups) else 1
+        groups, turn = split, turn + 1
+    return groups
+
+
+def _split_order(seeds: list[_Box], gap: int) -> list[list[_Box]]:
+    """Split where, read in the order of b, the seeds jump back in a by more
+    than the gap: a reprint that moves a paragraph starts a new passage."""
+    ordered = sorted(seeds, key=lambda s: (s.b0, s.a0))
+    groups: list[list[_Box]] = [[ordered[0]]]
+    for previous, seed in zip(ordered, ordered[1:]):
+        if seed.a0 < previous.a0 - gap:
+            groups.append([])
+        groups[-1].append(seed)
+    return groups
+
+
+def _split_along(seeds: list[_Box], axis: str, gap: int) -> list[list[_Box]]:
+    start, end = (lambda s: s.a0, lambda s: s.a1) if axis == "a" else (lambda s: s.b0, lambda s: s.b1)
+    ordered = sorted(seeds, key=start)
+    groups: list[list[_Box]] = [[ordered[0]]]
+    reach = end(ordered[0])
+    for seed in ordered[1:]:
+        if start(seed) - reach > gap:
+            groups.append([])
+        groups[-1].append(seed)
+        reach = max(reach, end(seed))
+    return groups
+
+
+def _bounding_box(seeds: list[_Box]) -> _Box:
+    return _Box(
+        min(s.a0 for s in seeds), max(s.a1 for s in seeds), min(s.b0 for s in seeds), max(s.b1 for s in seeds)
+    )
+
+
+def _similarity(box: _Box, a: _Side, b: _Side) -> float:
+    """Cosine similarity of the stem counts of the two sides of a box."""
+    a_bag, b_bag = _bag(a.stems[box.a0 : box.a1]), _bag(b.stems[box.b0 : box.b1])
+    dot = sum(count * b_bag[term] for term, count in a_bag.items() if term in b_bag)
+    norm = math.sqrt(sum(c * c for c in a_bag.values()) * sum(c * c for c in b_bag.values()))
+    return dot / norm if norm else 0.0
+
+
+# --- summary mode ------------------------------------------------------------
+
+
+def _looks_like_summary(boxes: list[_Box], config: AlignConfig) -> bool:
+    a_words = sum(box.a1 - box.a0 for box in boxes)
+    b_words = sum(box.b1 - box.b0 for box in boxes)
+    shorter = max(min(a_words, b_words), 1)
+    return max(a_words, b_words) / shorter >= config.summary_ratio
+
+
+def _summary_gaps(boxes: list[_Box], config: AlignConfig) -> tuple[int, int]:
+    """Widen the gap on the long (summarised) side only."""
+    a_words = sum(box.a1 - box.a0 for box in boxes)
+    b_words = sum(box.b1 - box.b0 for box in boxes)
+    if a_words >= b_words:
+        return config.summary_gap, config.gap
+    return config.gap, config.summary_gap
+
+
+# --- filtering ---------------------------------------------------------------
+
+
+def _filter(boxes: list[_Box], a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
+    boxes = _merge_overlapping(boxes)
+    boxes = _resolve_overlaps(boxes, a, b, axis="b")
+    boxes = _resolve_overlaps(boxes, a, b, axis="a")
+    return [box for box in boxes if min(box.a1 - box.a0, box.b1 - box.b0) >= config.min_words]
+
+
+def _merge_overlapping(boxes: list[_Box]) -> list[_Box]:
+    """Merge boxes that overlap in both texts: they are one passage."""
+    merged: list[_Box] = []
+    for box in sorted(boxes, key=lambda box: (box.b0, box.a0)):
+        for other in merged:
+            if box.a0 < other.a1 and other.a0 < box.a1 and box.b0 < other.b1 and other.b0 < box.b1:
+                other.a0, other.a1 = min(other.a0, box.a0), max(other.a1, box.a1)
+                other.b0, other.b1 = min(other.b0, box.b0), max(other.b1, box.b1)
+                break
+        else:
+            merged.append(_Box(box.a0, box.a1, box.b0, box.b1))
+    return merged if len(merged) == len(boxes) else _merge_overlapping(merged)
+
+
+def _resolve_overlaps(boxes: list[_Box], a: _Side, b: _Side, axis: str) -> list[_Box]:
+    """Where two passages overlap in one text only, the less similar one yields
+    the shared words (it is cut back, or dropped if nothing remains)."""
+    ranked = sorted(boxes, key=lambda box: -_similarity(box, a, b) * math.log1p(box.b1 - box.b0))
+    kept: list[_Box] = []
+    for box in ranked:
+        lo, hi = (box.b0, box.b1) if axis == "b" else (box.a0, box.a1)
+        for other in kept:
+            o_lo, o_hi = (other.b0, other.b1) if axis == "b" else (other.a0, other.a1)
+            if lo < o_hi and o_lo < hi:
+                lo, hi = (o_hi, hi) if o_lo <= lo else (lo, min(hi, o_lo))
+        if hi <= lo:
+            continue
+        if axis == "b":
+            kept.append(_Box(box.a0, box.a1, lo, hi))
+        else:
+            kept.append(_Box(lo, hi, box.b0, box.b1))
+    return kept
+
+
+# --- result ------------------------------------------------------------------
+
+
+def _passage(box: _Box, a: _Side, b: _Side, region: int) -> Passage:
+    a_start, a_end = a.tokens.char_span(box.a0, box.a1)
+    b_start, b_end = b.tokens.char_span(box.b0, box.b1)
+    a_ids, b_ids = a.ids[box.a0 : box.a1].tolist(), b.ids[box.b0 : box.b1].tolist()
+    kept_words = _kept_words(a_ids, b_ids)
+    return Passage(
+        a_start=a_start,
+        a_end=a_end,
+        b_start=b_start,
+        b_end=b_end,
+        a_text=a.tokens.text[a_start:a_end],
+        b_text=b.tokens.text[b_start:b_end],
+        similarity=_similarity(box, a, b),
+        verbatim_share=2 * kept_words / (len(a_ids) + len(b_ids)),
+        region=region,
+    )
+
+
+def _kept_words(a_ids: list[int], b_ids: list[int]) -> int:
+    """Words matched by the longest common subsequence of the two sides."""
+    distance = Indel.distance(a_ids, b_ids)
+    return (len(a_ids) + len(b_ids) - distance) // 2
