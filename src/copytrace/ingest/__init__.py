@@ -1,5 +1,34 @@
-"""Stage 1: read articles into :class:`Document` objects."""
+"""Stage 1: read articles into :class:`Document` objects.
+
+:func:`read_documents` streams .txt files, folders, JSONL, CSV and Parquet and
+yields a :class:`Document` or a :class:`Rejection` per record read;
+:func:`read_document` reads one article; :func:`document_from_text` wraps a
+string. :func:`extract_metadata` finds the date header, bylines, datelines and
+credit lines that plain text carries.
+"""
 
 from copytrace.ingest.document import Document
+from copytrace.ingest.metadata import TextMetadata, extract_metadata, parse_date
+from copytrace.ingest.readers import (
+    MAX_TEXT_BYTES,
+    FieldMap,
+    Record,
+    Rejection,
+    document_from_text,
+    read_document,
+    read_documents,
+)
 
-__all__ = ["Document"]
+__all__ = [
+    "MAX_TEXT_BYTES",
+    "Document",
+    "FieldMap",
+    "Record",
+    "Rejection",
+    "TextMetadata",
+    "document_from_text",
+    "extract_metadata",
+    "parse_date",
+    "read_document",
+    "read_documents",
+]

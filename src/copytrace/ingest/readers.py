@@ -1,0 +1,517 @@
+"""Read articles from .txt files, folders, JSONL, CSV and Parquet as a stream.
+
+:func:`read_documents` yields one :data:`Record` per record read: a
+:class:`Document`, or a :class:`Rejection` saying where and why a record was
+refused, so a caller can account for every record (accepted + rejected = read).
+Readers hold one record at a time (one JSONL line, one CSV row, one Parquet
+record batch); the only state that grows with the input is the set of ids seen,
+used to refuse duplicate ids, which is O(number of documents).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from copytrace.errors import InputError
+from copytrace.ingest.document import Document
+from copytrace.ingest.metadata import extract_metadata, parse_date
+
+MAX_TEXT_BYTES = 10_000_000
+# A JSONL line may hold a text of MAX_TEXT_BYTES with every character \u-escaped.
+MAX_LINE_BYTES = 6 * MAX_TEXT_BYTES + 1_000_000
+PARQUET_BATCH_ROWS = 128
+TEXT_SUFFIXES = frozenset({".txt"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+CSV_SUFFIXES = frozenset({".csv"})
+PARQUET_SUFFIXES = frozenset({".parquet"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES | PARQUET_SUFFIXES
+_READ_CHUNK = 1 << 20
+# Binary sniffing, as file(1) and git do: look at the first bytes for NULs.
+_SNIFF_BYTES = 8192
+_BINARY_NUL_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Which column or JSON key holds each document field."""
+
+    id: str = "id"
+    text: str = "text"
+    date: str = "date"
+    source: str = "source"
+    url: str = "url"
+    title: str = "title"
+    language: str = "language"
+
+    @classmethod
+    def parse(cls, spec: str) -> FieldMap:
+        """Parse ``"id=doc_id,text=body"``; fields not named keep their default column."""
+        known = [field.name for field in fields(cls)]
+        mapping: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in spec.split(","))):
+            name, equals, column = (part.strip() for part in item.partition("="))
+            if not equals or not column:
+                raise InputError("field map", f"'{item}' is not FIELD=COLUMN")
+            if name not in known:
+                raise InputError("field map", f"unknown field '{name}' (known: {', '.join(known)})")
+            if name in mapping:
+                raise InputError("field map", f"field '{name}' is mapped twice")
+            mapping[name] = column
+        return cls(**mapping)
+
+    def columns(self) -> list[str]:
+        return [getattr(self, field.name) for field in fields(self)]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A record that was read but refused: ``where`` is ``file:line`` (or ``file:row N``)."""
+
+    where: str
+    reason: str
+    raw: str | None = None
+
+    def to_json(self) -> dict:
+        """JSON form, schema ``copytrace.rejection/1``."""
+        return {
+            "schema": "copytrace.rejection/1",
+            "where": self.where,
+            "reason": self.reason,
+            "raw": self.raw,
+        }
+
+
+Record = Document | Rejection
+OnError = Literal["fail", "skip"]
+
+
+class _Invalid(ValueError):
+    """Why a record is refused; the reader adds where it is."""
+
+
+class _Read(NamedTuple):
+    """A record as a format reader yields it: where it is, its raw form, a document or why not.
+
+    ``raw`` is the record as found (a JSONL line, a CSV row, a Parquet row), turned
+    into text only when the record is rejected.
+    """
+
+    where: str
+    raw: bytes | list[str] | dict[str, Any] | None
+    outcome: Document | str
+
+
+def read_documents(
+    paths: Sequence[str | Path],
+    field_map: FieldMap | None = None,
+    on_error: OnError = "fail",
+) -> Iterator[Record]:
+    """Stream the documents in ``paths`` (.txt files, folders, .jsonl, .csv, .parquet).
+
+    Paths that do not exist or have an unknown format are refused at once.
+    Each record read is yielded as a :class:`Document` or, with ``on_error="skip"``,
+    a :class:`Rejection`; with ``on_error="fail"`` the first bad record raises
+    :class:`InputError` naming its file and line. A second document with an id
+    already read in this run is a bad record.
+    """
+    if on_error not in ("fail", "skip"):
+        raise InputError("on_error", f"must be 'fail' or 'skip', not {on_error!r}")
+    checked = [_check_path(Path(path)) for path in paths]
+    if not checked:
+        raise InputError("input", "no files given")
+    return _records(checked, field_map or FieldMap(), on_error)
+
+
+def read_document(path: str | Path) -> Document:
+    """Read one article from ``path``: a .txt file, or a file holding exactly one record."""
+    path = Path(path)
+    if _check_path(path).is_dir():
+        raise InputError(str(path), "is a folder; give one file")
+    records = read_documents([path])
+    document = next(records, None)
+    if document is None:
+        raise InputError(str(path), "holds no records")
+    if next(records, None) is not None:
+        raise InputError(str(path), "holds more than one record; give a file with one article")
+    assert isinstance(document, Document)  # on_error="fail" raises instead of rejecting
+    return document
+
+
+def document_from_text(
+    text: str,
+    id: str = "text",
+    *,
+    date: dt.date | None = None,
+    source: str | None = None,
+    url: str | None = None,
+    title: str | None = None,
+    language: str | None = None,
+) -> Document:
+    """A document from a string, for the Python API; the string is kept unchanged.
+
+    Metadata found in the text (date header, credit lines) fills ``date`` and
+    ``source`` when they are not given, and sets the body bounds.
+    """
+    try:
+        return _document(text, id, date=date, source=source, url=url, title=title, language=language)
+    except _Invalid as error:
+        raise InputError(f"text '{id}'", str(error)) from error
+
+
+def _check_path(path: Path) -> Path:
+    if not path.exists():
+        raise InputError(str(path), "no such file or folder")
+    if path.is_dir():
+        if next(_folder_files(path), None) is None:
+            raise InputError(str(path), f"folder holds no readable files ({_supported()})")
+    elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise InputError(str(path), f"unknown format '{path.suffix}' (use {_supported()})")
+    return path
+
+
+def _supported() -> str:
+    return ", ".join(sorted(SUPPORTED_SUFFIXES))
+
+
+def _records(paths: list[Path], field_map: FieldMap, on_error: OnError) -> Iterator[Record]:
+    seen_ids: set[str] = set()
+    for read in _read_paths(paths, field_map):
+        outcome = read.outcome
+        if isinstance(outcome, Document):
+            if outcome.id in seen_ids:
+                outcome = f"duplicate id '{outcome.id}' (already read in this run)"
+            else:
+                seen_ids.add(outcome.id)
+        if isinstance(outcome, Document):
+            yield outcome
+        elif on_error == "fail":
+            raise InputError(read.where, outcome)
+        else:
+            yield Rejection(read.where, outcome, _raw_text(read.raw))
+
+
+def _raw_text(raw: bytes | list[str] | dict[str, Any] | None) -> str | None:
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
+    if isinstance(raw, list):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow(raw)
+        return buffer.getvalue()
+    if isinstance(raw, dict):
+        return json.dumps(raw, ensure_ascii=False, default=str)
+    return None
+
+
+def _read_paths(paths: list[Path], field_map: FieldMap) -> Iterator[_Read]:
+    for path in paths:
+        if path.is_dir():
+            yield from _read_folder(path, field_map)
+        else:
+            yield from _read_file(path, path.stem, field_map)
+
+
+def _read_folder(folder: Path, field_map: FieldMap) -> Iterator[_Read]:
+    for path in _folder_files(folder):
+        # Ids of .txt files in a folder are their relative paths, so that
+        # a/1.txt and b/1.txt do not collide.
+        yield from _read_file(path, path.relative_to(folder).with_suffix("").as_posix(), field_map)
+
+
+def _folder_files(folder: Path) -> Iterator[Path]:
+    """Supported files under ``folder``, depth first in name order; hidden entries skipped."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        raise InputError(str(folder), f"cannot read folder: {error.strerror}") from error
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _folder_files(entry)
+        elif entry.suffix.lower() in SUPPORTED_SUFFIXES:
+            yield entry
+
+
+def _read_file(path: Path, text_id: str, field_map: FieldMap) -> Iterator[_Read]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in TEXT_SUFFIXES:
+            yield _read_text_file(path, text_id)
+        elif suffix in JSONL_SUFFIXES:
+            yield from _read_jsonl(path, field_map)
+        elif suffix in CSV_SUFFIXES:
+            yield from _read_csv(path, field_map)
+        else:
+            yield from _read_parquet(path, field_map)
+    except OSError as error:
+        yield _Read(str(path), None, f"cannot read: {error.strerror or error}")
+
+
+def _read_text_file(path: Path, text_id: str) -> _Read:
+    where = str(path)
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        return _Read(where, None, f"file is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit")
+    try:
+        return _Read(where, None, _document(_decode(path.read_bytes()), text_id))
+    except _Invalid as error:
+        return _Read(where, None, str(error))
+
+
+def _decode(data: bytes, line: int = 1, offset: int = 0) -> str:
+    """UTF-8 text without its BOM; binary data and invalid UTF-8 are refused with their position.
+
+    ``data`` starts at byte ``offset``, on line ``line`` of its file. A stray NUL
+    or control character is kept: published corpora (PAN) hold a few, and their
+    offsets count them. Data that is mostly NUL bytes (UTF-16, binary formats
+    that happen to be valid UTF-8) is refused.
+    """
+    if offset == 0 and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _Invalid("UTF-16 text; save it as UTF-8")
+    head = data[:_SNIFF_BYTES]
+    if head.count(0) > _BINARY_NUL_SHARE * len(head):
+        raise _Invalid(f"binary data, not text ({head.count(0)} NUL bytes in the first {len(head)})")
+    try:
+        return data.decode("utf-8-sig" if offset == 0 else "utf-8")
+    except UnicodeDecodeError as error:
+        position = _position(data, error.start, line, offset)
+        raise _Invalid(f"binary or not UTF-8: invalid UTF-8 at {position}") from error
+
+
+def _position(data: bytes, index: int, line: int, offset: int) -> str:
+    newlines = data.count(b"\n", 0, index)
+    return f"byte {offset + index}, line {line + newlines}"
+
+
+def _read_jsonl(path: Path, field_map: FieldMap) -> Iterator[_Read]:
+    with path.open("rb") as stream:
+        offset = 0
+        for number, (line, length) in enumerate(_bounded_lines(stream), start=1):
+            where = f"{path}:{number}"
+            if line is None:
+                yield _Read(where, None, f"line over the {MAX_LINE_BYTES:,}-byte limit")
+            elif line.strip():  # blank lines are not records
+                outcome = _jsonl_document(line, number, offset, f"{path.stem}:{number}", field_map)
+                yield _Read(where, line, _reason_or(outcome))
+            offset += length
+
+
+def _bounded_lines(stream: io.BufferedReader) -> Iterator[tuple[bytes | None, int]]:
+    """Lines of ``stream`` and their lengths; a line over MAX_LINE_BYTES is skipped unread (``None``)."""
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line, len(line)
+            continue
+        length = len(line)
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(_READ_CHUNK)
+            length += len(line)
+        yield None, length
+
+
+def _jsonl_document(line: bytes, number: int, offset: int, default_id: str, field_map: FieldMap) -> Document | _Invalid:
+    try:
+        record = json.loads(_decode(line, number, offset))
+    except _Invalid as error:
+        return error
+    except json.JSONDecodeError as error:
+        return _Invalid(f"malformed JSON: {error.msg} (column {error.colno})")
+    if not isinstance(record, dict):
+        return _Invalid(f"expected a JSON object, got {type(record).__name__}")
+    return _record_document(record, default_id, field_map)
+
+
+def _reason_or(outcome: Document | _Invalid) -> Document | str:
+    return str(outcome) if isinstance(outcome, _Invalid) else outcome
+
+
+def _read_csv(path: Path, field_map: FieldMap) -> Iterator[_Read]:
+    _allow_long_csv_fields()
+    with path.open("rb") as stream:
+        lines = _decoded_lines(stream, str(path))
+        reader = csv.reader(lines)
+        try:
+            header = next(reader, None)
+        except (csv.Error, InputError) as error:
+            yield _file_failure(path, error, 1)
+            return
+        if header is None:
+            yield _Read(str(path), None, "empty CSV file")
+            return
+        if field_map.text not in header:
+            yield _Read(str(path), None, _missing_text_column(field_map, header))
+            return
+        yield from _csv_rows(path, reader, header, field_map)
+
+
+def _csv_rows(path: Path, reader: Any, header: list[str], field_map: FieldMap) -> Iterator[_Read]:
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader, None)
+        except (csv.Error, InputError) as error:
+            # The reader's position inside a broken row is unknown: stop reading this file.
+            yield _file_failure(path, error, line)
+            return
+        if row is None:
+            return
+        if not row:
+            continue  # blank lines are not records
+        where = f"{path}:{line}"
+        if len(row) != len(header):
+            yield _Read(where, row, f"row has {len(row)} fields, header has {len(header)}")
+            continue
+        outcome = _record_document(dict(zip(header, row)), f"{path.stem}:{line}", field_map)
+        yield _Read(where, row, _reason_or(outcome))
+
+
+def _decoded_lines(stream: io.BufferedReader, name: str) -> Iterator[str]:
+    """Decode line by line so that invalid UTF-8 is reported with its line."""
+    offset = 0
+    for number, line in enumerate(stream, start=1):
+        try:
+            yield _decode(line, number, offset)
+        except _Invalid as error:
+            raise InputError(f"{name}:{number}", str(error)) from error
+        offset += len(line)
+
+
+def _file_failure(path: Path, error: Exception, line: int) -> _Read:
+    if isinstance(error, InputError):
+        return _Read(error.where, None, error.reason)
+    return _Read(f"{path}:{line}", None, f"malformed CSV: {error}")
+
+
+def _allow_long_csv_fields() -> None:
+    # The csv module refuses fields over 128 KiB by default; articles can be longer.
+    if csv.field_size_limit() < MAX_LINE_BYTES:
+        csv.field_size_limit(MAX_LINE_BYTES)
+
+
+def _read_parquet(path: Path, field_map: FieldMap) -> Iterator[_Read]:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as error:
+        yield _Read(str(path), None, f"cannot read Parquet: {error}")
+        return
+    names = parquet.schema_arrow.names
+    if field_map.text not in names:
+        yield _Read(str(path), None, _missing_text_column(field_map, names))
+        return
+    columns = [column for column in dict.fromkeys(field_map.columns()) if column in names]
+    batches = parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns)
+    number = 0
+    while True:
+        try:
+            batch = next(batches, None)
+        except pa.ArrowException as error:
+            where = f"{path}:row {number + 1}"
+            yield _Read(where, None, f"cannot read Parquet: {error}")
+            return
+        if batch is None:
+            return
+        for record in batch.to_pylist():
+            number += 1
+            outcome = _record_document(record, f"{path.stem}:{number}", field_map)
+            yield _Read(f"{path}:row {number}", record, _reason_or(outcome))
+
+
+def _missing_text_column(field_map: FieldMap, columns: Iterable[str]) -> str:
+    return f"no text column '{field_map.text}' (columns: {', '.join(columns)}); map it with text=COLUMN"
+
+
+def _record_document(record: Mapping[str, Any], default_id: str, field_map: FieldMap) -> Document | _Invalid:
+    """A document from a structured record; its fields win over metadata found in the text."""
+
+    def string(column: str) -> str | None:
+        return _field_string(record.get(column), column)
+
+    try:
+        text = record.get(field_map.text)
+        if text is None:
+            raise _Invalid(f"no text (field '{field_map.text}')")
+        if not isinstance(text, str):
+            raise _Invalid(f"field '{field_map.text}' is not a string")
+        return _document(
+            text,
+            _record_id(record.get(field_map.id), field_map.id, default_id),
+            date=_field_date(record.get(field_map.date), field_map.date),
+            source=string(field_map.source),
+            url=string(field_map.url),
+            title=string(field_map.title),
+            language=string(field_map.language),
+        )
+    except _Invalid as error:
+        return error
+
+
+def _record_id(value: Any, column: str, default_id: str) -> str:
+    if value is None or value == "":
+        return default_id
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _Invalid(f"field '{column}' must be a string or an integer")
+    return str(value)
+
+
+def _field_date(value: Any, column: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    date = parse_date(value) if isinstance(value, str) else None
+    if date is None:
+        raise _Invalid(f"field '{column}': invalid date {value!r} (use YYYY-MM-DD)")
+    return date
+
+
+def _field_string(value: Any, column: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _Invalid(f"field '{column}' must be a string")
+    return value
+
+
+def _document(
+    text: str,
+    id: str,
+    *,
+    date: dt.date | None = None,
+    source: str | None = None,
+    url: str | None = None,
+    title: str | None = None,
+    language: str | None = None,
+) -> Document:
+    """Check ``text`` and build its document; explicit metadata wins over metadata in the text."""
+    if not text.strip():
+        raise _Invalid("empty text")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_TEXT_BYTES:
+        raise _Invalid(f"text is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit")
+    found = extract_metadata(text)
+    if found.body_start == found.body_end:
+        raise _Invalid("empty body once the header and credit lines are removed")
+    return Document(
+        id=id,
+        text=text,
+        date=date or found.date,
+        source=source or found.source,
+        url=url,
+        title=title,
+        language=language,
+        credit=found.credit,
+        body_start=found.body_start,
+        body_end=found.body_end,
+    )
