@@ -1,0 +1,142 @@
+"""Derivation level: how much of a text is reused from a source, and how.
+
+The levels follow the Corpus of Plagiarised Short Answers (Clough & Stevenson,
+"Developing a corpus of plagiarised short answers", Language Resources and
+Evaluation 45(1), 2011), whose four levels refine the three of the METER
+corpus of journalistic reuse (Gaizauskas et al., "The METER corpus", 2001):
+
+=================  =============  ====================================
+level              Clough-Stev.   METER
+=================  =============  ====================================
+copied             cut            wholly derived: near-verbatim copy
+lightly edited     light          partially derived: copy, light edits
+rewritten          heavy          partially derived: paraphrased
+not derived        non            not derived
+=================  =============  ====================================
+
+The level is read from two measurements of the derived text ``b`` against its
+source ``a``, both shares of ``b``'s words:
+
+* ``coverage``: words inside an aligned passage;
+* ``verbatim``: words inside a run of at least :data:`VERBATIM_RUN` words kept
+  word for word within an aligned passage (runs, not single shared words, so
+  that the function words of a paraphrase do not count as copying).
+
+Thresholds on them were fitted on the Clough-Stevenson corpus; see
+``copytrace.evaluation.derivation`` for the cross-validated accuracy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+from rapidfuzz.distance import Indel
+
+from copytrace.align import Passage
+from copytrace.text import tokenise
+
+VERBATIM_RUN = 3
+
+
+class DerivationLevel(Enum):
+    """How a text derives from a source, from most to least reuse."""
+
+    COPIED = "copied"
+    LIGHTLY_EDITED = "lightly edited"
+    REWRITTEN = "rewritten"
+    NOT_DERIVED = "not derived"
+
+    @property
+    def derived(self) -> bool:
+        return self is not DerivationLevel.NOT_DERIVED
+
+    @property
+    def meter(self) -> str:
+        """The METER level: wholly, partially or not derived."""
+        return {
+            DerivationLevel.COPIED: "wholly derived",
+            DerivationLevel.LIGHTLY_EDITED: "partially derived",
+            DerivationLevel.REWRITTEN: "partially derived",
+            DerivationLevel.NOT_DERIVED: "not derived",
+        }[self]
+
+
+@dataclass(frozen=True)
+class DerivationEvidence:
+    """Shares of the derived text's words: in aligned passages, and kept verbatim."""
+
+    coverage: float
+    verbatim: float
+
+    def to_json(self) -> dict:
+        return {"coverage": self.coverage, "verbatim": self.verbatim}
+
+
+@dataclass(frozen=True)
+class DerivationThresholds:
+    """Cut points of the decision list in :func:`classify`."""
+
+    derived_coverage: float
+    derived_verbatim: float
+    edited_verbatim: float
+    copied_verbatim: float
+
+
+# Fitted on all 95 Clough-Stevenson answers by
+# copytrace.evaluation.derivation.fit_thresholds (accuracy-maximising grid search).
+DEFAULT_THRESHOLDS = DerivationThresholds(
+    derived_coverage=0.0,
+    derived_verbatim=0.06,
+    edited_verbatim=0.2,
+    copied_verbatim=0.74,
+)
+
+
+def derivation_evidence(passages: Sequence[Passage], a_text: str, b_text: str) -> DerivationEvidence:
+    """Coverage and verbatim share of ``b_text`` from passages of ``align(a_text, b_text)``."""
+    words = tokenise(b_text)
+    if not len(words):
+        return DerivationEvidence(0.0, 0.0)
+    inside = np.zeros(len(words), dtype=bool)
+    verbatim = 0
+    for passage in passages:
+        inside |= (words.starts >= passage.b_start) & (words.ends <= passage.b_end)
+        source_forms = tokenise(a_text, passage.a_start, passage.a_end).forms
+        derived_forms = tokenise(b_text, passage.b_start, passage.b_end).forms
+        verbatim += sum(
+            run
+            for op in Indel.opcodes(source_forms, derived_forms)
+            if op.tag == "equal" and (run := op.dest_end - op.dest_start) >= VERBATIM_RUN
+        )
+    return DerivationEvidence(
+        coverage=float(inside.mean()), verbatim=min(1.0, verbatim / len(words))
+    )
+
+
+def classify(
+    evidence: DerivationEvidence, thresholds: DerivationThresholds = DEFAULT_THRESHOLDS
+) -> DerivationLevel:
+    """The level of a text with this evidence: a decision list on the two shares."""
+    if (
+        evidence.coverage < thresholds.derived_coverage
+        or evidence.verbatim < thresholds.derived_verbatim
+    ):
+        return DerivationLevel.NOT_DERIVED
+    if evidence.verbatim >= thresholds.copied_verbatim:
+        return DerivationLevel.COPIED
+    if evidence.verbatim >= thresholds.edited_verbatim:
+        return DerivationLevel.LIGHTLY_EDITED
+    return DerivationLevel.REWRITTEN
+
+
+def derivation_level(
+    passages: Sequence[Passage],
+    a_text: str,
+    b_text: str,
+    thresholds: DerivationThresholds = DEFAULT_THRESHOLDS,
+) -> DerivationLevel:
+    """How ``b_text`` derives from ``a_text``, given the passages of ``align(a_text, b_text)``."""
+    return classify(derivation_evidence(passages, a_text, b_text), thresholds)

@@ -1,0 +1,269 @@
+"""Derivation level on the Corpus of Plagiarised Short Answers (Clough & Stevenson 2011).
+
+Each of the 95 answers is aligned with the Wikipedia text of its task
+(``align(source, answer)``) and its level predicted by
+:func:`copytrace.compare.derivation.classify`. The thresholds are fitted by an
+accuracy-maximising grid search, so the figures reported are out of sample:
+stratified 5-fold cross-validation, and the corpus's published train/test split
+(``test_info.csv`` lists the test answers; the others train). The figures of the
+shipped :data:`~copytrace.compare.derivation.DEFAULT_THRESHOLDS` on the whole
+corpus (fitted on it, so optimistic) are reported too.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from copytrace.align import Passage
+from copytrace.compare.derivation import (
+    DEFAULT_THRESHOLDS,
+    DerivationEvidence,
+    DerivationLevel,
+    DerivationThresholds,
+    classify,
+    derivation_evidence,
+)
+from copytrace.errors import InputError
+
+SCHEMA = "copytrace.derivation-report/1"
+LEVEL_OF_CATEGORY = {
+    "cut": DerivationLevel.COPIED,
+    "light": DerivationLevel.LIGHTLY_EDITED,
+    "heavy": DerivationLevel.REWRITTEN,
+    "non": DerivationLevel.NOT_DERIVED,
+}
+LEVELS = tuple(DerivationLevel)
+FOLDS = 5
+GRID = np.round(np.arange(0.0, 1.0001, 0.02), 2)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of the corpus, its task's source text and its gold level."""
+
+    name: str
+    text: str
+    source: str
+    level: DerivationLevel
+    in_test_split: bool
+
+
+@dataclass(frozen=True)
+class LevelScores:
+    """Four-level and derived-vs-not scores of predictions for some answers."""
+
+    name: str
+    answers: int
+    accuracy: float
+    macro_f1: float
+    derived_f1: float
+    confusion: tuple[tuple[int, ...], ...]  # rows: gold level, columns: predicted, order LEVELS
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "answers": self.answers,
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "derived_f1": self.derived_f1,
+            "levels": [level.value for level in LEVELS],
+            "confusion": [list(row) for row in self.confusion],
+        }
+
+
+@dataclass(frozen=True)
+class DerivationReport:
+    """Cross-validated, published-split and shipped-threshold scores, and the evidence."""
+
+    corpus: str
+    evaluations: tuple[LevelScores, ...]
+    thresholds: DerivationThresholds
+    evidence: tuple[tuple[str, str, DerivationEvidence], ...]  # (answer, gold level, evidence)
+
+    def to_json(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "corpus": self.corpus,
+            "evaluations": [scores.to_json() for scores in self.evaluations],
+            "thresholds": vars(self.thresholds),
+            "answers": [
+                {"name": name, "gold": gold, **evidence.to_json()}
+                for name, gold, evidence in self.evidence
+            ],
+        }
+
+
+def read_text(path: Path) -> str:
+    """Text of a corpus file: UTF-8 (a BOM dropped), else Windows-1252, as some answers are."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(str(path), f"cannot read: {error.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def read_corpus(corpus: Path) -> list[Answer]:
+    """The answers of the Clough-Stevenson corpus at ``corpus``, sorted by file name."""
+    corpus = Path(corpus)
+    labels = _read_labels(corpus / "file_information.csv")
+    test = set(_read_labels(corpus / "test_info.csv"))
+    answers = []
+    for name, (task, category) in sorted(labels.items()):
+        if category == "orig":
+            continue
+        if category not in LEVEL_OF_CATEGORY:
+            raise InputError(f"{corpus / 'file_information.csv'}: {name}", f"unknown category {category!r}")
+        answers.append(
+            Answer(
+                name=name,
+                text=read_text(corpus / name),
+                source=read_text(corpus / f"orig_task{task}.txt"),
+                level=LEVEL_OF_CATEGORY[category],
+                in_test_split=name in test,
+            )
+        )
+    return answers
+
+
+def _read_labels(path: Path) -> dict[str, tuple[str, str]]:
+    if not path.is_file():
+        raise InputError(str(path), "missing: not a Clough-Stevenson corpus folder")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"File", "Task", "Category"} - set(reader.fieldnames or ())
+        if missing:
+            raise InputError(str(path), f"missing columns {sorted(missing)}")
+        return {row["File"]: (row["Task"], row["Category"].strip()) for row in reader}
+
+
+def fit_thresholds(
+    evidence: Sequence[DerivationEvidence], levels: Sequence[DerivationLevel]
+) -> DerivationThresholds:
+    """Thresholds maximising accuracy on the given answers (grid search, step 0.02).
+
+    First the two "derived" cut points, for derived-vs-not accuracy; then the
+    two verbatim cut points between rewritten, lightly edited and copied, for
+    four-level accuracy. Ties go to the lowest cut points.
+    """
+    coverage = np.array([e.coverage for e in evidence])
+    verbatim = np.array([e.verbatim for e in evidence])
+    gold = np.array([LEVELS.index(level) for level in levels])
+    not_derived = LEVELS.index(DerivationLevel.NOT_DERIVED)
+
+    by_coverage = coverage[None, :] >= GRID[:, None]
+    by_verbatim = verbatim[None, :] >= GRID[:, None]
+    # predicted[i, j, k]: answer k is derived with coverage cut GRID[i], verbatim cut GRID[j]
+    predicted = by_coverage[:, None, :] & by_verbatim[None, :, :]
+    accuracy = (predicted == (gold != not_derived)[None, None, :]).mean(axis=2)
+    i, j = np.unravel_index(np.argmax(accuracy), accuracy.shape)
+    derived = predicted[i, j]
+
+    best, cuts = -1.0, (0.0, 0.0)
+    for edited, copied in combinations(GRID, 2):
+        level = np.where(
+            verbatim >= copied,
+            LEVELS.index(DerivationLevel.COPIED),
+            np.where(
+                verbatim >= edited,
+                LEVELS.index(DerivationLevel.LIGHTLY_EDITED),
+                LEVELS.index(DerivationLevel.REWRITTEN),
+            ),
+        )
+        score = (np.where(derived, level, not_derived) == gold).mean()
+        if score > best:
+            best, cuts = score, (float(edited), float(copied))
+    return DerivationThresholds(float(GRID[i]), float(GRID[j]), *cuts)
+
+
+def score_levels(
+    name: str, gold: Sequence[DerivationLevel], predicted: Sequence[DerivationLevel]
+) -> LevelScores:
+    """Accuracy, macro-F1 over the four levels, derived-vs-not F1, confusion matrix."""
+    confusion = np.zeros((len(LEVELS), len(LEVELS)), dtype=int)
+    for g, p in zip(gold, predicted):
+        confusion[LEVELS.index(g), LEVELS.index(p)] += 1
+    f1s = [
+        _f1(confusion[k, k], confusion[:, k].sum(), confusion[k, :].sum())
+        for k in range(len(LEVELS))
+    ]
+    true_derived = sum(g.derived and p.derived for g, p in zip(gold, predicted))
+    return LevelScores(
+        name=name,
+        answers=len(gold),
+        accuracy=float(np.trace(confusion) / max(1, len(gold))),
+        macro_f1=float(np.mean(f1s)),
+        derived_f1=_f1(
+            true_derived, sum(p.derived for p in predicted), sum(g.derived for g in gold)
+        ),
+        confusion=tuple(tuple(int(x) for x in row) for row in confusion),
+    )
+
+
+def _f1(true_positives: int, predicted: int, actual: int) -> float:
+    if predicted + actual == 0:
+        return 1.0
+    return float(2 * true_positives / (predicted + actual))
+
+
+def stratified_folds(levels: Sequence[DerivationLevel], folds: int = FOLDS) -> list[int]:
+    """Fold number of each item: round-robin within each level, so folds are balanced."""
+    seen: dict[DerivationLevel, int] = {}
+    assignment = []
+    for level in levels:
+        assignment.append(seen.get(level, 0) % folds)
+        seen[level] = seen.get(level, 0) + 1
+    return assignment
+
+
+def evaluate_derivation(
+    corpus: Path, aligner: Callable[[str, str], Sequence[Passage]] | None = None
+) -> DerivationReport:
+    """Score derivation levels on the Clough-Stevenson corpus at ``corpus``."""
+    if aligner is None:
+        from copytrace.align import align as aligner
+    answers = read_corpus(corpus)
+    evidence = [
+        derivation_evidence(aligner(a.source, a.text), a.source, a.text) for a in answers
+    ]
+    gold = [a.level for a in answers]
+
+    folds = stratified_folds(gold)
+    cross_validated: list[DerivationLevel] = [DerivationLevel.NOT_DERIVED] * len(answers)
+    for fold in range(FOLDS):
+        train = [k for k, f in enumerate(folds) if f != fold]
+        thresholds = fit_thresholds([evidence[k] for k in train], [gold[k] for k in train])
+        for k, f in enumerate(folds):
+            if f == fold:
+                cross_validated[k] = classify(evidence[k], thresholds)
+
+    train = [k for k, a in enumerate(answers) if not a.in_test_split]
+    test = [k for k, a in enumerate(answers) if a.in_test_split]
+    split_thresholds = fit_thresholds([evidence[k] for k in train], [gold[k] for k in train])
+
+    return DerivationReport(
+        corpus=str(corpus),
+        evaluations=(
+            score_levels(f"{FOLDS}-fold cross-validation", gold, cross_validated),
+            score_levels(
+                "published split (test answers)",
+                [gold[k] for k in test],
+                [classify(evidence[k], split_thresholds) for k in test],
+            ),
+            score_levels(
+                "shipped thresholds, all answers (fitted on them)",
+                gold,
+                [classify(e, DEFAULT_THRESHOLDS) for e in evidence],
+            ),
+        ),
+        thresholds=DEFAULT_THRESHOLDS,
+        evidence=tuple((a.name, a.level.value, e) for a, e in zip(answers, evidence)),
+    )
