@@ -1,0 +1,282 @@
+"""Stage 3: candidate pairs of documents that may share text.
+
+Two methods, one pass over the texts:
+
+* near-duplicates: MinHash signatures of word n-grams (:mod:`.minhash`, signed
+  by rensa) and banded LSH over them (:mod:`.lsh`);
+* partial reuse: an index of rare sampled n-grams shared by two documents
+  (:mod:`.containment`), which finds a short text quoted inside a long one.
+
+:func:`signatures_for_batch` is a pure function of a batch of texts, so an
+engine can map it over partitions in any grouping; :func:`pairs_from_signatures`
+joins all signatures at once. The pairs found do not depend on the batch size
+or the number of workers. Candidates are verified later by the aligner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing import get_context
+
+import numpy as np
+import pyarrow as pa
+
+from copytrace.candidates.containment import sample_ngrams, shared_ngram_pairs
+from copytrace.candidates.groups import pair_keys, split_pair_keys
+from copytrace.candidates.lsh import lsh_pairs, lsh_threshold
+from copytrace.candidates.minhash import jaccard_estimates, signature_matrix
+from copytrace.candidates.shingles import TokenHashes, ngram_hashes, token_hashes
+from copytrace.errors import InputError
+from copytrace.ingest import Document
+
+SCHEMA = "copytrace.candidates/1"
+METHODS = ("minhash", "containment", "both")
+
+
+@dataclass(frozen=True)
+class CandidateConfig:
+    """Settings of candidate generation, with defaults measured on the synthetic
+    benchmark (docs/candidates.md).
+
+    ngram: words per shingle. 5 keeps stock phrases of 2-3 words from pairing texts.
+    num_perm, bands: MinHash size and LSH bands; 64 values in 16 bands of 4 rows
+        pair texts from Jaccard about 0.5 on (:func:`lsh_threshold`).
+    seed: MinHash seed (any fixed value; results depend on it only through estimates).
+    sample_bits: the containment index keeps 1 n-gram in ``2**sample_bits``.
+    max_df: an n-gram in more documents than this is a stock phrase, not evidence.
+    min_shared: sampled rare n-grams two documents must share to be a candidate.
+    min_containment: and the share of the smaller document's sampled n-grams they are.
+    max_days: drop pairs dated more than this many days apart (None: no limit;
+        a document without a date is kept).
+    skip_same_source: drop pairs from the same source (documents without one are kept).
+    """
+
+    ngram: int = 5
+    num_perm: int = 64
+    bands: int = 16
+    seed: int = 1
+    sample_bits: int = 3
+    max_df: int = 50
+    min_shared: int = 3
+    min_containment: float = 0.1
+    max_days: int | None = None
+    skip_same_source: bool = False
+
+    def __post_init__(self) -> None:
+        checks = {
+            "ngram": 1 <= self.ngram <= 8,
+            "num_perm": self.num_perm >= 1,
+            "bands": 1 <= self.bands <= self.num_perm and self.num_perm % self.bands == 0,
+            "sample_bits": 0 <= self.sample_bits <= 16,
+            "max_df": self.max_df >= 2,
+            "min_shared": self.min_shared >= 1,
+            "min_containment": 0.0 <= self.min_containment <= 1.0,
+            "max_days": self.max_days is None or self.max_days >= 0,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise InputError(f"candidates.{name}", f"invalid value {getattr(self, name)!r}")
+
+    @property
+    def lsh_threshold(self) -> float:
+        return lsh_threshold(self.bands, self.num_perm // self.bands)
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """What candidate generation keeps of a batch of texts.
+
+    ``minhash``: one signature row per text; ``shingle_counts``: n-grams per text;
+    ``sampled``: the n-grams kept for the containment index.
+    """
+
+    minhash: np.ndarray
+    shingle_counts: np.ndarray
+    sampled: TokenHashes
+
+    def __len__(self) -> int:
+        return len(self.shingle_counts)
+
+    @staticmethod
+    def concatenate(parts: Sequence[Signatures]) -> Signatures:
+        """The signatures of all parts, in order, as one."""
+        offsets = [np.zeros(1, dtype=np.int64)]
+        base = 0
+        for part in parts:
+            offsets.append(part.sampled.offsets[1:] + base)
+            base += part.sampled.offsets[-1]
+        return Signatures(
+            minhash=np.concatenate([p.minhash for p in parts]),
+            shingle_counts=np.concatenate([p.shingle_counts for p in parts]),
+            sampled=TokenHashes(
+                hashes=np.concatenate([p.sampled.hashes for p in parts]),
+                offsets=np.concatenate(offsets),
+            ),
+        )
+
+
+def signatures_for_batch(texts: Sequence[str], config: CandidateConfig = CandidateConfig()) -> Signatures:
+    """Shingle, sign and sample a batch of texts; each text's result depends on it alone."""
+    shingles = ngram_hashes(token_hashes(list(texts)), config.ngram)
+    return Signatures(
+        minhash=signature_matrix(shingles, config.num_perm, config.seed),
+        shingle_counts=shingles.counts,
+        sampled=sample_ngrams(shingles, config.sample_bits),
+    )
+
+
+@dataclass(frozen=True)
+class CandidatePairs:
+    """Candidate pairs ``(a[i], b[i])`` of document indices, ``a[i] < b[i]``.
+
+    ``jaccard`` is the MinHash estimate of shingle Jaccard similarity;
+    ``containment`` estimates the share of the smaller document's shingles found
+    in the other; ``method`` indexes :data:`METHODS` (which method found the pair).
+    ``ids`` names the documents when known.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    jaccard: np.ndarray
+    containment: np.ndarray
+    method: np.ndarray
+    ids: tuple[str, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def to_arrow(self) -> pa.Table:
+        """Columns a, b (ids, or indices without ids), jaccard_estimate,
+        containment_estimate, method."""
+        names = np.asarray(self.ids, dtype=object) if self.ids is not None else None
+        a = pa.array(names[self.a]) if names is not None else pa.array(self.a)
+        b = pa.array(names[self.b]) if names is not None else pa.array(self.b)
+        return pa.table(
+            {
+                "a": a,
+                "b": b,
+                "jaccard_estimate": pa.array(self.jaccard, pa.float32()),
+                "containment_estimate": pa.array(self.containment, pa.float32()),
+                "method": pa.DictionaryArray.from_arrays(
+                    pa.array(self.method, pa.int8()), pa.array(METHODS)
+                ),
+            }
+        )
+
+    def to_json(self) -> dict:
+        """``{"schema": "copytrace.candidates/1", "pairs": [{a, b, jaccard_estimate,
+        containment_estimate, method}, ...]}``."""
+        return {"schema": SCHEMA, "pairs": self.to_arrow().to_pylist()}
+
+
+def pairs_from_signatures(
+    signatures: Signatures,
+    config: CandidateConfig = CandidateConfig(),
+    dates: Sequence[dt.date | None] | None = None,
+    sources: Sequence[str | None] | None = None,
+) -> CandidatePairs:
+    """Join the signatures of a whole collection into candidate pairs."""
+    near = lsh_pairs(signatures.minhash, config.bands)
+    shared = shared_ngram_pairs(
+        signatures.sampled, config.max_df, config.min_shared, config.min_containment
+    )
+    shared_keys = pair_keys(shared.a, shared.b)
+    keys = np.union1d(near, shared_keys)
+    keys = keys[_allowed(keys, config, dates, sources)]
+    a, b = split_pair_keys(keys)
+    jaccard = jaccard_estimates(signatures.minhash, a, b)
+    containment = _containment_from_jaccard(jaccard, signatures.shingle_counts[a], signatures.shingle_counts[b])
+    is_shared = np.isin(keys, shared_keys, assume_unique=True)
+    containment[is_shared] = shared.containment[np.searchsorted(shared_keys, keys[is_shared])]
+    is_near = np.isin(keys, near, assume_unique=True)
+    method = np.where(is_near & is_shared, 2, np.where(is_shared, 1, 0)).astype(np.int8)
+    return CandidatePairs(a=a, b=b, jaccard=jaccard, containment=containment.astype(np.float32), method=method)
+
+
+def _containment_from_jaccard(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
+    """|A∩B| / min(|A|, |B|) from J = |A∩B| / |A∪B|: |A∩B| = J (|A| + |B|) / (1 + J)."""
+    intersection = jaccard * (size_a + size_b) / (1.0 + jaccard)
+    return np.minimum(intersection / np.maximum(np.minimum(size_a, size_b), 1), 1.0)
+
+
+def _allowed(
+    keys: np.ndarray,
+    config: CandidateConfig,
+    dates: Sequence[dt.date | None] | None,
+    sources: Sequence[str | None] | None,
+) -> np.ndarray:
+    """Pairs that pass the time window and the same-source rule."""
+    a, b = split_pair_keys(keys)
+    allowed = np.ones(len(keys), dtype=bool)
+    if config.max_days is not None and dates is not None:
+        days = np.array([d.toordinal() if d else -1 for d in dates], dtype=np.int64)
+        known = (days[a] >= 0) & (days[b] >= 0)
+        allowed &= ~known | (np.abs(days[a] - days[b]) <= config.max_days)
+    if config.skip_same_source and sources is not None:
+        codes = {name: i for i, name in enumerate(sorted({s for s in sources if s}))}
+        source_codes = np.array([codes[s] if s else -1 for s in sources], dtype=np.int64)
+        allowed &= (source_codes[a] < 0) | (source_codes[a] != source_codes[b])
+    return allowed
+
+
+def find_candidates(
+    documents: Iterable[Document],
+    config: CandidateConfig = CandidateConfig(),
+    batch_size: int = 1000,
+    workers: int = 1,
+) -> CandidatePairs:
+    """Candidate pairs among ``documents`` (compared on their bodies).
+
+    Batches of ``batch_size`` texts are signed by ``workers`` processes; the
+    pairs are the same for any batch size and worker count.
+    """
+    if batch_size < 1:
+        raise InputError("candidates.batch_size", f"must be at least 1, not {batch_size}")
+    ids: list[str] = []
+    dates: list[dt.date | None] = []
+    sources: list[str | None] = []
+
+    def texts() -> Iterator[list[str]]:
+        it = iter(documents)
+        while batch := list(islice(it, batch_size)):
+            for document in batch:
+                ids.append(document.id)
+                dates.append(document.date)
+                sources.append(document.source)
+            yield [document.body for document in batch]
+
+    parts = list(map_batches(texts(), config, workers))
+    signatures = Signatures.concatenate(parts) if parts else signatures_for_batch([], config)
+    pairs = pairs_from_signatures(signatures, config, dates, sources)
+    return CandidatePairs(
+        a=pairs.a, b=pairs.b, jaccard=pairs.jaccard, containment=pairs.containment,
+        method=pairs.method, ids=tuple(ids),
+    )
+
+
+def map_batches(batches: Iterable[Sequence[str]], config: CandidateConfig, workers: int) -> Iterator[Signatures]:
+    """:func:`signatures_for_batch` over batches, in order, in ``workers`` processes."""
+    if workers <= 1:
+        for batch in batches:
+            yield signatures_for_batch(batch, config)
+        return
+    with get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_sign, ((batch, config) for batch in batches))
+
+
+def _sign(job: tuple[Sequence[str], CandidateConfig]) -> Signatures:
+    return signatures_for_batch(*job)
+
+
+__all__ = [
+    "CandidateConfig",
+    "CandidatePairs",
+    "Signatures",
+    "find_candidates",
+    "map_batches",
+    "pairs_from_signatures",
+    "signatures_for_batch",
+]

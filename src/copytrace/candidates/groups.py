@@ -1,0 +1,41 @@
+"""All pairs of documents that share a key: the join step of LSH buckets and n-gram postings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def run_bounds(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start index and length of each run of equal values in ``sorted_keys``."""
+    if len(sorted_keys) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    lengths = np.diff(np.concatenate((starts, [len(sorted_keys)])))
+    return starts, lengths
+
+
+def pairs_in_runs(docs: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Pair keys ``low << 32 | high`` of every two documents within each run.
+
+    Runs of equal length are expanded together, so the work is vectorised per
+    distinct run length rather than per run.
+    """
+    chunks = [np.zeros(0, dtype=np.uint64)]
+    for length in np.unique(lengths[lengths >= 2]):
+        run_starts = starts[lengths == length]
+        members = docs[run_starts[:, None] + np.arange(length)]
+        first, second = np.triu_indices(int(length), 1)
+        a, b = members[:, first].ravel(), members[:, second].ravel()
+        chunks.append(pair_keys(np.minimum(a, b), np.maximum(a, b)))
+    return np.concatenate(chunks)
+
+
+def pair_keys(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """One uint64 per pair of document indices (each below 2**32)."""
+    return (low.astype(np.uint64) << np.uint64(32)) | high.astype(np.uint64)
+
+
+def split_pair_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The document indices of pair keys made by :func:`pair_keys`."""
+    return (keys >> np.uint64(32)).astype(np.int64), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)

@@ -1,0 +1,43 @@
+"""Banded locality-sensitive hashing over MinHash signatures: near-duplicate pairs.
+
+The signature is cut into ``bands`` bands of ``rows`` values; two documents
+are candidates when all values of at least one band agree, which happens with
+probability ``1 - (1 - J**rows)**bands`` for Jaccard similarity J (Leskovec,
+Rajaraman & Ullman, *Mining of Massive Datasets*, ch. 3.4). The buckets are
+found by sorting band keys over the whole collection, so the result does not
+depend on how documents were batched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from copytrace.candidates.groups import pairs_in_runs, run_bounds
+from copytrace.candidates.shingles import mix64
+
+_EMPTY_ROW = np.iinfo(np.uint32).max
+
+
+def lsh_threshold(bands: int, rows: int) -> float:
+    """The Jaccard similarity at which a pair becomes a candidate with probability about 1/2."""
+    return (1.0 / bands) ** (1.0 / rows)
+
+
+def lsh_pairs(matrix: np.ndarray, bands: int) -> np.ndarray:
+    """Unique pair keys (see :func:`copytrace.candidates.groups.pair_keys`) of the
+    documents that share at least one band."""
+    docs_count, num_perm = matrix.shape
+    if num_perm % bands:
+        raise ValueError(f"{num_perm} permutations cannot be cut into {bands} equal bands")
+    rows = num_perm // bands
+    present = np.flatnonzero(~(matrix == _EMPTY_ROW).all(axis=1))
+    values = matrix[present].astype(np.uint64)
+    chunks = []
+    for band in range(bands):
+        key = np.full(len(present), band, dtype=np.uint64)
+        for column in range(band * rows, (band + 1) * rows):
+            key = mix64(key ^ values[:, column])
+        order = np.argsort(key, kind="stable")
+        starts, lengths = run_bounds(key[order])
+        chunks.append(pairs_in_runs(present[order], starts, lengths))
+    return np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.uint64)

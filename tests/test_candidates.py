@@ -1,0 +1,187 @@
+"""Candidate generation: near-duplicates, partial reuse, filters, batch invariance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from copytrace.candidates import (
+    CandidateConfig,
+    Signatures,
+    find_candidates,
+    pairs_from_signatures,
+    signatures_for_batch,
+)
+from copytrace.candidates.shingles import ngram_hashes, token_hashes
+from copytrace.errors import InputError
+from copytrace.ingest import Document
+from copytrace.text import tokenise
+
+VOCABULARY = [
+    "".join(random.Random(i).choices("abcdefghijklmnopqrstuvwxyz", k=random.Random(-i).randint(2, 10)))
+    for i in range(20000)
+]
+
+
+def article(seed: int, words: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(VOCABULARY) for _ in range(words))
+
+
+def changed(text: str, share: float, seed: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(VOCABULARY) if rng.random() < share else w for w in text.split())
+
+
+def pair_set(pairs) -> set[tuple[str, str]]:
+    return {(row["a"], row["b"]) for row in pairs.to_arrow().to_pylist()}
+
+
+def test_near_duplicate_is_found():
+    source = article(1, 800)
+    documents = [Document("source", source), Document("reprint", changed(source, 0.05, 2))]
+    documents += [Document(f"other{i}", article(100 + i, 800)) for i in range(20)]
+    pairs = find_candidates(documents)
+    assert pair_set(pairs) == {("source", "reprint")}
+    row = pairs.to_arrow().to_pylist()[0]
+    assert row["method"] == "both"
+    assert row["jaccard_estimate"] > 0.5
+
+
+def test_short_release_inside_long_article_is_found_by_containment():
+    release = article(3, 300)
+    long_article = " ".join([article(4, 600), release, article(5, 600)])
+    documents = [Document("release", release), Document("article", long_article)]
+    documents += [Document(f"other{i}", article(200 + i, 900)) for i in range(20)]
+    pairs = find_candidates(documents)
+    rows = pairs.to_arrow().to_pylist()
+    assert [(r["a"], r["b"]) for r in rows] == [("release", "article")]
+    assert rows[0]["jaccard_estimate"] < 0.4
+    assert rows[0]["containment_estimate"] > 0.8
+    assert rows[0]["method"] in ("containment", "both")
+
+
+def test_unrelated_texts_are_not_paired():
+    documents = [Document(str(i), article(300 + i, 500)) for i in range(50)]
+    assert len(find_candidates(documents)) == 0
+
+
+def _family() -> list[Document]:
+    source = article(6, 500)
+    return [
+        Document("a", source, date=dt.date(2024, 5, 1), source="wire"),
+        Document("b", source, date=dt.date(2024, 5, 3), source="wire"),
+        Document("c", source, date=dt.date(2024, 9, 1), source="paper"),
+        Document("d", source, date=None, source=None),
+    ]
+
+
+def test_max_days_drops_pairs_far_apart_and_keeps_undated():
+    pairs = pair_set(find_candidates(_family(), CandidateConfig(max_days=7)))
+    assert pairs == {("a", "b"), ("a", "d"), ("b", "d"), ("c", "d")}
+
+
+def test_skip_same_source_drops_pairs_from_one_source():
+    pairs = pair_set(find_candidates(_family(), CandidateConfig(skip_same_source=True)))
+    assert pairs == {("a", "c"), ("b", "c"), ("a", "d"), ("b", "d"), ("c", "d")}
+
+
+def _collection() -> list[Document]:
+    rng = random.Random(7)
+    documents = []
+    for i in range(60):
+        if documents and rng.random() < 0.5:
+            parent = rng.choice(documents).text
+            words = parent.split()
+            cut = rng.randint(0, len(words) // 2)
+            text = changed(" ".join(words[cut:] + article(i, rng.randint(0, 400)).split()), 0.1, i)
+        else:
+            text = article(1000 + i, rng.randint(300, 1500))
+        documents.append(Document(f"d{i}", text))
+    return documents
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 1000])
+def test_pairs_do_not_depend_on_batch_size(batch_size):
+    documents = _collection()
+    reference = find_candidates(documents, batch_size=60).to_arrow()
+    result = find_candidates(documents, batch_size=batch_size).to_arrow()
+    assert len(reference) > 10
+    assert result.equals(reference)
+
+
+def test_pairs_do_not_depend_on_worker_count():
+    documents = _collection()
+    one = find_candidates(documents, batch_size=9, workers=1).to_arrow()
+    two = find_candidates(documents, batch_size=9, workers=2).to_arrow()
+    assert two.equals(one)
+
+
+def test_signatures_of_batches_concatenate_to_those_of_the_whole():
+    texts = [d.text for d in _collection()]
+    whole = signatures_for_batch(texts)
+    parts = Signatures.concatenate([signatures_for_batch(texts[i : i + 13]) for i in range(0, len(texts), 13)])
+    assert np.array_equal(whole.minhash, parts.minhash)
+    assert np.array_equal(whole.sampled.hashes, parts.sampled.hashes)
+    assert np.array_equal(whole.sampled.offsets, parts.sampled.offsets)
+    assert pair_set(pairs_from_signatures(whole)) == pair_set(pairs_from_signatures(parts))
+
+
+TEXTS = ["Don't stop: the café’s “12” people—OK_then.", "Straße ÉCOLE naïve 東京 it’s", "", "one"]
+
+
+def test_word_hashes_follow_copytrace_text_forms():
+    for text in TEXTS:
+        forms = tokenise(text).forms
+        assert len(token_hashes([text]).hashes) == len(forms)
+        assert np.array_equal(token_hashes([text]).hashes, token_hashes([" ".join(forms)]).hashes)
+    assert len(set(token_hashes(["Don't don't DON’T dont"]).hashes.tolist())) == 2
+
+
+def test_hashes_are_stable_across_processes():
+    code = (
+        "import json, sys; from copytrace.candidates.shingles import token_hashes, ngram_hashes;"
+        "texts = json.loads(sys.argv[1]);"
+        "print(json.dumps(ngram_hashes(token_hashes(texts), 2).hashes.tolist()))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, json.dumps(TEXTS)],
+            capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    here = ngram_hashes(token_hashes(TEXTS), 2).hashes.tolist()
+    assert json.loads(runs[0]) == json.loads(runs[1]) == here
+
+
+def test_texts_shorter_than_an_ngram_still_have_a_shingle():
+    shingles = ngram_hashes(token_hashes(["one two", "", "three four five six seven"]), 5)
+    assert shingles.counts.tolist() == [1, 0, 1]
+
+
+def test_to_json_carries_schema():
+    document = _family()
+    out = find_candidates(document).to_json()
+    assert out["schema"] == "copytrace.candidates/1"
+    assert {"a", "b", "jaccard_estimate", "containment_estimate", "method"} <= set(out["pairs"][0])
+
+
+def test_bad_settings_raise_input_error():
+    with pytest.raises(InputError, match="bands"):
+        CandidateConfig(num_perm=64, bands=5)
+    with pytest.raises(InputError, match="batch_size"):
+        find_candidates([], batch_size=0)
+
+
+def test_empty_collections_give_no_pairs():
+    assert len(find_candidates([])) == 0
+    assert len(find_candidates([Document("a", ""), Document("b", "")])) == 0
