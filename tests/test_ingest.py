@@ -79,6 +79,7 @@ def test_press_release_credit_line_gives_source_and_date():
 def test_example_folder_reads_both_articles_in_name_order():
     ids = [document.id for document in read_documents([EXAMPLES])]
     assert ids == ["akorda-press-release", "reprint"]
+    assert [document.id for document in read_documents(str(EXAMPLES))] == ids  # one path, not a list
 
 
 def test_seed_data_matches_the_bundled_example():
@@ -181,6 +182,7 @@ def test_several_trailing_credits_are_all_removed():
         "The score was 3-1 - a fair result",  # a dash that is not a credit
         "— AP",  # nothing would be left
         "Ends with a slash ///",
+        "He left the room. — Smith, who was 40.",  # an aside after a dash, not a credit
     ],
 )
 def test_article_text_is_never_stripped(text):

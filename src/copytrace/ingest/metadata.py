@@ -72,7 +72,7 @@ _DATELINE = regex.compile(
 # "... he said. — AP" or "— AP" on its own line, optionally with a date.
 _DASH_CREDIT = regex.compile(
     rf"(?:(?<=[.!?\"”»’)])[ \t]+|\n[ \t]*){_DASH}[ \t]*"
-    rf"(?P<credit>{_NAME}(?:,[ \t]*[^\n]{{1,30}})?)\s*\Z"
+    rf"(?P<credit>{_NAME}(?:,[ \t]*(?i:{_DATE.pattern}))?)\s*\Z"
 )
 _TRAILING_RULES = (
     # ///Akorda (official website of President of Kazakhstan), 16 May 2024

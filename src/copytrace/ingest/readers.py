@@ -124,6 +124,8 @@ def read_documents(
     :class:`InputError` naming its file and line. A second document with an id
     already read in this run is a bad record.
     """
+    if isinstance(paths, str | Path):
+        paths = [paths]
     if on_error not in ("fail", "skip"):
         raise InputError("on_error", f"must be 'fail' or 'skip', not {on_error!r}")
     checked = [_check_path(Path(path)) for path in paths]
