@@ -330,3 +330,20 @@ def test_derivation_on_the_clough_stevenson_corpus() -> None:
     # Lenient floor while the aligner is tuned: derived vs not is the easy question.
     assert cross_validated.derived_f1 > 0.85
     assert report.to_json()["schema"] == "copytrace.derivation-report/1"
+
+
+def test_cli_eval_pan_prints_the_report_as_json(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from copytrace.cli import app
+
+    corpus = build_pan_layout(tmp_path / "corpus")
+    result = CliRunner().invoke(
+        app, ["eval", "pan", str(corpus), "--out", str(tmp_path / "det"), "--workers", "1", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["schema"] == "copytrace.pan-report/1"
+    assert [row["name"] for row in report["types"]] == ["01-no-plagiarism", "02-no-obfuscation"]

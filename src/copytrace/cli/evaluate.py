@@ -17,7 +17,8 @@ from copytrace.evaluation.pan import run_pan
 eval_app = typer.Typer(help="Measure accuracy on reference corpora.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 console = Console()
-TABLE_WIDTH = 120  # wide enough for the obfuscation-type names when output is not a terminal
+if not console.is_terminal:  # piped output: wide enough for the obfuscation-type names
+    console.width = 120
 
 
 @eval_app.command("pan")
@@ -45,7 +46,7 @@ def pan(
             row.name, str(row.pairs), str(s.cases), str(s.detections), f"{s.precision:.3f}",
             f"{s.recall:.3f}", f"{s.granularity:.3f}", f"{s.plagdet:.3f}", f"{row.align_seconds:.1f}",
         )
-    console.print(table, width=max(console.width, TABLE_WIDTH))
+    console.print(table)
     console.print(
         f"{report.elapsed_seconds:.1f} s on {report.workers} workers; "
         f"detections in {report.detections_dir}"
