@@ -62,7 +62,7 @@ class AlignConfig:
     min_similarity: float = 0.34
     min_words: int = 25
     summary_ratio: float = 3.0
-    summary_gap: int = 400
+    summary_gap: int = 3000
 
 
 DEFAULT_CONFIG = AlignConfig()
@@ -153,14 +153,17 @@ def align_tokens(a_tokens: Tokens, b_tokens: Tokens, config: AlignConfig = DEFAU
         return []
     vocabulary: dict[str, int] = {}
     a_side, b_side = _Side(a_tokens, vocabulary, config), _Side(b_tokens, vocabulary, config)
-    seeds = _ngram_seeds(a_side, b_side, config) + _sentence_seeds(a_side, b_side, config)
+    exact = _ngram_seeds(a_side, b_side, config)
+    similar = _sentence_seeds(a_side, b_side, config)
+    seeds = exact + _consistent_with(similar, exact, len(a_side), len(b_side))
     if not seeds:
         return []
-    regions = _extend(seeds, a_side, b_side, config.gap, config.gap, config)
-    if _looks_like_summary(regions, config):
-        a_gap, b_gap = _summary_gaps(regions, config)
-        regions = _extend(seeds, a_side, b_side, a_gap, b_gap, config)
-    regions = sorted(_filter(regions, a_side, b_side, config), key=lambda box: box.b0)
+    regions = _filter(_extend(seeds, a_side, b_side, config.gap, config.gap, config), a_side, b_side, config)
+    summary_gaps = _summary_gaps(seeds, config)
+    if summary_gaps:
+        summaries = _filter(_extend(seeds, a_side, b_side, *summary_gaps, config), a_side, b_side, config)
+        regions = _prefer_summaries(regions, summaries, seeds, config)
+    regions.sort(key=lambda box: box.b0)
     passages = []
     for number, region in enumerate(regions):
         for piece in _ordered_pieces(region, seeds, config):
@@ -172,7 +175,7 @@ def _ordered_pieces(region: _Box, seeds: list[_Box], config: AlignConfig) -> lis
     """Split a region where the two texts change order (a moved paragraph),
     so that each passage reads in the same order in both texts."""
     inside = [clipped for seed in seeds if (clipped := _clip(seed, region)) is not None]
-    if not inside:
+    if not inside or _is_summary_shaped(region, config):
         return [region]
     pieces: list[_Box] = []
     for group in _split_order(inside, config.gap):
@@ -249,6 +252,32 @@ def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
 
 def _bag(stems: list[str | None]) -> Counter:
     return Counter(s for s in stems if s is not None)
+
+
+def _consistent_with(similar: list[_Box], exact: list[_Box], a_length: int, b_length: int) -> list[_Box]:
+    """Drop sentence-pair seeds contradicted by exact matches.
+
+    A sentence whose words are mostly copied word for word *elsewhere* in the
+    other text is not a paraphrase of the sentence it was paired with: such
+    seeds only stretch passages past their true ends.
+    """
+    a_to_b = np.full(a_length, -1, dtype=np.int64)
+    b_to_a = np.full(b_length, -1, dtype=np.int64)
+    for run in exact:
+        a_to_b[run.a0 : run.a1] = np.arange(run.b0, run.b1)
+        b_to_a[run.b0 : run.b1] = np.arange(run.a0, run.a1)
+
+    def contradicted(mapped: np.ndarray, lo: int, hi: int) -> bool:
+        copied = mapped[mapped >= 0]
+        elsewhere = np.count_nonzero((copied < lo) | (copied >= hi))
+        return 2 * elsewhere > len(mapped)
+
+    return [
+        seed
+        for seed in similar
+        if not contradicted(a_to_b[seed.a0 : seed.a1], seed.b0, seed.b1)
+        and not contradicted(b_to_a[seed.b0 : seed.b1], seed.a0, seed.a1)
+    ]
 
 
 def _sentence_matrix(bags: list[Counter], columns: dict[str, int], idf: dict[str, float]):
@@ -356,20 +385,60 @@ def _similarity(box: _Box, a: _Side, b: _Side) -> float:
 # --- summary mode ------------------------------------------------------------
 
 
-def _looks_like_summary(boxes: list[_Box], config: AlignConfig) -> bool:
-    a_words = sum(box.a1 - box.a0 for box in boxes)
-    b_words = sum(box.b1 - box.b0 for box in boxes)
-    shorter = max(min(a_words, b_words), 1)
-    return max(a_words, b_words) / shorter >= config.summary_ratio
+def _summary_gaps(seeds: list[_Box], config: AlignConfig) -> tuple[int, int] | None:
+    """Gaps for summary mode, or ``None`` if neither text summarises the other.
+
+    Seeds that lie close together in the summary are spread over a much longer
+    stretch of the summarised text. So seeds are grouped along each text with
+    the normal gap; a group whose span in the other text is ``summary_ratio``
+    times longer marks a summary, and the gap widens on the long side only.
+    """
+    for axis, gaps in (("b", (config.summary_gap, config.gap)), ("a", (config.gap, config.summary_gap))):
+        for group in _split_along(seeds, axis, config.gap):
+            if len(group) < 2:
+                continue
+            box = _bounding_box(group)
+            near, far = (box.b1 - box.b0, box.a1 - box.a0) if axis == "b" else (box.a1 - box.a0, box.b1 - box.b0)
+            if near >= config.min_words and far >= config.summary_ratio * near:
+                return gaps
+    return None
 
 
-def _summary_gaps(boxes: list[_Box], config: AlignConfig) -> tuple[int, int]:
-    """Widen the gap on the long (summarised) side only."""
-    a_words = sum(box.a1 - box.a0 for box in boxes)
-    b_words = sum(box.b1 - box.b0 for box in boxes)
-    if a_words >= b_words:
-        return config.summary_gap, config.gap
-    return config.gap, config.summary_gap
+def _prefer_summaries(regions: list[_Box], summaries: list[_Box], seeds: list[_Box], config: AlignConfig) -> list[_Box]:
+    """Keep a summary-shaped region found with the wide gap when seeds cover
+    most of its short side (every part of a summary restates something) and
+    ordinary regions do not already explain it (then the wide gap only joined
+    ordinary passages with stray seeds)."""
+    for summary in summaries:
+        if not _is_summary_shaped(summary, config):
+            continue
+        axis = "b" if summary.a1 - summary.a0 > summary.b1 - summary.b0 else "a"
+        lo, hi = (summary.b0, summary.b1) if axis == "b" else (summary.a0, summary.a1)
+        seeded = _covered_words([s for s in seeds if _clip(s, summary)], lo, hi, axis)
+        covered = [r for r in regions if _overlap(r, lo, hi, axis) > 0]
+        explained = _covered_words(covered, lo, hi, axis)
+        if 2 * seeded >= hi - lo and 2 * explained < hi - lo:
+            regions = [r for r in regions if r not in covered] + [summary]
+    return regions
+
+
+def _is_summary_shaped(box: _Box, config: AlignConfig) -> bool:
+    a_words, b_words = box.a1 - box.a0, box.b1 - box.b0
+    return max(a_words, b_words) >= config.summary_ratio * min(a_words, b_words)
+
+
+def _covered_words(boxes: list[_Box], lo: int, hi: int, axis: str) -> int:
+    """Words of [lo, hi) on one axis covered by at least one box."""
+    covered = np.zeros(hi - lo, dtype=bool)
+    for box in boxes:
+        start, end = (box.b0, box.b1) if axis == "b" else (box.a0, box.a1)
+        covered[max(start, lo) - lo : max(min(end, hi) - lo, 0)] = True
+    return int(covered.sum())
+
+
+def _overlap(box: _Box, lo: int, hi: int, axis: str) -> int:
+    start, end = (box.b0, box.b1) if axis == "b" else (box.a0, box.a1)
+    return max(0, min(end, hi) - max(start, lo))
 
 
 # --- filtering ---------------------------------------------------------------
