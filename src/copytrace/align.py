@@ -48,7 +48,9 @@ class AlignConfig:
     (Sanchez-Perez et al. use 0.33 for both). ``gap``: words allowed between
     two seeds of one passage. ``min_similarity``: cosine of the two sides of a
     passage below which it is clustered again with a smaller gap.
-    ``min_words``: shortest passage reported, in words on the shorter side.
+    ``min_words``: shortest reuse region reported, in words on the shorter
+    side. ``min_piece_words``: shortest passage into which a region is split
+    where the texts change order.
     ``summary_ratio``: a passage whose long side is this many times longer
     than its short side signals a summary. ``summary_gap``: the gap then used.
     """
@@ -61,6 +63,7 @@ class AlignConfig:
     gap: int = 24
     min_similarity: float = 0.34
     min_words: int = 25
+    min_piece_words: int = 8
     summary_ratio: float = 3.0
     summary_gap: int = 3000
 
@@ -109,6 +112,7 @@ class _Box:
     a1: int
     b0: int
     b1: int
+    score: float = 1.0  # cosine of a sentence-pair seed; 1 for exact matches
 
 
 class _Side:
@@ -149,47 +153,91 @@ def align(
 def align_tokens(a_tokens: Tokens, b_tokens: Tokens, config: AlignConfig = DEFAULT_CONFIG) -> list[Passage]:
     """:func:`align` over already tokenised texts (tokenise each text once when
     comparing it with many others)."""
-    if not len(a_tokens) or not len(b_tokens):
-        return []
+    a_side, b_side, seeds, regions = _regions(a_tokens, b_tokens, config)
+    return [
+        _passage(piece, a_side, b_side, number)
+        for number, region in enumerate(regions)
+        for piece in _ordered_pieces(region, seeds, a_side, b_side, config)
+    ]
+
+
+def align_regions(
+    a: str,
+    b: str,
+    config: AlignConfig = DEFAULT_CONFIG,
+    a_span: tuple[int, int] | None = None,
+    b_span: tuple[int, int] | None = None,
+) -> list[Passage]:
+    """The reuse regions of :func:`align`, one :class:`Passage` each.
+
+    A region is a whole block of reuse, moved paragraphs and all: the unit of
+    the PAN text-alignment task, where one plagiarism case is one detection.
+    """
+    a_tokens = tokenise(a, *(a_span or (0, len(a))))
+    b_tokens = tokenise(b, *(b_span or (0, len(b))))
+    a_side, b_side, _, regions = _regions(a_tokens, b_tokens, config)
+    return [_passage(region, a_side, b_side, number) for number, region in enumerate(regions)]
+
+
+def _regions(a_tokens: Tokens, b_tokens: Tokens, config: AlignConfig):
+    """Seeds and reuse regions (ordered by position in b) of two token lists."""
     vocabulary: dict[str, int] = {}
     a_side, b_side = _Side(a_tokens, vocabulary, config), _Side(b_tokens, vocabulary, config)
+    if not len(a_side) or not len(b_side):
+        return a_side, b_side, [], []
     exact = _ngram_seeds(a_side, b_side, config)
     similar = _sentence_seeds(a_side, b_side, config)
     seeds = exact + _consistent_with(similar, exact, len(a_side), len(b_side))
     if not seeds:
-        return []
+        return a_side, b_side, seeds, []
     regions = _filter(_extend(seeds, a_side, b_side, config.gap, config.gap, config), a_side, b_side, config)
     summary_gaps = _summary_gaps(seeds, config)
     if summary_gaps:
         summaries = _filter(_extend(seeds, a_side, b_side, *summary_gaps, config), a_side, b_side, config)
         regions = _prefer_summaries(regions, summaries, seeds, config)
     regions.sort(key=lambda box: box.b0)
-    passages = []
-    for number, region in enumerate(regions):
-        for piece in _ordered_pieces(region, seeds, config):
-            passages.append(_passage(piece, a_side, b_side, number))
-    return passages
+    return a_side, b_side, seeds, regions
 
 
-def _ordered_pieces(region: _Box, seeds: list[_Box], config: AlignConfig) -> list[_Box]:
+def _ordered_pieces(region: _Box, seeds: list[_Box], a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     """Split a region where the two texts change order (a moved paragraph),
     so that each passage reads in the same order in both texts."""
-    inside = [clipped for seed in seeds if (clipped := _clip(seed, region)) is not None]
+    inside = _best_matches(
+        [clipped for seed in seeds if (clipped := _clip(seed, region)) is not None], config.min_piece_words
+    )
     if not inside or _is_summary_shaped(region, config):
         return [region]
-    pieces: list[_Box] = []
-    for group in _split_order(inside, config.gap):
-        piece = _bounding_box(group)
-        if pieces and min(piece.a1 - piece.a0, piece.b1 - piece.b0) < config.min_words:
-            pieces[-1] = _bounding_box([pieces[-1], piece])
-        else:
-            pieces.append(piece)
-    return _merge_overlapping(pieces)
+    # A sentence left out on either side, or a change of order, starts a new passage.
+    step = config.min_piece_words
+    groups = [part for group in _clusters(inside, step, step) for part in _split_order(group, step)]
+    pieces = [_bounding_box(group) for group in groups]
+    # A short stretch out of order (a name repeated elsewhere) is no moved paragraph.
+    pieces = [p for p in pieces if min(p.a1 - p.a0, p.b1 - p.b0) >= config.min_piece_words] or [region]
+    return _resolve_overlaps(_merge_overlapping(pieces), a, b, axis="b")
 
 
 def _clip(seed: _Box, region: _Box) -> _Box | None:
-    box = _Box(max(seed.a0, region.a0), min(seed.a1, region.a1), max(seed.b0, region.b0), min(seed.b1, region.b1))
+    box = _Box(
+        max(seed.a0, region.a0), min(seed.a1, region.a1), max(seed.b0, region.b0), min(seed.b1, region.b1), seed.score
+    )
     return box if box.a0 < box.a1 and box.b0 < box.b1 else None
+
+
+def _best_matches(seeds: list[_Box], min_run: int) -> list[_Box]:
+    """Exact matches of at least ``min_run`` words (shorter ones are common
+    phrases found all over a text), plus for each sentence of b not copied word for word its
+    single most similar sentence of a: a sentence similar to several others
+    would otherwise stretch a passage over all of them."""
+    exact = [seed for seed in seeds if seed.score >= 1.0 and seed.a1 - seed.a0 >= min_run]
+    copied = {j for seed in exact for j in range(seed.b0, seed.b1)}
+    best: dict[tuple[int, int], _Box] = {}
+    for seed in seeds:
+        if seed.score >= 1.0 or sum(j in copied for j in range(seed.b0, seed.b1)) * 2 > seed.b1 - seed.b0:
+            continue
+        key = (seed.b0, seed.b1)
+        if key not in best or seed.score > best[key].score:
+            best[key] = seed
+    return exact + list(best.values())
 
 
 # --- seeds -------------------------------------------------------------------
@@ -245,7 +293,10 @@ def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     dice = 2 * (a_present @ b_present.T) / np.maximum(np.add.outer(a_size, b_size), 1)
     hits = np.argwhere((cosine > config.sentence_cosine) & (dice > config.sentence_dice))
     return [
-        _Box(int(a.sentences[i]), int(a.sentences[i + 1]), int(b.sentences[j]), int(b.sentences[j + 1]))
+        _Box(
+            int(a.sentences[i]), int(a.sentences[i + 1]), int(b.sentences[j]), int(b.sentences[j + 1]),
+            score=float(cosine[i, j]),
+        )
         for i, j in hits
     ]
 
