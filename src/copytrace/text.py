@@ -79,17 +79,10 @@ class Tokens:
 def tokenise(text: str, start: int = 0, end: int | None = None) -> Tokens:
     """Tokenise ``text[start:end]``; offsets are into the whole ``text``."""
     end = len(text) if end is None else end
-    starts, ends, forms = [], [], []
-    for match in _WORD.finditer(text, start, end):
-        starts.append(match.start())
-        ends.append(match.end())
-        forms.append(normalise(match.group()))
-    return Tokens(
-        text=text,
-        starts=np.asarray(starts, dtype=np.int64),
-        ends=np.asarray(ends, dtype=np.int64),
-        forms=tuple(forms),
-    )
+    spans = np.array([match.span() for match in _WORD.finditer(text, start, end)], dtype=np.int64).reshape(-1, 2)
+    starts, ends = spans[:, 0], spans[:, 1]
+    forms = tuple(map(normalise, map(text.__getitem__, map(slice, starts.tolist(), ends.tolist()))))
+    return Tokens(text=text, starts=starts, ends=ends, forms=forms)
 
 
 def sentence_bounds(tokens: Tokens) -> np.ndarray:
