@@ -1,2 +1,3 @@
 """Imports every command module so that each registers its commands on the app."""
 from copytrace.cli import evaluate  # noqa: E402,F401
+from copytrace.cli import scan  # noqa: E402,F401

@@ -1,0 +1,119 @@
+"""`copytrace scan`, `export`, `stories`, `show`: scan a collection into a store and read it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from copytrace.cli import app
+from copytrace.engine import DEFAULT_DB, ScanConfig, scan as run_scan
+from copytrace.ingest import FieldMap
+from copytrace.store import open_store
+from copytrace.store.export import EXPORT_FORMATS, export_tables
+from copytrace.store.queries import document_view, story_summaries, story_tree
+
+console = Console()
+DB_OPTION = typer.Option(Path(DEFAULT_DB), "--db", help="DuckDB store file.")
+
+
+@app.command("scan")
+def scan(
+    inputs: list[Path] = typer.Argument(..., help="Files or folders (.txt, .jsonl, .csv, .parquet)."),
+    db: Path = DB_OPTION,
+    on_error: str = typer.Option("fail", "--on-error", help="fail: stop at the first bad record; skip: reject it."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="JSONL of rejected records (default <db>.rejects.jsonl)."),
+    fields: Optional[str] = typer.Option(None, "--fields", help="Field map, e.g. id=doc_id,text=body."),
+    batch_size: int = typer.Option(1000, "--batch-size", help="Documents per ingest batch."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Processes (default: all cores)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+) -> None:
+    """Find every reuse pair in a collection, group them into stories, build source trees."""
+    summary = run_scan(
+        inputs, db, config=ScanConfig(batch_size=batch_size, workers=workers),
+        field_map=FieldMap.parse(fields) if fields else None,
+        on_error=on_error, rejects=rejects, progress=not as_json,
+    )
+    if as_json:
+        print(json.dumps(summary.to_json(), indent=2))
+        return
+    console.print(
+        f"read {summary.read:,} records: {summary.stored:,} stored, {summary.existing:,} already stored, "
+        f"{summary.rejected:,} rejected"
+        + (f" (see {summary.rejects_file})" if summary.rejected and summary.rejects_file else "")
+    )
+    console.print(
+        f"{summary.documents:,} documents in {summary.db}; {summary.verified:,} candidates verified; "
+        f"{summary.pairs:,} reuse pairs in {summary.stories:,} stories; {summary.seconds:.1f} s"
+    )
+
+
+@app.command("export")
+def export(
+    db: Path = DB_OPTION,
+    format: str = typer.Option("parquet", "--format", help=f"One of {', '.join(EXPORT_FORMATS)}."),
+    out: Path = typer.Option(..., "--out", help="Folder for one file per table."),
+) -> None:
+    """Write every table of the store to a folder."""
+    with open_store(db) as store:
+        written = export_tables(store, out, format)
+    for path in written:
+        console.print(str(path))
+
+
+@app.command("stories")
+def stories(
+    db: Path = DB_OPTION,
+    limit: int = typer.Option(50, "--limit", help="Largest N stories."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """List stories: id, size, original, date range."""
+    with open_store(db) as store:
+        rows = story_summaries(store, limit)
+    if as_json:
+        print(json.dumps([row.to_json() for row in rows], indent=2, default=str))
+        return
+    table = Table(title=f"Stories in {db}")
+    for column in ("story", "size", "original", "first date", "last date"):
+        table.add_column(column, justify="right" if column == "size" else "left")
+    for row in rows:
+        table.add_row(row.story_id, str(row.size), row.original_title or row.story_id,
+                      str(row.first_date or ""), str(row.last_date or ""))
+    console.print(table)
+
+
+@app.command("show")
+def show(
+    id: str = typer.Argument(..., help="A story id or a document id."),
+    db: Path = DB_OPTION,
+) -> None:
+    """A story's derivation tree, and a document's reuse pairs."""
+    with open_store(db) as store:
+        view = document_view(store, id)
+        nodes = story_tree(store, view.story_id) if view.story_id else []
+    if nodes:
+        branches: dict[str, Tree] = {}
+        tree = Tree(f"story {view.story_id} ({len(nodes)} documents)")
+        for node in nodes:  # ordered by depth, so parents come first
+            label = f"{node.document_id}  {node.date or ''}  {node.title or ''}".rstrip()
+            if node.document_id == id:
+                label = f"[bold]{label}[/]"
+            if node.weight is not None:
+                label += f"  (weight {node.weight:.2f})"
+            branches[node.document_id] = branches.get(node.parent_id, tree).add(label)
+        console.print(tree)
+    if view.pairs:
+        table = Table(title=f"Reuse pairs of {id}")
+        for column in ("other", "source", "confidence", "coverage here", "coverage there", "similarity", "passages"):
+            table.add_column(column, justify="left" if column in ("other", "source") else "right")
+        for pair in view.pairs:
+            table.add_row(pair.other, pair.source_id, f"{pair.confidence:.2f}", f"{pair.coverage_here:.2f}",
+                          f"{pair.coverage_there:.2f}", f"{pair.similarity:.2f}", str(pair.passages))
+        console.print(table)
+    elif not nodes:
+        console.print(f"{id}: no reuse found")

@@ -1,0 +1,268 @@
+"""The local engine: runs the stages of :mod:`copytrace.engine.stages` over a
+collection on one machine, streaming into a store.
+
+1. **ingest**: read records in batches; each batch of new documents is signed
+   and stored with its signatures in one transaction. Only ids and text hashes
+   stay in memory; texts leave memory with their batch.
+2. **candidates**: the signatures of every stored document (old and new) are
+   joined at once, so new documents are linked to those of earlier scans;
+   candidates not stored yet are added.
+3. **verify**: candidates not verified yet are aligned in chunks on all cores;
+   each chunk's results are stored in one transaction.
+4. **stories**: stories and derivation trees are rebuilt from all verified pairs,
+   so an original that arrives after its reprints re-roots its story.
+
+Every stage resumes from what the store holds, so a scan interrupted and run
+again finishes the work without doing any of it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, replace
+from itertools import islice
+from pathlib import Path
+from typing import IO
+
+from rich.progress import (
+    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskProgressColumn,
+    TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+)
+
+from copytrace.align import DEFAULT_CONFIG, AlignConfig
+from copytrace.candidates import CandidateConfig, pairs_from_signatures
+from copytrace.engine.stages import VerifiedPair, sign_documents, text_hash, verify_pairs
+from copytrace.errors import InputError
+from copytrace.ingest import Document, FieldMap, Rejection, read_documents
+from copytrace.ingest.readers import OnError
+from copytrace.provenance.stories import PairEdge, build_stories
+from copytrace.store import DuckDBStore
+
+SUMMARY_SCHEMA = "copytrace.scan/1"
+DEFAULT_DB = "copytrace.duckdb"
+VERIFY_CHUNK = 32  # pairs per task sent to a worker process
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """What a scan did. ``read = stored + existing + rejected``: ``stored`` documents are
+    new, ``existing`` ones were already in the store with the same text (a rerun)."""
+
+    db: str
+    run_id: int
+    read: int
+    stored: int
+    existing: int
+    rejected: int
+    documents: int
+    candidates_added: int
+    verified: int
+    pairs: int
+    stories: int
+    rejects_file: str | None
+    seconds: float
+
+    def to_json(self) -> dict:
+        """JSON form, schema ``copytrace.scan/1``."""
+        return {"schema": SUMMARY_SCHEMA, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """Engine settings. ``batch_size``: documents per ingest batch; ``workers``:
+    processes for signing and verifying (None: all cores). Results do not depend
+    on either."""
+
+    batch_size: int = 1000
+    workers: int | None = None
+    candidates: CandidateConfig = CandidateConfig()
+    align: AlignConfig = DEFAULT_CONFIG
+
+
+def scan(
+    paths: Sequence[str | Path],
+    db: str | Path = DEFAULT_DB,
+    *,
+    config: ScanConfig = ScanConfig(),
+    field_map: FieldMap | None = None,
+    on_error: OnError = "fail",
+    rejects: str | Path | None = None,
+    progress: bool = False,
+) -> ScanSummary:
+    """Scan ``paths`` into the store ``db``: every reuse pair, stories, source trees.
+
+    With ``on_error="skip"`` bad records are written to ``rejects`` (JSONL, this run's
+    rejects; default ``<db>.rejects.jsonl``) and to the rejects table instead of
+    stopping the scan.
+    """
+    if config.batch_size < 1:
+        raise InputError("batch_size", f"must be at least 1, not {config.batch_size}")
+    started = dt.datetime.now()
+    workers = config.workers or os.cpu_count() or 1
+    records = read_documents(paths, field_map, on_error)
+    rejects_path = Path(rejects) if rejects else Path(f"{db}.rejects.jsonl")
+    bars = _progress_bars() if progress else nullcontext(None)
+    with DuckDBStore(db) as store, bars as bar:
+        store.check_settings({"candidates": asdict(config.candidates)})
+        run_id = store.start_run(paths)
+        with open(rejects_path, "w", encoding="utf-8") if on_error == "skip" else nullcontext() as rejects_file:
+            counts = _ingest(store, records, config, run_id, rejects_file, _tracker(bar, "read", None))
+        store.update_run(run_id, stage="candidates", **counts)
+        added = _candidates(store, config.candidates)
+        store.update_run(run_id, stage="verify", candidates=added)
+        verified = _verify(store, config.align, workers, bar)
+        store.update_run(run_id, stage="stories", verified=verified)
+        forest = _stories(store, _tracker(bar, "stories", None))
+        pairs = store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py()
+        documents = store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py()
+        stories = len({node.story_id for node in forest.nodes})
+        store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), pairs=pairs, stories=stories)
+    return ScanSummary(
+        db=str(db), run_id=run_id, **counts, documents=documents, candidates_added=added,
+        verified=verified, pairs=pairs, stories=stories,
+        rejects_file=str(rejects_path) if on_error == "skip" else None,
+        seconds=(dt.datetime.now() - started).total_seconds(),
+    )
+
+
+def _progress_bars() -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+        TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(), TimeRemainingColumn(),
+    )
+
+
+class _Tracker:
+    """Advances one progress bar, with the rate shown; does nothing without bars."""
+
+    def __init__(self, bar: Progress | None, name: str, total: int | None) -> None:
+        self.bar = bar
+        self.task = bar.add_task(name, total=total, rate="") if bar else None
+
+    def advance(self, n: int) -> None:
+        if self.bar is None:
+            return
+        self.bar.advance(self.task, n)
+        speed = self.bar.tasks[self.task].speed
+        self.bar.update(self.task, rate=f"{speed:,.0f}/s" if speed else "")
+
+    def done(self) -> None:
+        if self.bar is not None:
+            task = self.bar.tasks[self.task]
+            self.bar.update(self.task, total=task.completed)
+
+
+def _tracker(bar: Progress | None, name: str, total: int | None) -> _Tracker:
+    return _Tracker(bar, name, total)
+
+
+def _ingest(
+    store: DuckDBStore,
+    records: Iterable[Document | Rejection],
+    config: ScanConfig,
+    run_id: int,
+    rejects_file: IO[str] | None,
+    tracker: _Tracker,
+) -> dict[str, int]:
+    """Store new documents batch by batch; count every record read."""
+    known = store.known_documents()
+    counts = {"read": 0, "stored": 0, "existing": 0, "rejected": 0}
+    for batch in _batches(iter(records), config.batch_size):
+        new: list[Document] = []
+        rejected: list[Rejection] = []
+        for record in batch:
+            if isinstance(record, Rejection):
+                rejected.append(record)
+            elif record.id not in known:
+                new.append(record)
+            elif known[record.id] == text_hash(record.text):
+                counts["existing"] += 1
+            else:
+                reason = f"id '{record.id}' is already in the store with a different text"
+                if rejects_file is None:
+                    raise InputError(record.id, reason)
+                rejected.append(Rejection(f"document '{record.id}'", reason, None))
+        signed = sign_documents(new, config.candidates)
+        store.add_batch(signed, rejected, run_id)
+        known.update(zip((d.id for d in new), signed.text_hashes))
+        for rejection in rejected:
+            rejects_file.write(json.dumps(rejection.to_json(), ensure_ascii=False) + "\n")
+        counts["read"] += len(batch)
+        counts["stored"] += len(new)
+        counts["rejected"] += len(rejected)
+        tracker.advance(len(batch))
+    tracker.done()
+    return counts
+
+
+def _batches(records: Iterator, size: int) -> Iterator[list]:
+    while batch := list(islice(records, size)):
+        yield batch
+
+
+def _candidates(store: DuckDBStore, config: CandidateConfig) -> int:
+    """Candidates among all stored documents; the number not stored before."""
+    ids, dates, sources, signatures = store.signatures()
+    if not ids:
+        return 0
+    found = pairs_from_signatures(signatures, config, dates, sources)
+    return store.add_candidates(replace(found, ids=tuple(ids)).to_arrow())
+
+
+def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress | None) -> int:
+    """Align every unverified candidate on ``workers`` processes; store results by chunk."""
+    pending = store.unverified_candidates()
+    tracker = _tracker(bar, "verify", len(pending))
+    chunks = [pending[i:i + VERIFY_CHUNK] for i in range(0, len(pending), VERIFY_CHUNK)]
+    jobs = ((chunk, _pair_documents(store, chunk)) for chunk in chunks)
+    for chunk, kept in _map_ordered(_verify_chunk, jobs, config, workers):
+        store.add_verified(chunk, kept)
+        tracker.advance(len(chunk))
+    tracker.done()
+    return len(pending)
+
+
+def _pair_documents(store: DuckDBStore, chunk: list[tuple[str, str]]) -> list[tuple[Document, Document]]:
+    documents = store.documents_by_id(id_ for pair in chunk for id_ in pair)
+    return [(documents[a], documents[b]) for a, b in chunk]
+
+
+def _verify_chunk(pairs: list[tuple[Document, Document]], config: AlignConfig) -> list[VerifiedPair]:
+    return verify_pairs(pairs, config)
+
+
+def _map_ordered(
+    function: Callable, jobs: Iterator[tuple[list, list]], config: AlignConfig, workers: int
+) -> Iterator[tuple[list, list[VerifiedPair]]]:
+    """Map ``function`` over jobs with at most ``2 × workers`` in flight, results in order,
+    so memory holds a bounded number of chunks' texts."""
+    if workers <= 1:
+        for chunk, documents in jobs:
+            yield chunk, function(documents, config)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        in_flight: list[tuple[list, Future]] = []
+        for chunk, documents in jobs:
+            in_flight.append((chunk, pool.submit(function, documents, config)))
+            if len(in_flight) >= 2 * workers:
+                done_chunk, future = in_flight.pop(0)
+                yield done_chunk, future.result()
+        for done_chunk, future in in_flight:
+            yield done_chunk, future.result()
+
+
+def _stories(store: DuckDBStore, tracker: _Tracker):
+    """Rebuild every story from all verified pairs."""
+    pairs, dates = store.pair_graph()
+    edges = [PairEdge(**row) for row in pairs.to_pylist()]
+    forest = build_stories(edges, dates)
+    store.replace_stories(forest)
+    tracker.advance(len(edges))
+    tracker.done()
+    return forest

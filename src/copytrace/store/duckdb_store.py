@@ -1,0 +1,356 @@
+"""The embedded DuckDB backend of :class:`copytrace.store.Store`.
+
+One file holds a whole collection. Each write runs in one transaction, so an
+interrupted scan leaves every table consistent, and keys (document id, pair)
+make a rerun add nothing twice. docs/scan.md documents the schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from copytrace.candidates import Signatures
+from copytrace.candidates.shingles import TokenHashes
+from copytrace.errors import InputError
+from copytrace.ingest import Document, Rejection
+from copytrace.store.base import TABLES
+
+if TYPE_CHECKING:
+    from copytrace.engine.stages import SignedBatch, VerifiedPair
+    from copytrace.provenance.stories import StoryForest
+
+SCHEMA_VERSION = "1"
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS documents (
+    id VARCHAR PRIMARY KEY, text VARCHAR, date DATE, source VARCHAR, url VARCHAR,
+    title VARCHAR, language VARCHAR, credit VARCHAR, body_start INTEGER, body_end INTEGER,
+    text_hash VARCHAR, run_id INTEGER, ingested_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS signatures (
+    id VARCHAR PRIMARY KEY, minhash BLOB, shingle_count BIGINT, sampled BLOB);
+CREATE TABLE IF NOT EXISTS candidates (
+    a VARCHAR, b VARCHAR, jaccard_estimate FLOAT, containment_estimate FLOAT, method VARCHAR,
+    verified BOOLEAN, kept BOOLEAN, PRIMARY KEY (a, b));
+CREATE TABLE IF NOT EXISTS pairs (
+    a VARCHAR, b VARCHAR, source_id VARCHAR, confidence DOUBLE, coverage_a DOUBLE,
+    coverage_b DOUBLE, similarity DOUBLE, passages INTEGER, PRIMARY KEY (a, b));
+CREATE TABLE IF NOT EXISTS passages (
+    a VARCHAR, b VARCHAR, passage INTEGER, region INTEGER, a_start INTEGER, a_end INTEGER,
+    b_start INTEGER, b_end INTEGER, similarity DOUBLE, verbatim_share DOUBLE,
+    PRIMARY KEY (a, b, passage));
+CREATE TABLE IF NOT EXISTS stories (
+    story_id VARCHAR, document_id VARCHAR PRIMARY KEY, parent_id VARCHAR, depth INTEGER);
+CREATE TABLE IF NOT EXISTS derivation_edges (
+    story_id VARCHAR, parent_id VARCHAR, child_id VARCHAR PRIMARY KEY, weight DOUBLE);
+CREATE SEQUENCE IF NOT EXISTS run_ids START 1;
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, stage VARCHAR,
+    inputs VARCHAR, read BIGINT, stored BIGINT, existing BIGINT, rejected BIGINT,
+    candidates BIGINT, verified BIGINT, pairs BIGINT, stories BIGINT);
+CREATE TABLE IF NOT EXISTS rejects (
+    "where" VARCHAR PRIMARY KEY, reason VARCHAR, raw VARCHAR, run_id INTEGER);
+"""
+
+_DOCUMENT_COLUMNS = ("id", "text", "date", "source", "url", "title", "language", "credit", "body_start", "body_end")
+# DuckDB COPY formats by export format; COPY streams, so texts never sit in memory at once.
+EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true"}
+_ORDER = {"documents": "id", "signatures": "id", "candidates": "a, b", "pairs": "a, b",
+          "passages": "a, b, passage", "stories": "story_id, depth, document_id",
+          "derivation_edges": "story_id, child_id", "runs": "run_id", "rejects": '"where"'}
+_RUN_COUNTS = ("read", "stored", "existing", "rejected", "candidates", "verified", "pairs", "stories")
+
+
+class DuckDBStore:
+    """A scan's store in one DuckDB file (``":memory:"`` for a store in memory)."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = str(path)
+        if read_only and not Path(self.path).exists():
+            raise InputError(self.path, "no such store; run copytrace scan first")
+        try:
+            self.connection = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as error:
+            raise InputError(self.path, f"cannot open the store: {error}") from error
+        if not read_only:
+            self.connection.execute(_DDL)
+            self.check_settings({"schema_version": SCHEMA_VERSION})
+
+    # --- writing -----------------------------------------------------------
+
+    def check_settings(self, settings: dict[str, object]) -> None:
+        for key, value in settings.items():
+            wanted = json.dumps(value, sort_keys=True)
+            row = self.connection.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+            if row is None:
+                self.connection.execute("INSERT INTO settings VALUES (?, ?)", [key, wanted])
+            elif row[0] != wanted:
+                raise InputError(
+                    self.path, f"store was built with {key} = {row[0]}, not {wanted}; use a new --db"
+                )
+
+    def known_documents(self) -> dict[str, str]:
+        return dict(self.connection.execute("SELECT id, text_hash FROM documents").fetchall())
+
+    def add_batch(self, batch: SignedBatch, rejections: Sequence[Rejection], run_id: int) -> None:
+        now = dt.datetime.now()
+        documents = pa.table(
+            {
+                **{column: [_document_field(d, column) for d in batch.documents] for column in _DOCUMENT_COLUMNS},
+                "text_hash": batch.text_hashes,
+                "run_id": pa.array([run_id] * len(batch.documents), pa.int32()),
+                "ingested_at": pa.array([now] * len(batch.documents), pa.timestamp("us")),
+            }
+        )
+        signatures = _signature_rows(batch)
+        rejects = pa.table(
+            {
+                "where": [r.where for r in rejections],
+                "reason": [r.reason for r in rejections],
+                "raw": pa.array([r.raw for r in rejections], pa.string()),
+                "run_id": pa.array([run_id] * len(rejections), pa.int32()),
+            }
+        )
+        with self._transaction() as con:
+            con.register("new_documents", documents)
+            con.register("new_signatures", signatures)
+            con.register("new_rejects", rejects)
+            con.execute("INSERT INTO documents SELECT * FROM new_documents")
+            con.execute("INSERT INTO signatures SELECT * FROM new_signatures")
+            con.execute("INSERT OR REPLACE INTO rejects SELECT * FROM new_rejects")
+
+    def signatures(self) -> tuple[list[str], list, list[str | None], Signatures]:
+        rows = self.connection.execute(
+            "SELECT s.id, d.date, d.source, s.minhash, s.shingle_count, s.sampled "
+            "FROM signatures s JOIN documents d USING (id) ORDER BY s.id"
+        ).fetchall()
+        if not rows:
+            empty = TokenHashes(np.zeros(0, np.uint64), np.zeros(1, np.int64))
+            return [], [], [], Signatures(np.zeros((0, 0), np.uint32), np.zeros(0, np.int64), empty)
+        ids, dates, sources, minhashes, counts, sampled = zip(*rows)
+        sampled_arrays = [np.frombuffer(blob, dtype=np.uint64) for blob in sampled]
+        offsets = np.concatenate(([0], np.cumsum([len(s) for s in sampled_arrays]))).astype(np.int64)
+        signatures = Signatures(
+            minhash=np.stack([np.frombuffer(blob, dtype=np.uint32) for blob in minhashes]),
+            shingle_counts=np.array(counts, dtype=np.int64),
+            sampled=TokenHashes(hashes=np.concatenate(sampled_arrays), offsets=offsets),
+        )
+        return list(ids), list(dates), list(sources), signatures
+
+    def add_candidates(self, candidates: pa.Table) -> int:
+        before = self._count("candidates")
+        with self._transaction() as con:
+            con.register("new_candidates", candidates)
+            con.execute(
+                "INSERT INTO candidates SELECT a, b, jaccard_estimate, containment_estimate, "
+                "CAST(method AS VARCHAR), false, false FROM new_candidates ON CONFLICT DO NOTHING"
+            )
+        return self._count("candidates") - before
+
+    def unverified_candidates(self) -> list[tuple[str, str]]:
+        return self.connection.execute(
+            "SELECT a, b FROM candidates WHERE NOT verified ORDER BY a, b"
+        ).fetchall()
+
+    def documents_by_id(self, ids: Iterable[str]) -> dict[str, Document]:
+        wanted = pa.table({"id": sorted(set(ids))})
+        self.connection.register("wanted_ids", wanted)
+        rows = self.connection.execute(
+            f"SELECT {', '.join(_DOCUMENT_COLUMNS)} FROM documents JOIN wanted_ids USING (id)"
+        ).fetchall()
+        self.connection.unregister("wanted_ids")
+        return {row[0]: Document(*row) for row in rows}
+
+    def add_verified(self, checked: Sequence[tuple[str, str]], kept: Sequence[VerifiedPair]) -> None:
+        keys = pa.table({"a": [a for a, _ in checked], "b": [b for _, b in checked]})
+        kept_keys = pa.table({"a": [p.a for p in kept], "b": [p.b for p in kept]})
+        pairs = pa.table(
+            {
+                "a": [p.a for p in kept], "b": [p.b for p in kept],
+                "source_id": [p.source_id for p in kept],
+                "confidence": pa.array([p.confidence for p in kept], pa.float64()),
+                "coverage_a": pa.array([p.coverage_a for p in kept], pa.float64()),
+                "coverage_b": pa.array([p.coverage_b for p in kept], pa.float64()),
+                "similarity": pa.array([p.similarity for p in kept], pa.float64()),
+                "passages": pa.array([len(p.passages) for p in kept], pa.int32()),
+            }
+        )
+        with self._transaction() as con:
+            for name, table in (("checked_keys", keys), ("kept_keys", kept_keys),
+                                ("new_pairs", pairs), ("new_passages", _passage_rows(kept))):
+                con.register(name, table)
+            con.execute("UPDATE candidates SET verified = true FROM checked_keys k "
+                        "WHERE candidates.a = k.a AND candidates.b = k.b")
+            con.execute("UPDATE candidates SET kept = true FROM kept_keys k "
+                        "WHERE candidates.a = k.a AND candidates.b = k.b")
+            con.execute("INSERT OR REPLACE INTO pairs SELECT * FROM new_pairs")
+            con.execute("INSERT OR REPLACE INTO passages SELECT * FROM new_passages")
+
+    def pair_graph(self) -> tuple[pa.Table, dict[str, object]]:
+        pairs = self.query("SELECT a, b, source_id, confidence, coverage_a, coverage_b FROM pairs ORDER BY a, b")
+        dates = dict(self.connection.execute(
+            "SELECT id, date FROM documents WHERE id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)"
+        ).fetchall())
+        return pairs, dates
+
+    def replace_stories(self, forest: StoryForest) -> None:
+        nodes = pa.table(
+            {
+                "story_id": [n.story_id for n in forest.nodes],
+                "document_id": [n.document_id for n in forest.nodes],
+                "parent_id": pa.array([n.parent_id for n in forest.nodes], pa.string()),
+                "depth": pa.array([n.depth for n in forest.nodes], pa.int32()),
+            }
+        )
+        edges = pa.table(
+            {
+                "story_id": [e.story_id for e in forest.edges],
+                "parent_id": [e.parent_id for e in forest.edges],
+                "child_id": [e.child_id for e in forest.edges],
+                "weight": pa.array([e.weight for e in forest.edges], pa.float64()),
+            }
+        )
+        with self._transaction() as con:
+            con.register("new_stories", nodes)
+            con.register("new_edges", edges)
+            con.execute("DELETE FROM stories")
+            con.execute("DELETE FROM derivation_edges")
+            con.execute("INSERT INTO stories SELECT * FROM new_stories")
+            con.execute("INSERT INTO derivation_edges SELECT * FROM new_edges")
+
+    def start_run(self, inputs: Sequence[str]) -> int:
+        (run_id,) = self.connection.execute(
+            "INSERT INTO runs (run_id, started_at, stage, inputs) "
+            "VALUES (nextval('run_ids'), ?, 'ingest', ?) RETURNING run_id",
+            [dt.datetime.now(), json.dumps([str(p) for p in inputs])],
+        ).fetchone()
+        return run_id
+
+    def update_run(self, run_id: int, **counts: object) -> None:
+        unknown = set(counts) - {*_RUN_COUNTS, "stage", "finished_at"}
+        if unknown:
+            raise ValueError(f"unknown run fields {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in counts)
+        self.connection.execute(
+            f"UPDATE runs SET {assignments} WHERE run_id = ?", [*counts.values(), run_id]
+        )
+
+    # --- reading -----------------------------------------------------------
+
+    def table(self, name: str) -> pa.Table:
+        return self.query(self._select_all(name))
+
+    def export_table(self, name: str, path: str | Path, format: str) -> None:
+        """Write one table to ``path`` as ``parquet``, ``jsonl`` or ``csv``."""
+        quoted = str(path).replace("'", "''")
+        self.connection.execute(f"COPY ({self._select_all(name)}) TO '{quoted}' ({EXPORT_FORMATS[format]})")
+
+    def documents(self) -> pa.Table:
+        return self.table("documents")
+
+    def pairs(self) -> pa.Table:
+        return self.table("pairs")
+
+    def passages(self) -> pa.Table:
+        return self.table("passages")
+
+    def stories(self) -> pa.Table:
+        return self.table("stories")
+
+    def query(self, sql: str, parameters: Sequence[object] = ()) -> pa.Table:
+        """Run a read query on the store (for the front ends' summaries)."""
+        return self.connection.sql(sql, params=list(parameters) or None).to_arrow_table()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> DuckDBStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def _select_all(name: str) -> str:
+        if name not in TABLES:
+            raise InputError("table", f"unknown table '{name}' (known: {', '.join(TABLES)})")
+        return f"SELECT * FROM {name} ORDER BY {_ORDER[name]}"
+
+    def _count(self, table: str) -> int:
+        return self.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def _transaction(self):
+        return _Transaction(self.connection)
+
+
+class _Transaction:
+    """BEGIN … COMMIT, or ROLLBACK on any error; registered views are dropped after."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+        self.registered: list[str] = []
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.connection.register(name, table)
+        self.registered.append(name)
+
+    def execute(self, sql: str) -> None:
+        self.connection.execute(sql)
+
+    def __enter__(self) -> _Transaction:
+        self.connection.execute("BEGIN TRANSACTION")
+        return self
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        self.connection.execute("ROLLBACK" if exc_type else "COMMIT")
+        for name in self.registered:
+            self.connection.unregister(name)
+
+
+def open_store(db: str | Path) -> DuckDBStore:
+    """Open a scan's store for reading: ``.documents()``, ``.pairs()``, ``.passages()``,
+    ``.stories()`` and ``.table(name)`` return pyarrow Tables."""
+    return DuckDBStore(db, read_only=True)
+
+
+def _document_field(document: Document, column: str) -> object:
+    if column == "body_end":
+        return document.body_span[1]
+    return getattr(document, column)
+
+
+def _signature_rows(batch: SignedBatch) -> pa.Table:
+    signatures = batch.signatures
+    offsets = signatures.sampled.offsets
+    return pa.table(
+        {
+            "id": [d.id for d in batch.documents],
+            "minhash": pa.array([row.tobytes() for row in signatures.minhash], pa.binary()),
+            "shingle_count": pa.array(signatures.shingle_counts, pa.int64()),
+            "sampled": pa.array(
+                [signatures.sampled.hashes[offsets[i]:offsets[i + 1]].tobytes() for i in range(len(signatures))],
+                pa.binary(),
+            ),
+        }
+    )
+
+
+def _passage_rows(kept: Sequence[VerifiedPair]) -> pa.Table:
+    rows = [
+        (pair.a, pair.b, index, p.region, p.a_start, p.a_end, p.b_start, p.b_end, p.similarity, p.verbatim_share)
+        for pair in kept
+        for index, p in enumerate(pair.passages)
+    ]
+    names = ("a", "b", "passage", "region", "a_start", "a_end", "b_start", "b_end", "similarity", "verbatim_share")
+    types = (pa.string(), pa.string(), pa.int32(), pa.int32(), pa.int32(), pa.int32(), pa.int32(),
+             pa.int32(), pa.float64(), pa.float64())
+    columns = list(zip(*rows)) if rows else [[] for _ in names]
+    return pa.table({n: pa.array(c, t) for n, c, t in zip(names, columns, types)})
