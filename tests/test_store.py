@@ -1,0 +1,112 @@
+"""The DuckDB store: round trips, atomic writes, settings guard, read-only opening."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from copytrace.align import Passage
+from copytrace.candidates import CandidateConfig, CandidatePairs
+from copytrace.engine.stages import VerifiedPair, sign_documents
+from copytrace.errors import InputError
+from copytrace.ingest import Document, Rejection
+from copytrace.provenance.stories import PairEdge, build_stories
+from copytrace.store import TABLES, DuckDBStore, open_store
+
+CONFIG = CandidateConfig()
+DOCS = [
+    Document("b", "header\nThe quick brown fox jumps over the lazy dog again and again.", dt.date(2024, 1, 2),
+             source="x", body_start=7),
+    Document("a", "The quick brown fox jumps over the lazy dog again and again today.", dt.date(2024, 1, 1)),
+]
+
+
+def pair(a: str = "a", b: str = "b") -> VerifiedPair:
+    passage = Passage(0, 10, 7, 17, "The quick ", "The quick ", 0.9, 0.8, 0)
+    return VerifiedPair(a, b, a, 0.7, 0.5, 0.6, 0.9, (passage,))
+
+
+def test_documents_and_signatures_round_trip(tmp_path):
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        batch = sign_documents(DOCS, CONFIG)
+        store.add_batch(batch, [Rejection("f.jsonl:3", "no text", "{}")], run_id=1)
+        assert store.known_documents() == dict(zip(["b", "a"], batch.text_hashes))
+        found = store.documents_by_id(["a", "b", "missing"])
+        assert {k: (d.text, d.date, d.source, d.body_span) for k, d in found.items()} == {
+            d.id: (d.text, d.date, d.source, d.body_span) for d in DOCS
+        }
+        ids, dates, sources, signatures = store.signatures()
+    assert ids == ["a", "b"] and dates == [d.date for d in DOCS[::-1]] and sources == [None, "x"]
+    np.testing.assert_array_equal(signatures.minhash, batch.signatures.minhash[::-1])
+    np.testing.assert_array_equal(signatures.shingle_counts, batch.signatures.shingle_counts[::-1])
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert store.table("rejects").to_pylist() == [
+            {"where": "f.jsonl:3", "reason": "no text", "raw": "{}", "run_id": 1}
+        ]
+        assert store.documents().column("body_end").to_pylist() == [len(DOCS[1].text), len(DOCS[0].text)]
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path):
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.add_batch(sign_documents(DOCS[:1], CONFIG), [], run_id=1)
+        with pytest.raises(Exception):  # "b" is already stored: the whole batch is refused
+            store.add_batch(sign_documents(DOCS[::-1], CONFIG), [], run_id=2)
+        assert sorted(store.known_documents()) == ["b"]
+        assert store.query("SELECT count(*) AS n FROM signatures").column("n")[0].as_py() == 1
+
+
+def test_candidates_are_added_once_and_verified_pairs_stored(tmp_path):
+    candidates = CandidatePairs(
+        a=np.array([0]), b=np.array([1]), jaccard=np.array([0.5], np.float32),
+        containment=np.array([0.6], np.float32), method=np.array([2], np.int8), ids=("a", "b"),
+    ).to_arrow()
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        assert store.add_candidates(candidates) == 1
+        assert store.add_candidates(candidates) == 0
+        assert store.unverified_candidates() == [("a", "b")]
+        store.add_verified([("a", "b")], [pair()])
+        assert store.unverified_candidates() == []
+        assert store.table("candidates").to_pylist()[0]["method"] == "both"
+        graph, _ = store.pair_graph()
+        assert [PairEdge(**row) for row in graph.to_pylist()] == [PairEdge("a", "b", "a", 0.7, 0.5, 0.6)]
+        (passage,) = store.passages().to_pylist()
+        assert (passage["a_start"], passage["b_end"], passage["passage"]) == (0, 17, 0)
+
+
+def test_stories_are_replaced_not_appended(tmp_path):
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.replace_stories(build_stories([PairEdge("a", "b", "b", 0.9, 0.8, 0.8)], {}))
+        store.replace_stories(build_stories([PairEdge("a", "b", "a", 0.9, 0.8, 0.8)], {}))
+        assert store.stories().to_pylist() == [
+            {"story_id": "a", "document_id": "a", "parent_id": None, "depth": 0},
+            {"story_id": "a", "document_id": "b", "parent_id": "a", "depth": 1},
+        ]
+        assert len(store.table("derivation_edges")) == 1
+
+
+def test_runs_record_counts_and_stage(tmp_path):
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        run = store.start_run(["x.jsonl"])
+        store.update_run(run, stage="verify", read=3, stored=2, rejected=1)
+        (row,) = store.table("runs").to_pylist()
+    assert (row["run_id"], row["stage"], row["read"], row["inputs"]) == (run, "verify", 3, '["x.jsonl"]')
+
+
+def test_a_store_built_with_other_settings_is_refused(tmp_path):
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.check_settings({"candidates": {"ngram": 5}})
+        store.check_settings({"candidates": {"ngram": 5}})
+        with pytest.raises(InputError, match="ngram"):
+            store.check_settings({"candidates": {"ngram": 4}})
+
+
+def test_open_store_reads_every_table_and_refuses_a_missing_file(tmp_path):
+    DuckDBStore(tmp_path / "s.duckdb").close()
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert all(store.table(name).num_rows == 0 for name in TABLES)
+        with pytest.raises(InputError, match="unknown table"):
+            store.table("nope")
+    with pytest.raises(InputError, match="no such store"):
+        open_store(tmp_path / "missing.duckdb")
