@@ -1,3 +1,4 @@
 """Imports every command module so that each registers its commands on the app."""
 from copytrace.cli import evaluate  # noqa: E402,F401
 from copytrace.cli import scan  # noqa: E402,F401
+from copytrace.cli import compare  # noqa: E402,F401

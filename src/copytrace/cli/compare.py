@@ -1,0 +1,137 @@
+"""`copytrace compare A B`: which article is the source, and what the reprint changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from copytrace.cli import app
+from copytrace.compare import Comparison, compare
+from copytrace.compare.edits import Span
+from copytrace.web.report import write_html
+
+console = Console()
+SUMMARY_CHARS = 110
+
+
+@app.command("compare")
+def compare_command(
+    first: Path = typer.Argument(..., help="An article (.txt, or a .jsonl/.csv/.parquet file with one record)."),
+    second: Path = typer.Argument(..., help="The other article."),
+    as_json: bool = typer.Option(False, "--json", help="Print the complete comparison as JSON."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write a side-by-side HTML report to this file."),
+) -> None:
+    """Decide which article is the source; show passages, word changes, altered quotations, cuts."""
+    comparison = compare(first, second)
+    if html is not None:
+        write_html(comparison, html)
+    if as_json:
+        print(json.dumps(comparison.to_json(), indent=2, ensure_ascii=False))
+        return
+    _print_report(comparison)
+    if html is not None:
+        console.print(f"\nHTML report written to [bold]{html}[/]")
+
+
+def _print_report(c: Comparison) -> None:
+    console.print(_header(c))
+    console.print(_coverage(c))
+    source_marks = [(p.source, "red strike") for p in c.edits.changed if p.source]
+    source_marks += [(s, "red strike") for s in c.edits.cut]
+    reprint_marks = [(p.reprint, "bold yellow") for p in c.edits.changed if p.reprint]
+    reprint_marks += [(s, "bold green") for s in c.edits.added]
+    for number, passage in enumerate(c.passages, 1):
+        table = Table(show_header=True, expand=True, title=f"Passage {number}: similarity {passage.similarity:.2f}, "
+                      f"verbatim {passage.verbatim_share:.0%}", title_justify="left")
+        table.add_column(f"source · {c.source.id}", ratio=1)
+        table.add_column(f"reprint · {c.reprint.id}", ratio=1)
+        table.add_row(
+            _marked(c.source.text, passage.a_start, passage.a_end, source_marks),
+            _marked(c.reprint.text, passage.b_start, passage.b_end, reprint_marks),
+        )
+        console.print(table)
+    console.print(_quotations(c))
+    console.print(_names(c))
+    console.print(_cuts(c))
+
+
+def _header(c: Comparison) -> Panel:
+    d = c.decision
+    title = Text.assemble(
+        ("source ", "dim"), (c.source.id, "bold cyan"), ("  →  reprint ", "dim"), (c.reprint.id, "bold magenta"),
+        (f"   confidence {d.confidence:.1%}", "bold"),
+    )
+    evidence = Table.grid(padding=(0, 2))
+    for clue in d.evidence:
+        sign = "+" if clue.favours == d.source_id else "−"
+        evidence.add_row(Text(f"{sign}{clue.weight:.2f}", "green" if sign == "+" else "red"), clue.kind, clue.detail)
+    if not d.evidence:
+        evidence.add_row("", "", "no evidence either way: the order is arbitrary")
+    return Panel(Group(title, Text(), evidence), title="copytrace compare", border_style="cyan")
+
+
+def _coverage(c: Comparison) -> Text:
+    e = c.edits
+    return Text.assemble(
+        ("Reprint covered by the source: ", "bold"), f"{e.reprint_coverage:.0%}   ",
+        ("Source covered by the reprint: ", "bold"), f"{e.source_coverage:.0%}   ",
+        ("Derivation: ", "bold"), f"{c.derivation.value} ({c.derivation.meter})   ",
+        ("Passages: ", "bold"), str(len(c.passages)), "\n",
+    )
+
+
+def _marked(text: str, start: int, end: int, marks: list[tuple[Span, str]]) -> Text:
+    """``text[start:end]`` with each mark's span styled (offsets shifted into the slice)."""
+    shown = Text(text[start:end])
+    for span, style in marks:
+        lo, hi = max(span.start, start), min(span.end, end)
+        if lo < hi:
+            shown.stylize(style, lo - start, hi - start)
+    return shown
+
+
+def _quotations(c: Comparison) -> Panel:
+    rows = Table.grid(padding=(0, 1))
+    for match in c.quotations.reprint:
+        style = {"verbatim": "green", "altered": "bold red", "paraphrased": "yellow"}.get(match.status, "dim")
+        rows.add_row(Text(match.status, style), Text(f"«{_short(match.quotation.text)}»"))
+        for change in match.changes:
+            was = change.source.text if change.source else "∅"
+            now = change.reprint.text if change.reprint else "∅"
+            rows.add_row("", Text.assemble(("  ", ""), (was, "red strike"), (" → ", "dim"), (now, "bold yellow")))
+    for left_out in c.quotations.source:
+        rows.add_row(Text(left_out.status, "magenta"), Text(f"“{_short(left_out.quotation.text)}”", "dim"))
+    altered = len(c.quotations.altered)
+    return Panel(rows, title=f"Quotations ({altered} altered)", border_style="red" if altered else "green")
+
+
+def _names(c: Comparison) -> Panel:
+    def listing(mentions) -> Text:
+        return Text(", ".join(f"{m.text} [{m.kind}]" for m in mentions) or "none")
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_row(Text("cut", "bold red"), listing(c.names.cut))
+    grid.add_row(Text("added", "bold green"), listing(c.names.added))
+    return Panel(grid, title="Names and figures", border_style="yellow")
+
+
+def _cuts(c: Comparison) -> Panel:
+    paragraphs = [s for s in c.edits.cut if s.whole_paragraph]
+    rows = Table.grid(padding=(0, 1))
+    for span in paragraphs:
+        rows.add_row(Text("✂", "red"), Text(_short(span.text)))
+    smaller = len(c.edits.cut) - len(paragraphs)
+    rows.add_row("", Text(f"and {smaller} shorter cuts; {len(c.edits.added)} spans added by the reprint", "dim"))
+    return Panel(rows, title=f"Cut paragraphs ({len(paragraphs)})", border_style="red")
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SUMMARY_CHARS else flat[: SUMMARY_CHARS - 1] + "…"

@@ -1,0 +1,180 @@
+"""Which of two related articles is the source and which the reprint.
+
+Each clue is a vote with a weight in log-odds (natural log of how much more
+likely the clue is if its document is the source than if it is the reprint);
+the votes add up, as in naive-Bayes evidence combination, and the confidence
+is the logistic of the total. Weights are set by hand from how news copy is
+made; they are documented in docs/compare.md.
+
+==============  ==========================================================  ========
+clue            favours                                                     weight
+==============  ==========================================================  ========
+date            the earlier document                                        2.0
+containment     the document less covered by the other (a reprint is        6 × gap
+                mostly made of its source; the source has more besides)     in shares
+credit          a document whose credit line or dateline names its origin   1.0
+                (1.5 when the credit names an official source)
+attribution     the *other* document, for each kind of phrase attributing   0.75 each,
+                the text to a statement (``according to``, ``the press      at most 2.0
+                service … reported``, ``said in a statement``)
+==============  ==========================================================  ========
+
+Every clue is computed the same way for both documents and votes for one of
+them, so swapping the arguments swaps the votes and the decision stays the
+same. A tie (no clue, or clues that cancel) goes to the document whose
+(text, id) sorts first, with confidence 0.5.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import regex
+
+from copytrace.align import Passage
+from copytrace.ingest import Document
+from copytrace.text import tokenise
+
+DATE_WEIGHT = 2.0
+CONTAINMENT_WEIGHT = 6.0
+CREDIT_WEIGHT = 1.0
+OFFICIAL_CREDIT_WEIGHT = 1.5
+ATTRIBUTION_WEIGHT = 0.75
+MAX_ATTRIBUTION_WEIGHT = 2.0
+
+_OFFICIAL = regex.compile(
+    r"\b(?:official|press service|press office|ministry|government|president|presidential|"
+    r"embassy|agency|department|office of|website)\b",
+    regex.IGNORECASE,
+)
+_ATTRIBUTIONS = {
+    "press service reported": regex.compile(
+        r"\bpress (?:service|office)\b[^.!?\n]{0,120}?\b(?:reported|said|says|announced|stated)\b", regex.I
+    ),
+    "according to": regex.compile(r"\baccording to (?!him\b|her\b|them\b)", regex.I),
+    "said in a statement": regex.compile(
+        r"\b(?:said|says|stated|announced|noted) in (?:a|the|its) (?:statement|press release|communiqué)\b", regex.I
+    ),
+    "the statement says": regex.compile(
+        r"\bthe (?:statement|press release|report|communiqué) (?:says|said|reads|notes|noted|stated)\b", regex.I
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One clue: ``weight`` (log-odds, > 0) in favour of ``favours`` being the source."""
+
+    kind: str
+    detail: str
+    weight: float
+    favours: str
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "detail": self.detail, "weight": round(self.weight, 4), "favours": self.favours}
+
+
+@dataclass(frozen=True)
+class SourceDecision:
+    """The source and the reprint of a pair, the confidence (0.5–1) and the clues."""
+
+    source_id: str
+    reprint_id: str
+    confidence: float
+    evidence: list[Evidence]
+
+    def to_json(self) -> dict:
+        return {
+            "source": self.source_id,
+            "reprint": self.reprint_id,
+            "confidence": round(self.confidence, 4),
+            "log_odds": round(self.log_odds, 4),
+            "evidence": [clue.to_json() for clue in self.evidence],
+        }
+
+    @property
+    def log_odds(self) -> float:
+        """Sum of the weights for the source minus those against it."""
+        return sum(e.weight if e.favours == self.source_id else -e.weight for e in self.evidence)
+
+
+def decide_source(a: Document, b: Document, passages: Sequence[Passage]) -> SourceDecision:
+    """Decide which of ``a`` and ``b`` is the source; ``passages`` are ``align(a, b)``'s
+    (``a_*`` offsets into ``a``). Works without dates, credits or attributions."""
+    if a.id == b.id:
+        a_key, b_key = f"{a.id} (first)", f"{b.id} (second)"  # ids must tell them apart
+    else:
+        a_key, b_key = a.id, b.id
+    evidence = [
+        *_date_evidence(a, b, a_key, b_key),
+        *_containment_evidence(a, b, passages, a_key, b_key),
+        *_credit_evidence(a, a_key),
+        *_credit_evidence(b, b_key),
+        *_attribution_evidence(b, b_key, a_key),
+        *_attribution_evidence(a, a_key, b_key),
+    ]
+    score = sum(e.weight if e.favours == a_key else -e.weight for e in evidence)
+    if score == 0:
+        a_first = (a.text, a.id) <= (b.text, b.id)
+        score = 1e-12 if a_first else -1e-12
+    source, reprint = (a_key, b_key) if score > 0 else (b_key, a_key)
+    confidence = 1.0 / (1.0 + math.exp(-abs(score)))
+    ordered = sorted(evidence, key=lambda e: -e.weight)
+    return SourceDecision(source, reprint, confidence, ordered)
+
+
+def _date_evidence(a: Document, b: Document, a_key: str, b_key: str) -> list[Evidence]:
+    if a.date is None or b.date is None or a.date == b.date:
+        return []
+    earlier, later = (a, b) if a.date < b.date else (b, a)
+    favours = a_key if earlier is a else b_key
+    detail = f"dated {earlier.date.isoformat()}, the other {later.date.isoformat()}"
+    return [Evidence("date", detail, DATE_WEIGHT, favours)]
+
+
+def _containment_evidence(
+    a: Document, b: Document, passages: Sequence[Passage], a_key: str, b_key: str
+) -> list[Evidence]:
+    """A reprint is mostly covered by its source; the source has more besides."""
+    a_share = _covered_share(a, [(p.a_start, p.a_end) for p in passages])
+    b_share = _covered_share(b, [(p.b_start, p.b_end) for p in passages])
+    if a_share == b_share:
+        return []
+    gap = abs(a_share - b_share)
+    favours = a_key if a_share < b_share else b_key
+    detail = f"{a_key} is {a_share:.0%} covered by the other, {b_key} {b_share:.0%}"
+    return [Evidence("containment", detail, CONTAINMENT_WEIGHT * gap, favours)]
+
+
+def _covered_share(document: Document, spans: list[tuple[int, int]]) -> float:
+    words = tokenise(document.text, *document.body_span)
+    if not len(words):
+        return 0.0
+    inside = np.zeros(len(words), bool)
+    for start, end in spans:
+        inside |= (words.starts >= start) & (words.ends <= end)
+    return float(inside.mean())
+
+
+def _credit_evidence(document: Document, key: str) -> list[Evidence]:
+    credit = document.credit or document.source
+    if not credit:
+        return []
+    official = _OFFICIAL.search(credit) is not None
+    weight = OFFICIAL_CREDIT_WEIGHT if official else CREDIT_WEIGHT
+    kind = "official credit line" if official else "credit line"
+    return [Evidence("credit", f"{key} carries a {kind}: {credit}", weight, key)]
+
+
+def _attribution_evidence(document: Document, key: str, other_key: str) -> list[Evidence]:
+    """Phrases in ``document`` that attribute its text to a statement favour the other."""
+    body = document.body
+    found = [(name, match.group()) for name, pattern in _ATTRIBUTIONS.items() if (match := pattern.search(body))]
+    if not found:
+        return []
+    weight = min(MAX_ATTRIBUTION_WEIGHT, ATTRIBUTION_WEIGHT * len(found))
+    phrases = "; ".join(f"“{phrase}”" for _, phrase in found)
+    return [Evidence("attribution", f"{key} attributes its text to a statement: {phrases}", weight, other_key)]

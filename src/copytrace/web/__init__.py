@@ -1,0 +1,1 @@
+"""HTML front end: self-contained reports rendered from result objects with Jinja2."""
