@@ -7,6 +7,7 @@ import math
 import pytest
 
 from copytrace.evaluation.measures import Annotation, covered_length, evaluate
+from tests.conftest import require_data
 
 SUSP, SRC = "suspicious-document00001.txt", "source-document00001.txt"
 
@@ -120,7 +121,6 @@ from pathlib import Path  # noqa: E402
 
 from copytrace.align import Passage  # noqa: E402
 from copytrace.errors import InputError  # noqa: E402
-from copytrace.evaluation.measures import Annotation as Ann  # noqa: E402
 from copytrace.evaluation.pan import read_annotations, run_pan  # noqa: E402
 
 COPIED = "The committee approved the budget after a long night of debate in the capital. "
@@ -242,7 +242,6 @@ from copytrace.evaluation.derivation import (  # noqa: E402
     score_levels,
     stratified_folds,
 )
-from conftest import require_data  # noqa: E402
 
 SOURCE = "Inheritance lets a new class reuse the methods and variables of an existing class."
 

@@ -90,8 +90,8 @@ class DerivationThresholds:
 DEFAULT_THRESHOLDS = DerivationThresholds(
     derived_coverage=0.0,
     derived_verbatim=0.06,
-    edited_verbatim=0.2,
-    copied_verbatim=0.74,
+    edited_verbatim=0.56,
+    copied_verbatim=0.8,
 )
 
 

@@ -14,9 +14,11 @@ file of the PAN 2013 corpora starts with a byte-order mark; one, if present,
 would be kept as U+FEFF and counted, as a plain decoder does; line ends are
 kept as they are).
 
-The aligner is called as ``align(source_text, suspicious_text)``, so each
+The aligner is called as ``aligner(source_text, suspicious_text)``, so each
 passage's ``a`` span is in the source document and its ``b`` span in the
-suspicious one. Detections are written in the PAN format, one XML per pair
+suspicious one. It defaults to :func:`copytrace.align.align_regions`, whose
+passages are whole reuse regions: PAN counts one detection per case, and
+splitting a case into pieces is penalised by granularity. Detections are written in the PAN format, one XML per pair
 named like the gold file, under ``OUT/<obfuscation type>/``, so the official
 PAN evaluator can also be run on them.
 """
@@ -244,7 +246,7 @@ def run_pan(
 
     ``types`` picks obfuscation types by name or number prefix (``["02", "03"]``);
     ``limit`` keeps the first pairs of each type; ``workers`` defaults to all
-    cores; ``aligner`` defaults to :func:`copytrace.align.align` (it must be
+    cores; ``aligner`` defaults to :func:`copytrace.align.align_regions` (it must be
     picklable, a module-level function, when ``workers`` > 1).
     """
     started = time.perf_counter()
@@ -254,7 +256,7 @@ def run_pan(
     if limit is not None and limit < 1:
         raise InputError("--limit", "must be at least 1")
     if aligner is None:
-        from copytrace.align import align as aligner
+        from copytrace.align import align_regions as aligner
     workers = workers or os.cpu_count() or 1
     chosen = select_types(obfuscation_types(corpus), types)
     pairs = [pair for name in chosen for pair in read_pairs(corpus, name, limit)]
