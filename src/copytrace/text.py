@@ -31,7 +31,7 @@ _FOLD = str.maketrans(
         "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
     }
 )
-_SENTENCE_END = regex.compile(r"[.!?…](?=[\s\"'”’»)\]]|$)|[。！？]")
+_SENTENCE_END = regex.compile(r"[.!?…](?=[\s\"'”’»)\]])|[。！？]")
 _PARAGRAPH_BREAK = regex.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LINE_BREAK = regex.compile(r"\n\s*")
 STEM_LENGTH = 5
@@ -97,7 +97,8 @@ def sentence_bounds(tokens: Tokens) -> np.ndarray:
         gap = text[ends[i - 1] : starts[i]]
         if gap.strip() == "" and "\n" not in gap:
             continue
-        if "\n" in gap or _SENTENCE_END.search(gap) or (
+        # Searched in the text itself, so the look-ahead sees the next word.
+        if "\n" in gap or _SENTENCE_END.search(text, ends[i - 1], starts[i] + 1) or (
             "." in gap and text[starts[i]].isupper()
         ):
             bounds.append(i)
