@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import require_data
+from tests.conftest import require_data
 from copytrace.errors import InputError
 from copytrace.ingest import (
     MAX_TEXT_BYTES,
