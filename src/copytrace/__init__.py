@@ -20,6 +20,5 @@ def __getattr__(name: str):
         return open_store
     raise AttributeError(f"module 'copytrace' has no attribute {name!r}")
 
-from copytrace.compare import Comparison, compare  # noqa: E402
-
-__all__ = ["Comparison", "compare", "__version__"]
+# Imported eagerly: the function must replace the subpackage attribute `copytrace.compare`.
+from copytrace.compare import Comparison, compare  # noqa: E402,F401

@@ -21,8 +21,8 @@ from copytrace.stopwords import STOPWORDS
 from copytrace.text import fold, normalise, tokenise
 
 _MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+    r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)"
 )
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _SCALE = r"(?:\s?(?:thousand|million|billion|trillion|bn|mln|mn)\b)?"

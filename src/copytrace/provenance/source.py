@@ -117,10 +117,8 @@ def decide_source(a: Document, b: Document, passages: Sequence[Passage]) -> Sour
         *_attribution_evidence(a, a_key, b_key),
     ]
     score = sum(e.weight if e.favours == a_key else -e.weight for e in evidence)
-    if score == 0:
-        a_first = (a.text, a.id) <= (b.text, b.id)
-        score = 1e-12 if a_first else -1e-12
-    source, reprint = (a_key, b_key) if score > 0 else (b_key, a_key)
+    a_is_source = score > 0 or (score == 0 and (a.text, a.id) <= (b.text, b.id))
+    source, reprint = (a_key, b_key) if a_is_source else (b_key, a_key)
     confidence = 1.0 / (1.0 + math.exp(-abs(score)))
     ordered = sorted(evidence, key=lambda e: -e.weight)
     return SourceDecision(source, reprint, confidence, ordered)
