@@ -111,13 +111,13 @@ def scan(
         store.check_settings({"candidates": asdict(config.candidates)})
         run_id = store.start_run(paths)
         with open(rejects_path, "w", encoding="utf-8") if on_error == "skip" else nullcontext() as rejects_file:
-            counts = _ingest(store, records, config, run_id, rejects_file, _tracker(bar, "read", None))
+            counts = _ingest(store, records, config, run_id, rejects_file, _Tracker(bar, "read", None))
         store.update_run(run_id, stage="candidates", **counts)
         added = _candidates(store, config.candidates)
         store.update_run(run_id, stage="verify", candidates=added)
         verified = _verify(store, config.align, workers, bar)
         store.update_run(run_id, stage="stories", verified=verified)
-        forest = _stories(store, _tracker(bar, "stories", None))
+        forest = _stories(store, _Tracker(bar, "stories", None))
         pairs = store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py()
         documents = store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py()
         stories = len({node.story_id for node in forest.nodes})
@@ -156,10 +156,6 @@ class _Tracker:
         if self.bar is not None:
             task = self.bar.tasks[self.task]
             self.bar.update(self.task, total=task.completed)
-
-
-def _tracker(bar: Progress | None, name: str, total: int | None) -> _Tracker:
-    return _Tracker(bar, name, total)
 
 
 def _ingest(
@@ -218,10 +214,10 @@ def _candidates(store: DuckDBStore, config: CandidateConfig) -> int:
 def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress | None) -> int:
     """Align every unverified candidate on ``workers`` processes; store results by chunk."""
     pending = store.unverified_candidates()
-    tracker = _tracker(bar, "verify", len(pending))
+    tracker = _Tracker(bar, "verify", len(pending))
     chunks = [pending[i:i + VERIFY_CHUNK] for i in range(0, len(pending), VERIFY_CHUNK)]
     jobs = ((chunk, _pair_documents(store, chunk)) for chunk in chunks)
-    for chunk, kept in _map_ordered(_verify_chunk, jobs, config, workers):
+    for chunk, kept in _map_ordered(verify_pairs, jobs, config, workers):
         store.add_verified(chunk, kept)
         tracker.advance(len(chunk))
     tracker.done()
@@ -231,10 +227,6 @@ def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress
 def _pair_documents(store: DuckDBStore, chunk: list[tuple[str, str]]) -> list[tuple[Document, Document]]:
     documents = store.documents_by_id(id_ for pair in chunk for id_ in pair)
     return [(documents[a], documents[b]) for a, b in chunk]
-
-
-def _verify_chunk(pairs: list[tuple[Document, Document]], config: AlignConfig) -> list[VerifiedPair]:
-    return verify_pairs(pairs, config)
 
 
 def _map_ordered(
