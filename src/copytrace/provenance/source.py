@@ -163,8 +163,8 @@ def _credit_evidence(document: Document, key: str) -> list[Evidence]:
         return []
     official = _OFFICIAL.search(credit) is not None
     weight = OFFICIAL_CREDIT_WEIGHT if official else CREDIT_WEIGHT
-    kind = "official credit line" if official else "credit line"
-    return [Evidence("credit", f"{key} carries a {kind}: {credit}", weight, key)]
+    kind = "an official credit line" if official else "a credit line"
+    return [Evidence("credit", f"{key} carries {kind}: {credit}", weight, key)]
 
 
 def _attribution_evidence(document: Document, key: str, other_key: str) -> list[Evidence]:
