@@ -35,7 +35,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from copytrace.stopwords import STOPWORDS
-from copytrace.text import Tokens, sentence_bounds, stem, tokenise
+from copytrace.text import Tokens, paragraph_spans, sentence_bounds, stem, tokenise
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,9 @@ class _Side:
         # Function words get no stem: they are left out of every bag of stems.
         self.stems = [None if form in STOPWORDS else stem(form) for form in tokens.forms]
         self.sentences = _merge_short(sentence_bounds(tokens), config.min_sentence_words)
+        first, last = (int(tokens.starts[0]), int(tokens.ends[-1])) if len(tokens) else (0, 0)
+        paragraph_starts = [start for start, _ in paragraph_spans(tokens.text, first, last)]
+        self.paragraphs = np.searchsorted(tokens.starts, paragraph_starts)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -209,11 +212,54 @@ def _ordered_pieces(region: _Box, seeds: list[_Box], a: _Side, b: _Side, config:
         return [region]
     # A sentence left out on either side, or a change of order, starts a new passage.
     step = config.min_piece_words
-    groups = [part for group in _clusters(inside, step, step) for part in _split_order(group, step)]
+    groups = [
+        in_order
+        for group in _clusters(inside, step, step)
+        for part in _split_order(group, step, "b")
+        for in_order in _split_order(part, step, "a")
+    ]
+    groups = [
+        paragraph
+        for group in groups
+        for part in _split_at_paragraphs(group, b.paragraphs, "b")
+        for paragraph in _split_at_paragraphs(part, a.paragraphs, "a")
+    ]
     pieces = [_bounding_box(group) for group in groups]
     # A short stretch out of order (a name repeated elsewhere) is no moved paragraph.
     pieces = [p for p in pieces if min(p.a1 - p.a0, p.b1 - p.b0) >= config.min_piece_words] or [region]
-    return _resolve_overlaps(_merge_overlapping(pieces), a, b, axis="b")
+    pieces = _resolve_overlaps(_merge_overlapping(pieces), a, b, axis="b")
+    return _resolve_overlaps(pieces, a, b, axis="a")
+
+
+def _split_at_paragraphs(seeds: list[_Box], paragraph_starts: np.ndarray, axis: str) -> list[list[_Box]]:
+    """Split seeds at the paragraph breaks of one text, so that a passage stays
+    inside one paragraph of each text; an exact run across a break is cut in two
+    along its diagonal."""
+    parts: dict[int, list[_Box]] = defaultdict(list)
+    for seed in seeds:
+        lo, hi = (seed.b0, seed.b1) if axis == "b" else (seed.a0, seed.a1)
+        first = int(np.searchsorted(paragraph_starts, lo, side="right"))
+        last = int(np.searchsorted(paragraph_starts, hi - 1, side="right"))
+        for number in range(first, last + 1):
+            start = int(paragraph_starts[number - 1]) if number > 0 else lo
+            end = int(paragraph_starts[number]) if number < len(paragraph_starts) else hi
+            part = _cut(seed, max(lo, start), min(hi, end), axis)
+            if part is not None:
+                parts[number].append(part)
+    return [parts[number] for number in sorted(parts)]
+
+
+def _cut(seed: _Box, lo: int, hi: int, axis: str) -> _Box | None:
+    """The part of a seed within [lo, hi) of one text; an exact run keeps its
+    diagonal, a sentence pair keeps its span in the other text."""
+    if hi <= lo:
+        return None
+    exact = seed.score >= 1.0
+    if axis == "b":
+        shift = (lo - seed.b0, hi - seed.b1) if exact else (0, 0)
+        return _Box(seed.a0 + shift[0], seed.a1 + shift[1], lo, hi, seed.score)
+    shift = (lo - seed.a0, hi - seed.a1) if exact else (0, 0)
+    return _Box(lo, hi, seed.b0 + shift[0], seed.b1 + shift[1], seed.score)
 
 
 def _clip(seed: _Box, region: _Box) -> _Box | None:
@@ -394,13 +440,18 @@ def _clusters(seeds: list[_Box], a_gap: int, b_gap: int) -> list[list[_Box]]:
     return groups
 
 
-def _split_order(seeds: list[_Box], gap: int) -> list[list[_Box]]:
-    """Split where, read in the order of b, the seeds jump back in a by more
-    than the gap: a reprint that moves a paragraph starts a new passage."""
-    ordered = sorted(seeds, key=lambda s: (s.b0, s.a0))
+def _split_order(seeds: list[_Box], gap: int, axis: str) -> list[list[_Box]]:
+    """Split where, read in the order of one text (``axis``), the seeds jump
+    back in the other by more than the gap: a moved paragraph starts a new passage."""
+    if axis == "b":
+        ordered = sorted(seeds, key=lambda s: (s.b0, s.a0))
+        position = lambda s: s.a0  # noqa: E731
+    else:
+        ordered = sorted(seeds, key=lambda s: (s.a0, s.b0))
+        position = lambda s: s.b0  # noqa: E731
     groups: list[list[_Box]] = [[ordered[0]]]
     for previous, seed in zip(ordered, ordered[1:]):
-        if seed.a0 < previous.a0 - gap:
+        if position(seed) < position(previous) - gap:
             groups.append([])
         groups[-1].append(seed)
     return groups
