@@ -263,7 +263,8 @@ def map_batches(batches: Iterable[Sequence[str]], config: CandidateConfig, worke
         for batch in batches:
             yield signatures_for_batch(batch, config)
         return
-    with get_context("fork").Pool(workers) as pool:
+    # spawn, not fork: rensa may already run threads in this process.
+    with get_context("spawn").Pool(workers) as pool:
         yield from pool.imap(_sign, ((batch, config) for batch in batches))
 
 
