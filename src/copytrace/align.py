@@ -148,15 +148,7 @@ def align(
     ``a_span``/``b_span`` restrict the search to part of each text (the body
     of a document); offsets stay offsets into the whole texts.
     """
-    a_tokens = tokenise(a, *(a_span or (0, len(a))))
-    b_tokens = tokenise(b, *(b_span or (0, len(b))))
-    return align_tokens(a_tokens, b_tokens, config)
-
-
-def align_tokens(a_tokens: Tokens, b_tokens: Tokens, config: AlignConfig = DEFAULT_CONFIG) -> list[Passage]:
-    """:func:`align` over already tokenised texts (tokenise each text once when
-    comparing it with many others)."""
-    a_side, b_side, seeds, regions = _regions(a_tokens, b_tokens, config)
+    a_side, b_side, seeds, regions = _regions(a, b, config, a_span, b_span)
     return [
         _passage(piece, a_side, b_side, number)
         for number, region in enumerate(regions)
@@ -176,16 +168,15 @@ def align_regions(
     A region is a whole block of reuse, moved paragraphs and all: the unit of
     the PAN text-alignment task, where one plagiarism case is one detection.
     """
-    a_tokens = tokenise(a, *(a_span or (0, len(a))))
-    b_tokens = tokenise(b, *(b_span or (0, len(b))))
-    a_side, b_side, _, regions = _regions(a_tokens, b_tokens, config)
+    a_side, b_side, _, regions = _regions(a, b, config, a_span, b_span)
     return [_passage(region, a_side, b_side, number) for number, region in enumerate(regions)]
 
 
-def _regions(a_tokens: Tokens, b_tokens: Tokens, config: AlignConfig):
-    """Seeds and reuse regions (ordered by position in b) of two token lists."""
+def _regions(a: str, b: str, config: AlignConfig, a_span: tuple[int, int] | None, b_span: tuple[int, int] | None):
+    """Both texts prepared, their seeds, and their reuse regions ordered by position in b."""
     vocabulary: dict[str, int] = {}
-    a_side, b_side = _Side(a_tokens, vocabulary, config), _Side(b_tokens, vocabulary, config)
+    a_side = _Side(tokenise(a, *(a_span or (0, len(a)))), vocabulary, config)
+    b_side = _Side(tokenise(b, *(b_span or (0, len(b)))), vocabulary, config)
     if not len(a_side) or not len(b_side):
         return a_side, b_side, [], []
     exact = _ngram_seeds(a_side, b_side, config)
