@@ -283,34 +283,50 @@ def _best_matches(seeds: list[_Box], min_run: int) -> list[_Box]:
 def _ngram_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     """Maximal diagonal runs of shared word n-grams."""
     n = config.ngram
-    positions: dict[tuple, list[int]] = defaultdict(list)
-    a_ids = a.ids.tolist()
-    for i in range(len(a_ids) - n + 1):
-        positions[tuple(a_ids[i : i + n])].append(i)
-    b_ids = b.ids.tolist()
-    b_counts = Counter(tuple(b_ids[j : j + n]) for j in range(len(b_ids) - n + 1))
-    matches: list[tuple[int, int]] = []
-    for j in range(len(b_ids) - n + 1):
-        gram = tuple(b_ids[j : j + n])
-        found = positions.get(gram)
-        if found and len(found) <= config.max_ngram_repeats and b_counts[gram] <= config.max_ngram_repeats:
-            matches.extend((i, j) for i in found)
-    return _diagonal_runs(matches, n)
+    if len(a) < n or len(b) < n:
+        return []
+    a_codes, b_codes = np.split(_ngram_codes(np.concatenate([a.ids, b.ids]), n, len(a)), [len(a) - n + 1])
+    size = int(max(a_codes.max(), b_codes.max())) + 1
+    a_counts, b_counts = np.bincount(a_codes, minlength=size), np.bincount(b_codes, minlength=size)
+    usable = (a_counts > 0) & (a_counts <= config.max_ngram_repeats) & (b_counts <= config.max_ngram_repeats)
+    j = np.flatnonzero(usable[b_codes])
+    # Every a position of each usable b n-gram: a positions sorted by code,
+    # each b position expanded over its code's range.
+    a_order = np.argsort(a_codes, kind="stable")
+    first = np.searchsorted(a_codes[a_order], b_codes[j])
+    repeats = a_counts[b_codes[j]]
+    offsets = np.arange(repeats.sum()) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    i = a_order[np.repeat(first, repeats) + offsets]
+    return _diagonal_runs(i, np.repeat(j, repeats), n)
 
 
-def _diagonal_runs(matches: list[tuple[int, int]], n: int) -> list[_Box]:
-    """Chain matches (i, j), (i+1, j+1), … into one box each."""
-    runs: list[_Box] = []
-    open_runs: dict[int, _Box] = {}
-    for i, j in sorted(matches, key=lambda m: (m[1], m[0])):
-        run = open_runs.get(j - i)
-        if run is not None and i <= run.a1 - n + 1:
-            run.a1, run.b1 = i + n, j + n
-            continue
-        run = _Box(i, i + n, j, j + n)
-        open_runs[j - i] = run
-        runs.append(run)
-    return runs
+def _ngram_codes(ids: np.ndarray, n: int, a_length: int) -> np.ndarray:
+    """One integer per word n-gram of the a part and of the b part of ``ids``
+    (no n-gram spans the join), equal codes for equal n-grams."""
+    starts = np.concatenate([np.arange(a_length - n + 1), np.arange(a_length, len(ids) - n + 1)])
+    codes = ids[starts]
+    for k in range(1, n):
+        # Renumber after each word so that codes stay below the n-gram count.
+        _, codes = np.unique(codes * (int(ids.max()) + 1) + ids[starts + k], return_inverse=True)
+    return codes.reshape(-1)
+
+
+def _diagonal_runs(i: np.ndarray, j: np.ndarray, n: int) -> list[_Box]:
+    """Chain matches (i, j), (i+1, j+1), … into one box each, in b order."""
+    if not len(i):
+        return []
+    diagonal = j - i
+    order = np.lexsort((i, diagonal))
+    i, diagonal = i[order], diagonal[order]
+    starts_run = np.ones(len(i), dtype=bool)
+    starts_run[1:] = (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)
+    first = np.flatnonzero(starts_run)
+    last = np.append(first[1:], len(i)) - 1
+    runs = [
+        _Box(a0, a1, a0 + d, a1 + d)
+        for a0, a1, d in zip(i[first].tolist(), (i[last] + n).tolist(), diagonal[first].tolist())
+    ]
+    return sorted(runs, key=lambda run: (run.b0, run.a0))
 
 
 def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:

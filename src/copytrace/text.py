@@ -32,6 +32,8 @@ _FOLD = str.maketrans(
     }
 )
 _SENTENCE_END = regex.compile(r"[.!?…](?=[\s\"'”’»)\]])|[。！？]")
+_LINE_FEED = regex.compile(r"\n")
+_FULL_STOP = regex.compile(r"\.")
 _PARAGRAPH_BREAK = regex.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LINE_BREAK = regex.compile(r"\n\s*")
 STEM_LENGTH = 5
@@ -76,35 +78,49 @@ class Tokens:
         return int(self.starts[first]), int(self.ends[stop - 1])
 
 
+@lru_cache(maxsize=32)
 def tokenise(text: str, start: int = 0, end: int | None = None) -> Tokens:
-    """Tokenise ``text[start:end]``; offsets are into the whole ``text``."""
+    """Tokenise ``text[start:end]``; offsets are into the whole ``text``.
+
+    Cached: one comparison reads the same body from several stages (aligner,
+    edit report, names, quotations, source decision). The arrays are read-only.
+    """
     end = len(text) if end is None else end
     spans = np.array([match.span() for match in _WORD.finditer(text, start, end)], dtype=np.int64).reshape(-1, 2)
+    spans.flags.writeable = False
     starts, ends = spans[:, 0], spans[:, 1]
     forms = tuple(map(normalise, map(text.__getitem__, map(slice, starts.tolist(), ends.tolist()))))
     return Tokens(text=text, starts=starts, ends=ends, forms=forms)
+
+
+def words(text: str) -> list[str]:
+    """The normalised forms of the words of a short text, without offsets."""
+    return [normalise(word) for word in _WORD.findall(text)]
 
 
 def sentence_bounds(tokens: Tokens) -> np.ndarray:
     """Token indices where sentences start, followed by ``len(tokens)``.
 
     A sentence ends where the text between two words holds a terminator
-    followed by space or a closing quote, a CJK full stop, or a line break.
+    followed by space or a closing quote, a CJK full stop, or a line break,
+    or a full stop before a capitalised word.
     """
-    text, starts, ends = tokens.text, tokens.starts, tokens.ends
-    bounds = [0]
-    for i in range(1, len(tokens)):
-        gap = text[ends[i - 1] : starts[i]]
-        if gap.strip() == "" and "\n" not in gap:
-            continue
-        # Searched in the text itself, so the look-ahead sees the next word.
-        if "\n" in gap or _SENTENCE_END.search(text, ends[i - 1], starts[i] + 1) or (
-            "." in gap and text[starts[i]].isupper()
-        ):
-            bounds.append(i)
-    if len(tokens):
-        bounds.append(len(tokens))
-    return np.asarray(bounds, dtype=np.int64)
+    if not len(tokens):
+        return np.asarray([0], dtype=np.int64)
+    text, starts = tokens.text, tokens.starts
+    first, last = int(starts[0]), int(tokens.ends[-1])
+    # Terminators lie between words (none is a word character), so the token
+    # after each one starts a sentence.
+    ends = [m.start() for m in _SENTENCE_END.finditer(text, first, last)]
+    ends += [m.start() for m in _LINE_FEED.finditer(text, first, last)]
+    after = np.searchsorted(starts, np.asarray(ends, dtype=np.int64), side="right")
+    stops = np.asarray([m.start() for m in _FULL_STOP.finditer(text, first, last)], dtype=np.int64)
+    after_stop = np.searchsorted(starts, stops, side="right")
+    after_stop = after_stop[after_stop < len(tokens)]
+    capitalised = [text[int(starts[i])].isupper() for i in after_stop]
+    inside = np.concatenate([after, after_stop[np.asarray(capitalised, dtype=bool)]])
+    inside = inside[(inside > 0) & (inside < len(tokens))]
+    return np.unique(np.concatenate([[0], inside, [len(tokens)]])).astype(np.int64)
 
 
 def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -30,6 +30,7 @@ from copytrace.candidates.lsh import lsh_pairs, lsh_threshold
 from copytrace.candidates.minhash import jaccard_estimates, signature_matrix
 from copytrace.candidates.shingles import TokenHashes, ngram_hashes, token_hashes
 from copytrace.errors import InputError
+from copytrace.parallel import one_native_thread
 from copytrace.ingest import Document
 
 SCHEMA = "copytrace.candidates/1"
@@ -264,7 +265,7 @@ def map_batches(batches: Iterable[Sequence[str]], config: CandidateConfig, worke
             yield signatures_for_batch(batch, config)
         return
     # spawn, not fork: rensa may already run threads in this process.
-    with get_context("spawn").Pool(workers) as pool:
+    with get_context("spawn").Pool(workers, initializer=one_native_thread) as pool:
         yield from pool.imap(_sign, ((batch, config) for batch in batches))
 
 

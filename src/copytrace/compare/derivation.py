@@ -36,7 +36,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from copytrace.align import Passage
-from copytrace.text import tokenise
+from copytrace.text import Tokens, tokenise
 
 VERBATIM_RUN = 3
 
@@ -95,17 +95,25 @@ DEFAULT_THRESHOLDS = DerivationThresholds(
 )
 
 
-def derivation_evidence(passages: Sequence[Passage], a_text: str, b_text: str) -> DerivationEvidence:
-    """Coverage and verbatim share of ``b_text`` from passages of ``align(a_text, b_text)``."""
-    words = tokenise(b_text)
+def derivation_evidence(
+    passages: Sequence[Passage],
+    a_text: str,
+    b_text: str,
+    a_span: tuple[int, int] | None = None,
+    b_span: tuple[int, int] | None = None,
+) -> DerivationEvidence:
+    """Coverage and verbatim share of ``b_text`` (its ``b_span``, by default all
+    of it) from passages of ``align(a_text, b_text)``."""
+    words = tokenise(b_text, *(b_span or (0, len(b_text))))
+    source_words = tokenise(a_text, *(a_span or (0, len(a_text))))
     if not len(words):
         return DerivationEvidence(0.0, 0.0)
     inside = np.zeros(len(words), dtype=bool)
     verbatim = 0
     for passage in passages:
         inside |= (words.starts >= passage.b_start) & (words.ends <= passage.b_end)
-        source_forms = tokenise(a_text, passage.a_start, passage.a_end).forms
-        derived_forms = tokenise(b_text, passage.b_start, passage.b_end).forms
+        source_forms = _forms_within(source_words, passage.a_start, passage.a_end)
+        derived_forms = _forms_within(words, passage.b_start, passage.b_end)
         verbatim += sum(
             run
             for op in Indel.opcodes(source_forms, derived_forms)
@@ -114,6 +122,13 @@ def derivation_evidence(passages: Sequence[Passage], a_text: str, b_text: str) -
     return DerivationEvidence(
         coverage=float(inside.mean()), verbatim=min(1.0, verbatim / len(words))
     )
+
+
+def _forms_within(tokens: Tokens, start: int, end: int) -> tuple[str, ...]:
+    """Forms of the words lying wholly inside characters [start, end)."""
+    first = int(np.searchsorted(tokens.starts, start))
+    stop = int(np.searchsorted(tokens.ends, end, side="right"))
+    return tokens.forms[first:stop]
 
 
 def classify(

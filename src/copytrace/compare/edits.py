@@ -192,24 +192,22 @@ def _unmatched_spans(tokens: Tokens, unmatched: np.ndarray, body: tuple[int, int
     """Runs of unmatched words, one span per paragraph; a run that is a whole
     paragraph is reported as the paragraph (with its punctuation)."""
     paragraphs = paragraph_spans(tokens.text, *body)
+    if not len(tokens) or not unmatched.any():
+        return []
     starts = np.asarray([p[0] for p in paragraphs], dtype=np.int64)
     paragraph_of = np.searchsorted(starts, tokens.starts, side="right") - 1
-    words_in = np.bincount(paragraph_of, minlength=len(paragraphs)) if len(tokens) else np.zeros(0, int)
+    words_in = np.bincount(paragraph_of, minlength=len(paragraphs))
+    # A run starts at an unmatched word after a matched one or a paragraph break.
+    words = np.flatnonzero(unmatched)
+    breaks = np.ones(len(words), dtype=bool)
+    breaks[1:] = (np.diff(words) != 1) | (np.diff(paragraph_of[words]) != 0)
+    firsts = np.flatnonzero(breaks)
     spans: list[Span] = []
-    run: list[int] = []
-    for i in range(len(tokens) + 1):
-        continues = i < len(tokens) and unmatched[i] and (
-            not run or (run[-1] == i - 1 and paragraph_of[i] == paragraph_of[run[-1]])
-        )
-        if continues:
-            run.append(i)
-            continue
-        if run:
-            paragraph = int(paragraph_of[run[0]])
-            if len(run) == words_in[paragraph]:
-                start, end = paragraphs[paragraph]
-                spans.append(Span(start, end, tokens.text[start:end], whole_paragraph=True))
-            else:
-                spans.append(token_span(tokens, run))
-        run = [i] if i < len(tokens) and unmatched[i] else []
+    for run in np.split(words, firsts[1:]):
+        paragraph = int(paragraph_of[run[0]])
+        if len(run) == words_in[paragraph]:
+            start, end = paragraphs[paragraph]
+            spans.append(Span(start, end, tokens.text[start:end], whole_paragraph=True))
+        else:
+            spans.append(token_span(tokens, run.tolist()))
     return spans

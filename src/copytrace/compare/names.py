@@ -13,12 +13,13 @@ the same words, case-insensitive; figures: the same normalised figure).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import regex
 
 from copytrace.stopwords import STOPWORDS
-from copytrace.text import fold, normalise, tokenise
+from copytrace.text import fold, normalise, tokenise, words
 
 _MONTH = (
     r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
@@ -45,9 +46,8 @@ _WORD = regex.compile(_NAME_WORD)
 _POSSESSIVE = regex.compile(r"['’]s$")
 # What may stand between a sentence end (or the body start) and its first word.
 _OPENERS = r"[\s\"'“”«»„‘’()\[\]–—-]*"
-_AFTER_SENTENCE_END = regex.compile(rf"(?:[.!?…:;]|\n){_OPENERS}\Z")
+_SENTENCE_END = regex.compile(rf"(?:[.!?…:;]|\n){_OPENERS}")
 _ONLY_OPENERS = regex.compile(_OPENERS)
-_LOOK_BACK = 40
 
 
 @dataclass(frozen=True)
@@ -79,16 +79,21 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
     """Names and figures of ``text[start:end]``, in text order, offsets into ``text``."""
     end = len(text) if end is None else end
     mentions: list[Mention] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(end - start)  # characters already inside a figure
+
+    def free(first: int, stop: int) -> bool:
+        return taken.find(1, first - start, stop - start) < 0
+
     for kind, pattern in _FIGURES:
         for match in pattern.finditer(text, start, end):
-            if not any(match.start() < b and a < match.end() for a, b in taken):
-                taken.append(match.span())
+            if free(*match.span()):
+                taken[match.start() - start : match.end() - start] = b"\x01" * (match.end() - match.start())
                 mentions.append(Mention(kind, match.start(), match.end(), match.group(), _figure_key(match.group())))
-    capitalised_inside = _capitalised_mid_sentence(text, start, end)
+    openings = _sentence_openings(text, start, end)
+    capitalised_inside = _capitalised_mid_sentence(text, start, end, openings)
     for match in _NAME_RUN.finditer(text, start, end):
-        mention = _name(text, match, start, capitalised_inside)
-        if mention and not any(mention.start < b and a < mention.end for a, b in taken):
+        mention = _name(text, match, openings, capitalised_inside)
+        if mention and free(mention.start, mention.end):
             mentions.append(mention)
     return sorted(mentions, key=lambda m: m.start)
 
@@ -125,7 +130,7 @@ def _joined_forms(text: str, body: tuple[int, int]) -> str:
     return " " + _name_key(tokenise(text, *body).forms) + " "
 
 
-def _name_key(forms: tuple[str, ...]) -> str:
+def _name_key(forms: Sequence[str]) -> str:
     """Words joined by spaces, without possessive 's (``Turkmenistan’s`` is ``Turkmenistan``)."""
     return " ".join(form.removesuffix("'s") for form in forms)
 
@@ -135,40 +140,39 @@ def _figure_key(figure: str) -> str:
     return regex.sub(r"\s+", "", fold(figure).casefold()).replace("percent", "%")
 
 
-def _opens_sentence(text: str, floor: int, position: int) -> bool:
-    """Whether the word at ``position`` is the first of a sentence (or of the text from ``floor``)."""
-    window_start = max(floor, position - _LOOK_BACK)
-    prefix = text[window_start:position]
-    if _AFTER_SENTENCE_END.search(prefix):
-        return True
-    return window_start == floor and _ONLY_OPENERS.fullmatch(prefix) is not None
+def _sentence_openings(text: str, start: int, end: int) -> set[int]:
+    """Positions in ``text[start:end]`` where a word would open a sentence:
+    after a sentence end (or the body start) and any quotes, brackets or dashes."""
+    openings = {match.end() for match in _SENTENCE_END.finditer(text, start, end)}
+    openings.add(_ONLY_OPENERS.match(text, start, end).end())
+    return openings
 
 
-def _name(text: str, match: regex.Match, body_start: int, capitalised_inside: set[str]) -> Mention | None:
-    """The proper name in a run of capitalised words, or ``None``."""
-    words = list(_WORD.finditer(match.group()))
-    at_sentence_start = _opens_sentence(text, body_start, match.start())
-    while words and normalise(words[0].group()) in STOPWORDS:
-        words.pop(0)
+def _name(text: str, match: regex.Match, openings: set[int], capitalised_inside: set[str]) -> Mention | None:
+    """The proper name in a run of capitalised parts, or ``None``."""
+    parts = list(_WORD.finditer(match.group()))
+    at_sentence_start = match.start() in openings
+    while parts and normalise(parts[0].group()) in STOPWORDS:
+        parts.pop(0)
         at_sentence_start = False
-    while words and normalise(words[-1].group()) in STOPWORDS:
-        words.pop()
-    if not words:
+    while parts and normalise(parts[-1].group()) in STOPWORDS:
+        parts.pop()
+    if not parts:
         return None
-    if at_sentence_start and len(words) == 1 and normalise(words[0].group()) not in capitalised_inside:
+    if at_sentence_start and len(parts) == 1 and normalise(parts[0].group()) not in capitalised_inside:
         return None
-    start = match.start() + words[0].start()
-    end = match.start() + words[-1].end()
+    start = match.start() + parts[0].start()
+    end = match.start() + parts[-1].end()
     possessive = _POSSESSIVE.search(text, start, end)
     end = possessive.start() if possessive else end
     name = text[start:end]
-    return Mention("name", start, end, name, _name_key(tokenise(name).forms))
+    return Mention("name", start, end, name, _name_key(words(name)))
 
 
-def _capitalised_mid_sentence(text: str, start: int, end: int) -> set[str]:
+def _capitalised_mid_sentence(text: str, start: int, end: int, openings: set[int]) -> set[str]:
     """Normalised words that appear capitalised somewhere other than a sentence start."""
     found = set()
     for match in _WORD.finditer(text, start, end):
-        if not _opens_sentence(text, start, match.start()):
+        if match.start() not in openings:
             found.add(normalise(match.group()))
     return found

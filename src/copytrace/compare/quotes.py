@@ -31,7 +31,7 @@ import regex
 from rapidfuzz import fuzz
 
 from copytrace.compare.edits import Span, SpanPair, token_span, word_ops
-from copytrace.text import Tokens, tokenise
+from copytrace.text import Tokens, tokenise, words
 
 MIN_QUOTE_WORDS = 4
 # Lowest partial-ratio score (0–100, over words) of a quotation and its counterpart.
@@ -127,7 +127,7 @@ def find_quotations(text: str, start: int = 0, end: int | None = None) -> list[Q
     end = len(text) if end is None else end
     spans = [match.span("q") for match in _PAIRED.finditer(text, start, end)]
     spans += _dash_quotations(text, start, end)
-    spans = [(a, b) for a, b in _trimmed(text, spans) if len(tokenise(text, a, b)) >= MIN_QUOTE_WORDS]
+    spans = [(a, b) for a, b in _trimmed(text, spans) if len(words(text[a:b])) >= MIN_QUOTE_WORDS]
     outermost = [
         (a, b) for a, b in spans if not any(c <= a and b <= d and (c, d) != (a, b) for c, d in spans)
     ]
@@ -198,7 +198,10 @@ class _Symbols:
 
     def encode(self, forms: Sequence[str]) -> str:
         # Supplementary planes: plenty of code points, none of them combining.
-        return "".join(self.codes.setdefault(form, chr(0x10000 + len(self.codes))) for form in forms)
+        for form in dict.fromkeys(forms):
+            if form not in self.codes:
+                self.codes[form] = chr(0x10000 + len(self.codes))
+        return "".join(map(self.codes.__getitem__, forms))
 
 
 def _best_window(needle: str, haystack: str) -> tuple[float, int, int]:
@@ -263,7 +266,7 @@ def _used_by(quote: Quotation, matches: list[QuotationMatch]) -> bool:
 def _left_out(
     quote: Quotation, reprint: Tokens, reprint_string: str, reprint_quotes: list[Quotation], symbols: _Symbols
 ) -> SourceQuotation:
-    score, first, stop = _best_window(symbols.encode(tokenise(quote.text).forms), reprint_string)
+    score, first, stop = _best_window(symbols.encode(words(quote.text)), reprint_string)
     if score < MIN_MATCH_SCORE or stop <= first:
         return SourceQuotation(quote, "dropped")
     span = token_span(reprint, range(first, stop))

@@ -82,7 +82,7 @@ def compare(a: DocumentLike, b: DocumentLike, config: AlignConfig = DEFAULT_CONF
     oriented = sorted(
         passages if one_is_source else [_mirrored(p) for p in passages], key=lambda p: (p.b_start, p.a_start)
     )
-    evidence = derivation_evidence(oriented, source.text, reprint.text)
+    evidence = derivation_evidence(oriented, source.text, reprint.text, source.body_span, reprint.body_span)
     return Comparison(
         source=source,
         reprint=reprint,

@@ -22,7 +22,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from itertools import islice
@@ -40,6 +40,7 @@ from copytrace.engine.stages import VerifiedPair, sign_documents, text_hash, ver
 from copytrace.errors import InputError
 from copytrace.ingest import Document, FieldMap, Rejection, read_documents
 from copytrace.ingest.readers import OnError
+from copytrace.parallel import process_pool
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store import DuckDBStore
 
@@ -238,7 +239,7 @@ def _map_ordered(
         for chunk, documents in jobs:
             yield chunk, function(documents, config)
         return
-    with ProcessPoolExecutor(workers) as pool:
+    with process_pool(workers) as pool:
         in_flight: list[tuple[list, Future]] = []
         for chunk, documents in jobs:
             in_flight.append((chunk, pool.submit(function, documents, config)))

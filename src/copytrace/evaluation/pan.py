@@ -29,7 +29,6 @@ import os
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +36,7 @@ from pathlib import Path
 from copytrace.align import Passage
 from copytrace.errors import InputError
 from copytrace.evaluation.measures import Annotation, Scores, Tally, scores, tally
+from copytrace.parallel import process_pool
 
 Aligner = Callable[[str, str], Sequence[Passage]]
 
@@ -229,7 +229,7 @@ def detect_all(
     if workers <= 1:
         return [_detect(task) for task in tasks]
     chunksize = max(1, min(64, len(tasks) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         return list(pool.map(_detect, tasks, chunksize=chunksize))
 
 
