@@ -10,7 +10,8 @@ blocks of at least 8 words. The ratio of the two times is the figure to
 compare across machines. Both are also scored at the pair level against the
 gold: recall is the share of pairs with planted reuse in which anything was
 found, precision the share of pairs with findings that have planted reuse
-(passage-level accuracy is ``copytrace eval pan``'s job).
+(passage-level accuracy is ``copytrace eval pan``'s job). Many summary pairs
+of the corpus have no gold case; they count as pairs without reuse.
 
     python benchmarks/bench_compare.py --out out/bench-compare
 
@@ -27,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from copytrace.evaluation.pan import obfuscation_types, read_annotations
+from copytrace.evaluation.pan import read_pairs as read_pairs_of_type
 from copytrace.parallel import process_pool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,12 +70,10 @@ def timed_run(function, pairs: list[tuple[str, str]], reused: list[bool], worker
 
 
 def read_pairs(corpus: Path, limit: int | None) -> tuple[list[tuple[str, str]], list[bool]]:
-    """(source, suspicious) paths of the corpus's pairs, and whether the gold has reuse in each."""
-    clean = set((corpus / "01-no-plagiarism" / "pairs").read_text(encoding="utf-8").split("\n"))
-    lines = [line for line in (corpus / "pairs").read_text(encoding="utf-8").split("\n") if line.strip()][:limit]
-    pairs = [line.split() for line in lines]
-    paths = [(str(corpus / "src" / source), str(corpus / "susp" / suspicious)) for suspicious, source in pairs]
-    return paths, [line not in clean for line in lines]
+    """(source, suspicious) paths of the corpus's pairs, and whether the gold has a reuse case in each."""
+    pairs = [pair for name in obfuscation_types(corpus) for pair in read_pairs_of_type(corpus, name)][:limit]
+    paths = [(str(corpus / "src" / pair.source), str(corpus / "susp" / pair.suspicious)) for pair in pairs]
+    return paths, [bool(read_annotations(corpus / pair.obfuscation / pair.xml_name)) for pair in pairs]
 
 
 def main() -> None:
