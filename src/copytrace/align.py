@@ -49,7 +49,10 @@ class AlignConfig:
     two seeds of one passage. ``min_similarity``: cosine of the two sides of a
     passage below which it is clustered again with a smaller gap.
     ``min_words``: shortest reuse region reported, in words on the shorter
-    side. ``min_piece_words``: shortest passage into which a region is split
+    side. ``short_words``/``short_min_verbatim``: a region shorter than
+    ``short_words`` must keep at least this share of its words word for word;
+    over a few sentences, a paraphrase cannot be told from two texts on one
+    topic. ``min_piece_words``: shortest passage into which a region is split
     where the texts change order.
     ``summary_ratio``: a passage whose long side is this many times longer
     than its short side signals a summary. ``summary_gap``: the gap then used.
@@ -63,6 +66,8 @@ class AlignConfig:
     gap: int = 24
     min_similarity: float = 0.34
     min_words: int = 25
+    short_words: int = 35
+    short_min_verbatim: float = 0.3
     min_piece_words: int = 8
     summary_ratio: float = 3.0
     summary_gap: int = 3000
@@ -515,9 +520,12 @@ def _summary_gaps(seeds: list[_Box], config: AlignConfig) -> tuple[int, int] | N
 
 def _prefer_summaries(regions: list[_Box], summaries: list[_Box], seeds: list[_Box], config: AlignConfig) -> list[_Box]:
     """Keep a summary-shaped region found with the wide gap when seeds cover
-    most of its short side (every part of a summary restates something) and
-    ordinary regions do not already explain it (then the wide gap only joined
-    ordinary passages with stray seeds)."""
+    most of its short side (every part of a summary restates something), and
+    either ordinary regions do not already explain it (else the wide gap only
+    joined an ordinary passage with stray seeds) or it holds several whole
+    ordinary regions that follow each other closely on the short side, in the
+    same order on both sides (the sentences of one summary, each restating a
+    later part of the source)."""
     for summary in summaries:
         if not _is_summary_shaped(summary, config):
             continue
@@ -526,9 +534,19 @@ def _prefer_summaries(regions: list[_Box], summaries: list[_Box], seeds: list[_B
         seeded = _covered_words([s for s in seeds if _clip(s, summary)], lo, hi, axis)
         covered = [r for r in regions if _overlap(r, lo, hi, axis) > 0]
         explained = _covered_words(covered, lo, hi, axis)
-        if 2 * seeded >= hi - lo and 2 * explained < hi - lo:
+        fragments = (
+            len(covered) >= 2
+            and all(_contains(summary, r) for r in covered)
+            and len(_split_along(covered, axis, config.gap)) == 1
+            and len(_split_order(covered, 0, axis)) == 1
+        )
+        if 2 * seeded >= hi - lo and (fragments or 2 * explained < hi - lo):
             regions = [r for r in regions if r not in covered] + [summary]
     return regions
+
+
+def _contains(outer: _Box, inner: _Box) -> bool:
+    return outer.a0 <= inner.a0 and inner.a1 <= outer.a1 and outer.b0 <= inner.b0 and inner.b1 <= outer.b1
 
 
 def _is_summary_shaped(box: _Box, config: AlignConfig) -> bool:
@@ -557,7 +575,14 @@ def _filter(boxes: list[_Box], a: _Side, b: _Side, config: AlignConfig) -> list[
     boxes = _merge_overlapping(boxes)
     boxes = _resolve_overlaps(boxes, a, b, axis="b")
     boxes = _resolve_overlaps(boxes, a, b, axis="a")
-    return [box for box in boxes if min(box.a1 - box.a0, box.b1 - box.b0) >= config.min_words]
+    return [box for box in boxes if _long_enough(box, a, b, config)]
+
+
+def _long_enough(box: _Box, a: _Side, b: _Side, config: AlignConfig) -> bool:
+    words = min(box.a1 - box.a0, box.b1 - box.b0)
+    if words < config.min_words:
+        return False
+    return words >= config.short_words or _verbatim_share(box, a, b) >= config.short_min_verbatim
 
 
 def _merge_overlapping(boxes: list[_Box]) -> list[_Box]:
@@ -600,8 +625,6 @@ def _resolve_overlaps(boxes: list[_Box], a: _Side, b: _Side, axis: str) -> list[
 def _passage(box: _Box, a: _Side, b: _Side, region: int) -> Passage:
     a_start, a_end = a.tokens.char_span(box.a0, box.a1)
     b_start, b_end = b.tokens.char_span(box.b0, box.b1)
-    a_ids, b_ids = a.ids[box.a0 : box.a1].tolist(), b.ids[box.b0 : box.b1].tolist()
-    kept_words = _kept_words(a_ids, b_ids)
     return Passage(
         a_start=a_start,
         a_end=a_end,
@@ -610,12 +633,12 @@ def _passage(box: _Box, a: _Side, b: _Side, region: int) -> Passage:
         a_text=a.tokens.text[a_start:a_end],
         b_text=b.tokens.text[b_start:b_end],
         similarity=_similarity(box, a, b),
-        verbatim_share=2 * kept_words / (len(a_ids) + len(b_ids)),
+        verbatim_share=_verbatim_share(box, a, b),
         region=region,
     )
 
 
-def _kept_words(a_ids: list[int], b_ids: list[int]) -> int:
-    """Words matched by the longest common subsequence of the two sides."""
-    distance = Indel.distance(a_ids, b_ids)
-    return (len(a_ids) + len(b_ids) - distance) // 2
+def _verbatim_share(box: _Box, a: _Side, b: _Side) -> float:
+    """Share of the box's words matched by the longest common subsequence of its two sides."""
+    a_ids, b_ids = a.ids[box.a0 : box.a1].tolist(), b.ids[box.b0 : box.b1].tolist()
+    return Indel.normalized_similarity(a_ids, b_ids)
