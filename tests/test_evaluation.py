@@ -250,18 +250,23 @@ def passage_over(a: str, b: str) -> list[Passage]:
     return [Passage(0, len(a), 0, len(b), a, b, 1.0, 1.0)]
 
 
-def test_evidence_counts_only_verbatim_runs_of_three_words() -> None:
+def test_evidence_counts_words_in_trigrams_the_source_has() -> None:
     copied = derivation_evidence(passage_over(SOURCE, SOURCE), SOURCE, SOURCE)
     assert (copied.coverage, copied.verbatim) == (1.0, 1.0)
-    # The rewrite has 15 words; runs kept from the source: "Inheritance" (1),
-    # "a new class" (3), "the methods and" (3), "of an existing class" (4):
-    # 10 of 15 words lie in runs of ≥ 3 words.
+    # The rewrite has 15 words; its trigrams found in the source: "a new class",
+    # "the methods and", "of an existing", "an existing class": 3 + 3 + 4 = 10
+    # words lie inside one ("Inheritance" alone does not count).
     rewritten = "Inheritance means a new class may borrow the methods and fields of an existing class."
     evidence = derivation_evidence(passage_over(SOURCE, rewritten), SOURCE, rewritten)
     assert evidence.coverage == 1.0
     assert evidence.verbatim == pytest.approx(10 / 15)
+    # Pieces cut and pasted in another order count in full.
+    reordered = "the methods and variables of an existing class. Inheritance lets a new class reuse"
+    assert derivation_evidence(passage_over(SOURCE, reordered), SOURCE, reordered).verbatim == 1.0
+    # Without a passage, shared trigrams alone do not make a text derived.
     none = derivation_evidence([], SOURCE, rewritten)
-    assert (none.coverage, none.verbatim) == (0.0, 0.0)
+    assert none.coverage == 0.0
+    assert classify(none) is DerivationLevel.NOT_DERIVED
 
 
 def test_classify_is_a_decision_list_on_the_shares() -> None:

@@ -52,7 +52,9 @@ class AlignConfig:
     side. ``short_words``/``short_min_verbatim``: a region shorter than
     ``short_words`` must keep at least this share of its words word for word;
     over a few sentences, a paraphrase cannot be told from two texts on one
-    topic. ``min_piece_words``: shortest passage into which a region is split
+    topic. ``copy_share``: a region with at least this share of its words
+    kept word for word is trimmed to its exact matches of at least
+    ``min_piece_words`` words. ``min_piece_words``: shortest passage into which a region is split
     where the texts change order.
     ``summary_ratio``: a passage whose long side is this many times longer
     than its short side signals a summary. ``summary_gap``: the gap then used.
@@ -68,6 +70,7 @@ class AlignConfig:
     min_words: int = 25
     short_words: int = 35
     short_min_verbatim: float = 0.3
+    copy_share: float = 0.8
     min_piece_words: int = 8
     summary_ratio: float = 3.0
     summary_gap: int = 3000
@@ -194,8 +197,25 @@ def _regions(a: str, b: str, config: AlignConfig, a_span: tuple[int, int] | None
     if summary_gaps:
         summaries = _filter(_extend(seeds, a_side, b_side, *summary_gaps, config), a_side, b_side, config)
         regions = _prefer_summaries(regions, summaries, seeds, config)
+    regions = [_trimmed_to_copy(region, seeds, a_side, b_side, config) for region in regions]
     regions.sort(key=lambda box: box.b0)
     return a_side, b_side, seeds, regions
+
+
+def _trimmed_to_copy(region: _Box, seeds: list[_Box], a: _Side, b: _Side, config: AlignConfig) -> _Box:
+    """A region copied mostly word for word ends where its exact matches end
+    (runs long enough not to be common phrases): a similar-sentence seed at
+    its edge only adds the part of a sentence that was not copied."""
+    if _verbatim_share(region, a, b) < config.copy_share:
+        return region
+    exact = [
+        clipped
+        for seed in seeds
+        if seed.score >= 1.0
+        and (clipped := _clip(seed, region)) is not None
+        and clipped.a1 - clipped.a0 >= config.min_piece_words
+    ]
+    return _bounding_box(exact) if exact else region
 
 
 def _ordered_pieces(region: _Box, seeds: list[_Box], a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:

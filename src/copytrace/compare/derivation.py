@@ -18,9 +18,13 @@ The level is read from two measurements of the derived text ``b`` against its
 source ``a``, both shares of ``b``'s words:
 
 * ``coverage``: words inside an aligned passage;
-* ``verbatim``: words inside a run of at least :data:`VERBATIM_RUN` words kept
-  word for word within an aligned passage (runs, not single shared words, so
-  that the function words of a paraphrase do not count as copying).
+* ``verbatim``: words inside a word :data:`VERBATIM_RUN`-gram that the source
+  also has, anywhere: the trigram containment that Clough & Stevenson found
+  the best single measure of the level (runs, not single shared words, so that
+  the function words of a paraphrase do not count as copying; anywhere in the
+  source, so that a cut-and-paste answer that reorders its pieces counts in full).
+
+A text is derived only if the aligner found at least one passage.
 
 Thresholds on them were fitted on the Clough-Stevenson corpus; see
 ``copytrace.evaluation.derivation`` for the cross-validated accuracy.
@@ -33,7 +37,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
-from rapidfuzz.distance import Indel
 
 from copytrace.align import Passage
 from copytrace.text import Tokens, tokenise
@@ -89,9 +92,9 @@ class DerivationThresholds:
 # copytrace.evaluation.derivation.fit_thresholds (accuracy-maximising grid search).
 DEFAULT_THRESHOLDS = DerivationThresholds(
     derived_coverage=0.0,
-    derived_verbatim=0.06,
-    edited_verbatim=0.56,
-    copied_verbatim=0.8,
+    derived_verbatim=0.18,
+    edited_verbatim=0.66,
+    copied_verbatim=0.92,
 )
 
 
@@ -109,26 +112,20 @@ def derivation_evidence(
     if not len(words):
         return DerivationEvidence(0.0, 0.0)
     inside = np.zeros(len(words), dtype=bool)
-    verbatim = 0
     for passage in passages:
         inside |= (words.starts >= passage.b_start) & (words.ends <= passage.b_end)
-        source_forms = _forms_within(source_words, passage.a_start, passage.a_end)
-        derived_forms = _forms_within(words, passage.b_start, passage.b_end)
-        verbatim += sum(
-            run
-            for op in Indel.opcodes(source_forms, derived_forms)
-            if op.tag == "equal" and (run := op.dest_end - op.dest_start) >= VERBATIM_RUN
-        )
-    return DerivationEvidence(
-        coverage=float(inside.mean()), verbatim=min(1.0, verbatim / len(words))
-    )
+    return DerivationEvidence(coverage=float(inside.mean()), verbatim=_shared_ngram_share(source_words, words))
 
 
-def _forms_within(tokens: Tokens, start: int, end: int) -> tuple[str, ...]:
-    """Forms of the words lying wholly inside characters [start, end)."""
-    first = int(np.searchsorted(tokens.starts, start))
-    stop = int(np.searchsorted(tokens.ends, end, side="right"))
-    return tokens.forms[first:stop]
+def _shared_ngram_share(source: Tokens, derived: Tokens, n: int = VERBATIM_RUN) -> float:
+    """Share of ``derived``'s words inside a word n-gram that ``source`` also has."""
+    source_grams = set(zip(*(source.forms[k:] for k in range(n))))
+    in_shared = np.zeros(len(derived) + 1, dtype=np.int64)
+    for start, gram in enumerate(zip(*(derived.forms[k:] for k in range(n)))):
+        if gram in source_grams:
+            in_shared[start] += 1
+            in_shared[start + n] -= 1
+    return float((np.cumsum(in_shared)[:-1] > 0).mean())
 
 
 def classify(
@@ -136,7 +133,8 @@ def classify(
 ) -> DerivationLevel:
     """The level of a text with this evidence: a decision list on the two shares."""
     if (
-        evidence.coverage < thresholds.derived_coverage
+        evidence.coverage == 0
+        or evidence.coverage < thresholds.derived_coverage
         or evidence.verbatim < thresholds.derived_verbatim
     ):
         return DerivationLevel.NOT_DERIVED
