@@ -1,11 +1,12 @@
 """Passage alignment: seeds, extension, filtering, offsets in both texts."""
 
+import dataclasses
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copytrace.align import align, align_regions
+from copytrace.align import DEFAULT_CONFIG, align, align_regions
 from tests.conftest import require_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
@@ -77,3 +78,55 @@ def test_spans_slice_the_originals(noise, cut):
         assert 0 <= passage.b_start < passage.b_end <= len(b)
         assert REPRINT[passage.a_start : passage.a_end] == passage.a_text
         assert b[passage.b_start : passage.b_end] == passage.b_text
+
+
+COAST = "Fishermen along the coast reported good catches. " * 3
+BRIDGE = "A new bridge opened to traffic in the capital. " * 3
+BUDGET = (
+    "The committee approved the annual budget for regional hospitals after a long debate about rising "
+    "costs of medicine and staff shortages in rural clinics across the northern provinces this winter, "
+    "officials said on Monday."
+)
+
+
+def test_short_paraphrase_needs_word_for_word_evidence():
+    """One reworded sentence of 33 words shares the topic, not enough copied words to be reuse."""
+    reworded = (
+        "Officials on Monday said rural clinics in northern provinces face staff shortages while medicine "
+        "costs keep rising; regional hospitals now have their annual budget, approved this winter by the "
+        "committee following long debate."
+    )
+    a, b = COAST + BUDGET + " " + COAST, BRIDGE + reworded + " " + BRIDGE
+    assert align(a, b) == []
+    without_rule = align(a, b, dataclasses.replace(DEFAULT_CONFIG, short_words=0))
+    assert len(without_rule) == 1 and without_rule[0].verbatim_share < DEFAULT_CONFIG.short_min_verbatim
+    # The same sentence copied word for word is reported.
+    copied = align(a, BRIDGE + BUDGET + " " + BRIDGE)
+    assert [p.b_text for p in copied] == [BUDGET.rstrip(".")]
+
+
+def _regions(pair: str, config=DEFAULT_CONFIG) -> set[tuple[int, int, int, int]]:
+    corpus = require_data("pan13-text-alignment-train")
+    suspicious, source = pair.split("-source-")
+    a = (corpus / "src" / f"source-{source}.txt").read_text(encoding="utf-8")
+    b = (corpus / "susp" / f"{suspicious}.txt").read_text(encoding="utf-8")
+    return {(p.a_start, p.a_end, p.b_start, p.b_end) for p in align_regions(a, b, config)}
+
+
+def test_verbatim_region_ends_where_the_copy_ends():
+    """PAN gold: 659 characters copied unchanged; a similar sentence after the copy
+    stretched the region past it until regions end at their exact matches."""
+    gold = {(0, 659, 2412, 3071)}
+    assert _regions("suspicious-document00048-source-document02918") == gold
+    untrimmed_config = dataclasses.replace(DEFAULT_CONFIG, copy_share=1.01)
+    assert _regions("suspicious-document00048-source-document02918", untrimmed_config) != gold
+
+
+def test_summary_sentences_form_one_region():
+    """PAN summary case: a 603-character summary (suspicious 2026-2629) of the whole
+    source; its sentences restate parts of the source thousands of characters apart."""
+    regions = _regions("suspicious-document00023-source-document02641")
+    overlapping = [r for r in regions if r[2] < 2629 and 2026 < r[3]]
+    assert len(overlapping) == 1
+    a_start, a_end, b_start, b_end = overlapping[0]
+    assert a_end - a_start > 3 * (b_end - b_start)

@@ -52,3 +52,18 @@ def test_every_token_slices_the_original(text):
         assert normalise(text[start:end]) == form
     for start, end in paragraph_spans(text):
         assert 0 <= start < end <= len(text) and text[start:end].strip() == text[start:end]
+
+
+def test_sentences_of_unspaced_scripts_and_of_a_span():
+    text = "skip this. 我们到了。你好！Done here"
+    tokens = tokenise(text, 11)
+    starts = [tokens.forms[b] for b in sentence_bounds(tokens).tolist()[:-1]]
+    assert starts == ["我", "你", "done"]
+
+
+@given(st.text())
+def test_sentence_bounds_are_increasing_token_indices(text):
+    tokens = tokenise(text)
+    bounds = sentence_bounds(tokens).tolist()
+    assert bounds[0] == 0 and bounds[-1] == len(tokens)
+    assert all(a < b for a, b in zip(bounds, bounds[1:]))
