@@ -28,6 +28,17 @@ def test_chain_of_reprints_becomes_a_path_from_the_original():
     assert {n.story_id for n in forest.nodes} == {"orig"}
 
 
+def test_a_reprint_of_a_trimmed_reprint_hangs_from_the_closest_ancestor():
+    """orig → trimmed (half of orig) → retrim (half of trimmed): retrim is wholly
+    contained in both ancestors; it covers half of trimmed but a quarter of orig."""
+    pairs = [
+        PairEdge("orig", "trimmed", "orig", 0.9, coverage_a=0.5, coverage_b=1.0),
+        PairEdge("orig", "retrim", "orig", 0.9, coverage_a=0.25, coverage_b=1.0),
+        PairEdge("retrim", "trimmed", "trimmed", 0.9, coverage_a=1.0, coverage_b=0.5),
+    ]
+    assert parents(build_stories(pairs, {})) == {"orig": None, "trimmed": "orig", "retrim": "trimmed"}
+
+
 def test_components_are_separate_stories():
     forest = build_stories([edge("a1", "a2"), edge("b1", "b2"), edge("b1", "b3")], {})
     stories = {n.document_id: n.story_id for n in forest.nodes}
