@@ -4,8 +4,8 @@ Tokens are the words of :func:`copytrace.text.tokenise` in their normalised
 form (:func:`copytrace.text.normalise`), found here without one Python object
 per word: each text is folded and case-folded as a whole, characters that
 cannot be part of a word are blanked with one ``regex`` substitution, and the
-word boundaries and hashes of the whole batch are computed with numpy over the
-UTF-8 bytes. A word hash depends only on the bytes of its form (its length, its
+word boundaries and hashes of the whole batch are computed over its UTF-8 bytes
+by one compiled kernel (numba), documents in parallel threads. A word hash depends only on the bytes of its form (its length, its
 first and its last eight bytes), so it is the same in every process, run and
 batch, unlike Python's salted ``hash()``.
 
@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import regex
 
@@ -46,7 +47,6 @@ for _range in (b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0
     _WORD_BYTE[np.frombuffer(_range, dtype=np.uint8)] = True
 _WORD_BYTE[0x80:] = True
 _APOSTROPHE_BYTE = ord("'")
-_LOW_BYTE_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [2**64 - 1], dtype=np.uint64)
 # Odd plus even: their sum is odd, so a word of eight bytes or fewer (head == tail)
 # still maps one-to-one to head * (sum).
 _HEAD_MULTIPLIER = 0x9E3779B97F4A7C15
@@ -58,15 +58,15 @@ _NGRAM_MULTIPLIERS = (
 MAX_NGRAM = len(_NGRAM_MULTIPLIERS)
 
 
-def mix64(values: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finaliser (Steele et al., OOPSLA 2014): a fixed bijection on uint64."""
+@numba.njit(cache=True)
+def mix64(values):
+    """The SplitMix64 finaliser (Steele et al., OOPSLA 2014): a fixed bijection on
+    uint64, for a scalar or an array (arithmetic wraps modulo 2**64)."""
     z = values ^ (values >> np.uint64(30))
-    with np.errstate(over="ignore"):
-        z *= np.uint64(0xBF58476D1CE4E5B9)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(0x94D049BB133111EB)
-    z ^= z >> np.uint64(31)
-    return z
+    z = z * np.uint64(0xBF58476D1CE4E5B9)
+    z = z ^ (z >> np.uint64(27))
+    z = z * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
 def prepare(text: str) -> bytes:
@@ -103,44 +103,78 @@ class TokenHashes:
 
 
 def token_hashes(texts: list[str]) -> TokenHashes:
-    """Hash every word of every text; one numpy pass over the whole batch."""
+    """Hash every word of every text; one compiled pass over the whole batch."""
     encoded = [prepare(text) for text in texts]
-    doc_ends = np.cumsum([len(e) + len(_SEPARATOR) for e in encoded], dtype=np.int64) + _PAD
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    # Text i is buffer[starts[i]:starts[i] + lengths[i]]; separators and padding
+    # are not word bytes, so no word crosses a text's end.
+    starts = _PAD + np.concatenate(([0], np.cumsum(lengths + len(_SEPARATOR))[:-1])).astype(np.int64)
     buffer = np.frombuffer(
         b" " * _PAD + _SEPARATOR.join(encoded) + _SEPARATOR + b" " * _PAD, dtype=np.uint8
     )
-    starts, ends = _word_bounds(buffer)
-    offsets = np.concatenate(([0], np.searchsorted(starts, doc_ends))).astype(np.int64)
-    return TokenHashes(hashes=_hash_words(buffer, starts, ends), offsets=offsets)
+    hashes, offsets = _word_hashes(buffer, starts[: len(encoded)], starts[: len(encoded)] + lengths)
+    return TokenHashes(hashes=hashes, offsets=offsets)
 
 
-def _word_bounds(buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Byte offsets where words start and end; an apostrophe joins two word parts."""
-    word = _WORD_BYTE[buffer]
-    apostrophe = buffer == _APOSTROPHE_BYTE
-    word[1:-1] |= apostrophe[1:-1] & word[:-2] & word[2:]
-    edges = np.flatnonzero(word[1:] != word[:-1]) + 1
-    return edges[0::2], edges[1::2]
+@numba.njit(cache=True, parallel=True)
+def _word_hashes(buffer, starts, ends):
+    """Hashes of the words of each text ``buffer[starts[i]:ends[i]]``, and the
+    offsets of each text's hashes; texts are scanned in parallel threads."""
+    counts = np.zeros(len(starts), dtype=np.int64)
+    no_output = np.empty(0, dtype=np.uint64)
+    for text in numba.prange(len(starts)):
+        counts[text] = _scan_words(buffer, starts[text], ends[text], no_output, -1)
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    hashes = np.empty(offsets[-1], dtype=np.uint64)
+    for text in numba.prange(len(starts)):
+        _scan_words(buffer, starts[text], ends[text], hashes, offsets[text])
+    return hashes, offsets
 
 
-def _hash_words(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Hash each word from its length and its first and last eight bytes."""
-    eight_bytes = np.ndarray(
-        shape=(len(buffer) - 7,), dtype="<u8", buffer=buffer.data, strides=(1,)
-    )
-    lengths = (ends - starts).astype(np.uint64)
-    short = np.minimum(lengths, np.uint64(8))
-    head = eight_bytes[starts]
-    head &= _LOW_BYTE_MASKS[short]
-    tail = eight_bytes[ends - 8]
-    tail >>= np.uint64(64) - short * np.uint64(8)  # numpy shifts by 64 give 0: words of 8+ bytes
-    tail[short == 8] = eight_bytes[ends[short == 8] - 8]
-    with np.errstate(over="ignore"):
-        head *= np.uint64(_HEAD_MULTIPLIER)
-        tail *= np.uint64(_TAIL_MULTIPLIER)
-        head += tail
-    head += lengths
-    return mix64(head)
+@numba.njit(cache=True)
+def _scan_words(buffer, start, end, out, first):
+    """Count the words of ``buffer[start:end]``; with ``first >= 0`` also write
+    their hashes to ``out[first:]``. An apostrophe between word bytes joins two
+    word parts."""
+    count = 0
+    word_start = -1
+    for position in range(start, end + 1):
+        byte = buffer[position]
+        # One expression, not a helper function: numba compiles it several times faster.
+        inside = position < end and (
+            _WORD_BYTE[byte]
+            or (byte == _APOSTROPHE_BYTE and _WORD_BYTE[buffer[position - 1]] and _WORD_BYTE[buffer[position + 1]])
+        )
+        if inside:
+            if word_start < 0:
+                word_start = position
+        elif word_start >= 0:
+            if first >= 0:
+                out[first + count] = _hash_word(buffer, word_start, position)
+            count += 1
+            word_start = -1
+    return count
+
+
+@numba.njit(cache=True)
+def _hash_word(buffer, start, end):
+    """Hash a word from its length and its first and last eight bytes (read
+    little-endian; a word of eight bytes or fewer is both)."""
+    length = end - start
+    if length >= 8:
+        head, tail = _load(buffer, start, 8), _load(buffer, end - 8, 8)
+    else:
+        head = tail = _load(buffer, start, length)
+    return mix64(head * np.uint64(_HEAD_MULTIPLIER) + tail * np.uint64(_TAIL_MULTIPLIER) + np.uint64(length))
+
+
+@numba.njit(cache=True)
+def _load(buffer, start, size):
+    value = np.uint64(0)
+    for k in range(size):
+        value |= np.uint64(buffer[start + k]) << np.uint64(8 * k)
+    return value
 
 
 def ngram_hashes(tokens: TokenHashes, n: int) -> TokenHashes:
