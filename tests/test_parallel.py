@@ -15,3 +15,14 @@ def test_workers_run_one_native_thread_each():
     with process_pool(2) as pool:
         per_worker = list(pool.map(_native_threads, range(4)))
     assert per_worker and all(threads and set(threads) == {1} for threads in per_worker)
+
+
+def _numba_threads(_: int) -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def test_workers_run_numba_kernels_on_one_thread():
+    with process_pool(2) as pool:
+        assert set(pool.map(_numba_threads, range(4))) == {1}

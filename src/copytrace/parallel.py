@@ -1,8 +1,8 @@
 """Worker processes for the stages that run on all cores.
 
 Each worker does its own share of the work on one core, so the native thread
-pools inside it (the BLAS behind numpy's matrix products) are limited to one
-thread: with one BLAS pool of ``cores`` threads per worker, the threads of all
+pools inside it (the BLAS behind numpy's matrix products, numba's parallel
+kernels) are limited to one thread: with one BLAS pool of ``cores`` threads per worker, the threads of all
 workers spin against each other and the run gets slower, not faster (measured:
 600 PAN pairs compared on 2 workers took 9.8 s with default BLAS threads and
 5.5 s with one).
@@ -13,11 +13,13 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+import numba
 from threadpoolctl import threadpool_limits
 
 
 def one_native_thread() -> None:
-    """Pool initializer: one thread for BLAS and OpenMP in this process."""
+    """Pool initializer: one thread for BLAS, OpenMP and numba in this process."""
+    numba.set_num_threads(1)  # first: it may load an OpenMP runtime, limited next
     threadpool_limits(limits=1)
 
 

@@ -2,10 +2,12 @@
 
 Tokens are the words of :func:`copytrace.text.tokenise` in their normalised
 form (:func:`copytrace.text.normalise`), found here without one Python object
-per word: each text is folded and case-folded as a whole, characters that
-cannot be part of a word are blanked with one ``regex`` substitution, and the
-word boundaries and hashes of the whole batch are computed over its UTF-8 bytes
-by one compiled kernel (numba), documents in parallel threads. A word hash depends only on the bytes of its form (its length, its
+per word: each text is folded and case-folded as a whole, and the word
+boundaries and hashes of the whole batch are computed over its UTF-8 bytes by
+one compiled kernel (numba), texts in parallel threads. The kernel decodes
+UTF-8 and looks each character up in a table of every code point's class
+(blank, word, or a word of its own for unspaced scripts), built once per
+process from the same ``regex`` classes as :mod:`copytrace.text`. A word hash depends only on the bytes of its form (its length, its
 first and its last eight bytes), so it is the same in every process, run and
 batch, unlike Python's salted ``hash()``.
 
@@ -16,9 +18,9 @@ compatibility characters that change class under NFKC (``m²`` gives ``m2``).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numba
 import numpy as np
@@ -26,10 +28,10 @@ import regex
 
 from copytrace.text import _UNSPACED, _WORD
 
+# Non-ASCII characters that are not part of a word; unspaced-script characters.
 _NON_WORD = regex.compile(r"[^\x00-\x7f\w']|_")
-_UNSPACED_CHAR = regex.compile(rf"([{_UNSPACED}])")
-# Lead bytes of UTF-8 characters of three or four bytes: unspaced scripts are among them.
-_WIDE_CHAR_BYTE = re.compile(rb"[\xe0-\xf4]")
+_UNSPACED_CHAR = regex.compile(rf"[{_UNSPACED}]")
+_BLANK, _WORD_CHAR, _OWN_WORD = 0, 1, 2
 # Common non-ASCII characters of news text, replaced with str.replace (fast) so that
 # most texts become ASCII; only characters that cannot be part of a word are blanked.
 _APOSTROPHES = ("’", "ʼ")
@@ -40,12 +42,10 @@ _COMMON_NON_WORD = tuple(
 _SEPARATOR = b"\n"
 _PAD = 8
 
-# Bytes that can be part of a word: ASCII letters and digits, and every byte of
-# a multi-byte UTF-8 character (non-word characters were blanked before).
-_WORD_BYTE = np.zeros(256, dtype=bool)
+# ASCII bytes that are part of a word: letters and digits.
+_WORD_BYTE = np.zeros(128, dtype=bool)
 for _range in (b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0123456789"):
     _WORD_BYTE[np.frombuffer(_range, dtype=np.uint8)] = True
-_WORD_BYTE[0x80:] = True
 _APOSTROPHE_BYTE = ord("'")
 # Odd plus even: their sum is odd, so a word of eight bytes or fewer (head == tail)
 # still maps one-to-one to head * (sum).
@@ -70,8 +70,8 @@ def mix64(values):
 
 
 def prepare(text: str) -> bytes:
-    """UTF-8 of ``text`` folded and case-folded, non-word characters blanked, and
-    characters of unspaced scripts set apart as words of their own."""
+    """UTF-8 of ``text`` folded and case-folded, typographic apostrophes made
+    ASCII and common punctuation blanked."""
     if not text.isascii():
         for apostrophe in _APOSTROPHES:
             text = text.replace(apostrophe, "'")
@@ -80,11 +80,21 @@ def prepare(text: str) -> bytes:
                 text = text.replace(character, " ")
     if text.isascii():
         return text.lower().encode("ascii")
-    text = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold())
-    encoded = text.encode("utf-8")
-    if _WIDE_CHAR_BYTE.search(encoded) and _UNSPACED_CHAR.search(text):
-        encoded = _UNSPACED_CHAR.sub(r" \1 ", text).encode("utf-8")
-    return encoded
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold().encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def character_classes() -> np.ndarray:
+    """The class of every code point: blank, word character, or a word of its own."""
+    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    classes = np.full(len(every), _WORD_CHAR, dtype=np.uint8)
+    # Each matched character becomes NUL, which the UTF-32 view then finds.
+    for pattern, value in ((_NON_WORD, _BLANK), (_UNSPACED_CHAR, _OWN_WORD)):
+        replaced = pattern.sub("\x00", every).encode("utf-32-le", "surrogatepass")
+        classes[np.frombuffer(replaced, dtype=np.uint32) == 0] = value
+    return classes
 
 
 @dataclass(frozen=True)
@@ -112,49 +122,86 @@ def token_hashes(texts: list[str]) -> TokenHashes:
     buffer = np.frombuffer(
         b" " * _PAD + _SEPARATOR.join(encoded) + _SEPARATOR + b" " * _PAD, dtype=np.uint8
     )
-    hashes, offsets = _word_hashes(buffer, starts[: len(encoded)], starts[: len(encoded)] + lengths)
+    hashes, offsets = _word_hashes(buffer, starts[: len(encoded)], starts[: len(encoded)] + lengths, character_classes())
     return TokenHashes(hashes=hashes, offsets=offsets)
 
 
 @numba.njit(cache=True, parallel=True)
-def _word_hashes(buffer, starts, ends):
+def _word_hashes(buffer, starts, ends, classes):
     """Hashes of the words of each text ``buffer[starts[i]:ends[i]]``, and the
     offsets of each text's hashes; texts are scanned in parallel threads."""
+    # A text of b bytes has at most (b + 1) // 2 words: scratch room for each.
+    room = np.zeros(len(starts) + 1, dtype=np.int64)
+    room[1:] = np.cumsum((ends - starts + 1) // 2)
+    scratch = np.empty(room[-1], dtype=np.uint64)
     counts = np.zeros(len(starts), dtype=np.int64)
-    no_output = np.empty(0, dtype=np.uint64)
     for text in numba.prange(len(starts)):
-        counts[text] = _scan_words(buffer, starts[text], ends[text], no_output, -1)
+        counts[text] = _scan_words(buffer, starts[text], ends[text], classes, scratch, room[text])
     offsets = np.zeros(len(starts) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
     hashes = np.empty(offsets[-1], dtype=np.uint64)
     for text in numba.prange(len(starts)):
-        _scan_words(buffer, starts[text], ends[text], hashes, offsets[text])
+        hashes[offsets[text] : offsets[text + 1]] = scratch[room[text] : room[text] + counts[text]]
     return hashes, offsets
 
 
 @numba.njit(cache=True)
-def _scan_words(buffer, start, end, out, first):
-    """Count the words of ``buffer[start:end]``; with ``first >= 0`` also write
-    their hashes to ``out[first:]``. An apostrophe between word bytes joins two
-    word parts."""
+def _scan_words(buffer, start, end, classes, out, first):
+    """Hash the words of the UTF-8 text ``buffer[start:end]`` into ``out[first:]``;
+    return their count. A word is a run of word
+    characters (an apostrophe between two of them joins the parts); a character
+    of an unspaced script is a word of its own."""
     count = 0
     word_start = -1
-    for position in range(start, end + 1):
-        byte = buffer[position]
-        # One expression, not a helper function: numba compiles it several times faster.
-        inside = position < end and (
-            _WORD_BYTE[byte]
-            or (byte == _APOSTROPHE_BYTE and _WORD_BYTE[buffer[position - 1]] and _WORD_BYTE[buffer[position + 1]])
+    previous_is_word = False
+    position = start
+    while position < end:
+        kind, size = _character(buffer, position, classes)
+        joins = (
+            kind == _BLANK
+            and buffer[position] == _APOSTROPHE_BYTE
+            and previous_is_word
+            and position + 1 < end
+            and _character(buffer, position + 1, classes)[0] == _WORD_CHAR
         )
-        if inside:
+        if kind == _WORD_CHAR or joins:
             if word_start < 0:
                 word_start = position
-        elif word_start >= 0:
-            if first >= 0:
-                out[first + count] = _hash_word(buffer, word_start, position)
-            count += 1
-            word_start = -1
+        else:
+            if word_start >= 0:
+                count = _emit(buffer, word_start, position, out, first, count)
+                word_start = -1
+            if kind == _OWN_WORD:
+                count = _emit(buffer, position, position + size, out, first, count)
+        previous_is_word = kind == _WORD_CHAR
+        position += size
+    if word_start >= 0:
+        count = _emit(buffer, word_start, end, out, first, count)
     return count
+
+
+@numba.njit(cache=True)
+def _emit(buffer, start, end, out, first, count):
+    """Record the word ``buffer[start:end]`` as word number ``count``; the new count."""
+    out[first + count] = _hash_word(buffer, start, end)
+    return count + 1
+
+
+@numba.njit(cache=True)
+def _character(buffer, position, classes):
+    """Class and UTF-8 length of the character at ``position``."""
+    byte = buffer[position]
+    if byte < 0x80:
+        return (_WORD_CHAR if _WORD_BYTE[byte] else _BLANK), 1
+    if byte < 0xE0:
+        size, code = 2, byte & 0x1F
+    elif byte < 0xF0:
+        size, code = 3, byte & 0x0F
+    else:
+        size, code = 4, byte & 0x07
+    for k in range(1, size):
+        code = (code << 6) | (buffer[position + k] & 0x3F)
+    return classes[code], size
 
 
 @numba.njit(cache=True)
@@ -182,26 +229,23 @@ def ngram_hashes(tokens: TokenHashes, n: int) -> TokenHashes:
     n-gram of all its words, so that short texts still have shingles)."""
     if not 1 <= n <= MAX_NGRAM:
         raise ValueError(f"n-gram size must be between 1 and {MAX_NGRAM}, not {n}")
-    hashes, offsets, counts = tokens.hashes, tokens.offsets, tokens.counts
-    total = len(hashes)
-    combined = hashes * np.uint64(_NGRAM_MULTIPLIERS[0])
-    with np.errstate(over="ignore"):
-        for k in range(1, n):
-            combined[: total - k] += hashes[k:] * np.uint64(_NGRAM_MULTIPLIERS[k])
-    keep = np.ones(total, dtype=bool)
-    long_ends = offsets[1:][counts >= n]
-    for k in range(1, n):
-        keep[long_ends - k] = False
-    for doc in np.flatnonzero((counts < n) & (counts > 0)):
-        first, stop = offsets[doc], offsets[doc + 1]
-        combined[first] = _short_ngram(hashes[first:stop])
-        keep[first + 1 : stop] = False
+    counts = tokens.counts
     gram_counts = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
-    new_offsets = np.concatenate(([0], np.cumsum(gram_counts))).astype(np.int64)
-    return TokenHashes(hashes=mix64(combined[keep]), offsets=new_offsets)
+    offsets = np.concatenate(([0], np.cumsum(gram_counts))).astype(np.int64)
+    multipliers = np.array(_NGRAM_MULTIPLIERS[:n], dtype=np.uint64)
+    return TokenHashes(hashes=_ngram_kernel(tokens.hashes, tokens.offsets, offsets, multipliers), offsets=offsets)
 
 
-def _short_ngram(words: np.ndarray) -> np.uint64:
-    multipliers = np.array(_NGRAM_MULTIPLIERS[: len(words)], dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        return np.uint64((words * multipliers).sum(dtype=np.uint64))
+@numba.njit(cache=True, parallel=True)
+def _ngram_kernel(hashes, word_offsets, gram_offsets, multipliers):
+    """Each n-gram's hash: the mixed sum of its word hashes times a multiplier per position."""
+    grams = np.empty(gram_offsets[-1], dtype=np.uint64)
+    for text in numba.prange(len(word_offsets) - 1):
+        first, words = word_offsets[text], word_offsets[text + 1] - word_offsets[text]
+        size = min(len(multipliers), words)
+        for gram in range(gram_offsets[text + 1] - gram_offsets[text]):
+            combined = np.uint64(0)
+            for k in range(size):
+                combined += hashes[first + gram + k] * multipliers[k]
+            grams[gram_offsets[text] + gram] = mix64(combined)
+    return grams
