@@ -11,6 +11,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from copytrace.candidates import (
     CandidateConfig,
@@ -185,3 +187,36 @@ def test_bad_settings_raise_input_error():
 def test_empty_collections_give_no_pairs():
     assert len(find_candidates([])) == 0
     assert len(find_candidates([Document("a", ""), Document("b", "")])) == 0
+
+
+MIXED_SCRIPTS = "aZé'’_-. \n1Жқә東京ًبِ‿"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=MIXED_SCRIPTS, max_size=40), min_size=1, max_size=4))
+def test_kernel_words_are_the_words_of_copytrace_text(texts):
+    """Latin, Cyrillic and Kazakh letters, Han (a word per character), Arabic with
+    its vowel marks, apostrophes, underscores and connector punctuation."""
+    hashes = token_hashes(texts)
+    for number, text in enumerate(texts):
+        forms = tokenise(text).forms
+        own = hashes.hashes[hashes.offsets[number] : hashes.offsets[number + 1]]
+        assert len(own) == len(forms)
+        assert np.array_equal(own, token_hashes([" ".join(forms)]).hashes)
+
+
+def _reference_word_hash(word: str) -> int:
+    """The documented word hash, written out in plain Python."""
+    data, mask = word.encode("utf-8"), 2**64 - 1
+    head, tail = int.from_bytes(data[:8], "little"), int.from_bytes(data[-8:], "little")
+    z = (head * 0x9E3779B97F4A7C15 + tail * 0x6A09E667F3BCC908 + len(data)) & mask
+    z ^= z >> 30
+    z = (z * 0xBF58476D1CE4E5B9) & mask
+    z ^= z >> 27
+    z = (z * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
+def test_word_hash_is_the_documented_function():
+    words = ["a", "news", "reprinted", "қазақстан", "東", "don't"]
+    assert token_hashes([" ".join(words)]).hashes.tolist() == [_reference_word_hash(w) for w in words]
