@@ -21,6 +21,7 @@ from copytrace.candidates import (
     pairs_from_signatures,
     signatures_for_batch,
 )
+from copytrace.candidates.containment import shared_ngram_pairs
 from copytrace.candidates.shingles import ngram_hashes, token_hashes
 from copytrace.errors import InputError
 from copytrace.ingest import Document
@@ -124,6 +125,17 @@ def test_pairs_do_not_depend_on_worker_count():
     one = find_candidates(documents, batch_size=9, workers=1).to_arrow()
     two = find_candidates(documents, batch_size=9, workers=2).to_arrow()
     assert two.equals(one)
+
+
+def test_containment_join_does_not_depend_on_partitions():
+    sampled = signatures_for_batch([d.text for d in _collection()]).sampled
+    joins = [shared_ngram_pairs(sampled, 50, 3, 0.1, partitions=p) for p in (1, 2, 16)]
+    assert len(joins[0].a) > 10
+    for join in joins[1:]:
+        for field in ("a", "b", "shared", "containment"):
+            assert np.array_equal(getattr(join, field), getattr(joins[0], field))
+    with pytest.raises(ValueError):
+        shared_ngram_pairs(sampled, 50, 3, 0.1, partitions=3)
 
 
 def test_signatures_of_batches_concatenate_to_those_of_the_whole():

@@ -28,7 +28,7 @@ offsets of :mod:`copytrace.text`.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,18 +123,32 @@ class _Box:
     score: float = 1.0  # cosine of a sentence-pair seed; 1 for exact matches
 
 
+class _Vocabulary:
+    """Integer ids of the word forms and stems of the two texts of one pair."""
+
+    def __init__(self) -> None:
+        self.forms: dict[str, int] = {}
+        self.stems: dict[str, int] = {}
+        self.stem_of_form: list[int] = []
+
+    def ids(self, forms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Form ids and stem ids of ``forms``; function words get no stem (-1):
+        they are left out of every bag of stems."""
+        form_ids = np.fromiter(
+            (self.forms.setdefault(form, len(self.forms)) for form in forms), dtype=np.int64, count=len(forms)
+        )
+        for form in list(self.forms)[len(self.stem_of_form) :]:
+            self.stem_of_form.append(-1 if form in STOPWORDS else self.stems.setdefault(stem(form), len(self.stems)))
+        return form_ids, np.asarray(self.stem_of_form, dtype=np.int64)[form_ids]
+
+
 class _Side:
     """One text prepared for alignment: words, stems and sentences."""
 
-    def __init__(self, tokens: Tokens, vocabulary: dict[str, int], config: AlignConfig) -> None:
+    def __init__(self, tokens: Tokens, vocabulary: _Vocabulary, config: AlignConfig) -> None:
         self.tokens = tokens
-        self.ids = np.fromiter(
-            (vocabulary.setdefault(form, len(vocabulary)) for form in tokens.forms),
-            dtype=np.int64,
-            count=len(tokens),
-        )
-        # Function words get no stem: they are left out of every bag of stems.
-        self.stems = [None if form in STOPWORDS else stem(form) for form in tokens.forms]
+        self.ids, self.stems = vocabulary.ids(tokens.forms)
+        self.vocabulary = vocabulary
         self.sentences = _merge_short(sentence_bounds(tokens), config.min_sentence_words)
         first, last = (int(tokens.starts[0]), int(tokens.ends[-1])) if len(tokens) else (0, 0)
         paragraph_starts = [start for start, _ in paragraph_spans(tokens.text, first, last)]
@@ -182,7 +196,7 @@ def align_regions(
 
 def _regions(a: str, b: str, config: AlignConfig, a_span: tuple[int, int] | None, b_span: tuple[int, int] | None):
     """Both texts prepared, their seeds, and their reuse regions ordered by position in b."""
-    vocabulary: dict[str, int] = {}
+    vocabulary = _Vocabulary()
     a_side = _Side(tokenise(a, *(a_span or (0, len(a)))), vocabulary, config)
     b_side = _Side(tokenise(b, *(b_span or (0, len(b)))), vocabulary, config)
     if not len(a_side) or not len(b_side):
@@ -356,18 +370,22 @@ def _diagonal_runs(i: np.ndarray, j: np.ndarray, n: int) -> list[_Box]:
 
 def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     """Sentence pairs whose tf-isf cosine and stem Dice both pass the thresholds."""
-    a_bags = [_bag(a.stems[s:e]) for s, e in zip(a.sentences[:-1], a.sentences[1:])]
-    b_bags = [_bag(b.stems[s:e]) for s, e in zip(b.sentences[:-1], b.sentences[1:])]
-    shared = set().union(*a_bags) & set().union(*b_bags)
-    if not shared:
+    stem_count = len(a.vocabulary.stems)
+    a_bags, b_bags = _sentence_bags(a, stem_count), _sentence_bags(b, stem_count)
+    in_a, in_b = np.bincount(a_bags[1], minlength=stem_count), np.bincount(b_bags[1], minlength=stem_count)
+    shared = (in_a > 0) & (in_b > 0)
+    if not shared.any():
         return []
-    document_frequency = Counter(t for bag in a_bags + b_bags for t in bag)
-    sentence_count = len(a_bags) + len(b_bags)
-    idf = {t: math.log(sentence_count / df) for t, df in document_frequency.items()}
-    columns = {t: k for k, t in enumerate(sorted(shared))}
-    a_weights, a_present, a_norm, a_size = _sentence_matrix(a_bags, columns, idf)
-    b_weights, b_present, b_norm, b_size = _sentence_matrix(b_bags, columns, idf)
-    cosine = (a_weights @ b_weights.T) / np.maximum(np.outer(a_norm, b_norm), 1e-12)
+    # Inverse sentence frequency over the sentences of both texts.
+    sentence_count = len(a.sentences) + len(b.sentences) - 2
+    idf = np.log(sentence_count / np.maximum(in_a + in_b, 1))
+    column = np.cumsum(shared) - 1
+    a_weights, a_norm, a_size = _sentence_matrix(a_bags, len(a.sentences) - 1, idf, shared, column)
+    b_weights, b_norm, b_size = _sentence_matrix(b_bags, len(b.sentences) - 1, idf, shared, column)
+    # Rounded so that equal sentences score exactly equal whatever the order of
+    # summation inside the matrix product (it varies with BLAS threads).
+    cosine = np.round((a_weights @ b_weights.T) / np.maximum(np.outer(a_norm, b_norm), 1e-12), 12)
+    a_present, b_present = (a_weights > 0).astype(np.float64), (b_weights > 0).astype(np.float64)
     dice = 2 * (a_present @ b_present.T) / np.maximum(np.add.outer(a_size, b_size), 1)
     hits = np.argwhere((cosine > config.sentence_cosine) & (dice > config.sentence_dice))
     return [
@@ -379,8 +397,12 @@ def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     ]
 
 
-def _bag(stems: list[str | None]) -> Counter:
-    return Counter(s for s in stems if s is not None)
+def _sentence_bags(side: _Side, stem_count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each sentence's bag of stems as (sentence, stem, count) triples."""
+    sentence = np.searchsorted(side.sentences, np.arange(len(side)), side="right") - 1
+    has_stem = side.stems >= 0
+    keys, counts = np.unique(sentence[has_stem] * stem_count + side.stems[has_stem], return_counts=True)
+    return keys // stem_count, keys % stem_count, counts
 
 
 def _consistent_with(similar: list[_Box], exact: list[_Box], a_length: int, b_length: int) -> list[_Box]:
@@ -409,23 +431,19 @@ def _consistent_with(similar: list[_Box], exact: list[_Box], a_length: int, b_le
     ]
 
 
-def _sentence_matrix(bags: list[Counter], columns: dict[str, int], idf: dict[str, float]):
-    """Weights (tf·isf) and presence over the shared stems, and each sentence's
-    full norm and stem count (over all its stems, shared or not)."""
-    weights = np.zeros((len(bags), len(columns)), dtype=np.float64)
-    norms = np.zeros(len(bags))
-    sizes = np.zeros(len(bags))
-    for row, bag in enumerate(bags):
-        total = 0.0
-        for term, count in bag.items():
-            weight = count * idf[term]
-            total += weight * weight
-            column = columns.get(term)
-            if column is not None:
-                weights[row, column] = weight
-        norms[row] = math.sqrt(total)
-        sizes[row] = len(bag)
-    return weights, (weights > 0).astype(np.float64), norms, sizes
+def _sentence_matrix(
+    bags: tuple[np.ndarray, np.ndarray, np.ndarray], rows: int, idf: np.ndarray, shared: np.ndarray, column: np.ndarray
+):
+    """Weights (tf·isf) over the shared stems, and each sentence's full norm and
+    stem count (over all its stems, shared or not)."""
+    sentence, stem_ids, counts = bags
+    weight = counts * idf[stem_ids]
+    norms = np.sqrt(np.bincount(sentence, weights=weight * weight, minlength=rows))
+    sizes = np.bincount(sentence, minlength=rows).astype(np.float64)
+    weights = np.zeros((rows, int(shared.sum())), dtype=np.float64)
+    kept = shared[stem_ids]
+    weights[sentence[kept], column[stem_ids[kept]]] = weight[kept]
+    return weights, norms, sizes
 
 
 def _merge_short(bounds: np.ndarray, min_words: int) -> np.ndarray:
@@ -510,10 +528,12 @@ def _bounding_box(seeds: list[_Box]) -> _Box:
 
 def _similarity(box: _Box, a: _Side, b: _Side) -> float:
     """Cosine similarity of the stem counts of the two sides of a box."""
-    a_bag, b_bag = _bag(a.stems[box.a0 : box.a1]), _bag(b.stems[box.b0 : box.b1])
-    dot = sum(count * b_bag[term] for term, count in a_bag.items() if term in b_bag)
-    norm = math.sqrt(sum(c * c for c in a_bag.values()) * sum(c * c for c in b_bag.values()))
-    return dot / norm if norm else 0.0
+    a_stems, b_stems = a.stems[box.a0 : box.a1], b.stems[box.b0 : box.b1]
+    a_stems, b_stems = a_stems[a_stems >= 0], b_stems[b_stems >= 0]
+    size = max(a_stems.max(initial=-1), b_stems.max(initial=-1)) + 1
+    a_bag, b_bag = np.bincount(a_stems, minlength=size), np.bincount(b_stems, minlength=size)
+    norm = math.sqrt(float(a_bag @ a_bag) * float(b_bag @ b_bag))
+    return float(a_bag @ b_bag) / norm if norm else 0.0
 
 
 # --- summary mode ------------------------------------------------------------

@@ -13,6 +13,10 @@ indexed (the "0 mod p" selection of Manber 1994 and Schleimer, Wilkerson &
 Aiken, "Winnowing", SIGMOD 2003). The choice depends on the n-gram alone, so a
 passage shared by two texts is sampled in both, and the share of sampled
 n-grams in common estimates containment.
+
+The join runs over partitions of the n-gram hashes (their high bits), so its
+sorting needs memory for one partition at a time; the pairs of all partitions
+are summed at the end. The result does not depend on the number of partitions.
 """
 
 from __future__ import annotations
@@ -44,21 +48,40 @@ class SharedNgrams:
 
 
 def shared_ngram_pairs(
-    sampled: TokenHashes, max_df: int, min_shared: int, min_containment: float
+    sampled: TokenHashes, max_df: int, min_shared: int, min_containment: float, partitions: int = 16
 ) -> SharedNgrams:
     """Join the sampled n-grams of all documents; keep pairs sharing enough of them."""
-    docs = np.repeat(np.arange(len(sampled), dtype=np.int64), sampled.counts)
-    order = np.argsort(sampled.hashes, kind="stable")  # documents stay in order within an n-gram
-    hashes, docs = sampled.hashes[order], docs[order]
-    first = np.ones(len(hashes), dtype=bool)
-    first[1:] = (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])
-    hashes, docs = hashes[first], docs[first]
-    distinct = np.bincount(docs, minlength=len(sampled))
-    starts, lengths = run_bounds(hashes)
-    rare = (lengths >= 2) & (lengths <= max_df)
-    keys = pairs_in_runs(docs, starts[rare], lengths[rare])
-    keys, shared = np.unique(keys, return_counts=True)
+    if partitions < 1 or partitions & (partitions - 1):
+        raise ValueError(f"partitions must be a power of two, not {partitions}")
+    distinct = np.zeros(len(sampled), dtype=np.int64)
+    keys, shared = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
+    bits = partitions.bit_length() - 1
+    partition_of = sampled.hashes >> np.uint64(64 - bits) if bits else np.zeros(len(sampled.hashes), np.uint64)
+    for partition in range(partitions):
+        positions = np.flatnonzero(partition_of == partition)
+        hashes = sampled.hashes[positions]
+        docs = np.searchsorted(sampled.offsets, positions, side="right") - 1
+        order = np.argsort(hashes, kind="stable")  # documents stay in order within an n-gram
+        hashes, docs = hashes[order], docs[order]
+        first = np.ones(len(hashes), dtype=bool)
+        first[1:] = (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])
+        hashes, docs = hashes[first], docs[first]
+        distinct += np.bincount(docs, minlength=len(sampled))
+        starts, lengths = run_bounds(hashes)
+        rare = (lengths >= 2) & (lengths <= max_df)
+        partition_keys, partition_shared = np.unique(pairs_in_runs(docs, starts[rare], lengths[rare]), return_counts=True)
+        keys.append(partition_keys)
+        shared.append(partition_shared)
+    keys, shared = _sum_by_key(np.concatenate(keys), np.concatenate(shared))
     a, b = split_pair_keys(keys)
     containment = shared / np.maximum(np.minimum(distinct[a], distinct[b]), 1)
     keep = (shared >= min_shared) & (containment >= min_containment)
     return SharedNgrams(a=a[keep], b=b[keep], shared=shared[keep], containment=containment[keep])
+
+
+def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys, sorted, and the sum of the values of each."""
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    starts, _ = run_bounds(keys)
+    return keys[starts], np.add.reduceat(values, starts) if len(keys) else values
