@@ -55,10 +55,11 @@ def shared_ngram_pairs(
         raise ValueError(f"partitions must be a power of two, not {partitions}")
     distinct = np.zeros(len(sampled), dtype=np.int64)
     keys, shared = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
-    bits = partitions.bit_length() - 1
-    partition_of = sampled.hashes >> np.uint64(64 - bits) if bits else np.zeros(len(sampled.hashes), np.uint64)
+    width = 2**64 // partitions
     for partition in range(partitions):
-        positions = np.flatnonzero(partition_of == partition)
+        # Partition p holds the hashes in [p·width, (p+1)·width): compared in place, no index array.
+        low, high = np.uint64(partition * width), np.uint64((partition + 1) * width - 1)
+        positions = np.flatnonzero((sampled.hashes >= low) & (sampled.hashes <= high))
         hashes = sampled.hashes[positions]
         docs = np.searchsorted(sampled.offsets, positions, side="right") - 1
         order = np.argsort(hashes, kind="stable")  # documents stay in order within an n-gram

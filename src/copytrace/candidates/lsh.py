@@ -31,12 +31,12 @@ def lsh_pairs(matrix: np.ndarray, bands: int) -> np.ndarray:
         raise ValueError(f"{num_perm} permutations cannot be cut into {bands} equal bands")
     rows = num_perm // bands
     present = np.flatnonzero(~(matrix == _EMPTY_ROW).all(axis=1))
-    values = matrix[present].astype(np.uint64)
     chunks = []
     for band in range(bands):
         key = np.full(len(present), band, dtype=np.uint64)
         for column in range(band * rows, (band + 1) * rows):
-            key = mix64(key ^ values[:, column])
+            # Column by column: a uint64 copy of the whole matrix would be the largest array here.
+            key = mix64(key ^ matrix[present, column].astype(np.uint64))
         order = np.argsort(key, kind="stable")
         starts, lengths = run_bounds(key[order])
         chunks.append(pairs_in_runs(present[order], starts, lengths))
