@@ -134,11 +134,13 @@ class _Vocabulary:
     def ids(self, forms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """Form ids and stem ids of ``forms``; function words get no stem (-1):
         they are left out of every bag of stems."""
-        form_ids = np.fromiter(
-            (self.forms.setdefault(form, len(self.forms)) for form in forms), dtype=np.int64, count=len(forms)
-        )
-        for form in list(self.forms)[len(self.stem_of_form) :]:
-            self.stem_of_form.append(-1 if form in STOPWORDS else self.stems.setdefault(stem(form), len(self.stems)))
+        for form in dict.fromkeys(forms):  # each distinct form once, in order of first use
+            if form not in self.forms:
+                self.forms[form] = len(self.forms)
+                self.stem_of_form.append(
+                    -1 if form in STOPWORDS else self.stems.setdefault(stem(form), len(self.stems))
+                )
+        form_ids = np.fromiter(map(self.forms.__getitem__, forms), dtype=np.int64, count=len(forms))
         return form_ids, np.asarray(self.stem_of_form, dtype=np.int64)[form_ids]
 
 
