@@ -43,7 +43,7 @@ _MONTH = r"(?P<month>" + "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True))
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
 _DATE_FORMS = (
-    rf"(?P<year>\d{{4}})-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})",  # 2024-05-16
+    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})",  # 2024-05-16
     rf"{_DAY}\s+{_MONTH},?\s+{_YEAR}",  # 16 May 2024
     rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",  # May 16, 2024
 )
