@@ -46,7 +46,7 @@ from copytrace.store import DuckDBStore
 
 SUMMARY_SCHEMA = "copytrace.scan/1"
 DEFAULT_DB = "copytrace.duckdb"
-VERIFY_CHUNK = 32  # pairs per task sent to a worker process
+VERIFY_CHUNK = 128  # pairs per task sent to a worker process and per store transaction
 
 
 @dataclass(frozen=True)
