@@ -176,18 +176,18 @@ def _grow(root: str, weights: Mapping[str, Mapping[str, float]], order) -> dict[
 
 
 def _improve(parents: dict[str, str], weights: Mapping[str, Mapping[str, float]], order) -> None:
-    """Move each node to its heaviest non-descendant parent until no move helps."""
-    incoming: dict[str, list[str]] = defaultdict(list)
-    for parent, children in weights.items():
-        for child in children:
-            incoming[child].append(parent)
+    """Move each node to its heaviest non-descendant parent until no move helps.
+
+    Every pair weighs both directions, so a node's possible parents are its
+    neighbours: ``weights[child]``'s keys (no pass over the whole graph per story).
+    """
     changed = True
     while changed:
         changed = False
         for child in sorted(parents, key=order):
             current = weights[parents[child]][child]
             best = min(
-                (p for p in incoming[child] if not _descends(p, child, parents)),
+                (p for p in weights[child] if not _descends(p, child, parents)),
                 key=lambda p: (-weights[p][child], order(p)),
             )
             if weights[best][child] > current:
