@@ -10,7 +10,6 @@ workers spin against each other and the run gets slower, not faster (measured:
 
 from __future__ import annotations
 
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 import numba
@@ -23,8 +22,6 @@ def one_native_thread() -> None:
     threadpool_limits(limits=1)
 
 
-def process_pool(workers: int, *, spawn: bool = False) -> ProcessPoolExecutor:
-    """A process pool of ``workers`` single-threaded workers (``spawn`` for a
-    fresh interpreter, needed when this process may already run native threads)."""
-    context = multiprocessing.get_context("spawn") if spawn else None
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=one_native_thread)
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool of ``workers`` single-threaded workers."""
+    return ProcessPoolExecutor(workers, initializer=one_native_thread)
