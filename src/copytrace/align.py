@@ -102,10 +102,12 @@ class Passage:
     verbatim_share: float
     region: int = 0
 
-    def to_json(self) -> dict:
+    def to_json(self, a_name: str = "a", b_name: str = "b") -> dict:
+        """JSON form; ``a_name``/``b_name`` name the two sides (``source``/``reprint``
+        once the source is decided)."""
         return {
-            "a": {"start": self.a_start, "end": self.a_end, "text": self.a_text},
-            "b": {"start": self.b_start, "end": self.b_end, "text": self.b_text},
+            a_name: {"start": self.a_start, "end": self.a_end, "text": self.a_text},
+            b_name: {"start": self.b_start, "end": self.b_end, "text": self.b_text},
             "similarity": round(self.similarity, 4),
             "verbatim_share": round(self.verbatim_share, 4),
             "region": self.region,

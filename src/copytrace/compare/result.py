@@ -53,7 +53,7 @@ class Comparison:
             "reprint": {**self.reprint.to_json(), "text": self.reprint.text},
             "source_argument": self.source_argument,
             "decision": self.decision.to_json(),
-            "passages": [_passage_json(p) for p in self.passages],
+            "passages": [p.to_json("source", "reprint") for p in self.passages],
             "edits": self.edits.to_json(),
             "names": self.names.to_json(),
             "quotations": self.quotations.to_json(),
@@ -117,13 +117,3 @@ def _mirrored(passage: Passage) -> Passage:
         verbatim_share=passage.verbatim_share,
         region=passage.region,
     )
-
-
-def _passage_json(passage: Passage) -> dict:
-    return {
-        "source": {"start": passage.a_start, "end": passage.a_end, "text": passage.a_text},
-        "reprint": {"start": passage.b_start, "end": passage.b_end, "text": passage.b_text},
-        "similarity": round(passage.similarity, 4),
-        "verbatim_share": round(passage.verbatim_share, 4),
-        "region": passage.region,
-    }
