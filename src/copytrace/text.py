@@ -136,10 +136,11 @@ def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[t
         spans.append((cursor, match.start()))
         cursor = match.end()
     spans.append((cursor, end))
-    return [_strip_span(text, a, b) for a, b in spans if text[a:b].strip()]
+    return [strip_span(text, a, b) for a, b in spans if text[a:b].strip()]
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` narrowed past the white space at both ends of ``text[start:end]``."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import regex
 
+from copytrace.text import strip_span
+
 # Leading and trailing rules only look this far into the text.
 _WINDOW = 400
 
@@ -120,18 +122,18 @@ def parse_date(value: str) -> dt.date | None:
 
 def extract_metadata(text: str) -> TextMetadata:
     """Find the date header, byline, dateline and trailing credits of a plain-text article."""
-    start, end = _strip_space(text, 0, len(text))
+    start, end = strip_span(text, 0, len(text))
     date, credits, sources = None, [], []
 
     header = _HEADER.match(text, start, min(end, start + _WINDOW))
     if header and (header_date := _leading_date(header.group("date"))):
         date, header_length = header_date
-        start, end = _strip_space(text, header.start("date") + header_length, end)
+        start, end = strip_span(text, header.start("date") + header_length, end)
 
     byline = _BYLINE.match(text, start, min(end, start + _WINDOW))
     if byline and _has_words(text, byline.end(), end):
         credits.append(text[start : byline.end()].strip())
-        start, end = _strip_space(text, byline.end(), end)
+        start, end = strip_span(text, byline.end(), end)
 
     dateline = _DATELINE.match(text, start, min(end, start + _WINDOW))
     if dateline and _has_words(text, dateline.end(), end):
@@ -139,13 +141,13 @@ def extract_metadata(text: str) -> TextMetadata:
         sources.append(dateline.group("source").strip())
         found = _DATE.search(dateline.group("place") or "")
         date = date or (_date_from_match(found) if found else None)
-        start, end = _strip_space(text, dateline.end(), end)
+        start, end = strip_span(text, dateline.end(), end)
 
     trailing: list[str] = []
     while credit := _trailing_credit(text, start, end):
         credit_start, credit_text = credit
         trailing.insert(0, credit_text)
-        start, end = _strip_space(text, start, credit_start)
+        start, end = strip_span(text, start, credit_start)
     for credit_text in trailing:
         source, credit_date = _split_credit(credit_text)
         credits.append(credit_text)
@@ -205,11 +207,3 @@ def _date_from_match(match: regex.Match) -> dt.date | None:
 
 def _has_words(text: str, start: int, end: int) -> bool:
     return _WORD.search(text, start, end) is not None
-
-
-def _strip_space(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
