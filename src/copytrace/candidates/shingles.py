@@ -39,8 +39,6 @@ _COMMON_NON_WORD = tuple(
     ch for ch in "\xa0‘“”„«»—–‑‒―−•·…©®™°′″\u2009\u200a\u200b\u202f\u2022"
     if not _WORD.fullmatch(ch)
 )
-_SEPARATOR = b"\n"
-_PAD = 8
 
 # ASCII bytes that are part of a word: letters and digits.
 _WORD_BYTE = np.zeros(128, dtype=bool)
@@ -116,13 +114,11 @@ def token_hashes(texts: list[str]) -> TokenHashes:
     """Hash every word of every text; one compiled pass over the whole batch."""
     encoded = [prepare(text) for text in texts]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    # Text i is buffer[starts[i]:starts[i] + lengths[i]]; separators and padding
-    # are not word bytes, so no word crosses a text's end.
-    starts = _PAD + np.concatenate(([0], np.cumsum(lengths + len(_SEPARATOR))[:-1])).astype(np.int64)
-    buffer = np.frombuffer(
-        b" " * _PAD + _SEPARATOR.join(encoded) + _SEPARATOR + b" " * _PAD, dtype=np.uint8
-    )
-    hashes, offsets = _word_hashes(buffer, starts[: len(encoded)], starts[: len(encoded)] + lengths, character_classes())
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    # Text i is buffer[starts[i]:ends[i]]; the kernel never reads past a text's end.
+    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    hashes, offsets = _word_hashes(buffer, starts, ends, character_classes())
     return TokenHashes(hashes=hashes, offsets=offsets)
 
 
