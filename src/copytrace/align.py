@@ -152,7 +152,6 @@ class _Side:
     def __init__(self, tokens: Tokens, vocabulary: _Vocabulary, config: AlignConfig) -> None:
         self.tokens = tokens
         self.ids, self.stems = vocabulary.ids(tokens.forms)
-        self.vocabulary = vocabulary
         self.sentences = _merge_short(sentence_bounds(tokens), config.min_sentence_words)
         first, last = (int(tokens.starts[0]), int(tokens.ends[-1])) if len(tokens) else (0, 0)
         paragraph_starts = [start for start, _ in paragraph_spans(tokens.text, first, last)]
@@ -347,10 +346,10 @@ def _ngram_codes(ids: np.ndarray, n: int, a_length: int) -> np.ndarray:
     """One integer per word n-gram of the a part and of the b part of ``ids``
     (no n-gram spans the join), equal codes for equal n-grams."""
     starts = np.concatenate([np.arange(a_length - n + 1), np.arange(a_length, len(ids) - n + 1)])
-    codes = ids[starts]
+    codes, id_count = ids[starts], int(ids.max()) + 1
     for k in range(1, n):
         # Renumber after each word so that codes stay below the n-gram count.
-        _, codes = np.unique(codes * (int(ids.max()) + 1) + ids[starts + k], return_inverse=True)
+        _, codes = np.unique(codes * id_count + ids[starts + k], return_inverse=True)
     return codes.reshape(-1)
 
 
@@ -374,7 +373,7 @@ def _diagonal_runs(i: np.ndarray, j: np.ndarray, n: int) -> list[_Box]:
 
 def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     """Sentence pairs whose tf-isf cosine and stem Dice both pass the thresholds."""
-    stem_count = len(a.vocabulary.stems)
+    stem_count = int(max(a.stems.max(initial=-1), b.stems.max(initial=-1))) + 1
     a_bags, b_bags = _sentence_bags(a, stem_count), _sentence_bags(b, stem_count)
     in_a, in_b = np.bincount(a_bags[1], minlength=stem_count), np.bincount(b_bags[1], minlength=stem_count)
     shared = (in_a > 0) & (in_b > 0)
