@@ -110,3 +110,9 @@ def test_open_store_reads_every_table_and_refuses_a_missing_file(tmp_path):
             store.table("nope")
     with pytest.raises(InputError, match="no such store"):
         open_store(tmp_path / "missing.duckdb")
+
+
+def test_a_store_reopened_for_writing_answers_queries(tmp_path):
+    DuckDBStore(tmp_path / "s.duckdb").close()
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        assert store.query("SELECT count(*) AS n FROM runs").column("n").to_pylist() == [0]

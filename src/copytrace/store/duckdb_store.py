@@ -89,7 +89,8 @@ class DuckDBStore:
     def check_settings(self, settings: dict[str, object]) -> None:
         for key, value in settings.items():
             wanted = json.dumps(value, sort_keys=True)
-            row = self.connection.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+            rows = self.connection.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+            row = rows[0] if rows else None
             if row is None:
                 self.connection.execute("INSERT INTO settings VALUES (?, ?)", [key, wanted])
             elif row[0] != wanted:
@@ -227,11 +228,11 @@ class DuckDBStore:
             con.execute("INSERT INTO derivation_edges SELECT * FROM new_edges")
 
     def start_run(self, inputs: Sequence[str]) -> int:
-        (run_id,) = self.connection.execute(
+        [(run_id,)] = self.connection.execute(
             "INSERT INTO runs (run_id, started_at, stage, inputs) "
             "VALUES (nextval('run_ids'), ?, 'ingest', ?) RETURNING run_id",
             [dt.datetime.now(), json.dumps([str(p) for p in inputs])],
-        ).fetchone()
+        ).fetchall()
         return run_id
 
     def update_run(self, run_id: int, **counts: object) -> None:
@@ -285,7 +286,8 @@ class DuckDBStore:
         return f"SELECT * FROM {name} ORDER BY {_ORDER[name]}"
 
     def _count(self, table: str) -> int:
-        return self.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        [(count,)] = self.connection.execute(f"SELECT count(*) FROM {table}").fetchall()
+        return count
 
     def _transaction(self):
         return _Transaction(self.connection)
