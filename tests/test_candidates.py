@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from copytrace.candidates import (
@@ -22,7 +22,7 @@ from copytrace.candidates import (
     signatures_for_batch,
 )
 from copytrace.candidates.containment import shared_ngram_pairs
-from copytrace.candidates.shingles import ngram_hashes, token_hashes
+from copytrace.candidates.shingles import _word_hashes, character_classes, ngram_hashes, prepare, token_hashes
 from copytrace.errors import InputError
 from copytrace.ingest import Document
 from copytrace.text import tokenise
@@ -215,6 +215,25 @@ def test_kernel_words_are_the_words_of_copytrace_text(texts):
         own = hashes.hashes[hashes.offsets[number] : hashes.offsets[number + 1]]
         assert len(own) == len(forms)
         assert np.array_equal(own, token_hashes([" ".join(forms)]).hashes)
+
+
+# Characters that case folding or NFKC change, alone or with their neighbours: expansions
+# (ß, ΐ, ﬁ, ㍻), compatibility forms (½ ² º ™ K Å), combining marks that compose or
+# reorder, Hangul jamo that compose into syllables, final sigma, dotted I.
+FOLDING = "aAßΐﬁ㍻½²º´™KÅe\u0301\u0308\u0323\u064e\u0651ب\u1100\u1161\u11a8가ΣςİǅŉĿ…’“ 'x.東"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=FOLDING, max_size=30), min_size=1, max_size=5))
+@example(["Straße ﬁne", "\u0628\u0651\u064e out of order", "e\u0301 \u1100\u1161", "½ ok"])
+def test_kernel_folding_is_prepare(texts):
+    """The folding kernel, and its fallback for flagged texts, hash what prepare() folds."""
+    reference = [prepare(text) for text in texts]
+    lengths = np.array([len(r) for r in reference], dtype=np.int64)
+    buffer = np.frombuffer(b"".join(reference), dtype=np.uint8)
+    hashes, offsets = _word_hashes(buffer, np.cumsum(lengths) - lengths, np.cumsum(lengths), character_classes())
+    got = token_hashes(texts)
+    assert np.array_equal(got.offsets, offsets) and np.array_equal(got.hashes, hashes)
 
 
 def _reference_word_hash(word: str) -> int:

@@ -40,10 +40,8 @@ _COMMON_NON_WORD = tuple(
     if not _WORD.fullmatch(ch)
 )
 
-# ASCII bytes that are part of a word: letters and digits.
-_WORD_BYTE = np.zeros(128, dtype=bool)
-for _range in (b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0123456789"):
-    _WORD_BYTE[np.frombuffer(_range, dtype=np.uint8)] = True
+# ASCII characters that are part of a word: letters and digits.
+_ASCII_WORD = regex.compile(r"[a-zA-Z0-9]")
 _APOSTROPHE_BYTE = ord("'")
 # Odd plus even: their sum is odd, so a word of eight bytes or fewer (head == tail)
 # still maps one-to-one to head * (sum).
@@ -92,6 +90,7 @@ def character_classes() -> np.ndarray:
     for pattern, value in ((_NON_WORD, _BLANK), (_UNSPACED_CHAR, _OWN_WORD)):
         replaced = pattern.sub("\x00", every).encode("utf-32-le", "surrogatepass")
         classes[np.frombuffer(replaced, dtype=np.uint32) == 0] = value
+    classes[:128] = [_WORD_CHAR if _ASCII_WORD.fullmatch(chr(code)) else _BLANK for code in range(128)]
     return classes
 
 
@@ -111,15 +110,165 @@ class TokenHashes:
 
 
 def token_hashes(texts: list[str]) -> TokenHashes:
-    """Hash every word of every text; one compiled pass over the whole batch."""
-    encoded = [prepare(text) for text in texts]
+    """Hash every word of every text as :func:`prepare` folds it: :func:`fold_batch`,
+    then one compiled scan of the folded bytes, texts in parallel threads."""
+    classes = character_classes()
+    buffer, starts, ends, flagged = fold_batch(texts)
+    hashes, offsets = _word_hashes(buffer, starts, ends, classes)
+    redo = np.flatnonzero(flagged)
+    if len(redo):
+        redo_buffer, redo_starts, redo_ends = _joined([prepare(texts[k]) for k in redo])
+        redone = _word_hashes(redo_buffer, redo_starts, redo_ends, classes)
+        hashes, offsets = _replace_texts(hashes, offsets, redo, *redone)
+    return TokenHashes(hashes=hashes, offsets=offsets)
+
+
+def fold_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The texts folded as :func:`prepare` folds them, in one buffer: text ``i`` is
+    ``buffer[starts[i]:ends[i]]``, unless ``flagged[i]``: then :func:`prepare` must fold it.
+
+    A compiled kernel folds the UTF-8 of each text character by character with
+    the tables of :func:`fold_tables`, which is what :func:`prepare` does whenever
+    the text is NFKC-normalised (case folding is then per character). It flags
+    the other texts: a character that may change under NFKC, or combining marks
+    out of canonical order (the quick check of Unicode Standard Annex #15).
+    """
+    buffer, starts, ends = _joined([text.encode("utf-8") for text in texts])
+    tables = fold_tables()
+    room = np.zeros(len(texts) + 1, dtype=np.int64)
+    room[1:] = np.cumsum((ends - starts) * tables.growth)
+    folded, folded_lengths, flagged = _fold_texts(
+        buffer, starts, ends, room,
+        tables.mapped_start, tables.mapped_bytes, tables.unstable, tables.combining_class,
+    )
+    return folded, room[:-1], room[:-1] + folded_lengths, flagged
+
+
+def _joined(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One buffer of byte strings, and where each starts and ends in it."""
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     ends = np.cumsum(lengths)
-    starts = ends - lengths
-    # Text i is buffer[starts[i]:ends[i]]; the kernel never reads past a text's end.
-    buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    hashes, offsets = _word_hashes(buffer, starts, ends, character_classes())
-    return TokenHashes(hashes=hashes, offsets=offsets)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), ends - lengths, ends
+
+
+def _replace_texts(
+    hashes: np.ndarray, offsets: np.ndarray, texts: np.ndarray, new_hashes: np.ndarray, new_offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes with those of ``texts`` (sorted indices) replaced by ``new_hashes``."""
+    counts = np.diff(offsets)
+    counts[texts] = np.diff(new_offsets)
+    pieces, kept_from = [], 0
+    for number, text in enumerate(texts):
+        pieces += [hashes[offsets[kept_from] : offsets[text]], new_hashes[new_offsets[number] : new_offsets[number + 1]]]
+        kept_from = text + 1
+    pieces.append(hashes[offsets[kept_from] :])
+    return np.concatenate(pieces), np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class FoldTables:
+    """Per code point: ``mapped_bytes[mapped_start[c]:mapped_start[c + 1]]`` is the UTF-8
+    that ``c`` folds to (empty: ``c`` itself); ``unstable[c]``: ``c`` may change under
+    NFKC (NFKC_Quick_Check No or Maybe); ``combining_class[c]``: its canonical combining
+    class. ``growth``: the most UTF-8 bytes a folded character has per byte of input."""
+
+    mapped_start: np.ndarray
+    mapped_bytes: np.ndarray
+    unstable: np.ndarray
+    combining_class: np.ndarray
+    growth: int
+
+
+@lru_cache(maxsize=1)
+def fold_tables() -> FoldTables:
+    """The tables of :func:`fold_batch`, from :mod:`unicodedata` (about 0.2 s, once per process).
+
+    A character that NFKC changes folds to the case folding of its NFKC form when
+    that does not depend on its neighbours: its compatibility decomposition has
+    no combining mark and its NFKC form no character that composes with the one
+    before it. Other NFKC-unstable characters flag their text.
+    """
+    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    assigned = regex.sub(r"[\p{Cn}\p{Cs}\p{Co}]", "", every)
+    special = {apostrophe: "'" for apostrophe in _APOSTROPHES} | dict.fromkeys(_COMMON_NON_WORD, " ")
+    composes = _composing_characters(assigned)
+    mapped = dict(special)
+    unstable = np.zeros(0x110000, dtype=np.uint8)
+    combining_class = np.zeros(0x110000, dtype=np.uint8)
+    for character in assigned:
+        if character in special:
+            continue
+        code = ord(character)
+        combining_class[code] = unicodedata.combining(character)
+        if unicodedata.is_normalized("NFKC", character):
+            unstable[code] = character in composes
+            if character.casefold() != character:
+                mapped[character] = character.casefold()
+            continue
+        normal = unicodedata.normalize("NFKC", character)
+        if any(map(unicodedata.combining, unicodedata.normalize("NFKD", character))) or composes.intersection(normal):
+            unstable[code] = 1
+        else:
+            mapped[character] = normal.casefold()
+    lengths = np.zeros(0x110001, dtype=np.int64)
+    encoded = {ord(c): f.encode("utf-8") for c, f in mapped.items()}
+    for code, data in encoded.items():
+        lengths[code + 1] = len(data)
+    growth = max(-(-len(data) // len(chr(code).encode("utf-8"))) for code, data in encoded.items())
+    return FoldTables(
+        mapped_start=np.cumsum(lengths).astype(np.int64),
+        mapped_bytes=np.frombuffer(b"".join(encoded[code] for code in sorted(encoded)), dtype=np.uint8),
+        unstable=unstable,
+        combining_class=combining_class,
+        growth=growth,
+    )
+
+
+def _composing_characters(assigned: str) -> set[str]:
+    """Characters that canonical composition may join to the character before them
+    (NFKC_Quick_Check Maybe, or more): the second of every two-character canonical
+    decomposition, and the Hangul vowel and final jamo."""
+    composing = {chr(code) for code in (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))}
+    for character in assigned:
+        decomposition = unicodedata.decomposition(character).split()
+        if len(decomposition) == 2 and not decomposition[0].startswith("<"):
+            composing.add(chr(int(decomposition[1], 16)))
+    return composing
+
+
+@numba.njit(cache=True, parallel=True)
+def _fold_texts(buffer, starts, ends, room, mapped_start, mapped_bytes, unstable, combining_class):
+    """Fold each text ``buffer[starts[i]:ends[i]]`` into ``out[room[i]:]``; the folded
+    lengths, and which texts :func:`prepare` must fold instead."""
+    out = np.empty(room[-1], dtype=np.uint8)
+    lengths = np.zeros(len(starts), dtype=np.int64)
+    flagged = np.zeros(len(starts), dtype=np.bool_)
+    for text in numba.prange(len(starts)):
+        write, position, previous_class = room[text], starts[text], 0
+        while position < ends[text]:
+            byte = buffer[position]
+            if byte < 0x80:
+                out[write] = byte + 32 if 65 <= byte <= 90 else byte
+                write += 1
+                position += 1
+                previous_class = 0
+                continue
+            code, size = _decode(buffer, position)
+            combining = combining_class[code]
+            if unstable[code] or 0 < combining < previous_class:
+                flagged[text] = True
+                break
+            previous_class = combining
+            first, last = mapped_start[code], mapped_start[code + 1]
+            if last == first:
+                first, last = position, position + size
+                out[write : write + size] = buffer[first:last]
+            else:
+                out[write : write + last - first] = mapped_bytes[first:last]
+            write += last - first
+            position += size
+        lengths[text] = write - room[text]
+    return out, lengths, flagged
 
 
 @numba.njit(cache=True, parallel=True)
@@ -144,51 +293,74 @@ def _word_hashes(buffer, starts, ends, classes):
 @numba.njit(cache=True)
 def _scan_words(buffer, start, end, classes, out, first):
     """Hash the words of the UTF-8 text ``buffer[start:end]`` into ``out[first:]``;
-    return their count. A word is a run of word
-    characters (an apostrophe between two of them joins the parts); a character
-    of an unspaced script is a word of its own."""
-    count = 0
-    word_start = -1
-    previous_is_word = False
+    return their count. A word is a run of word characters (an apostrophe between
+    two of them joins the parts); a character of an unspaced script is a word of
+    its own. A word's hash is built from its bytes as they stream by
+    (:func:`_add_byte`); the state stays in local variables, because a helper
+    called per byte costs more than the whole scan."""
+    count, in_word, apostrophe = 0, False, False  # apostrophe: one follows the word
+    head, tail, length = np.uint64(0), np.uint64(0), 0
     position = start
     while position < end:
-        kind, size = _character(buffer, position, classes)
-        joins = (
-            kind == _BLANK
-            and buffer[position] == _APOSTROPHE_BYTE
-            and previous_is_word
-            and position + 1 < end
-            and _character(buffer, position + 1, classes)[0] == _WORD_CHAR
-        )
-        if kind == _WORD_CHAR or joins:
-            if word_start < 0:
-                word_start = position
+        byte = buffer[position]
+        if byte < 0x80:
+            kind, size = classes[byte], 1
         else:
-            if word_start >= 0:
-                count = _emit(buffer, word_start, position, out, first, count)
-                word_start = -1
+            code, size = _decode(buffer, position)
+            kind = classes[code]
+        if kind == _WORD_CHAR:
+            if not in_word:
+                in_word, head, tail, length = True, np.uint64(0), np.uint64(0), 0
+            elif apostrophe:
+                head, tail, length = _add_byte(head, tail, length, _APOSTROPHE_BYTE)
+            apostrophe = False
+            if size == 1:
+                head, tail, length = _add_byte(head, tail, length, byte)
+            else:
+                for k in range(position, position + size):
+                    head, tail, length = _add_byte(head, tail, length, buffer[k])
+        elif in_word and not apostrophe and byte == _APOSTROPHE_BYTE:
+            apostrophe = True  # part of the word if a word character follows
+        else:
+            if in_word:
+                out[first + count] = _word_hash(head, tail, length)
+                count += 1
+            in_word, apostrophe = False, False
             if kind == _OWN_WORD:
-                count = _emit(buffer, position, position + size, out, first, count)
-        previous_is_word = kind == _WORD_CHAR
+                own_head, own_tail, own_length = np.uint64(0), np.uint64(0), 0
+                for k in range(position, position + size):
+                    own_head, own_tail, own_length = _add_byte(own_head, own_tail, own_length, buffer[k])
+                out[first + count] = _word_hash(own_head, own_tail, own_length)
+                count += 1
         position += size
-    if word_start >= 0:
-        count = _emit(buffer, word_start, end, out, first, count)
+    if in_word:
+        out[first + count] = _word_hash(head, tail, length)
+        count += 1
     return count
 
 
 @numba.njit(cache=True)
-def _emit(buffer, start, end, out, first, count):
-    """Record the word ``buffer[start:end]`` as word number ``count``; the new count."""
-    out[first + count] = _hash_word(buffer, start, end)
-    return count + 1
+def _add_byte(head, tail, length, byte):
+    """Append a byte to a word: ``head`` holds its first eight bytes, ``tail`` its last
+    eight (both little-endian), ``length`` its length."""
+    value = np.uint64(byte)
+    if length < 8:
+        head |= value << np.uint64(8 * length)
+    return head, (tail >> np.uint64(8)) | (value << np.uint64(56)), length + 1
 
 
 @numba.njit(cache=True)
-def _character(buffer, position, classes):
-    """Class and UTF-8 length of the character at ``position``."""
+def _word_hash(head, tail, length):
+    """Hash a word from its length and its first and last eight bytes (a word of
+    eight bytes or fewer is both: its bytes, little-endian)."""
+    last = tail if length >= 8 else head
+    return mix64(head * np.uint64(_HEAD_MULTIPLIER) + last * np.uint64(_TAIL_MULTIPLIER) + np.uint64(length))
+
+
+@numba.njit(cache=True)
+def _decode(buffer, position):
+    """Code point and UTF-8 length of the non-ASCII character at ``position``."""
     byte = buffer[position]
-    if byte < 0x80:
-        return (_WORD_CHAR if _WORD_BYTE[byte] else _BLANK), 1
     if byte < 0xE0:
         size, code = 2, byte & 0x1F
     elif byte < 0xF0:
@@ -197,27 +369,7 @@ def _character(buffer, position, classes):
         size, code = 4, byte & 0x07
     for k in range(1, size):
         code = (code << 6) | (buffer[position + k] & 0x3F)
-    return classes[code], size
-
-
-@numba.njit(cache=True)
-def _hash_word(buffer, start, end):
-    """Hash a word from its length and its first and last eight bytes (read
-    little-endian; a word of eight bytes or fewer is both)."""
-    length = end - start
-    if length >= 8:
-        head, tail = _load(buffer, start, 8), _load(buffer, end - 8, 8)
-    else:
-        head = tail = _load(buffer, start, length)
-    return mix64(head * np.uint64(_HEAD_MULTIPLIER) + tail * np.uint64(_TAIL_MULTIPLIER) + np.uint64(length))
-
-
-@numba.njit(cache=True)
-def _load(buffer, start, size):
-    value = np.uint64(0)
-    for k in range(size):
-        value |= np.uint64(buffer[start + k]) << np.uint64(8 * k)
-    return value
+    return code, size
 
 
 def ngram_hashes(tokens: TokenHashes, n: int) -> TokenHashes:
