@@ -141,7 +141,9 @@ def test_containment_join_does_not_depend_on_partitions():
 def test_signatures_of_batches_concatenate_to_those_of_the_whole():
     texts = [d.text for d in _collection()]
     whole = signatures_for_batch(texts)
-    parts = Signatures.concatenate([signatures_for_batch(texts[i : i + 13]) for i in range(0, len(texts), 13)])
+    batches = [signatures_for_batch(texts[i : i + 13]) for i in range(0, len(texts), 13)]
+    parts = Signatures.concatenate(batches)
+    assert batches == []  # released as copied
     assert np.array_equal(whole.minhash, parts.minhash)
     assert np.array_equal(whole.sampled.hashes, parts.sampled.hashes)
     assert np.array_equal(whole.sampled.offsets, parts.sampled.offsets)

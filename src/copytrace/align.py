@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz.distance import Indel
@@ -125,40 +126,67 @@ class _Box:
     score: float = 1.0  # cosine of a sentence-pair seed; 1 for exact matches
 
 
-class _Vocabulary:
-    """Integer ids of the word forms and stems of the two texts of one pair."""
+@dataclass(frozen=True)
+class _Text:
+    """What alignment needs of one text, whatever it is paired with: its words, a
+    key per word form and per stem (a hash; -1 for a function word, left out of
+    every bag of stems), sentence bounds and paragraph starts (as word indices)."""
 
-    def __init__(self) -> None:
-        self.forms: dict[str, int] = {}
-        self.stems: dict[str, int] = {}
-        self.stem_of_form: list[int] = []
+    tokens: Tokens
+    form_keys: np.ndarray
+    stem_keys: np.ndarray
+    sentences: np.ndarray
+    paragraphs: np.ndarray
 
-    def ids(self, forms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Form ids and stem ids of ``forms``; function words get no stem (-1):
-        they are left out of every bag of stems."""
-        for form in dict.fromkeys(forms):  # each distinct form once, in order of first use
-            if form not in self.forms:
-                self.forms[form] = len(self.forms)
-                self.stem_of_form.append(
-                    -1 if form in STOPWORDS else self.stems.setdefault(stem(form), len(self.stems))
-                )
-        form_ids = np.fromiter(map(self.forms.__getitem__, forms), dtype=np.int64, count=len(forms))
-        return form_ids, np.asarray(self.stem_of_form, dtype=np.int64)[form_ids]
+
+@lru_cache(maxsize=64)
+def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
+    """A text prepared for alignment; cached, because a scan pairs one article with several."""
+    tokens = tokenise(text, start, end)
+    stems = [-1 if form in STOPWORDS else hash(stem(form)) for form in tokens.forms]
+    first, last = (int(tokens.starts[0]), int(tokens.ends[-1])) if len(tokens) else (0, 0)
+    paragraph_starts = [start for start, _ in paragraph_spans(tokens.text, first, last)]
+    return _Text(
+        tokens=tokens,
+        form_keys=np.fromiter(map(hash, tokens.forms), dtype=np.int64, count=len(tokens)),
+        stem_keys=np.array(stems, dtype=np.int64),
+        sentences=_merge_short(sentence_bounds(tokens), min_sentence_words),
+        paragraphs=np.searchsorted(tokens.starts, paragraph_starts),
+    )
+
+
+def _first_use_ids(a_keys: np.ndarray, b_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ids of the keys of two texts, numbered in order of first use over a then b
+    (negative keys stay -1)."""
+    keys = np.concatenate([a_keys, b_keys])
+    ids = np.full(len(keys), -1, dtype=np.int64)
+    used = keys != -1
+    distinct, first, inverse = np.unique(keys[used], return_index=True, return_inverse=True)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(len(distinct))
+    ids[used] = rank[inverse.reshape(-1)]
+    return ids[: len(a_keys)], ids[len(a_keys) :]
 
 
 class _Side:
-    """One text prepared for alignment: words, stems and sentences."""
+    """One text of a pair, prepared for alignment: words, sentences, paragraphs, and
+    ids of word forms (``ids``) and stems (``stems``, -1 for function words) that are
+    dense over the pair."""
 
-    def __init__(self, tokens: Tokens, vocabulary: _Vocabulary, config: AlignConfig) -> None:
-        self.tokens = tokens
-        self.ids, self.stems = vocabulary.ids(tokens.forms)
-        self.sentences = _merge_short(sentence_bounds(tokens), config.min_sentence_words)
-        first, last = (int(tokens.starts[0]), int(tokens.ends[-1])) if len(tokens) else (0, 0)
-        paragraph_starts = [start for start, _ in paragraph_spans(tokens.text, first, last)]
-        self.paragraphs = np.searchsorted(tokens.starts, paragraph_starts)
+    def __init__(self, text: _Text, ids: np.ndarray, stems: np.ndarray) -> None:
+        self.tokens = text.tokens
+        self.ids, self.stems = ids, stems
+        self.sentences = text.sentences
+        self.paragraphs = text.paragraphs
 
     def __len__(self) -> int:
         return len(self.tokens)
+
+
+def _sides(a: _Text, b: _Text) -> tuple[_Side, _Side]:
+    a_ids, b_ids = _first_use_ids(a.form_keys, b.form_keys)
+    a_stems, b_stems = _first_use_ids(a.stem_keys, b.stem_keys)
+    return _Side(a, a_ids, a_stems), _Side(b, b_ids, b_stems)
 
 
 def align(
@@ -199,9 +227,10 @@ def align_regions(
 
 def _regions(a: str, b: str, config: AlignConfig, a_span: tuple[int, int] | None, b_span: tuple[int, int] | None):
     """Both texts prepared, their seeds, and their reuse regions ordered by position in b."""
-    vocabulary = _Vocabulary()
-    a_side = _Side(tokenise(a, *(a_span or (0, len(a)))), vocabulary, config)
-    b_side = _Side(tokenise(b, *(b_span or (0, len(b)))), vocabulary, config)
+    a_side, b_side = _sides(
+        _prepare(a, *(a_span or (0, len(a))), config.min_sentence_words),
+        _prepare(b, *(b_span or (0, len(b))), config.min_sentence_words),
+    )
     if not len(a_side) or not len(b_side):
         return a_side, b_side, [], []
     exact = _ngram_seeds(a_side, b_side, config)

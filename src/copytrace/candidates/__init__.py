@@ -102,20 +102,25 @@ class Signatures:
         return len(self.shingle_counts)
 
     @staticmethod
-    def concatenate(parts: Sequence[Signatures]) -> Signatures:
-        """The signatures of all parts, in order, as one."""
-        offsets = [np.zeros(1, dtype=np.int64)]
-        base = 0
-        for part in parts:
-            offsets.append(part.sampled.offsets[1:] + base)
-            base += part.sampled.offsets[-1]
+    def concatenate(parts: list[Signatures]) -> Signatures:
+        """The signatures of all parts, in order, as one. Empties ``parts``: each part is
+        released once copied, so memory holds the signatures about once, not twice."""
+        counts = np.concatenate([p.shingle_counts for p in parts])
+        minhash = np.concatenate([p.minhash for p in parts])
+        sizes = np.array([len(p.sampled.hashes) for p in parts], dtype=np.int64)
+        ends = np.cumsum(sizes)
+        hashes = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint64)
+        offsets = [np.zeros(1, dtype=np.int64)] * (len(parts) + 1)
+        while parts:  # last part first, so that pop() releases each part as soon as it is copied
+            number = len(parts) - 1
+            part = parts.pop()
+            base = ends[number] - sizes[number]
+            hashes[base : ends[number]] = part.sampled.hashes
+            offsets[number + 1] = part.sampled.offsets[1:] + base
         return Signatures(
-            minhash=np.concatenate([p.minhash for p in parts]),
-            shingle_counts=np.concatenate([p.shingle_counts for p in parts]),
-            sampled=TokenHashes(
-                hashes=np.concatenate([p.sampled.hashes for p in parts]),
-                offsets=np.concatenate(offsets),
-            ),
+            minhash=minhash,
+            shingle_counts=counts,
+            sampled=TokenHashes(hashes=hashes, offsets=np.concatenate(offsets)),
         )
 
 
