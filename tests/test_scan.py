@@ -221,3 +221,11 @@ def test_cli_scan_stories_show_export(docs, tmp_path):
     pairs = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
     assert {(p["a"], p["b"]) for p in pairs} == PLANTED
     assert (out / "passages.parquet").stat().st_size > 0 and (out / "stories.csv").read_text().startswith("story_id")
+
+
+def test_verification_takes_the_pairs_of_one_story_together():
+    pairs = [("a", "z"), ("b", "c"), ("e", "f"), ("c", "d"), ("a", "b"), ("x", "y"), ("d", "y")]
+    ordered = engine._grouped_by_component(pairs)
+    assert sorted(ordered) == sorted(pairs)
+    # {a, b, c, d, x, y, z} is one story, {e, f} another: the first story's pairs come first.
+    assert ordered[-1] == ("e", "f") and ordered[:2] == [("a", "b"), ("a", "z")]

@@ -214,7 +214,7 @@ def _candidates(store: DuckDBStore, config: CandidateConfig) -> int:
 
 def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress | None) -> int:
     """Align every unverified candidate on ``workers`` processes; store results by chunk."""
-    pending = store.unverified_candidates()
+    pending = _grouped_by_component(store.unverified_candidates())
     tracker = _Tracker(bar, "verify", len(pending))
     chunks = [pending[i:i + VERIFY_CHUNK] for i in range(0, len(pending), VERIFY_CHUNK)]
     jobs = ((chunk, _pair_documents(store, chunk)) for chunk in chunks)
@@ -223,6 +223,25 @@ def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress
         tracker.advance(len(chunk))
     tracker.done()
     return len(pending)
+
+
+def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pairs ordered by connected component of the candidate graph, then by id, so
+    that a chunk holds the pairs of a few stories and each worker prepares an article
+    once for all its pairs (the aligner caches prepared texts)."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]  # path halving
+            node = parent[node]
+        return node
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)  # the root is the component's smallest id
+    return sorted(pairs, key=lambda pair: (root(pair[0]), pair))
 
 
 def _pair_documents(store: DuckDBStore, chunk: list[tuple[str, str]]) -> list[tuple[Document, Document]]:
