@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from copytrace.provenance.stories import StoryForest
 
 SCHEMA_VERSION = "1"
+CHECKPOINT_THRESHOLD = "1GB"
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -81,6 +82,10 @@ class DuckDBStore:
         except duckdb.Error as error:
             raise InputError(self.path, f"cannot open the store: {error}") from error
         if not read_only:
+            # Checkpoint (fold the write-ahead log into the file) every gigabyte of log, not
+            # every 16 MB: a scan commits a batch at a time, and each checkpoint rewrites
+            # table blocks, which made ingest 3x slower. Commits stay durable in the log.
+            self.connection.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             self.connection.execute(_DDL)
             self.check_settings({"schema_version": SCHEMA_VERSION})
 
