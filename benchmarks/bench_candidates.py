@@ -188,7 +188,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark candidate generation against datasketch and rensa.")
     parser.add_argument("--size", type=int, default=10000)
     parser.add_argument("--out", type=Path, default=None, help="folder for the collection and results (default out/bench-SIZE)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="copytrace signing processes (1: in this process, its kernels on all cores)")
     parser.add_argument("--datasketch-limit", type=int, default=20000)
     parser.add_argument("--pipelines", default="copytrace,datasketch,rensa")
     parser.add_argument("--measure", choices=sorted(PIPELINES), help=argparse.SUPPRESS)
