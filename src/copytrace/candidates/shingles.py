@@ -2,14 +2,15 @@
 
 Tokens are the words of :func:`copytrace.text.tokenise` in their normalised
 form (:func:`copytrace.text.normalise`), found here without one Python object
-per word: each text is folded and case-folded as a whole, and the word
-boundaries and hashes of the whole batch are computed over its UTF-8 bytes by
-one compiled kernel (numba), texts in parallel threads. The kernel decodes
-UTF-8 and looks each character up in a table of every code point's class
-(blank, word, or a word of its own for unspaced scripts), built once per
-process from the same ``regex`` classes as :mod:`copytrace.text`. A word hash depends only on the bytes of its form (its length, its
-first and its last eight bytes), so it is the same in every process, run and
-batch, unlike Python's salted ``hash()``.
+per word, by compiled kernels (numba) over the UTF-8 of a whole batch, texts in
+parallel threads. One folds each text as :func:`prepare` folds it, character by
+character from tables of every code point (:func:`fold_tables`); one finds the
+words, looking each character up in a table of every code point's class
+(blank, word, or a word of its own for unspaced scripts) built from the same
+``regex`` classes as :mod:`copytrace.text`, and hashes them. A word hash depends
+only on the bytes of its form (its length, its first and its last eight bytes),
+so it is the same in every process, run and batch, unlike Python's salted
+``hash()``.
 
 Scripts written without spaces are tokenised by character, as in
 ``copytrace.text``. Whole-text folding differs from per-word folding only for
@@ -32,6 +33,7 @@ from copytrace.text import _UNSPACED, _WORD
 _NON_WORD = regex.compile(r"[^\x00-\x7f\w']|_")
 _UNSPACED_CHAR = regex.compile(rf"[{_UNSPACED}]")
 _BLANK, _WORD_CHAR, _OWN_WORD = 0, 1, 2
+_CODE_POINTS = 0x110000
 # Common non-ASCII characters of news text, replaced with str.replace (fast) so that
 # most texts become ASCII; only characters that cannot be part of a word are blanked.
 _APOSTROPHES = ("’", "ʼ")
@@ -81,10 +83,15 @@ def prepare(text: str) -> bytes:
     return text.casefold().encode("utf-8")
 
 
+def _every_code_point() -> str:
+    """A string of every code point, U+0000 to U+10FFFF, surrogates included."""
+    return np.arange(_CODE_POINTS, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+
 @lru_cache(maxsize=1)
 def character_classes() -> np.ndarray:
     """The class of every code point: blank, word character, or a word of its own."""
-    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    every = _every_code_point()
     classes = np.full(len(every), _WORD_CHAR, dtype=np.uint8)
     # Each matched character becomes NUL, which the UTF-32 view then finds.
     for pattern, value in ((_NON_WORD, _BLANK), (_UNSPACED_CHAR, _OWN_WORD)):
@@ -181,20 +188,19 @@ class FoldTables:
 
 @lru_cache(maxsize=1)
 def fold_tables() -> FoldTables:
-    """The tables of :func:`fold_batch`, from :mod:`unicodedata` (about 0.2 s, once per process).
+    """The tables of :func:`fold_batch`, from :mod:`unicodedata` (about 0.4 s, once per process).
 
     A character that NFKC changes folds to the case folding of its NFKC form when
     that does not depend on its neighbours: its compatibility decomposition has
     no combining mark and its NFKC form no character that composes with the one
     before it. Other NFKC-unstable characters flag their text.
     """
-    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
-    assigned = regex.sub(r"[\p{Cn}\p{Cs}\p{Co}]", "", every)
+    assigned = regex.sub(r"[\p{Cn}\p{Cs}\p{Co}]", "", _every_code_point())
     special = {apostrophe: "'" for apostrophe in _APOSTROPHES} | dict.fromkeys(_COMMON_NON_WORD, " ")
     composes = _composing_characters(assigned)
     mapped = dict(special)
-    unstable = np.zeros(0x110000, dtype=np.uint8)
-    combining_class = np.zeros(0x110000, dtype=np.uint8)
+    unstable = np.zeros(_CODE_POINTS, dtype=np.uint8)
+    combining_class = np.zeros(_CODE_POINTS, dtype=np.uint8)
     for character in assigned:
         if character in special:
             continue
@@ -210,7 +216,7 @@ def fold_tables() -> FoldTables:
             unstable[code] = 1
         else:
             mapped[character] = normal.casefold()
-    lengths = np.zeros(0x110001, dtype=np.int64)
+    lengths = np.zeros(_CODE_POINTS + 1, dtype=np.int64)
     encoded = {ord(c): f.encode("utf-8") for c, f in mapped.items()}
     for code, data in encoded.items():
         lengths[code + 1] = len(data)
@@ -296,8 +302,8 @@ def _scan_words(buffer, start, end, classes, out, first):
     return their count. A word is a run of word characters (an apostrophe between
     two of them joins the parts); a character of an unspaced script is a word of
     its own. A word's hash is built from its bytes as they stream by
-    (:func:`_add_byte`); the state stays in local variables, because a helper
-    called per byte costs more than the whole scan."""
+    (:func:`_add_byte`). The scan's state stays in local variables: passed through
+    a helper per character as a tuple, it made the scan several times slower."""
     count, in_word, apostrophe = 0, False, False  # apostrophe: one follows the word
     head, tail, length = np.uint64(0), np.uint64(0), 0
     position = start
