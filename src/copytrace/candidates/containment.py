@@ -103,14 +103,17 @@ def shared_ngram_pairs(
 
 
 @numba.njit(cache=True)
+def _partition(value, shift):
+    """The partition of a hash: its top bits, ``value >> shift`` (one partition when ``shift`` is 64)."""
+    return np.int64(value >> np.uint64(shift)) if shift < 64 else 0
+
+
+@numba.njit(cache=True)
 def _partition_sizes(hashes, shift, partitions):
-    """How many hashes fall in each partition (their top bits, ``hash >> shift``)."""
+    """How many hashes fall in each partition."""
     sizes = np.zeros(partitions, dtype=np.int64)
-    if partitions == 1:
-        sizes[0] = len(hashes)
-        return sizes
     for position in range(len(hashes)):
-        sizes[hashes[position] >> np.uint64(shift)] += 1
+        sizes[_partition(hashes[position], shift)] += 1
     return sizes
 
 
@@ -125,7 +128,7 @@ def _ngram_keys(hashes, offsets, shift, first, bounds, doc_bits):
     for text in range(len(offsets) - 1):
         for position in range(offsets[text], offsets[text + 1]):
             value = hashes[position]
-            k = np.int64(value >> np.uint64(shift)) - first if shift < 64 else 0
+            k = _partition(value, shift) - first
             if 0 <= k < groups:
                 keys[written[k]] = ((value >> bits) << bits) | np.uint64(text)
                 written[k] += 1
@@ -145,24 +148,24 @@ def _pairs_in_rare_ngrams(keys, doc_bits, max_df, distinct):
             keys[unique] = keys[position]
             unique += 1
             distinct[keys[position] & mask] += 1
-    total, start = 0, 0
-    for end in range(1, unique + 1):
-        if end == unique or keys[end] >> bits != keys[start] >> bits:
-            size = end - start
-            if 2 <= size <= max_df:
-                total += size * (size - 1) // 2
-            start = end
-    pairs = np.empty(total, dtype=np.uint64)
-    written, start = 0, 0
+    # The runs of keys of one n-gram found in 2 to max_df documents.
+    run_starts, run_ends = np.empty(unique, dtype=np.int64), np.empty(unique, dtype=np.int64)
+    runs, total, start = 0, 0, 0
     for end in range(1, unique + 1):
         if end == unique or keys[end] >> bits != keys[start] >> bits:
             if 2 <= end - start <= max_df:
-                for first in range(start, end):
-                    for second in range(first + 1, end):
-                        # Documents ascend within an n-gram: first's is the lower.
-                        pairs[written] = ((keys[first] & mask) << np.uint64(32)) | (keys[second] & mask)
-                        written += 1
+                run_starts[runs], run_ends[runs] = start, end
+                runs += 1
+                total += (end - start) * (end - start - 1) // 2
             start = end
+    pairs = np.empty(total, dtype=np.uint64)
+    written = 0
+    for run in range(runs):
+        for first in range(run_starts[run], run_ends[run]):
+            for second in range(first + 1, run_ends[run]):
+                # Documents ascend within an n-gram: first's is the lower.
+                pairs[written] = ((keys[first] & mask) << np.uint64(32)) | (keys[second] & mask)
+                written += 1
     return pairs
 
 
