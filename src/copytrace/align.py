@@ -145,7 +145,7 @@ def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
     tokens = tokenise(text, start, end)
     stems = [-1 if form in STOPWORDS else hash(stem(form)) for form in tokens.forms]
     first, last = (int(tokens.starts[0]), int(tokens.ends[-1])) if len(tokens) else (0, 0)
-    paragraph_starts = [start for start, _ in paragraph_spans(tokens.text, first, last)]
+    paragraph_starts = [paragraph_start for paragraph_start, _ in paragraph_spans(tokens.text, first, last)]
     return _Text(
         tokens=tokens,
         form_keys=np.fromiter(map(hash, tokens.forms), dtype=np.int64, count=len(tokens)),
@@ -157,7 +157,7 @@ def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
 
 def _first_use_ids(a_keys: np.ndarray, b_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dense ids of the keys of two texts, numbered in order of first use over a then b
-    (negative keys stay -1)."""
+    (keys of -1, function words' stems, stay -1)."""
     keys = np.concatenate([a_keys, b_keys])
     ids = np.full(len(keys), -1, dtype=np.int64)
     used = keys != -1

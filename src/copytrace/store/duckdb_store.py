@@ -94,13 +94,14 @@ class DuckDBStore:
     def check_settings(self, settings: dict[str, object]) -> None:
         for key, value in settings.items():
             wanted = json.dumps(value, sort_keys=True)
-            rows = self.connection.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
-            row = rows[0] if rows else None
-            if row is None:
+            stored = [value for (value,) in self.connection.execute(
+                "SELECT value FROM settings WHERE key = ?", [key]
+            ).fetchall()]
+            if not stored:
                 self.connection.execute("INSERT INTO settings VALUES (?, ?)", [key, wanted])
-            elif row[0] != wanted:
+            elif stored[0] != wanted:
                 raise InputError(
-                    self.path, f"store was built with {key} = {row[0]}, not {wanted}; use a new --db"
+                    self.path, f"store was built with {key} = {stored[0]}, not {wanted}; use a new --db"
                 )
 
     def known_documents(self) -> dict[str, str]:
