@@ -234,6 +234,7 @@ from copytrace.compare.derivation import (  # noqa: E402
     DerivationThresholds,
     classify,
     derivation_evidence,
+    meter_level,
 )
 from copytrace.evaluation.derivation import (  # noqa: E402
     evaluate_derivation,
@@ -252,7 +253,7 @@ def passage_over(a: str, b: str) -> list[Passage]:
 
 def test_evidence_counts_words_in_trigrams_the_source_has() -> None:
     copied = derivation_evidence(passage_over(SOURCE, SOURCE), SOURCE, SOURCE)
-    assert (copied.coverage, copied.verbatim) == (1.0, 1.0)
+    assert (copied.coverage, copied.verbatim, copied.passage_verbatim) == (1.0, 1.0, 1.0)
     # The rewrite has 15 words; its trigrams found in the source: "a new class",
     # "the methods and", "of an existing", "an existing class": 3 + 3 + 4 = 10
     # words lie inside one ("Inheritance" alone does not count).
@@ -260,31 +261,52 @@ def test_evidence_counts_words_in_trigrams_the_source_has() -> None:
     evidence = derivation_evidence(passage_over(SOURCE, rewritten), SOURCE, rewritten)
     assert evidence.coverage == 1.0
     assert evidence.verbatim == pytest.approx(10 / 15)
+    assert evidence.passage_verbatim == pytest.approx(10 / 15)
     # Pieces cut and pasted in another order count in full.
     reordered = "the methods and variables of an existing class. Inheritance lets a new class reuse"
     assert derivation_evidence(passage_over(SOURCE, reordered), SOURCE, reordered).verbatim == 1.0
     # Without a passage, shared trigrams alone do not make a text derived.
     none = derivation_evidence([], SOURCE, rewritten)
-    assert none.coverage == 0.0
+    assert (none.coverage, none.passage_verbatim) == (0.0, 0.0)
     assert classify(none) is DerivationLevel.NOT_DERIVED
+
+
+def test_passage_verbatim_counts_only_words_inside_passages() -> None:
+    # The source pasted after a sentence of the writer's own: 14 of 26 words are
+    # in the passage, all of them verbatim.
+    own = "Our lecturer explained this idea in the second week of the course."
+    pasted = f"{own} {SOURCE}"
+    passage = [Passage(0, len(SOURCE), len(own) + 1, len(pasted), SOURCE, SOURCE, 1.0, 1.0)]
+    evidence = derivation_evidence(passage, SOURCE, pasted)
+    assert evidence.coverage == pytest.approx(14 / 26)
+    assert evidence.passage_verbatim == 1.0
+    assert classify(evidence) is DerivationLevel.COPIED
 
 
 def test_classify_is_a_decision_list_on_the_shares() -> None:
     cuts = DerivationThresholds(derived_coverage=0.2, derived_verbatim=0.1,
-                                edited_verbatim=0.5, copied_verbatim=0.8)
-    assert classify(DerivationEvidence(0.1, 0.9), cuts) is DerivationLevel.NOT_DERIVED
-    assert classify(DerivationEvidence(0.9, 0.05), cuts) is DerivationLevel.NOT_DERIVED
-    assert classify(DerivationEvidence(0.9, 0.3), cuts) is DerivationLevel.REWRITTEN
-    assert classify(DerivationEvidence(0.9, 0.6), cuts) is DerivationLevel.LIGHTLY_EDITED
-    assert classify(DerivationEvidence(1.0, 0.9), cuts) is DerivationLevel.COPIED
-    assert DerivationLevel.COPIED.meter == "wholly derived"
-    assert DerivationLevel.REWRITTEN.meter == "partially derived"
+                                edited_verbatim=0.5, copied_passage_verbatim=0.8)
+    assert classify(DerivationEvidence(0.1, 0.9, 1.0), cuts) is DerivationLevel.NOT_DERIVED
+    assert classify(DerivationEvidence(0.9, 0.05, 1.0), cuts) is DerivationLevel.NOT_DERIVED
+    assert classify(DerivationEvidence(0.9, 0.3, 0.3), cuts) is DerivationLevel.REWRITTEN
+    assert classify(DerivationEvidence(0.9, 0.6, 0.6), cuts) is DerivationLevel.LIGHTLY_EDITED
+    assert classify(DerivationEvidence(1.0, 0.9, 0.79), cuts) is DerivationLevel.LIGHTLY_EDITED
+    assert classify(DerivationEvidence(1.0, 0.9, 0.8), cuts) is DerivationLevel.COPIED
+    # Passages pasted verbatim are copied however little of the text they are.
+    assert classify(DerivationEvidence(0.3, 0.3, 1.0), cuts) is DerivationLevel.COPIED
+
+
+def test_meter_level_is_how_much_of_the_text_is_reused() -> None:
+    assert meter_level(DerivationLevel.COPIED, 1.0) == "wholly derived"
+    assert meter_level(DerivationLevel.REWRITTEN, 0.8) == "wholly derived"
+    assert meter_level(DerivationLevel.COPIED, 0.79) == "partially derived"
+    assert meter_level(DerivationLevel.NOT_DERIVED, 1.0) == "not derived"
 
 
 def test_fit_thresholds_separates_separable_levels() -> None:
-    evidence = [DerivationEvidence(c, v) for c, v in
-                [(0.0, 0.0), (0.1, 0.02), (0.9, 0.3), (0.8, 0.35), (1.0, 0.65), (0.9, 0.7),
-                 (1.0, 0.95), (1.0, 0.99)]]
+    evidence = [DerivationEvidence(c, v, p) for c, v, p in
+                [(0.0, 0.0, 0.0), (0.1, 0.02, 0.0), (0.9, 0.3, 0.3), (0.8, 0.35, 0.4), (1.0, 0.65, 0.65),
+                 (0.9, 0.7, 0.75), (1.0, 0.95, 0.96), (0.3, 0.3, 1.0)]]
     levels = [DerivationLevel.NOT_DERIVED] * 2 + [DerivationLevel.REWRITTEN] * 2 + [
         DerivationLevel.LIGHTLY_EDITED] * 2 + [DerivationLevel.COPIED] * 2
     thresholds = fit_thresholds(evidence, levels)
@@ -331,8 +353,9 @@ def test_derivation_on_the_clough_stevenson_corpus() -> None:
     cross_validated = report.evaluations[0]
     assert cross_validated.answers == 95
     assert sum(map(sum, cross_validated.confusion)) == 95
-    # Lenient floor while the aligner is tuned: derived vs not is the easy question.
-    assert cross_validated.derived_f1 > 0.85
+    # Floors just under the measured 0.811 and 0.973 (the targets are 0.80 and 0.95).
+    assert cross_validated.accuracy >= 0.80
+    assert cross_validated.derived_f1 >= 0.95
     assert report.to_json()["schema"] == "copytrace.derivation-report/1"
 
 

@@ -82,7 +82,7 @@ def _coverage(c: Comparison) -> Text:
     return Text.assemble(
         ("Reprint covered by the source: ", "bold"), f"{e.reprint_coverage:.0%}   ",
         ("Source covered by the reprint: ", "bold"), f"{e.source_coverage:.0%}   ",
-        ("Derivation: ", "bold"), f"{c.derivation.value} ({c.derivation.meter})   ",
+        ("Derivation: ", "bold"), f"{c.derivation.value} ({c.meter})   ",
         ("Passages: ", "bold"), str(len(c.passages)), "\n",
     )
 

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage, align
-from copytrace.compare.derivation import DerivationEvidence, DerivationLevel, classify, derivation_evidence
+from copytrace.compare.derivation import (
+    DerivationEvidence,
+    DerivationLevel,
+    classify,
+    derivation_evidence,
+    meter_level,
+)
 from copytrace.compare.edits import EditReport, edit_report
 from copytrace.compare.names import NamesReport, names_report
 from copytrace.compare.quotes import QuotationReport, quotation_report
@@ -45,6 +51,11 @@ class Comparison:
     derivation: DerivationLevel
     derivation_evidence: DerivationEvidence
 
+    @property
+    def meter(self) -> str:
+        """The METER level of the reprint: wholly, partially or not derived."""
+        return meter_level(self.derivation, self.derivation_evidence.coverage)
+
     def to_json(self) -> dict:
         """The versioned JSON form; schema in docs/compare.md."""
         return {
@@ -59,7 +70,7 @@ class Comparison:
             "quotations": self.quotations.to_json(),
             "derivation": {
                 "level": self.derivation.value,
-                "meter": self.derivation.meter,
+                "meter": self.meter,
                 **{k: round(v, 4) for k, v in self.derivation_evidence.to_json().items()},
             },
         }

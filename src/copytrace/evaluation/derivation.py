@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from itertools import combinations
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -151,8 +150,10 @@ def fit_thresholds(
     """Thresholds maximising accuracy on the given answers (grid search, step 0.02).
 
     First the two "derived" cut points, for derived-vs-not accuracy; then the
-    two verbatim cut points between rewritten, lightly edited and copied, for
-    four-level accuracy. Ties go to the lowest cut points.
+    verbatim cut point between rewritten and lightly edited, for four-level
+    accuracy. The copied cut is a definition, not fitted
+    (:data:`~copytrace.compare.derivation.COPIED_PASSAGE_VERBATIM`). Ties go to
+    the lowest cut points.
     """
     coverage = np.array([e.coverage for e in evidence])
     verbatim = np.array([e.verbatim for e in evidence])
@@ -165,23 +166,14 @@ def fit_thresholds(
     predicted = by_coverage[:, None, :] & by_verbatim[None, :, :]
     accuracy = (predicted == (gold != not_derived)[None, None, :]).mean(axis=2)
     i, j = np.unravel_index(np.argmax(accuracy), accuracy.shape)
-    derived = predicted[i, j]
+    derived = DerivationThresholds(float(GRID[i]), float(GRID[j]), edited_verbatim=0.0)
 
-    best, cuts = -1.0, (0.0, 0.0)
-    for edited, copied in combinations(GRID, 2):
-        level = np.where(
-            verbatim >= copied,
-            LEVELS.index(DerivationLevel.COPIED),
-            np.where(
-                verbatim >= edited,
-                LEVELS.index(DerivationLevel.LIGHTLY_EDITED),
-                LEVELS.index(DerivationLevel.REWRITTEN),
-            ),
-        )
-        score = (np.where(derived, level, not_derived) == gold).mean()
-        if score > best:
-            best, cuts = score, (float(edited), float(copied))
-    return DerivationThresholds(float(GRID[i]), float(GRID[j]), *cuts)
+    def four_level_accuracy(edited: float) -> float:
+        cuts = replace(derived, edited_verbatim=edited)
+        return float(np.mean([classify(e, cuts) is level for e, level in zip(evidence, levels)]))
+
+    scores = [four_level_accuracy(float(edited)) for edited in GRID]
+    return replace(derived, edited_verbatim=float(GRID[int(np.argmax(scores))]))
 
 
 def score_levels(
