@@ -22,7 +22,8 @@ from copytrace.candidates import (
     signatures_for_batch,
 )
 from copytrace.candidates.containment import shared_ngram_pairs
-from copytrace.candidates.shingles import _word_hashes, character_classes, ngram_hashes, prepare, token_hashes
+from copytrace.candidates.shingles import _word_hashes, ngram_hashes, prepare, token_hashes
+from copytrace.text import character_classes
 from copytrace.errors import InputError
 from copytrace.ingest import Document
 from copytrace.text import tokenise

@@ -1,9 +1,9 @@
 """The text model: words with offsets into the original, in any script."""
 
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from copytrace.text import fold, normalise, paragraph_spans, sentence_bounds, stem, tokenise
+from copytrace.text import _WORD, fold, normalise, paragraph_spans, sentence_bounds, stem, tokenise
 
 
 def words(text: str) -> list[str]:
@@ -30,6 +30,24 @@ def test_offsets_point_into_the_original_text_with_a_span():
     tokens = tokenise(text, 16)
     assert tokens.forms == ("hello", "world")
     assert tokens.char_span(0, 2) == (16, len(text))
+
+
+# Word characters of several scripts (Arabic with its vowel marks, ʼ a letter), unspaced
+# Han and Kana, the three apostrophes, underscore, connector and other punctuation.
+WORD_EDGES = "aZé'’ʼ_-. \n1Жқ東カًبِ‿²"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=WORD_EDGES, max_size=30) | st.text(max_size=30), st.integers(0, 5), st.integers(0, 5))
+@example("o'neil dog' 'cat x''y 東京 x’ʼy", 0, 0)
+@example("1京", 0, 0)
+def test_the_compiled_scan_finds_the_words_of_the_regular_expression(text, cut_start, cut_end):
+    """tokenise() scans code points with a class table; _WORD defines the words."""
+    start, end = min(cut_start, len(text)), max(min(cut_start, len(text)), len(text) - cut_end)
+    tokens = tokenise(text, start, end)
+    spans = [match.span() for match in _WORD.finditer(text, start, end)]
+    assert list(zip(tokens.starts.tolist(), tokens.ends.tolist())) == spans
+    assert tokens.forms == tuple(normalise(text[a:b]) for a, b in spans)
 
 
 def test_sentences_and_paragraphs():

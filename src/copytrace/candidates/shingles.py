@@ -5,9 +5,9 @@ form (:func:`copytrace.text.normalise`), found here without one Python object
 per word, by compiled kernels (numba) over the UTF-8 of a whole batch, texts in
 parallel threads. One folds each text as :func:`prepare` folds it, character by
 character from tables of every code point (:func:`fold_tables`); one finds the
-words, looking each character up in a table of every code point's class
-(blank, word, or a word of its own for unspaced scripts) built from the same
-``regex`` classes as :mod:`copytrace.text`, and hashes them. A word hash depends
+words, looking each character up in the table of every code point's class
+that :func:`copytrace.text.tokenise` uses (:func:`copytrace.text.character_classes`),
+and hashes them (the apostrophes that join word parts are ASCII by then). A word hash depends
 only on the bytes of its form (its length, its first and its last eight bytes),
 so it is the same in every process, run and batch, unlike Python's salted
 ``hash()``.
@@ -27,13 +27,8 @@ import numba
 import numpy as np
 import regex
 
-from copytrace.text import _UNSPACED, _WORD
+from copytrace.text import _WORD, CODE_POINTS, OWN_WORD, WORD_CHARACTER, character_classes, every_code_point
 
-# Non-ASCII characters that are not part of a word; unspaced-script characters.
-_NON_WORD = regex.compile(r"[^\x00-\x7f\w']|_")
-_UNSPACED_CHAR = regex.compile(rf"[{_UNSPACED}]")
-_BLANK, _WORD_CHAR, _OWN_WORD = 0, 1, 2
-_CODE_POINTS = 0x110000
 # Common non-ASCII characters of news text, replaced with str.replace (fast) so that
 # most texts become ASCII; only characters that cannot be part of a word are blanked.
 _APOSTROPHES = ("’", "ʼ")
@@ -41,9 +36,6 @@ _COMMON_NON_WORD = tuple(
     ch for ch in "\xa0‘“”„«»—–‑‒―−•·…©®™°′″\u2009\u200a\u200b\u202f\u2022"
     if not _WORD.fullmatch(ch)
 )
-
-# ASCII characters that are part of a word: letters and digits.
-_ASCII_WORD = regex.compile(r"[a-zA-Z0-9]")
 _APOSTROPHE_BYTE = ord("'")
 # Odd plus even: their sum is odd, so a word of eight bytes or fewer (head == tail)
 # still maps one-to-one to head * (sum).
@@ -81,24 +73,6 @@ def prepare(text: str) -> bytes:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return text.casefold().encode("utf-8")
-
-
-def _every_code_point() -> str:
-    """A string of every code point, U+0000 to U+10FFFF, surrogates included."""
-    return np.arange(_CODE_POINTS, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
-
-
-@lru_cache(maxsize=1)
-def character_classes() -> np.ndarray:
-    """The class of every code point: blank, word character, or a word of its own."""
-    every = _every_code_point()
-    classes = np.full(len(every), _WORD_CHAR, dtype=np.uint8)
-    # Each matched character becomes NUL, which the UTF-32 view then finds.
-    for pattern, value in ((_NON_WORD, _BLANK), (_UNSPACED_CHAR, _OWN_WORD)):
-        replaced = pattern.sub("\x00", every).encode("utf-32-le", "surrogatepass")
-        classes[np.frombuffer(replaced, dtype=np.uint32) == 0] = value
-    classes[:128] = [_WORD_CHAR if _ASCII_WORD.fullmatch(chr(code)) else _BLANK for code in range(128)]
-    return classes
 
 
 @dataclass(frozen=True)
@@ -195,12 +169,12 @@ def fold_tables() -> FoldTables:
     no combining mark and its NFKC form no character that composes with the one
     before it. Other NFKC-unstable characters flag their text.
     """
-    assigned = regex.sub(r"[\p{Cn}\p{Cs}\p{Co}]", "", _every_code_point())
+    assigned = regex.sub(r"[\p{Cn}\p{Cs}\p{Co}]", "", every_code_point())
     special = {apostrophe: "'" for apostrophe in _APOSTROPHES} | dict.fromkeys(_COMMON_NON_WORD, " ")
     composes = _composing_characters(assigned)
     mapped = dict(special)
-    unstable = np.zeros(_CODE_POINTS, dtype=np.uint8)
-    combining_class = np.zeros(_CODE_POINTS, dtype=np.uint8)
+    unstable = np.zeros(CODE_POINTS, dtype=np.uint8)
+    combining_class = np.zeros(CODE_POINTS, dtype=np.uint8)
     for character in assigned:
         if character in special:
             continue
@@ -216,7 +190,7 @@ def fold_tables() -> FoldTables:
             unstable[code] = 1
         else:
             mapped[character] = normal.casefold()
-    lengths = np.zeros(_CODE_POINTS + 1, dtype=np.int64)
+    lengths = np.zeros(CODE_POINTS + 1, dtype=np.int64)
     encoded = {ord(c): f.encode("utf-8") for c, f in mapped.items()}
     for code, data in encoded.items():
         lengths[code + 1] = len(data)
@@ -314,7 +288,7 @@ def _scan_words(buffer, start, end, classes, out, first):
         else:
             code, size = _decode(buffer, position)
             kind = classes[code]
-        if kind == _WORD_CHAR:
+        if kind == WORD_CHARACTER:
             if not in_word:
                 in_word, head, tail, length = True, np.uint64(0), np.uint64(0), 0
             elif apostrophe:
@@ -332,7 +306,7 @@ def _scan_words(buffer, start, end, classes, out, first):
                 out[first + count] = _word_hash(head, tail, length)
                 count += 1
             in_word, apostrophe = False, False
-            if kind == _OWN_WORD:
+            if kind == OWN_WORD:
                 own_head, own_tail, own_length = np.uint64(0), np.uint64(0), 0
                 for k in range(position, position + size):
                     own_head, own_tail, own_length = _add_byte(own_head, own_tail, own_length, buffer[k])
