@@ -28,10 +28,13 @@ offsets of :mod:`copytrace.text`.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 
+import numba
 import numpy as np
 from rapidfuzz.distance import Indel
 
@@ -136,14 +139,15 @@ class _Text:
     form_keys: np.ndarray
     stem_keys: np.ndarray
     sentences: np.ndarray
-    paragraphs: np.ndarray
+    paragraphs: list[int]
 
 
 @lru_cache(maxsize=64)
 def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
     """A text prepared for alignment; cached, because a scan pairs one article with several."""
     tokens = tokenise(text, start, end)
-    stems = [-1 if form in STOPWORDS else hash(stem(form)) for form in tokens.forms]
+    stem_key = {form: -1 if form in STOPWORDS else hash(stem(form)) for form in set(tokens.forms)}
+    stems = list(map(stem_key.__getitem__, tokens.forms))
     first, last = (int(tokens.starts[0]), int(tokens.ends[-1])) if len(tokens) else (0, 0)
     paragraph_starts = [paragraph_start for paragraph_start, _ in paragraph_spans(tokens.text, first, last)]
     return _Text(
@@ -151,7 +155,7 @@ def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
         form_keys=np.fromiter(map(hash, tokens.forms), dtype=np.int64, count=len(tokens)),
         stem_keys=np.array(stems, dtype=np.int64),
         sentences=_merge_short(sentence_bounds(tokens), min_sentence_words),
-        paragraphs=np.searchsorted(tokens.starts, paragraph_starts),
+        paragraphs=np.searchsorted(tokens.starts, paragraph_starts).tolist(),
     )
 
 
@@ -176,6 +180,7 @@ class _Side:
     def __init__(self, text: _Text, ids: np.ndarray, stems: np.ndarray) -> None:
         self.tokens = text.tokens
         self.ids, self.stems = ids, stems
+        self.stem_count = 0  # stems of the pair (both sides), set by _sides
         self.sentences = text.sentences
         self.paragraphs = text.paragraphs
 
@@ -186,7 +191,10 @@ class _Side:
 def _sides(a: _Text, b: _Text) -> tuple[_Side, _Side]:
     a_ids, b_ids = _first_use_ids(a.form_keys, b.form_keys)
     a_stems, b_stems = _first_use_ids(a.stem_keys, b.stem_keys)
-    return _Side(a, a_ids, a_stems), _Side(b, b_ids, b_stems)
+    sides = _Side(a, a_ids, a_stems), _Side(b, b_ids, b_stems)
+    for side in sides:
+        side.stem_count = int(max(a_stems.max(initial=-1), b_stems.max(initial=-1))) + 1
+    return sides
 
 
 def align(
@@ -293,18 +301,17 @@ def _ordered_pieces(region: _Box, seeds: list[_Box], a: _Side, b: _Side, config:
     return _resolve_overlaps(pieces, a, b, axis="a")
 
 
-def _split_at_paragraphs(seeds: list[_Box], paragraph_starts: np.ndarray, axis: str) -> list[list[_Box]]:
+def _split_at_paragraphs(seeds: list[_Box], paragraph_starts: list[int], axis: str) -> list[list[_Box]]:
     """Split seeds at the paragraph breaks of one text, so that a passage stays
     inside one paragraph of each text; an exact run across a break is cut in two
     along its diagonal."""
     parts: dict[int, list[_Box]] = defaultdict(list)
     for seed in seeds:
         lo, hi = (seed.b0, seed.b1) if axis == "b" else (seed.a0, seed.a1)
-        first = int(np.searchsorted(paragraph_starts, lo, side="right"))
-        last = int(np.searchsorted(paragraph_starts, hi - 1, side="right"))
+        first, last = bisect_right(paragraph_starts, lo), bisect_right(paragraph_starts, hi - 1)
         for number in range(first, last + 1):
-            start = int(paragraph_starts[number - 1]) if number > 0 else lo
-            end = int(paragraph_starts[number]) if number < len(paragraph_starts) else hi
+            start = paragraph_starts[number - 1] if number > 0 else lo
+            end = paragraph_starts[number] if number < len(paragraph_starts) else hi
             part = _cut(seed, max(lo, start), min(hi, end), axis)
             if part is not None:
                 parts[number].append(part)
@@ -325,10 +332,11 @@ def _cut(seed: _Box, lo: int, hi: int, axis: str) -> _Box | None:
 
 
 def _clip(seed: _Box, region: _Box) -> _Box | None:
-    box = _Box(
+    if seed.a0 >= region.a1 or region.a0 >= seed.a1 or seed.b0 >= region.b1 or region.b0 >= seed.b1:
+        return None
+    return _Box(
         max(seed.a0, region.a0), min(seed.a1, region.a1), max(seed.b0, region.b0), min(seed.b1, region.b1), seed.score
     )
-    return box if box.a0 < box.a1 and box.b0 < box.b1 else None
 
 
 def _best_matches(seeds: list[_Box], min_run: int) -> list[_Box]:
@@ -402,7 +410,7 @@ def _diagonal_runs(i: np.ndarray, j: np.ndarray, n: int) -> list[_Box]:
 
 def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     """Sentence pairs whose tf-isf cosine and stem Dice both pass the thresholds."""
-    stem_count = int(max(a.stems.max(initial=-1), b.stems.max(initial=-1))) + 1
+    stem_count = a.stem_count
     a_bags, b_bags = _sentence_bags(a, stem_count), _sentence_bags(b, stem_count)
     in_a, in_b = np.bincount(a_bags[1], minlength=stem_count), np.bincount(b_bags[1], minlength=stem_count)
     shared = (in_a > 0) & (in_b > 0)
@@ -449,18 +457,29 @@ def _consistent_with(similar: list[_Box], exact: list[_Box], a_length: int, b_le
     for run in exact:
         a_to_b[run.a0 : run.a1] = np.arange(run.b0, run.b1)
         b_to_a[run.b0 : run.b1] = np.arange(run.a0, run.a1)
+    boxes = np.array([(seed.a0, seed.a1, seed.b0, seed.b1) for seed in similar], dtype=np.int64).reshape(-1, 4)
+    contradicted = _contradicted(a_to_b, b_to_a, boxes)
+    return [seed for seed, dropped in zip(similar, contradicted.tolist()) if not dropped]
 
-    def contradicted(mapped: np.ndarray, lo: int, hi: int) -> bool:
-        copied = mapped[mapped >= 0]
-        elsewhere = np.count_nonzero((copied < lo) | (copied >= hi))
-        return 2 * elsewhere > len(mapped)
 
-    return [
-        seed
-        for seed in similar
-        if not contradicted(a_to_b[seed.a0 : seed.a1], seed.b0, seed.b1)
-        and not contradicted(b_to_a[seed.b0 : seed.b1], seed.a0, seed.a1)
-    ]
+@numba.njit(cache=True)
+def _contradicted(a_to_b, b_to_a, boxes):
+    """For each box (a0, a1, b0, b1): are most words of either side copied word
+    for word outside the box's span in the other text?"""
+    contradicted = np.zeros(len(boxes), dtype=np.bool_)
+    for k in range(len(boxes)):
+        a0, a1, b0, b1 = boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3]
+        contradicted[k] = _mostly_elsewhere(a_to_b, a0, a1, b0, b1) or _mostly_elsewhere(b_to_a, b0, b1, a0, a1)
+    return contradicted
+
+
+@numba.njit(cache=True)
+def _mostly_elsewhere(mapped, lo, hi, other_lo, other_hi):
+    elsewhere = 0
+    for k in range(lo, hi):
+        if mapped[k] >= 0 and (mapped[k] < other_lo or mapped[k] >= other_hi):
+            elsewhere += 1
+    return 2 * elsewhere > hi - lo
 
 
 def _sentence_matrix(
@@ -540,7 +559,7 @@ def _split_order(seeds: list[_Box], gap: int, axis: str) -> list[list[_Box]]:
 
 
 def _split_along(seeds: list[_Box], axis: str, gap: int) -> list[list[_Box]]:
-    start, end = (lambda s: s.a0, lambda s: s.a1) if axis == "a" else (lambda s: s.b0, lambda s: s.b1)
+    start, end = (attrgetter("a0"), attrgetter("a1")) if axis == "a" else (attrgetter("b0"), attrgetter("b1"))
     ordered = sorted(seeds, key=start)
     groups: list[list[_Box]] = [[ordered[0]]]
     reach = end(ordered[0])
@@ -548,7 +567,8 @@ def _split_along(seeds: list[_Box], axis: str, gap: int) -> list[list[_Box]]:
         if start(seed) - reach > gap:
             groups.append([])
         groups[-1].append(seed)
-        reach = max(reach, end(seed))
+        if end(seed) > reach:
+            reach = end(seed)
     return groups
 
 
@@ -562,8 +582,7 @@ def _similarity(box: _Box, a: _Side, b: _Side) -> float:
     """Cosine similarity of the stem counts of the two sides of a box."""
     a_stems, b_stems = a.stems[box.a0 : box.a1], b.stems[box.b0 : box.b1]
     a_stems, b_stems = a_stems[a_stems >= 0], b_stems[b_stems >= 0]
-    size = max(a_stems.max(initial=-1), b_stems.max(initial=-1)) + 1
-    a_bag, b_bag = np.bincount(a_stems, minlength=size), np.bincount(b_stems, minlength=size)
+    a_bag, b_bag = np.bincount(a_stems, minlength=a.stem_count), np.bincount(b_stems, minlength=a.stem_count)
     norm = math.sqrt(float(a_bag @ a_bag) * float(b_bag @ b_bag))
     return float(a_bag @ b_bag) / norm if norm else 0.0
 

@@ -60,7 +60,6 @@ def normalise(word: str) -> str:
     return fold(word).casefold()
 
 
-@lru_cache(maxsize=1 << 18)
 def stem(form: str) -> str:
     """A language-independent stem: the normalised word truncated to 5 characters.
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import regex
@@ -167,10 +168,16 @@ def _credit_evidence(document: Document, key: str) -> list[Evidence]:
     return [Evidence("credit", f"{key} carries {kind}: {credit}", weight, key)]
 
 
+@lru_cache(maxsize=64)
+def _attributions(body: str) -> tuple[tuple[str, str], ...]:
+    """(name, phrase) of each kind of attribution phrase found in ``body``; cached,
+    because a scan decides the source of one article against several others."""
+    return tuple((name, match.group()) for name, pattern in _ATTRIBUTIONS.items() if (match := pattern.search(body)))
+
+
 def _attribution_evidence(document: Document, key: str, other_key: str) -> list[Evidence]:
     """Phrases in ``document`` that attribute its text to a statement favour the other."""
-    body = document.body
-    found = [(name, match.group()) for name, pattern in _ATTRIBUTIONS.items() if (match := pattern.search(body))]
+    found = _attributions(document.body)
     if not found:
         return []
     weight = min(MAX_ATTRIBUTION_WEIGHT, ATTRIBUTION_WEIGHT * len(found))
