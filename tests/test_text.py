@@ -50,6 +50,14 @@ def test_the_compiled_scan_finds_the_words_of_the_regular_expression(text, cut_s
     assert tokens.forms == tuple(normalise(text[a:b]) for a, b in spans)
 
 
+@given(st.text(alphabet="ab .\n", max_size=30), st.lists(st.tuples(st.integers(-1, 31), st.integers(-1, 31)), max_size=4))
+def test_within_marks_the_words_wholly_inside_a_span(text, spans):
+    tokens = tokenise(text)
+    expected = [any(start <= a and b <= end for start, end in spans)
+                for a, b in zip(tokens.starts.tolist(), tokens.ends.tolist())]
+    assert tokens.within(spans).tolist() == expected
+
+
 def test_sentences_and_paragraphs():
     text = "First one here. Second, with 2.5 figures! Yagmyrov.Welcoming them\n\nNew paragraph."
     tokens = tokenise(text)

@@ -16,6 +16,7 @@ span copytrace reports is built from these offsets, never from normalised text.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,6 +82,17 @@ class Tokens:
 
     def __len__(self) -> int:
         return len(self.forms)
+
+    def within(self, spans: Iterable[tuple[int, int]]) -> np.ndarray:
+        """For each word: does it lie wholly inside one of the character ``spans``?"""
+        bounds = np.asarray(list(spans), dtype=np.int64).reshape(-1, 2)
+        # Starts and ends both increase, so the words inside a span are a range.
+        first = np.searchsorted(self.starts, bounds[:, 0], side="left")
+        stop = np.searchsorted(self.ends, bounds[:, 1], side="right")
+        depth = np.zeros(len(self) + 1, dtype=np.int64)
+        np.add.at(depth, first, first < stop)
+        np.subtract.at(depth, stop, first < stop)
+        return np.cumsum(depth[:-1]) > 0
 
     def char_span(self, first: int, stop: int) -> tuple[int, int]:
         """Character span covering tokens ``first`` up to (not including) ``stop``."""

@@ -132,9 +132,7 @@ def derivation_evidence(
     source_words = tokenise(a_text, *(a_span or (0, len(a_text))))
     if not len(words):
         return DerivationEvidence(0.0, 0.0, 0.0)
-    inside = np.zeros(len(words), dtype=bool)
-    for passage in passages:
-        inside |= (words.starts >= passage.b_start) & (words.ends <= passage.b_end)
+    inside = words.within((passage.b_start, passage.b_end) for passage in passages)
     verbatim = _in_shared_ngrams(source_words, words)
     return DerivationEvidence(
         coverage=float(inside.mean()),

@@ -181,11 +181,8 @@ def _reprint_order(pair: SpanPair) -> tuple[int, int]:
 def _coverage(tokens: Tokens, passages: Sequence[Passage], side: str) -> float:
     if not len(tokens):
         return 0.0
-    inside = np.zeros(len(tokens), bool)
-    for passage in passages:
-        start, end = (passage.a_start, passage.a_end) if side == "a" else (passage.b_start, passage.b_end)
-        inside |= (tokens.starts >= start) & (tokens.ends <= end)
-    return float(inside.mean())
+    spans = ((p.a_start, p.a_end) if side == "a" else (p.b_start, p.b_end) for p in passages)
+    return float(tokens.within(spans).mean())
 
 
 def _unmatched_spans(tokens: Tokens, unmatched: np.ndarray, body: tuple[int, int]) -> list[Span]:

@@ -32,7 +32,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 import regex
 
 from copytrace.align import Passage
@@ -152,10 +151,7 @@ def _covered_share(document: Document, spans: list[tuple[int, int]]) -> float:
     words = tokenise(document.text, *document.body_span)
     if not len(words):
         return 0.0
-    inside = np.zeros(len(words), bool)
-    for start, end in spans:
-        inside |= (words.starts >= start) & (words.ends <= end)
-    return float(inside.mean())
+    return float(words.within(spans).mean())
 
 
 def _credit_evidence(document: Document, key: str) -> list[Evidence]:
