@@ -177,10 +177,10 @@ class _Side:
     ids of word forms (``ids``) and stems (``stems``, -1 for function words) that are
     dense over the pair."""
 
-    def __init__(self, text: _Text, ids: np.ndarray, stems: np.ndarray) -> None:
+    def __init__(self, text: _Text, ids: np.ndarray, stems: np.ndarray, stem_count: int) -> None:
         self.tokens = text.tokens
         self.ids, self.stems = ids, stems
-        self.stem_count = 0  # stems of the pair (both sides), set by _sides
+        self.stem_count = stem_count  # distinct stems of the pair, both sides
         self.sentences = text.sentences
         self.paragraphs = text.paragraphs
 
@@ -191,10 +191,8 @@ class _Side:
 def _sides(a: _Text, b: _Text) -> tuple[_Side, _Side]:
     a_ids, b_ids = _first_use_ids(a.form_keys, b.form_keys)
     a_stems, b_stems = _first_use_ids(a.stem_keys, b.stem_keys)
-    sides = _Side(a, a_ids, a_stems), _Side(b, b_ids, b_stems)
-    for side in sides:
-        side.stem_count = int(max(a_stems.max(initial=-1), b_stems.max(initial=-1))) + 1
-    return sides
+    stem_count = int(max(a_stems.max(initial=-1), b_stems.max(initial=-1))) + 1
+    return _Side(a, a_ids, a_stems, stem_count), _Side(b, b_ids, b_stems, stem_count)
 
 
 def align(

@@ -6,8 +6,9 @@ any script works. Scripts written without spaces (Han, Kana, Thai, Lao, Khmer,
 Myanmar) are tokenised by character, the usual fallback for CJK text retrieval.
 :func:`tokenise` finds them with a compiled scan (numba) over the code points,
 looking each up in a table of every code point's class built from the same
-``regex`` classes (:func:`character_classes`): ten times faster than the
-regular expression, which it matches exactly (a hypothesis test checks it).
+``regex`` classes (:func:`character_classes`). It matches the regular expression
+exactly (a hypothesis test checks it) and tokenises a 900-word article in
+0.24 ms instead of 0.86 ms, most of it now making the word forms.
 
 Every token keeps ``start``/``end`` offsets into the text it came from; every
 span copytrace reports is built from these offsets, never from normalised text.
