@@ -28,7 +28,7 @@ def test_compare_json_is_complete_and_versioned() -> None:
     result = copytrace("compare", PRESS_RELEASE, REPRINT, "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["schema"] == "copytrace.comparison/1"
+    assert data["schema"] == "copytrace.comparison/2"
     assert data["decision"]["source"] == "akorda-press-release"
     assert {"passages", "edits", "names", "quotations", "derivation"} <= data.keys()
 

@@ -85,7 +85,7 @@ def test_coverage_is_asymmetric(comparison) -> None:
 
 def test_json_is_versioned(comparison) -> None:
     data = comparison.to_json()
-    assert data["schema"] == "copytrace.comparison/1"
+    assert data["schema"] == "copytrace.comparison/2"
     assert data["decision"]["source"] == "akorda-press-release"
     assert data["derivation"]["level"] in {"copied", "lightly edited", "rewritten", "not derived"}
 

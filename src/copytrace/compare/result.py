@@ -26,7 +26,7 @@ from copytrace.compare.quotes import QuotationReport, quotation_report
 from copytrace.ingest import Document, document_from_text, read_document
 from copytrace.provenance.source import SourceDecision, decide_source
 
-SCHEMA = "copytrace.comparison/1"
+SCHEMA = "copytrace.comparison/2"
 
 DocumentLike = Document | str | os.PathLike
 
