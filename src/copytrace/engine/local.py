@@ -41,7 +41,7 @@ from copytrace.errors import InputError
 from copytrace.ingest import Document, FieldMap, Rejection, read_documents
 from copytrace.ingest.readers import OnError
 from copytrace.parallel import process_pool
-from copytrace.provenance.stories import PairEdge, build_stories
+from copytrace.provenance.stories import PairEdge, build_stories, component_roots
 from copytrace.store import DuckDBStore
 
 SUMMARY_SCHEMA = "copytrace.scan/1"
@@ -229,19 +229,8 @@ def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]
     """The pairs ordered by connected component of the candidate graph, then by id, so
     that a chunk holds the pairs of a few stories and each worker prepares an article
     once for all its pairs (the aligner caches prepared texts)."""
-    parent: dict[str, str] = {}
-
-    def root(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]  # path halving
-            node = parent[node]
-        return node
-
-    for a, b in pairs:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)  # the root is the component's smallest id
-    return sorted(pairs, key=lambda pair: (root(pair[0]), pair))
+    roots = component_roots(pairs)
+    return sorted(pairs, key=lambda pair: (roots[pair[0]], pair))
 
 
 def _pair_documents(store: DuckDBStore, chunk: list[tuple[str, str]]) -> list[tuple[Document, Document]]:

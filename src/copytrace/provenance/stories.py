@@ -110,8 +110,9 @@ def _direction_weight(pair: PairEdge, parent: str, child: str) -> float:
     return decided * math.sqrt(child_coverage * parent_coverage)
 
 
-def _components(weights: Mapping[str, Mapping[str, float]]) -> list[list[str]]:
-    """Connected components, each sorted, by union-find with path halving."""
+def component_roots(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each node of the graph with edges ``pairs``, and its connected component's
+    smallest node, by union-find with path halving."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -121,14 +122,19 @@ def _components(weights: Mapping[str, Mapping[str, float]]) -> list[list[str]]:
             x = parent[x]
         return x
 
-    for a, children in weights.items():
-        for b in children:
-            root_a, root_b = find(a), find(b)
-            if root_a != root_b:
-                parent[max(root_a, root_b)] = min(root_a, root_b)
+    for a, b in pairs:
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    return {node: find(node) for node in list(parent)}
+
+
+def _components(weights: Mapping[str, Mapping[str, float]]) -> list[list[str]]:
+    """Connected components, each sorted."""
+    roots = component_roots((a, b) for a, children in weights.items() for b in children)
     groups: dict[str, list[str]] = defaultdict(list)
-    for node in sorted(parent):
-        groups[find(node)].append(node)
+    for node in sorted(roots):
+        groups[roots[node]].append(node)
     return list(groups.values())
 
 
