@@ -113,11 +113,12 @@ def tokenise(text: str, start: int = 0, end: int | None = None) -> Tokens:
     bounds = np.empty(2 * len(codes), dtype=np.int64)  # unspaced scripts: a word per character
     count = _word_bounds(codes, character_classes(), bounds)
     relative = bounds[: 2 * count].reshape(-1, 2)
+    pieces = map(slice, relative[:, 0].tolist(), relative[:, 1].tolist())
     # ASCII words normalise to their lower case: slice one lowered copy.
     if segment.isascii():
-        forms = tuple(map(segment.lower().__getitem__, map(slice, relative[:, 0].tolist(), relative[:, 1].tolist())))
+        forms = tuple(map(segment.lower().__getitem__, pieces))
     else:
-        forms = tuple(map(normalise, map(segment.__getitem__, map(slice, relative[:, 0].tolist(), relative[:, 1].tolist()))))
+        forms = tuple(map(normalise, map(segment.__getitem__, pieces)))
     absolute = relative + start
     absolute.flags.writeable = False
     return Tokens(text=text, starts=absolute[:, 0], ends=absolute[:, 1], forms=forms)
