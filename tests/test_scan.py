@@ -116,6 +116,7 @@ def test_interrupted_scan_continues_where_it_stopped(docs, tmp_path, monkeypatch
     copytrace.scan([docs], clean, config=serial())
     db = tmp_path / "interrupted.duckdb"
     monkeypatch.setattr(engine, "VERIFY_CHUNK", 1)
+    monkeypatch.setattr(engine, "STORE_EVERY", 1)
     original_add = engine.DuckDBStore.add_verified
     calls = []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store import TABLES, DuckDBStore, open_store
+from copytrace.store.spill import DocumentSpill, read_spilled
 
 CONFIG = CandidateConfig()
 DOCS = [
@@ -33,10 +35,6 @@ def test_documents_and_signatures_round_trip(tmp_path):
         batch = sign_documents(DOCS, CONFIG)
         store.add_batch(batch, [Rejection("f.jsonl:3", "no text", "{}")], run_id=1)
         assert store.known_documents() == dict(zip(["b", "a"], batch.text_hashes))
-        found = store.documents_by_id(["a", "b", "missing"])
-        assert {k: (d.text, d.date, d.source, d.body_span) for k, d in found.items()} == {
-            d.id: (d.text, d.date, d.source, d.body_span) for d in DOCS
-        }
         ids, dates, sources, signatures = store.signatures()
     assert ids == ["a", "b"] and dates == [d.date for d in DOCS[::-1]] and sources == [None, "x"]
     np.testing.assert_array_equal(signatures.minhash, batch.signatures.minhash[::-1])
@@ -63,11 +61,17 @@ def test_candidates_are_added_once_and_verified_pairs_stored(tmp_path):
         containment=np.array([0.6], np.float32), method=np.array([2], np.int8), ids=("a", "b"),
     ).to_arrow()
     with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.add_batch(sign_documents([*DOCS, Document("c", "not a candidate")], CONFIG), [], run_id=1)
         assert store.add_candidates(candidates) == 1
         assert store.add_candidates(candidates) == 0
         assert store.unverified_candidates() == [("a", "b")]
+        to_verify = {d.id: d for d in store.documents_to_verify()}
+        assert {k: (d.text, d.date, d.source, d.body_span) for k, d in to_verify.items()} == {
+            d.id: (d.text, d.date, d.source, d.body_span) for d in DOCS
+        }
         store.add_verified([("a", "b")], [pair()])
         assert store.unverified_candidates() == []
+        assert list(store.documents_to_verify()) == []
         assert store.table("candidates").to_pylist()[0]["method"] == "both"
         graph, _ = store.pair_graph()
         assert [PairEdge(**row) for row in graph.to_pylist()] == [PairEdge("a", "b", "a", 0.7, 0.5, 0.6)]
@@ -116,3 +120,12 @@ def test_a_store_reopened_for_writing_answers_queries(tmp_path):
     DuckDBStore(tmp_path / "s.duckdb").close()
     with DuckDBStore(tmp_path / "s.duckdb") as store:
         assert store.query("SELECT count(*) AS n FROM runs").column("n").to_pylist() == [0]
+
+
+def test_spilled_documents_read_back_by_location(tmp_path):
+    with DocumentSpill(tmp_path) as spill:
+        assert spill.write(DOCS) == 2
+        read = read_spilled(spill.path, [spill.locate("a"), spill.locate("b"), spill.locate("a")])
+        assert read == [DOCS[1], DOCS[0], DOCS[1]]
+        path = spill.path
+    assert not os.path.exists(path) and os.listdir(tmp_path) == []

@@ -7,8 +7,10 @@ collection on one machine, streaming into a store.
 2. **candidates**: the signatures of every stored document (old and new) are
    joined at once, so new documents are linked to those of earlier scans;
    candidates not stored yet are added.
-3. **verify**: candidates not verified yet are aligned in chunks on all cores;
-   each chunk's results are stored in one transaction.
+3. **verify**: the documents of candidates not verified yet are copied once
+   into a spill file (:mod:`copytrace.store.spill`); chunks of pairs are aligned
+   on all cores, each worker reading its documents from the spill; results are
+   stored every :data:`STORE_EVERY` pairs in one transaction.
 4. **stories**: stories and derivation trees are rebuilt from all verified pairs,
    so an original that arrives after its reprints re-roots its story.
 
@@ -43,10 +45,13 @@ from copytrace.ingest.readers import OnError
 from copytrace.parallel import process_pool
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
 from copytrace.store import DuckDBStore
+from copytrace.store.spill import DocumentSpill, read_spilled
 
 SUMMARY_SCHEMA = "copytrace.scan/1"
 DEFAULT_DB = "copytrace.duckdb"
-VERIFY_CHUNK = 128  # pairs per task sent to a worker process and per store transaction
+VERIFY_CHUNK = 128  # pairs per task sent to a worker process
+# Verified pairs per store transaction: a transaction costs about 50 ms whatever its size.
+STORE_EVERY = 2048
 
 
 @dataclass(frozen=True)
@@ -213,16 +218,41 @@ def _candidates(store: DuckDBStore, config: CandidateConfig) -> int:
 
 
 def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress | None) -> int:
-    """Align every unverified candidate on ``workers`` processes; store results by chunk."""
+    """Align every unverified candidate on ``workers`` processes; store the results
+    every :data:`STORE_EVERY` pairs, each time in one transaction."""
     pending = _grouped_by_component(store.unverified_candidates())
+    if not pending:
+        return 0
     tracker = _Tracker(bar, "verify", len(pending))
     chunks = [pending[i:i + VERIFY_CHUNK] for i in range(0, len(pending), VERIFY_CHUNK)]
-    jobs = ((chunk, _pair_documents(store, chunk)) for chunk in chunks)
-    for chunk, kept in _map_ordered(verify_pairs, jobs, config, workers):
-        store.add_verified(chunk, kept)
-        tracker.advance(len(chunk))
+    with DocumentSpill(_scratch_folder(store)) as spill:
+        spill.write(store.documents_to_verify())
+        jobs = ((chunk, (spill.path, [spill.locate(id_) for pair in chunk for id_ in pair])) for chunk in chunks)
+        checked: list[tuple[str, str]] = []
+        kept: list[VerifiedPair] = []
+        for chunk, verified in _map_ordered(_verify_spilled, jobs, config, workers):
+            checked += chunk
+            kept += verified
+            if len(checked) >= STORE_EVERY:
+                store.add_verified(checked, kept)
+                checked, kept = [], []
+            tracker.advance(len(chunk))
+        if checked:
+            store.add_verified(checked, kept)
     tracker.done()
     return len(pending)
+
+
+def _scratch_folder(store: DuckDBStore) -> str | None:
+    """Beside the store file (its disk has room for the texts); the system's for a store in memory."""
+    return None if store.path == ":memory:" else str(Path(store.path).resolve().parent)
+
+
+def _verify_spilled(job: tuple[str, list], config: AlignConfig) -> list[VerifiedPair]:
+    """:func:`verify_pairs` over a chunk's pairs, read from the spill file by the worker."""
+    path, locations = job
+    documents = read_spilled(path, locations)
+    return verify_pairs(list(zip(documents[::2], documents[1::2])), config)
 
 
 def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -233,24 +263,18 @@ def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]
     return sorted(pairs, key=lambda pair: (roots[pair[0]], pair))
 
 
-def _pair_documents(store: DuckDBStore, chunk: list[tuple[str, str]]) -> list[tuple[Document, Document]]:
-    documents = store.documents_by_id(id_ for pair in chunk for id_ in pair)
-    return [(documents[a], documents[b]) for a, b in chunk]
-
-
 def _map_ordered(
-    function: Callable, jobs: Iterator[tuple[list, list]], config: AlignConfig, workers: int
+    function: Callable, jobs: Iterator[tuple[list, object]], config: AlignConfig, workers: int
 ) -> Iterator[tuple[list, list[VerifiedPair]]]:
-    """Map ``function`` over jobs with at most ``2 × workers`` in flight, results in order,
-    so memory holds a bounded number of chunks' texts."""
+    """Map ``function`` over jobs with at most ``2 × workers`` in flight, results in order."""
     if workers <= 1:
-        for chunk, documents in jobs:
-            yield chunk, function(documents, config)
+        for chunk, job in jobs:
+            yield chunk, function(job, config)
         return
     with process_pool(workers) as pool:
         in_flight: list[tuple[list, Future]] = []
-        for chunk, documents in jobs:
-            in_flight.append((chunk, pool.submit(function, documents, config)))
+        for chunk, job in jobs:
+            in_flight.append((chunk, pool.submit(function, job, config)))
             if len(in_flight) >= 2 * workers:
                 done_chunk, future = in_flight.pop(0)
                 yield done_chunk, future.result()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
@@ -43,8 +43,8 @@ class Store(Protocol):
     def unverified_candidates(self) -> list[tuple[str, str]]:
         """Candidate pairs not yet verified, ordered."""
 
-    def documents_by_id(self, ids: Iterable[str]) -> dict[str, Document]:
-        """The stored documents with these ids."""
+    def documents_to_verify(self) -> Iterator[Document]:
+        """Every document of a candidate pair not yet verified, streamed."""
 
     def add_verified(self, checked: Sequence[tuple[str, str]], kept: Sequence[VerifiedPair]) -> None:
         """Mark candidates as verified and store the pairs (and passages) kept."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = "1"
 CHECKPOINT_THRESHOLD = "1GB"
+_STREAM_ROWS = 1024  # documents per batch read from a streamed query
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -167,14 +168,15 @@ class DuckDBStore:
             "SELECT a, b FROM candidates WHERE NOT verified ORDER BY a, b"
         ).fetchall()
 
-    def documents_by_id(self, ids: Iterable[str]) -> dict[str, Document]:
-        wanted = pa.table({"id": sorted(set(ids))})
-        self.connection.register("wanted_ids", wanted)
-        rows = self.connection.execute(
-            f"SELECT {', '.join(_DOCUMENT_COLUMNS)} FROM documents JOIN wanted_ids USING (id)"
-        ).fetchall()
-        self.connection.unregister("wanted_ids")
-        return {row[0]: Document(*row) for row in rows}
+    def documents_to_verify(self) -> Iterator[Document]:
+        """Every document of a candidate pair not yet verified, streamed in one scan of
+        the table (fetching texts by id costs a scan per fetch: see store/spill.py)."""
+        reader = self.connection.sql(
+            f"SELECT {', '.join(_DOCUMENT_COLUMNS)} FROM documents WHERE id IN "
+            "(SELECT a FROM candidates WHERE NOT verified UNION SELECT b FROM candidates WHERE NOT verified)"
+        ).to_arrow_reader(_STREAM_ROWS)
+        for batch in reader:
+            yield from (Document(*row) for row in zip(*(column.to_pylist() for column in batch.columns)))
 
     def add_verified(self, checked: Sequence[tuple[str, str]], kept: Sequence[VerifiedPair]) -> None:
         keys = pa.table({"a": [a for a, _ in checked], "b": [b for _, b in checked]})
