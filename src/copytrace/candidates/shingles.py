@@ -37,6 +37,7 @@ _COMMON_NON_WORD = tuple(
     if not _WORD.fullmatch(ch)
 )
 _APOSTROPHE_BYTE = ord("'")
+_ASCII_LOWER = np.frombuffer(bytes(range(128)).lower(), dtype=np.uint8)
 # Odd plus even: their sum is odd, so a word of eight bytes or fewer (head == tail)
 # still maps one-to-one to head * (sum).
 _HEAD_MULTIPLIER = 0x9E3779B97F4A7C15
@@ -91,38 +92,33 @@ class TokenHashes:
 
 
 def token_hashes(texts: list[str]) -> TokenHashes:
-    """Hash every word of every text as :func:`prepare` folds it: :func:`fold_batch`,
-    then one compiled scan of the folded bytes, texts in parallel threads."""
-    classes = character_classes()
-    buffer, starts, ends, flagged = fold_batch(texts)
-    hashes, offsets = _word_hashes(buffer, starts, ends, classes)
-    redo = np.flatnonzero(flagged)
-    if len(redo):
-        redo_buffer, redo_starts, redo_ends = _joined([prepare(texts[k]) for k in redo])
-        redone = _word_hashes(redo_buffer, redo_starts, redo_ends, classes)
-        hashes, offsets = _replace_texts(hashes, offsets, redo, *redone)
+    """Hash every word of every text as :func:`prepare` folds it, in one compiled pass
+    over the UTF-8 of the batch that folds and hashes together (:func:`_hash_words`),
+    texts in parallel threads. The rare texts the pass cannot fold (see
+    :func:`_scan_text`) are folded by :func:`prepare` and hashed by the same
+    pass with folding off."""
+    buffer, starts, ends = _joined([text.encode("utf-8") for text in texts])
+    scratch, room, counts = _hash_words(buffer, starts, ends, True)
+    redo = np.flatnonzero(counts < 0)
+    redo_scratch, redo_room, redo_counts = _hash_words(
+        *_joined([prepare(texts[k]) for k in redo]), False
+    )
+    counts[redo] = redo_counts
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    source = np.full(len(texts), -1, dtype=np.int64)
+    source[redo] = np.arange(len(redo))
+    hashes = _gather(scratch, room, redo_scratch, redo_room, source, offsets)
     return TokenHashes(hashes=hashes, offsets=offsets)
 
 
-def fold_batch(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The texts folded as :func:`prepare` folds them, in one buffer: text ``i`` is
-    ``buffer[starts[i]:ends[i]]``, unless ``flagged[i]``: then :func:`prepare` must fold it.
-
-    A compiled kernel folds the UTF-8 of each text character by character with
-    the tables of :func:`fold_tables`, which is what :func:`prepare` does whenever
-    the text is NFKC-normalised (case folding is then per character). It flags
-    the other texts: a character that may change under NFKC, or combining marks
-    out of canonical order (the quick check of Unicode Standard Annex #15).
-    """
-    buffer, starts, ends = _joined([text.encode("utf-8") for text in texts])
-    tables = fold_tables()
-    room = np.zeros(len(texts) + 1, dtype=np.int64)
-    room[1:] = np.cumsum((ends - starts) * tables.growth)
-    folded, folded_lengths, flagged = _fold_texts(
-        buffer, starts, ends, room,
-        tables.mapped_start, tables.mapped_bytes, tables.unstable, tables.combining_class,
-    )
-    return folded, room[:-1], room[:-1] + folded_lengths, flagged
+def hash_folded(folded: list[bytes]) -> TokenHashes:
+    """The word hashes of texts already folded by :func:`prepare` (the reference that
+    :func:`token_hashes` is tested against)."""
+    scratch, room, counts = _hash_words(*_joined(folded), False)
+    offsets = np.zeros(len(folded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    return TokenHashes(hashes=_gather(scratch, room, scratch, room, np.full(len(folded), -1), offsets), offsets=offsets)
 
 
 def _joined(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -132,18 +128,13 @@ def _joined(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), ends - lengths, ends
 
 
-def _replace_texts(
-    hashes: np.ndarray, offsets: np.ndarray, texts: np.ndarray, new_hashes: np.ndarray, new_offsets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The hashes with those of ``texts`` (sorted indices) replaced by ``new_hashes``."""
-    counts = np.diff(offsets)
-    counts[texts] = np.diff(new_offsets)
-    pieces, kept_from = [], 0
-    for number, text in enumerate(texts):
-        pieces += [hashes[offsets[kept_from] : offsets[text]], new_hashes[new_offsets[number] : new_offsets[number + 1]]]
-        kept_from = text + 1
-    pieces.append(hashes[offsets[kept_from] :])
-    return np.concatenate(pieces), np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+def _hash_words(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray, fold: bool):
+    """:func:`_hash_texts` with this process's tables."""
+    tables = fold_tables()
+    return _hash_texts(
+        buffer, starts, ends, fold, character_classes(), _ASCII_LOWER,
+        tables.mapped_start, tables.mapped_bytes, tables.unstable, tables.combining_class, tables.longest + 2,
+    )
 
 
 @dataclass(frozen=True)
@@ -151,18 +142,18 @@ class FoldTables:
     """Per code point: ``mapped_bytes[mapped_start[c]:mapped_start[c + 1]]`` is the UTF-8
     that ``c`` folds to (empty: ``c`` itself); ``unstable[c]``: ``c`` may change under
     NFKC (NFKC_Quick_Check No or Maybe); ``combining_class[c]``: its canonical combining
-    class. ``growth``: the most UTF-8 bytes a folded character has per byte of input."""
+    class. ``longest``: the most UTF-8 bytes one character folds to."""
 
     mapped_start: np.ndarray
     mapped_bytes: np.ndarray
     unstable: np.ndarray
     combining_class: np.ndarray
-    growth: int
+    longest: int
 
 
 @lru_cache(maxsize=1)
 def fold_tables() -> FoldTables:
-    """The tables of :func:`fold_batch`, from :mod:`unicodedata` (about 0.4 s, once per process).
+    """The tables of :func:`_scan_text`, from :mod:`unicodedata` (about 0.4 s, once per process).
 
     A character that NFKC changes folds to the case folding of its NFKC form when
     that does not depend on its neighbours: its compatibility decomposition has
@@ -194,13 +185,12 @@ def fold_tables() -> FoldTables:
     encoded = {ord(c): f.encode("utf-8") for c, f in mapped.items()}
     for code, data in encoded.items():
         lengths[code + 1] = len(data)
-    growth = max(-(-len(data) // len(chr(code).encode("utf-8"))) for code, data in encoded.items())
     return FoldTables(
         mapped_start=np.cumsum(lengths).astype(np.int64),
         mapped_bytes=np.frombuffer(b"".join(encoded[code] for code in sorted(encoded)), dtype=np.uint8),
         unstable=unstable,
         combining_class=combining_class,
-        growth=growth,
+        longest=int(lengths.max()),
     )
 
 
@@ -217,106 +207,141 @@ def _composing_characters(assigned: str) -> set[str]:
 
 
 @numba.njit(cache=True, parallel=True)
-def _fold_texts(buffer, starts, ends, room, mapped_start, mapped_bytes, unstable, combining_class):
-    """Fold each text ``buffer[starts[i]:ends[i]]`` into ``out[room[i]:]``; the folded
-    lengths, and which texts :func:`prepare` must fold instead."""
-    out = np.empty(room[-1], dtype=np.uint8)
-    lengths = np.zeros(len(starts), dtype=np.int64)
-    flagged = np.zeros(len(starts), dtype=np.bool_)
-    for text in numba.prange(len(starts)):
-        write, position, previous_class = room[text], starts[text], 0
-        while position < ends[text]:
-            byte = buffer[position]
-            if byte < 0x80:
-                out[write] = byte + 32 if 65 <= byte <= 90 else byte
-                write += 1
-                position += 1
-                previous_class = 0
-                continue
-            code, size = _decode(buffer, position)
-            combining = combining_class[code]
-            if unstable[code] or 0 < combining < previous_class:
-                flagged[text] = True
-                break
-            previous_class = combining
-            first, last = mapped_start[code], mapped_start[code + 1]
-            if last == first:
-                first, last = position, position + size
-                out[write : write + size] = buffer[first:last]
-            else:
-                out[write : write + last - first] = mapped_bytes[first:last]
-            write += last - first
-            position += size
-        lengths[text] = write - room[text]
-    return out, lengths, flagged
-
-
-@numba.njit(cache=True, parallel=True)
-def _word_hashes(buffer, starts, ends, classes):
-    """Hashes of the words of each text ``buffer[starts[i]:ends[i]]``, and the
-    offsets of each text's hashes; texts are scanned in parallel threads."""
-    # A text of b bytes has at most (b + 1) // 2 words: scratch room for each.
+def _hash_texts(buffer, starts, ends, fold, classes, ascii_lower, mapped_start, mapped_bytes, unstable, combining_class, slack):
+    """Hash the words of each text ``buffer[starts[i]:ends[i]]``, texts in parallel
+    threads: the scratch array, where each text's hashes start in it, and their count
+    (-1: a text this pass cannot fold, see :func:`_scan_text`). ``slack``: room for the
+    words one character can add and the last word (it folds to at most ``slack - 2`` bytes)."""
+    # A text of b bytes has at most (b + 1) // 2 words; one whose folded forms make
+    # more is handed back (-1) like one that cannot be folded.
     room = np.zeros(len(starts) + 1, dtype=np.int64)
-    room[1:] = np.cumsum((ends - starts + 1) // 2)
+    room[1:] = np.cumsum((ends - starts + 1) // 2 + slack)
     scratch = np.empty(room[-1], dtype=np.uint64)
     counts = np.zeros(len(starts), dtype=np.int64)
     for text in numba.prange(len(starts)):
-        counts[text] = _scan_words(buffer, starts[text], ends[text], classes, scratch, room[text])
-    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(counts)
+        counts[text] = _scan_text(
+            buffer, starts[text], ends[text], fold, classes, ascii_lower,
+            mapped_start, mapped_bytes, unstable, combining_class, scratch, room[text], room[text + 1] - slack,
+        )
+    return scratch, room[:-1], counts
+
+
+@numba.njit(cache=True, parallel=True)
+def _gather(scratch, room, redo_scratch, redo_room, redo_of, offsets):
+    """One array of every text's hashes: text ``i``'s from ``scratch`` at ``room[i]``, or
+    from ``redo_scratch`` at ``redo_room[redo_of[i]]`` when ``redo_of[i] >= 0``."""
     hashes = np.empty(offsets[-1], dtype=np.uint64)
-    for text in numba.prange(len(starts)):
-        hashes[offsets[text] : offsets[text + 1]] = scratch[room[text] : room[text] + counts[text]]
-    return hashes, offsets
+    for text in numba.prange(len(offsets) - 1):
+        count = offsets[text + 1] - offsets[text]
+        if redo_of[text] < 0:
+            hashes[offsets[text] : offsets[text + 1]] = scratch[room[text] : room[text] + count]
+        else:
+            first = redo_room[redo_of[text]]
+            hashes[offsets[text] : offsets[text + 1]] = redo_scratch[first : first + count]
+    return hashes
 
 
 @numba.njit(cache=True)
-def _scan_words(buffer, start, end, classes, out, first):
-    """Hash the words of the UTF-8 text ``buffer[start:end]`` into ``out[first:]``;
-    return their count. A word is a run of word characters (an apostrophe between
-    two of them joins the parts); a character of an unspaced script is a word of
-    its own. A word's hash is built from its bytes as they stream by
-    (:func:`_add_byte`). The scan's state stays in local variables: passed through
-    a helper per character as a tuple, it made the scan several times slower."""
-    count, in_word, apostrophe = 0, False, False  # apostrophe: one follows the word
+def _scan_text(buffer, start, end, fold, classes, ascii_lower, mapped_start, mapped_bytes, unstable, combining_class, out, first, limit):
+    """Fold the UTF-8 text ``buffer[start:end]`` as :func:`prepare` does and hash its words
+    into ``out[first:]``; return their count, or -1 when :func:`prepare` must fold it
+    (a character that may change under NFKC, combining marks out of canonical order) or
+    its words pass ``out[limit]`` (``out`` has room for one character's words beyond).
+
+    Folding is character by character from the tables of :func:`fold_tables` (ASCII is
+    lower-cased), which is what :func:`prepare` does whenever the text is NFKC-normalised:
+    the quick check of Unicode Standard Annex #15 tells. Each folded character is handed
+    to :func:`_add_character` as the bytes ``source[at:at + size]``: the lower-case table
+    for ASCII, the text itself for a character that folds to itself, the table of folded
+    forms for the others."""
+    count, in_word, apostrophe = 0, False, False
     head, tail, length = np.uint64(0), np.uint64(0), 0
-    position = start
+    previous_class, position = 0, start
     while position < end:
+        if first + count > limit:
+            return -1
         byte = buffer[position]
         if byte < 0x80:
-            kind, size = classes[byte], 1
+            byte = ascii_lower[byte]
+            kind = classes[byte]
+            if kind == WORD_CHARACTER:
+                if not in_word:
+                    in_word, head, tail, length = True, np.uint64(0), np.uint64(0), 0
+                elif apostrophe:
+                    head, tail, length = _add_byte(head, tail, length, _APOSTROPHE_BYTE)
+                apostrophe = False
+                while True:  # the rest of the run of ASCII word characters
+                    head, tail, length = _add_byte(head, tail, length, byte)
+                    position += 1
+                    if position == end or buffer[position] >= 0x80:
+                        break
+                    byte = ascii_lower[buffer[position]]
+                    if classes[byte] != WORD_CHARACTER:
+                        break
+                previous_class = 0
+                continue
+            elif in_word and not apostrophe and byte == _APOSTROPHE_BYTE:
+                apostrophe = True
+            else:
+                if in_word:
+                    out[first + count] = _word_hash(head, tail, length)
+                    count += 1
+                in_word, apostrophe = False, False
+            previous_class = 0
+            position += 1
         else:
             code, size = _decode(buffer, position)
-            kind = classes[code]
-        if kind == WORD_CHARACTER:
-            if not in_word:
-                in_word, head, tail, length = True, np.uint64(0), np.uint64(0), 0
-            elif apostrophe:
-                head, tail, length = _add_byte(head, tail, length, _APOSTROPHE_BYTE)
-            apostrophe = False
-            if size == 1:
-                head, tail, length = _add_byte(head, tail, length, byte)
-            else:
-                for k in range(position, position + size):
-                    head, tail, length = _add_byte(head, tail, length, buffer[k])
-        elif in_word and not apostrophe and byte == _APOSTROPHE_BYTE:
-            apostrophe = True  # part of the word if a word character follows
-        else:
-            if in_word:
-                out[first + count] = _word_hash(head, tail, length)
-                count += 1
-            in_word, apostrophe = False, False
-            if kind == OWN_WORD:
-                own_head, own_tail, own_length = np.uint64(0), np.uint64(0), 0
-                for k in range(position, position + size):
-                    own_head, own_tail, own_length = _add_byte(own_head, own_tail, own_length, buffer[k])
-                out[first + count] = _word_hash(own_head, own_tail, own_length)
-                count += 1
-        position += size
+            source, at, stop = buffer, position, position + size
+            if fold:
+                combining = combining_class[code]
+                if unstable[code] or 0 < combining < previous_class:
+                    return -1
+                previous_class = combining
+                if mapped_start[code + 1] > mapped_start[code]:
+                    source, at, stop = mapped_bytes, mapped_start[code], mapped_start[code + 1]
+            while at < stop:  # the characters ``code`` folds to
+                character, character_size = (source[at], 1) if source[at] < 0x80 else _decode(source, at)
+                count, in_word, apostrophe, head, tail, length = _add_character(
+                    classes[character], source, at, character_size, out, first, count, in_word, apostrophe, head, tail, length
+                )
+                at += character_size
+            position += size
     if in_word:
         out[first + count] = _word_hash(head, tail, length)
         count += 1
     return count
+
+
+@numba.njit(inline="always")
+def _add_character(kind, source, at, size, out, first, count, in_word, apostrophe, head, tail, length):
+    """One step of the word scan over a character of class ``kind`` whose folded bytes are
+    ``source[at:at + size]``. A word is a run of word characters (an apostrophe between two
+    of them joins the parts); a character of an unspaced script is a word of its own. A
+    word's hash is built from its bytes as they stream by (:func:`_add_byte`); a finished
+    word's hash goes to ``out[first + count]``. Inlined, so the scan's state stays in
+    registers (a helper called per character with its state made the scan several times slower)."""
+    if kind == WORD_CHARACTER:
+        if not in_word:
+            in_word, head, tail, length = True, np.uint64(0), np.uint64(0), 0
+        elif apostrophe:
+            head, tail, length = _add_byte(head, tail, length, _APOSTROPHE_BYTE)
+        apostrophe = False
+        for k in range(at, at + size):
+            head, tail, length = _add_byte(head, tail, length, source[k])
+    elif in_word and not apostrophe and size == 1 and source[at] == _APOSTROPHE_BYTE:
+        apostrophe = True  # part of the word if a word character follows
+    else:
+        if in_word:
+            out[first + count] = _word_hash(head, tail, length)
+            count += 1
+        in_word, apostrophe = False, False
+        if kind == OWN_WORD:
+            own_head, own_tail, own_length = np.uint64(0), np.uint64(0), 0
+            for k in range(at, at + size):
+                own_head, own_tail, own_length = _add_byte(own_head, own_tail, own_length, source[k])
+            out[first + count] = _word_hash(own_head, own_tail, own_length)
+            count += 1
+    return count, in_word, apostrophe, head, tail, length
 
 
 @numba.njit(cache=True)
