@@ -3,6 +3,8 @@
 import dataclasses
 from pathlib import Path
 
+import numpy as np
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,3 +132,23 @@ def test_summary_sentences_form_one_region():
     assert len(overlapping) == 1
     a_start, a_end, b_start, b_end = overlapping[0]
     assert a_end - a_start > 3 * (b_end - b_start)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 5), min_size=3, max_size=30),
+    st.lists(st.integers(0, 5), min_size=3, max_size=30),
+    st.sampled_from([1, 1 << 30]),
+)
+def test_ngram_codes_number_equal_ngrams_equally(a_words, b_words, scale):
+    """Codes are dense and equal exactly for equal word 3-grams, also when the packed
+    keys would overflow 64 bits (word ids scaled up) and are renumbered on the way."""
+    from copytrace.align import _ngram_codes
+
+    ids = np.array(a_words + b_words, dtype=np.int64) * scale
+    codes = _ngram_codes(ids, 3, len(a_words))
+    grams = [tuple(a_words[i : i + 3]) for i in range(len(a_words) - 2)]
+    grams += [tuple(b_words[i : i + 3]) for i in range(len(b_words) - 2)]
+    assert len(codes) == len(grams)
+    assert sorted(set(codes.tolist())) == list(range(len(set(grams))))
+    assert all((codes[i] == codes[j]) == (grams[i] == grams[j]) for i in range(len(grams)) for j in range(len(grams)))

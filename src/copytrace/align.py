@@ -130,14 +130,55 @@ class _Box:
 
 
 @dataclass(frozen=True)
+class _Vocabulary:
+    """The keys of one text's words as dense ids in order of first use (keys of -1,
+    function words' stems, stay -1): ``ids`` per word, and the distinct keys sorted
+    (``sorted_keys``) with their ids (``sorted_ids``), so that :func:`_joint_ids`
+    numbers a pair without sorting both texts again."""
+
+    ids: np.ndarray
+    sorted_keys: np.ndarray
+    sorted_ids: np.ndarray
+
+
+def _vocabulary(keys: np.ndarray) -> _Vocabulary:
+    ids = np.full(len(keys), -1, dtype=np.int64)
+    used = keys != -1
+    distinct, first, inverse = np.unique(keys[used], return_index=True, return_inverse=True)
+    by_first_use = np.argsort(first)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[by_first_use] = np.arange(len(distinct))
+    ids[used] = rank[inverse.reshape(-1)]
+    return _Vocabulary(ids=ids, sorted_keys=distinct, sorted_ids=rank)
+
+
+def _joint_ids(a: _Vocabulary, b: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ids of the keys of two texts, numbered in order of first use over a then b:
+    a keeps its own ids; a key of b not in a gets the next id in b's order of first use."""
+    mapping = np.empty(len(b.sorted_keys), dtype=np.int64)
+    found = np.zeros(len(b.sorted_keys), dtype=bool)  # by b's id
+    if len(a.sorted_keys):
+        # Sorted needles: numpy's binary search starts each from the last one's place.
+        position = np.minimum(np.searchsorted(a.sorted_keys, b.sorted_keys), len(a.sorted_keys) - 1)
+        in_a = a.sorted_keys[position] == b.sorted_keys
+        found[b.sorted_ids[in_a]] = True
+        mapping[b.sorted_ids[in_a]] = a.sorted_ids[position[in_a]]
+    mapping[~found] = len(a.sorted_keys) + np.arange(np.count_nonzero(~found))
+    b_ids = np.full(len(b.ids), -1, dtype=np.int64)
+    used = b.ids >= 0
+    b_ids[used] = mapping[b.ids[used]]
+    return a.ids, b_ids
+
+
+@dataclass(frozen=True)
 class _Text:
-    """What alignment needs of one text, whatever it is paired with: its words, a
-    key per word form and per stem (a hash; -1 for a function word, left out of
-    every bag of stems), sentence bounds and paragraph starts (as word indices)."""
+    """What alignment needs of one text, whatever it is paired with: its words, the
+    vocabularies of its word forms and stems (keys are hashes; -1 for a function word,
+    left out of every bag of stems), sentence bounds and paragraph starts (as word indices)."""
 
     tokens: Tokens
-    form_keys: np.ndarray
-    stem_keys: np.ndarray
+    forms: _Vocabulary
+    stems: _Vocabulary
     sentences: np.ndarray
     paragraphs: list[int]
 
@@ -152,24 +193,11 @@ def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
     paragraph_starts = [paragraph_start for paragraph_start, _ in paragraph_spans(tokens.text, first, last)]
     return _Text(
         tokens=tokens,
-        form_keys=np.fromiter(map(hash, tokens.forms), dtype=np.int64, count=len(tokens)),
-        stem_keys=np.array(stems, dtype=np.int64),
+        forms=_vocabulary(np.fromiter(map(hash, tokens.forms), dtype=np.int64, count=len(tokens))),
+        stems=_vocabulary(np.array(stems, dtype=np.int64)),
         sentences=_merge_short(sentence_bounds(tokens), min_sentence_words),
         paragraphs=np.searchsorted(tokens.starts, paragraph_starts).tolist(),
     )
-
-
-def _first_use_ids(a_keys: np.ndarray, b_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dense ids of the keys of two texts, numbered in order of first use over a then b
-    (keys of -1, function words' stems, stay -1)."""
-    keys = np.concatenate([a_keys, b_keys])
-    ids = np.full(len(keys), -1, dtype=np.int64)
-    used = keys != -1
-    distinct, first, inverse = np.unique(keys[used], return_index=True, return_inverse=True)
-    rank = np.empty(len(distinct), dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(len(distinct))
-    ids[used] = rank[inverse.reshape(-1)]
-    return ids[: len(a_keys)], ids[len(a_keys) :]
 
 
 class _Side:
@@ -192,8 +220,8 @@ class _Side:
 
 
 def _sides(a: _Text, b: _Text) -> tuple[_Side, _Side]:
-    a_ids, b_ids = _first_use_ids(a.form_keys, b.form_keys)
-    a_stems, b_stems = _first_use_ids(a.stem_keys, b.stem_keys)
+    a_ids, b_ids = _joint_ids(a.forms, b.forms)
+    a_stems, b_stems = _joint_ids(a.stems, b.stems)
     stem_count = int(max(a_stems.max(initial=-1), b_stems.max(initial=-1))) + 1
     return _Side(a, a_ids, a_stems, stem_count), _Side(b, b_ids, b_stems, stem_count)
 
@@ -385,10 +413,13 @@ def _ngram_codes(ids: np.ndarray, n: int, a_length: int) -> np.ndarray:
     (no n-gram spans the join), equal codes for equal n-grams."""
     starts = np.concatenate([np.arange(a_length - n + 1), np.arange(a_length, len(ids) - n + 1)])
     codes, id_count = ids[starts], int(ids.max()) + 1
+    bound = id_count  # codes are below this
     for k in range(1, n):
-        # Renumber after each word so that codes stay below the n-gram count.
-        _, codes = np.unique(codes * id_count + ids[starts + k], return_inverse=True)
-    return codes.reshape(-1)
+        if bound * id_count >= 1 << 62:  # renumber densely (in the same order) before int64 overflows
+            _, codes = np.unique(codes, return_inverse=True)
+            bound = len(starts)
+        codes, bound = codes * id_count + ids[starts + k], bound * id_count
+    return np.unique(codes, return_inverse=True)[1].reshape(-1)
 
 
 def _diagonal_runs(i: np.ndarray, j: np.ndarray, n: int) -> list[_Box]:
@@ -428,13 +459,11 @@ def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     cosine = np.round((a_weights @ b_weights.T) / np.maximum(np.outer(a_norm, b_norm), 1e-12), 12)
     a_present, b_present = (a_weights > 0).astype(np.float64), (b_weights > 0).astype(np.float64)
     dice = 2 * (a_present @ b_present.T) / np.maximum(np.add.outer(a_size, b_size), 1)
-    hits = np.argwhere((cosine > config.sentence_cosine) & (dice > config.sentence_dice))
+    i, j = np.nonzero((cosine > config.sentence_cosine) & (dice > config.sentence_dice))
+    a_bounds, b_bounds = a.sentences.tolist(), b.sentences.tolist()
     return [
-        _Box(
-            int(a.sentences[i]), int(a.sentences[i + 1]), int(b.sentences[j]), int(b.sentences[j + 1]),
-            score=float(cosine[i, j]),
-        )
-        for i, j in hits
+        _Box(a_bounds[i], a_bounds[i + 1], b_bounds[j], b_bounds[j + 1], score=score)
+        for i, j, score in zip(i.tolist(), j.tolist(), cosine[i, j].tolist())
     ]
 
 
