@@ -15,6 +15,7 @@ from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store import TABLES, DuckDBStore, open_store
+from copytrace.store.duckdb_store import VerifiedRows
 from copytrace.store.spill import DocumentSpill, read_spilled
 
 CONFIG = CandidateConfig()
@@ -69,7 +70,7 @@ def test_candidates_are_added_once_and_verified_pairs_stored(tmp_path):
         assert {k: (d.text, d.date, d.source, d.body_span) for k, d in to_verify.items()} == {
             d.id: (d.text, d.date, d.source, d.body_span) for d in DOCS
         }
-        store.add_verified([("a", "b")], [pair()])
+        store.add_verified([("a", "b")], VerifiedRows.of([pair()]))
         assert store.unverified_candidates() == []
         assert list(store.documents_to_verify()) == []
         assert store.table("candidates").to_pylist()[0]["method"] == "both"

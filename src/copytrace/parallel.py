@@ -11,6 +11,7 @@ workers spin against each other and the run gets slower, not faster (measured:
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import numba
 from threadpoolctl import threadpool_limits
@@ -23,5 +24,7 @@ def one_native_thread() -> None:
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool of ``workers`` single-threaded workers."""
-    return ProcessPoolExecutor(workers, initializer=one_native_thread)
+    """A process pool of ``workers`` single-threaded workers, started fresh (spawn): a
+    forked worker would inherit the parent's memory (a scan's store cache, its ids) and
+    its threads (DuckDB's, numba's) in whatever state they were."""
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=one_native_thread)

@@ -24,7 +24,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, wait
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from itertools import islice
@@ -38,13 +38,14 @@ from rich.progress import (
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, pairs_from_signatures
-from copytrace.engine.stages import VerifiedPair, sign_documents, text_hash, verify_pairs
+from copytrace.engine.stages import sign_documents, text_hash, verify_pairs
 from copytrace.errors import InputError
 from copytrace.ingest import Document, FieldMap, Rejection, read_documents
 from copytrace.ingest.readers import OnError
 from copytrace.parallel import process_pool
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
 from copytrace.store import DuckDBStore
+from copytrace.store.duckdb_store import VerifiedRows
 from copytrace.store.spill import DocumentSpill, read_spilled
 
 SUMMARY_SCHEMA = "copytrace.scan/1"
@@ -229,16 +230,16 @@ def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress
         spill.write(store.documents_to_verify())
         jobs = ((chunk, (spill.path, [spill.locate(id_) for pair in chunk for id_ in pair])) for chunk in chunks)
         checked: list[tuple[str, str]] = []
-        kept: list[VerifiedPair] = []
-        for chunk, verified in _map_ordered(_verify_spilled, jobs, config, workers):
+        kept: list[VerifiedRows] = []
+        for chunk, rows in _map_unordered(_verify_spilled, jobs, config, workers):
             checked += chunk
-            kept += verified
+            kept.append(rows)
             if len(checked) >= STORE_EVERY:
-                store.add_verified(checked, kept)
+                store.add_verified(checked, VerifiedRows.concatenate(kept))
                 checked, kept = [], []
             tracker.advance(len(chunk))
         if checked:
-            store.add_verified(checked, kept)
+            store.add_verified(checked, VerifiedRows.concatenate(kept))
     tracker.done()
     return len(pending)
 
@@ -248,11 +249,12 @@ def _scratch_folder(store: DuckDBStore) -> str | None:
     return None if store.path == ":memory:" else str(Path(store.path).resolve().parent)
 
 
-def _verify_spilled(job: tuple[str, list], config: AlignConfig) -> list[VerifiedPair]:
-    """:func:`verify_pairs` over a chunk's pairs, read from the spill file by the worker."""
+def _verify_spilled(job: tuple[str, list], config: AlignConfig) -> VerifiedRows:
+    """:func:`verify_pairs` over a chunk's pairs, read from the spill file by the worker;
+    the store's rows of the pairs kept."""
     path, locations = job
     documents = read_spilled(path, locations)
-    return verify_pairs(list(zip(documents[::2], documents[1::2])), config)
+    return VerifiedRows.of(verify_pairs(list(zip(documents[::2], documents[1::2])), config))
 
 
 def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -263,23 +265,30 @@ def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]
     return sorted(pairs, key=lambda pair: (roots[pair[0]], pair))
 
 
-def _map_ordered(
+def _map_unordered(
     function: Callable, jobs: Iterator[tuple[list, object]], config: AlignConfig, workers: int
-) -> Iterator[tuple[list, list[VerifiedPair]]]:
-    """Map ``function`` over jobs with at most ``2 × workers`` in flight, results in order."""
+) -> Iterator[tuple[list, VerifiedRows]]:
+    """Map ``function`` over jobs with at most ``2 × workers`` in flight, each result as soon
+    as it is done (a slow chunk does not hold back the others; the store does not care
+    about order)."""
     if workers <= 1:
         for chunk, job in jobs:
             yield chunk, function(job, config)
         return
     with process_pool(workers) as pool:
-        in_flight: list[tuple[list, Future]] = []
+        in_flight: dict[Future, list] = {}
         for chunk, job in jobs:
-            in_flight.append((chunk, pool.submit(function, job, config)))
+            in_flight[pool.submit(function, job, config)] = chunk
             if len(in_flight) >= 2 * workers:
-                done_chunk, future = in_flight.pop(0)
-                yield done_chunk, future.result()
-        for done_chunk, future in in_flight:
-            yield done_chunk, future.result()
+                yield from _completed(in_flight, FIRST_COMPLETED)
+        yield from _completed(in_flight, ALL_COMPLETED)
+
+
+def _completed(in_flight: dict[Future, list], return_when: str) -> Iterator[tuple[list, VerifiedRows]]:
+    """Wait for the futures in flight (the first, or all) and take the finished ones out."""
+    done, _ = wait(in_flight, return_when=return_when)
+    for future in done:
+        yield in_flight.pop(future), future.result()
 
 
 def _stories(store: DuckDBStore, tracker: _Tracker):

@@ -9,7 +9,8 @@ import pyarrow as pa
 
 if TYPE_CHECKING:
     from copytrace.candidates import Signatures
-    from copytrace.engine.stages import SignedBatch, VerifiedPair
+    from copytrace.engine.stages import SignedBatch
+    from copytrace.store.duckdb_store import VerifiedRows
     from copytrace.ingest import Document, Rejection
     from copytrace.provenance.stories import StoryForest
 
@@ -46,8 +47,8 @@ class Store(Protocol):
     def documents_to_verify(self) -> Iterator[Document]:
         """Every document of a candidate pair not yet verified, streamed."""
 
-    def add_verified(self, checked: Sequence[tuple[str, str]], kept: Sequence[VerifiedPair]) -> None:
-        """Mark candidates as verified and store the pairs (and passages) kept."""
+    def add_verified(self, checked: Sequence[tuple[str, str]], rows: VerifiedRows) -> None:
+        """Mark candidates as verified and store the rows of the pairs (and passages) kept."""
 
     def pair_graph(self) -> tuple[pa.Table, dict[str, object]]:
         """Every verified pair (a, b, source_id, confidence, coverage_a, coverage_b),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = "1"
 CHECKPOINT_THRESHOLD = "1GB"
+# DuckDB's own memory (buffer pool, sorts, indexes); past it, it evicts and spills to
+# <db>.tmp. Its default, 80% of the machine, let a 1M-article scan keep 5 GB of table
+# blocks cached while streaming the texts out for verification.
+MEMORY_LIMIT = "1GB"
 _STREAM_ROWS = 1024  # documents per batch read from a streamed query
 
 _DDL = """
@@ -87,6 +92,7 @@ class DuckDBStore:
             # every 16 MB: a scan commits a batch at a time, and each checkpoint rewrites
             # table blocks, which made ingest 3x slower. Commits stay durable in the log.
             self.connection.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+            self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             self.connection.execute(_DDL)
             self.check_settings({"schema_version": SCHEMA_VERSION})
 
@@ -178,23 +184,11 @@ class DuckDBStore:
         for batch in reader:
             yield from (Document(*row) for row in zip(*(column.to_pylist() for column in batch.columns)))
 
-    def add_verified(self, checked: Sequence[tuple[str, str]], kept: Sequence[VerifiedPair]) -> None:
+    def add_verified(self, checked: Sequence[tuple[str, str]], rows: VerifiedRows) -> None:
         keys = pa.table({"a": [a for a, _ in checked], "b": [b for _, b in checked]})
-        kept_keys = pa.table({"a": [p.a for p in kept], "b": [p.b for p in kept]})
-        pairs = pa.table(
-            {
-                "a": [p.a for p in kept], "b": [p.b for p in kept],
-                "source_id": [p.source_id for p in kept],
-                "confidence": pa.array([p.confidence for p in kept], pa.float64()),
-                "coverage_a": pa.array([p.coverage_a for p in kept], pa.float64()),
-                "coverage_b": pa.array([p.coverage_b for p in kept], pa.float64()),
-                "similarity": pa.array([p.similarity for p in kept], pa.float64()),
-                "passages": pa.array([len(p.passages) for p in kept], pa.int32()),
-            }
-        )
         with self._transaction() as con:
-            for name, table in (("checked_keys", keys), ("kept_keys", kept_keys),
-                                ("new_pairs", pairs), ("new_passages", _passage_rows(kept))):
+            for name, table in (("checked_keys", keys), ("kept_keys", rows.pairs.select(["a", "b"])),
+                                ("new_pairs", rows.pairs), ("new_passages", rows.passages)):
                 con.register(name, table)
             con.execute("UPDATE candidates SET verified = true FROM checked_keys k "
                         "WHERE candidates.a = k.a AND candidates.b = k.b")
@@ -351,6 +345,38 @@ def _signature_rows(batch: SignedBatch) -> pa.Table:
             ),
         }
     )
+
+
+@dataclass(frozen=True)
+class VerifiedRows:
+    """Rows of the pairs and passages tables for verified pairs. Built where the pairs
+    were verified (:meth:`of`, in the worker), so that compact Arrow tables travel back
+    to the process that stores them, not the pairs' passages with their texts."""
+
+    pairs: pa.Table
+    passages: pa.Table
+
+    @classmethod
+    def of(cls, kept: Sequence[VerifiedPair]) -> VerifiedRows:
+        pairs = pa.table(
+            {
+                "a": [p.a for p in kept], "b": [p.b for p in kept],
+                "source_id": [p.source_id for p in kept],
+                "confidence": pa.array([p.confidence for p in kept], pa.float64()),
+                "coverage_a": pa.array([p.coverage_a for p in kept], pa.float64()),
+                "coverage_b": pa.array([p.coverage_b for p in kept], pa.float64()),
+                "similarity": pa.array([p.similarity for p in kept], pa.float64()),
+                "passages": pa.array([len(p.passages) for p in kept], pa.int32()),
+            }
+        )
+        return cls(pairs=pairs, passages=_passage_rows(kept))
+
+    @staticmethod
+    def concatenate(parts: Sequence[VerifiedRows]) -> VerifiedRows:
+        return VerifiedRows(
+            pairs=pa.concat_tables([part.pairs for part in parts]),
+            passages=pa.concat_tables([part.passages for part in parts]),
+        )
 
 
 def _passage_rows(kept: Sequence[VerifiedPair]) -> pa.Table:
