@@ -15,6 +15,7 @@ from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store import TABLES, DuckDBStore, open_store
+from copytrace.store import duckdb_store
 from copytrace.store.duckdb_store import VerifiedRows
 from copytrace.store.spill import DocumentSpill, read_spilled
 
@@ -31,7 +32,9 @@ def pair(a: str = "a", b: str = "b") -> VerifiedPair:
     return VerifiedPair(a, b, a, 0.7, 0.5, 0.6, 0.9, (passage,))
 
 
-def test_documents_and_signatures_round_trip(tmp_path):
+@pytest.mark.parametrize("rows_per_batch", [1, 65536])
+def test_documents_and_signatures_round_trip(tmp_path, monkeypatch, rows_per_batch):
+    monkeypatch.setattr(duckdb_store, "_SIGNATURE_ROWS", rows_per_batch)
     with DuckDBStore(tmp_path / "s.duckdb") as store:
         batch = sign_documents(DOCS, CONFIG)
         store.add_batch(batch, [Rejection("f.jsonl:3", "no text", "{}")], run_id=1)
@@ -40,6 +43,12 @@ def test_documents_and_signatures_round_trip(tmp_path):
     assert ids == ["a", "b"] and dates == [d.date for d in DOCS[::-1]] and sources == [None, "x"]
     np.testing.assert_array_equal(signatures.minhash, batch.signatures.minhash[::-1])
     np.testing.assert_array_equal(signatures.shingle_counts, batch.signatures.shingle_counts[::-1])
+    stored, signed = signatures.sampled, batch.signatures.sampled
+    for here, there in ((0, 1), (1, 0)):
+        np.testing.assert_array_equal(
+            stored.hashes[stored.offsets[here] : stored.offsets[here + 1]],
+            signed.hashes[signed.offsets[there] : signed.offsets[there + 1]],
+        )
     with open_store(tmp_path / "s.duckdb") as store:
         assert store.table("rejects").to_pylist() == [
             {"where": "f.jsonl:3", "reason": "no text", "raw": "{}", "run_id": 1}

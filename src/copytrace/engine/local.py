@@ -9,8 +9,9 @@ collection on one machine, streaming into a store.
    candidates not stored yet are added.
 3. **verify**: the documents of candidates not verified yet are copied once
    into a spill file (:mod:`copytrace.store.spill`); chunks of pairs are aligned
-   on all cores, each worker reading its documents from the spill; results are
-   stored every :data:`STORE_EVERY` pairs in one transaction.
+   on all cores, each worker reading its documents from the spill and sending
+   back the store's rows of the pairs it kept; rows are stored every
+   :data:`STORE_EVERY` pairs in one transaction.
 4. **stories**: stories and derivation trees are rebuilt from all verified pairs,
    so an original that arrives after its reprints re-roots its story.
 
