@@ -4,8 +4,11 @@ One run generates (or reuses) a synthetic collection (benchmarks/synthetic.py),
 runs each pipeline in its own process so that its peak memory is its own, and
 reports docs/s, recall and precision of the planted pairs (overall and for pairs
 with at least 30% containment) and peak RSS. Every pipeline streams the JSONL
-(reading and parsing are part of its time) and holds no text once it has used
-it, so memory measures what the pipeline itself keeps.
+through the same reader, pyarrow's (reading and parsing are part of its time), and
+holds no text once it has used it, so memory measures what the pipeline itself
+keeps. copytrace takes the record batches as they are
+(:func:`copytrace.candidates.find_candidates_in_arrow`); the baselines take each
+row's id and text as Python strings, which is how those libraries take text.
 
     python benchmarks/bench_candidates.py --size 10000 --out out/bench-10k
 
@@ -26,8 +29,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.json
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -37,13 +42,23 @@ BASELINE_THRESHOLD = 0.5
 BASELINE_NGRAM = 3
 
 
-def stream_collection(path: Path, limit: int | None, seen: list[str]) -> Iterator[dict]:
-    """The records of the JSONL collection, the first ``limit``; their ids are appended to ``seen``."""
-    with path.open(encoding="utf-8") as lines:
-        for line in islice(lines, limit):
-            record = json.loads(line)
-            seen.append(record["id"])
-            yield record
+def read_batches(path: Path, limit: int | None, seen: list[str]) -> Iterator[pa.RecordBatch]:
+    """The JSONL collection as pyarrow streams it, in blocks of about 16 MB, up to
+    ``limit`` rows; the ids read are appended to ``seen``."""
+    reader = pyarrow.json.open_json(path, read_options=pyarrow.json.ReadOptions(block_size=16 << 20))
+    for batch in reader:
+        if limit is not None:
+            batch = batch.slice(0, limit - len(seen))
+        seen += batch.column("id").to_pylist()
+        yield batch
+        if limit is not None and len(seen) >= limit:
+            return
+
+
+def rows(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[str, str]]:
+    """Each row's id and text as Python strings."""
+    for batch in batches:
+        yield from zip(batch.column("id").to_pylist(), batch.column("text").to_pylist())
 
 
 def baseline_shingles(text: str) -> list[str]:
@@ -51,44 +66,38 @@ def baseline_shingles(text: str) -> list[str]:
     return list({" ".join(words[i : i + BASELINE_NGRAM]) for i in range(max(1, len(words) - BASELINE_NGRAM + 1))})
 
 
-def run_copytrace(records: Iterable[dict], workers: int) -> set[tuple[str, str]]:
-    import datetime as dt
+def run_copytrace(batches: Iterable[pa.RecordBatch]) -> set[tuple[str, str]]:
+    from copytrace.candidates import CandidateConfig, find_candidates_in_arrow
 
-    from copytrace.candidates import CandidateConfig, find_candidates
-    from copytrace.ingest import Document
-
-    documents = (
-        Document(r["id"], r["text"], date=dt.date.fromisoformat(r["date"]), source=r["source"]) for r in records
-    )
-    pairs = find_candidates(documents, CandidateConfig(), batch_size=2000, workers=workers)
+    pairs = find_candidates_in_arrow(batches, CandidateConfig())
     ids = pairs.ids
     return {(ids[a], ids[b]) for a, b in zip(pairs.a.tolist(), pairs.b.tolist())}
 
 
-def run_datasketch(records: Iterable[dict], workers: int) -> set[tuple[str, str]]:
+def run_datasketch(batches: Iterable[pa.RecordBatch]) -> set[tuple[str, str]]:
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=BASELINE_THRESHOLD, num_perm=BASELINE_PERMUTATIONS)
     signatures = {}
-    for r in records:
+    for id_, text in rows(batches):
         m = MinHash(num_perm=BASELINE_PERMUTATIONS)
-        m.update_batch([s.encode("utf-8") for s in baseline_shingles(r["text"])])
-        lsh.insert(r["id"], m)
-        signatures[r["id"]] = m
+        m.update_batch([s.encode("utf-8") for s in baseline_shingles(text)])
+        lsh.insert(id_, m)
+        signatures[id_] = m
     return _query_all(signatures, lsh.query)
 
 
-def run_rensa(records: Iterable[dict], workers: int) -> set[tuple[str, str]]:
+def run_rensa(batches: Iterable[pa.RecordBatch]) -> set[tuple[str, str]]:
     from rensa import RMinHash, RMinHashLSH
 
     lsh = RMinHashLSH(threshold=BASELINE_THRESHOLD, num_perm=BASELINE_PERMUTATIONS, num_bands=16)
     signatures, ids = {}, []
-    for key, r in enumerate(records):
+    for key, (id_, text) in enumerate(rows(batches)):
         m = RMinHash(num_perm=BASELINE_PERMUTATIONS, seed=42)
-        m.update(baseline_shingles(r["text"]))
+        m.update(baseline_shingles(text))
         lsh.insert(key, m)
         signatures[key] = m
-        ids.append(r["id"])
+        ids.append(id_)
     return {(ids[min(a, b)], ids[max(a, b)]) for a, b in _query_all(signatures, lsh.query)}
 
 
@@ -104,22 +113,20 @@ def _query_all(signatures: dict, query) -> set:
 PIPELINES = {"copytrace": run_copytrace, "datasketch": run_datasketch, "rensa": run_rensa}
 
 
-def measure(pipeline: str, docs: Path, truth: Path, limit: int | None, workers: int) -> dict:
+def measure(pipeline: str, docs: Path, truth: Path, limit: int | None) -> dict:
     """Run one pipeline in this process and score it against the planted pairs."""
     seen: list[str] = []
     start = time.perf_counter()
-    candidates = PIPELINES[pipeline](stream_collection(docs, limit, seen), workers)
+    candidates = PIPELINES[pipeline](read_batches(docs, limit, seen))
     seconds = time.perf_counter() - start
     scores = score(candidates, truth, set(seen))
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "pipeline": pipeline,
         "documents": len(seen),
         "seconds": round(seconds, 2),
         "docs_per_second": round(len(seen) / seconds, 1),
         "peak_rss_mb": round(peak_self, 1),
-        "peak_worker_rss_mb": round(peak_child, 1),
         "candidates": len(candidates),
         **scores,
     }
@@ -153,8 +160,8 @@ def score(candidates: set[tuple[str, str]], truth: Path, present: set[str]) -> d
     }
 
 
-def in_subprocess(pipeline: str, docs: Path, truth: Path, limit: int | None, workers: int) -> dict:
-    command = [sys.executable, __file__, "--measure", pipeline, "--docs", str(docs), "--truth", str(truth), "--workers", str(workers)]
+def in_subprocess(pipeline: str, docs: Path, truth: Path, limit: int | None) -> dict:
+    command = [sys.executable, __file__, "--measure", pipeline, "--docs", str(docs), "--truth", str(truth)]
     if limit is not None:
         command += ["--limit", str(limit)]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -166,7 +173,7 @@ def markdown(results: list[dict], size: int) -> str:
     lines = [
         f"Collection: {size:,} synthetic articles (benchmarks/synthetic.py, seed 13).",
         "",
-        "| pipeline | docs | docs/s (JSONL to pairs) | × datasketch | recall | recall (containment ≥ 0.3) | precision | candidates | seconds | peak RSS MB (main / largest worker) |",
+        "| pipeline | docs | docs/s (JSONL to pairs) | × datasketch | recall | recall (containment ≥ 0.3) | precision | candidates | seconds | peak RSS MB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -174,7 +181,7 @@ def markdown(results: list[dict], size: int) -> str:
         lines.append(
             f"| {r['pipeline']} | {r['documents']:,} | {r['docs_per_second']:,.0f} | {ratio} | {r['recall']:.4f} | "
             f"{r['recall_containment_30']:.4f} | {r['precision']:.4f} | {r['candidates']:,} | "
-            f"{r['seconds']:.1f} | {r['peak_rss_mb']:.0f} / {r['peak_worker_rss_mb']:.0f} |"
+            f"{r['seconds']:.1f} | {r['peak_rss_mb']:.0f} |"
         )
     if datasketch and datasketch["documents"] < size:
         lines += ["", f"datasketch ran on the first {datasketch['documents']:,} articles only; its rate is measured there and its recall and precision count the planted pairs within them."]
@@ -188,7 +195,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark candidate generation against datasketch and rensa.")
     parser.add_argument("--size", type=int, default=10000)
     parser.add_argument("--out", type=Path, default=None, help="folder for the collection and results (default out/bench-SIZE)")
-    parser.add_argument("--workers", type=int, default=1, help="copytrace signing processes (1: in this process, its kernels on all cores)")
     parser.add_argument("--datasketch-limit", type=int, default=20000)
     parser.add_argument("--pipelines", default="copytrace,datasketch,rensa")
     parser.add_argument("--measure", choices=sorted(PIPELINES), help=argparse.SUPPRESS)
@@ -197,7 +203,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, args.docs, args.truth, args.limit, args.workers)))
+        print(json.dumps(measure(args.measure, args.docs, args.truth, args.limit)))
         return
     from synthetic import write_collection
 
@@ -208,7 +214,7 @@ def main() -> None:
     results = []
     for pipeline in args.pipelines.split(","):
         limit = min(args.size, args.datasketch_limit) if pipeline == "datasketch" else None
-        results.append(in_subprocess(pipeline, docs, truth, limit, args.workers))
+        results.append(in_subprocess(pipeline, docs, truth, limit))
         print(json.dumps(results[-1]), file=sys.stderr)
     (out / "results.json").write_text(json.dumps({"schema": "copytrace.bench-candidates/1", "size": args.size, "results": results}, indent=2))
     table = markdown(results, args.size)

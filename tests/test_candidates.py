@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from copytrace.candidates import (
     CandidateConfig,
     Signatures,
     find_candidates,
+    find_candidates_in_arrow,
     pairs_from_signatures,
     signatures_for_batch,
 )
@@ -160,6 +162,69 @@ def test_word_hashes_follow_copytrace_text_forms():
         assert len(token_hashes([text]).hashes) == len(forms)
         assert np.array_equal(token_hashes([text]).hashes, token_hashes([" ".join(forms)]).hashes)
     assert len(set(token_hashes(["Don't don't DON’T dont"]).hashes.tolist())) == 2
+
+
+ARROW_TEXTS = [*TEXTS, "\ufdfa\ufdfa\ufdfa\ufdfa", "e\u0301 \u1100\u1161 out of order \u0628\u0651\u064e"]
+
+
+@pytest.mark.parametrize("type_", [pa.string(), pa.large_string()])
+def test_arrow_texts_are_hashed_in_place_like_python_strings(type_):
+    """Read from the Arrow buffer, sliced, chunked or with nulls (empty texts), the
+    words hash as the Python strings do, texts the kernel hands back included."""
+    expected = token_hashes(ARROW_TEXTS)
+    array = pa.array(["padding", *ARROW_TEXTS], type_).slice(1)
+    for texts in (array, pa.chunked_array([array[:3], array[3:]])):
+        got = token_hashes(texts)
+        assert np.array_equal(got.offsets, expected.offsets) and np.array_equal(got.hashes, expected.hashes)
+    with_null = token_hashes(pa.array(["one two", None, "three"], type_))
+    assert with_null.counts.tolist() == [2, 0, 1]
+
+
+def _table(documents: list[Document]) -> pa.Table:
+    return pa.table(
+        {
+            "id": [d.id for d in documents],
+            "text": [d.text for d in documents],
+            "date": pa.array([d.date for d in documents], pa.date32()),
+            "source": [d.source for d in documents],
+        }
+    )
+
+
+@pytest.mark.parametrize("rows_per_batch", [1, 7, 1000])
+def test_arrow_batches_give_the_pairs_of_documents(rows_per_batch):
+    documents = _collection()
+    expected = find_candidates(documents).to_arrow()
+    got = find_candidates_in_arrow(_table(documents).to_batches(max_chunksize=rows_per_batch)).to_arrow()
+    assert len(expected) > 10
+    assert got.equals(expected)
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        lambda ds: pa.array(ds, pa.date32()),
+        lambda ds: pa.array([d.isoformat() if d else None for d in ds]),
+        lambda ds: pa.array([dt.datetime(d.year, d.month, d.day, 15) if d else None for d in ds], pa.timestamp("s")),
+    ],
+    ids=["date", "iso-string", "timestamp"],
+)
+def test_arrow_filters_read_dates_of_any_type_and_sources(dates):
+    table = _table(_family())
+    table = table.set_column(2, "date", dates([d.date for d in _family()]))
+    config = CandidateConfig(max_days=7, skip_same_source=True)
+    assert pair_set(find_candidates_in_arrow([table], config)) == pair_set(find_candidates(_family(), config))
+
+
+def test_arrow_input_errors_name_the_column_and_row():
+    table = _table(_family())
+    with pytest.raises(InputError, match="column 'text': missing"):
+        find_candidates_in_arrow([table.drop_columns(["text"])])
+    no_id = table.set_column(0, "id", pa.array(["a", "b", None, "d"]))
+    with pytest.raises(InputError, match="row 7, column 'id': no value"):
+        find_candidates_in_arrow([table, no_id])
+    with pytest.raises(InputError, match="column 'date'"):
+        find_candidates_in_arrow([table.set_column(2, "date", pa.array(["soon"] * 4))])
 
 
 def test_hashes_are_stable_across_processes():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from multiprocessing import get_context
 
@@ -124,9 +124,14 @@ class Signatures:
         )
 
 
-def signatures_for_batch(texts: Sequence[str], config: CandidateConfig = CandidateConfig()) -> Signatures:
-    """Shingle, sign and sample a batch of texts; each text's result depends on it alone."""
-    shingles = ngram_hashes(token_hashes(list(texts)), config.ngram)
+def signatures_for_batch(
+    texts: Sequence[str] | pa.Array | pa.ChunkedArray, config: CandidateConfig = CandidateConfig()
+) -> Signatures:
+    """Shingle, sign and sample a batch of texts (Python strings, or an Arrow string
+    array read in place); each text's result depends on it alone."""
+    if not isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        texts = list(texts)
+    shingles = ngram_hashes(token_hashes(texts), config.ngram)
     return Signatures(
         minhash=signature_matrix(shingles, config.num_perm, config.seed),
         shingle_counts=shingles.counts,
@@ -254,13 +259,67 @@ def find_candidates(
                 sources.append(document.source)
             yield [document.body for document in batch]
 
-    parts = list(map_batches(texts(), config, workers))
+    return _collection_pairs(list(map_batches(texts(), config, workers)), ids, dates, sources, config)
+
+
+def find_candidates_in_arrow(
+    batches: Iterable[pa.RecordBatch | pa.Table], config: CandidateConfig = CandidateConfig()
+) -> CandidatePairs:
+    """Candidate pairs among the rows of Arrow record batches (or tables), with the
+    same pairs as :func:`find_candidates` over the same documents: a JSONL, Parquet or
+    CSV file read by pyarrow goes to the candidate kernels without a Python object per
+    text (each batch's text column is read in place).
+
+    Columns: ``id`` and ``text`` (strings), optional ``date`` (a date, a timestamp or
+    an ISO date string) and ``source``. Texts are compared whole: header and credit
+    lines are only told apart by :func:`copytrace.ingest.read_documents`.
+    """
+    ids: list[str] = []
+    dates: list[dt.date | None] = []
+    sources: list[str | None] = []
+    parts = []
+    for batch in batches:
+        first_row = len(ids)
+        ids += _present(batch, "id", first_row).cast(pa.string()).to_pylist()
+        texts = _present(batch, "text", first_row)
+        dates += _optional_column(batch, "date", pa.date32())
+        sources += _optional_column(batch, "source", pa.string())
+        parts.append(signatures_for_batch(texts, config))
+    return _collection_pairs(parts, ids, dates, sources, config)
+
+
+def _present(batch: pa.RecordBatch | pa.Table, name: str, first_row: int) -> pa.Array | pa.ChunkedArray:
+    """A column every row must have a value in; an :class:`InputError` names the column,
+    or the first row without a value (counted from 1 over all batches)."""
+    if name not in batch.column_names:
+        raise InputError(f"column {name!r}", f"missing (columns: {', '.join(batch.column_names)})")
+    column = batch.column(name)
+    if column.null_count:
+        row = first_row + int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0]) + 1
+        raise InputError(f"row {row}, column {name!r}", "no value")
+    return column
+
+
+def _optional_column(batch: pa.RecordBatch | pa.Table, name: str, type_: pa.DataType) -> list:
+    """A column's values cast to ``type_``, or ``None`` for every row without the column."""
+    if name not in batch.column_names:
+        return [None] * batch.num_rows
+    try:
+        return batch.column(name).cast(type_).to_pylist()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise InputError(f"column {name!r}", f"not a {type_}: {error}") from None
+
+
+def _collection_pairs(
+    parts: list[Signatures],
+    ids: list[str],
+    dates: list[dt.date | None],
+    sources: list[str | None],
+    config: CandidateConfig,
+) -> CandidatePairs:
+    """The candidate pairs of a collection from the signatures of its batches, in order."""
     signatures = Signatures.concatenate(parts) if parts else signatures_for_batch([], config)
-    pairs = pairs_from_signatures(signatures, config, dates, sources)
-    return CandidatePairs(
-        a=pairs.a, b=pairs.b, jaccard=pairs.jaccard, containment=pairs.containment,
-        method=pairs.method, ids=tuple(ids),
-    )
+    return replace(pairs_from_signatures(signatures, config, dates, sources), ids=tuple(ids))
 
 
 def map_batches(batches: Iterable[Sequence[str]], config: CandidateConfig, workers: int) -> Iterator[Signatures]:
@@ -283,6 +342,7 @@ __all__ = [
     "CandidatePairs",
     "Signatures",
     "find_candidates",
+    "find_candidates_in_arrow",
     "map_batches",
     "pairs_from_signatures",
     "signatures_for_batch",

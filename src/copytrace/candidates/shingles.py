@@ -20,11 +20,13 @@ compatibility characters that change class under NFKC (``m²`` gives ``m2``).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numba
 import numpy as np
+import pyarrow as pa
 import regex
 
 from copytrace.text import _WORD, CODE_POINTS, OWN_WORD, WORD_CHARACTER, character_classes, every_code_point
@@ -91,22 +93,29 @@ class TokenHashes:
         return np.diff(self.offsets)
 
 
-def token_hashes(texts: list[str]) -> TokenHashes:
+def token_hashes(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> TokenHashes:
     """Hash every word of every text as :func:`prepare` folds it, in one compiled pass
     over the UTF-8 of the batch that folds and hashes together (:func:`_hash_words`),
-    texts in parallel threads. The rare texts the pass cannot fold (see
-    :func:`_scan_text`) are folded by :func:`prepare` and hashed by the same
-    pass with folding off."""
-    buffer, starts, ends = _joined([text.encode("utf-8") for text in texts])
+    texts in parallel threads. ``texts`` are Python strings, or an Arrow string array
+    whose UTF-8 buffer the pass reads in place (a null is an empty text). The rare
+    texts the pass cannot fold (see :func:`_scan_text`) are folded by :func:`prepare`
+    and hashed by the same pass with folding off."""
+    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        texts = _string_array(texts)
+        buffer, starts, ends = _arrow_utf8(texts)
+        text_at = lambda k: texts[k].as_py() or ""  # noqa: E731
+    else:
+        buffer, starts, ends = _joined([text.encode("utf-8") for text in texts])
+        text_at = texts.__getitem__
     scratch, room, counts = _hash_words(buffer, starts, ends, True)
     redo = np.flatnonzero(counts < 0)
     redo_scratch, redo_room, redo_counts = _hash_words(
-        *_joined([prepare(texts[k]) for k in redo]), False
+        *_joined([prepare(text_at(k)) for k in redo]), False
     )
     counts[redo] = redo_counts
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
-    source = np.full(len(texts), -1, dtype=np.int64)
+    source = np.full(len(starts), -1, dtype=np.int64)
     source[redo] = np.arange(len(redo))
     hashes = _gather(scratch, room, redo_scratch, redo_room, source, offsets)
     return TokenHashes(hashes=hashes, offsets=offsets)
@@ -119,6 +128,28 @@ def hash_folded(folded: list[bytes]) -> TokenHashes:
     offsets = np.zeros(len(folded) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
     return TokenHashes(hashes=_gather(scratch, room, scratch, room, np.full(len(folded), -1), offsets), offsets=offsets)
+
+
+def _string_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One string or large-string array (chunks joined, other string types cast)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        texts = texts.cast(pa.large_string())
+    return texts
+
+
+def _arrow_utf8(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The UTF-8 buffer of an Arrow string array, read in place, and where each text
+    starts and ends in it (a null ends where it starts, whatever its offsets say)."""
+    _, offsets_buffer, data = texts.buffers()
+    offset_type = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[texts.offset : texts.offset + len(texts) + 1]
+    starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
+    if texts.null_count:
+        ends = np.where(texts.is_null().to_numpy(zero_copy_only=False), starts, ends)
+    buffer = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    return buffer, starts, ends
 
 
 def _joined(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
