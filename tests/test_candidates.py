@@ -141,6 +141,21 @@ def test_containment_join_does_not_depend_on_partitions():
         shared_ngram_pairs(sampled, 50, 3, 0.1, partitions=3)
 
 
+def test_joins_do_not_depend_on_thread_count():
+    import numba
+
+    signatures = signatures_for_batch([d.text for d in _collection()])
+    before = numba.get_num_threads()
+    try:
+        results = []
+        for threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(threads)
+            results.append(pairs_from_signatures(signatures).to_arrow())
+    finally:
+        numba.set_num_threads(before)
+    assert len(results[0]) > 10 and results[1].equals(results[0])
+
+
 def test_signatures_of_batches_concatenate_to_those_of_the_whole():
     texts = [d.text for d in _collection()]
     whole = signatures_for_batch(texts)

@@ -10,11 +10,15 @@ workers spin against each other and the run gets slower, not faster (measured:
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
+from typing import TypeVar
 
 import numba
 from threadpoolctl import threadpool_limits
+
+Result = TypeVar("Result")
 
 
 def one_native_thread() -> None:
@@ -28,3 +32,16 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     forked worker would inherit the parent's memory (a scan's store cache, its ids) and
     its threads (DuckDB's, numba's) in whatever state they were."""
     return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=one_native_thread)
+
+
+def thread_starmap(function: Callable[..., Result], calls: Iterable[tuple]) -> list[Result]:
+    """``function(*arguments)`` for each tuple of ``calls``, in as many threads as numba
+    may use (one in a worker of :func:`process_pool`), results in order: for work that
+    releases the GIL (numpy's sorts, numba's ``nogil`` kernels)."""
+    calls = list(calls)
+    threads = min(numba.get_num_threads(), len(calls))
+    if threads <= 1:
+        return [function(*arguments) for arguments in calls]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda arguments: function(*arguments), calls))
+

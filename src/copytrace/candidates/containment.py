@@ -28,6 +28,7 @@ import numpy as np
 
 from copytrace.candidates.groups import run_bounds, split_pair_keys
 from copytrace.candidates.shingles import TokenHashes
+from copytrace.parallel import thread_starmap
 
 PARTITIONS_PER_PASS = 4  # a pass holds a quarter of the keys at 16 partitions
 
@@ -81,25 +82,39 @@ def shared_ngram_pairs(
     distinct = np.zeros(len(sampled), dtype=np.int64)
     keys, shared = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
     # Partition p holds the hashes whose top bits are p; a pass over the hashes
-    # collects the keys of PARTITIONS_PER_PASS partitions, laid out by partition.
+    # collects the keys of PARTITIONS_PER_PASS partitions, laid out by partition,
+    # and joins them in threads.
     shift = 64 - (partitions.bit_length() - 1)
     sizes = _partition_sizes(sampled.hashes, shift, partitions)
     for first in range(0, partitions, PARTITIONS_PER_PASS):
         group = range(first, min(first + PARTITIONS_PER_PASS, partitions))
         bounds = np.concatenate(([0], np.cumsum(sizes[group.start : group.stop])))
         ngram_keys = _ngram_keys(sampled.hashes, sampled.offsets, shift, group.start, bounds, doc_bits)
-        for k in range(len(group)):
-            part = ngram_keys[bounds[k] : bounds[k + 1]]
-            part.sort()
-            pairs = np.sort(_pairs_in_rare_ngrams(part, doc_bits, max_df, distinct))
-            starts, lengths = run_bounds(pairs)
-            keys.append(pairs[starts])
+        joined = thread_starmap(
+            _join_partition,
+            [(ngram_keys[bounds[k] : bounds[k + 1]], doc_bits, max_df, len(sampled)) for k in range(len(group))],
+        )
+        for pair_keys_, lengths, counts in joined:
+            keys.append(pair_keys_)
             shared.append(lengths)
+            distinct += counts
     keys, shared = _sum_by_key(np.concatenate(keys), np.concatenate(shared))
     a, b = split_pair_keys(keys)
     containment = shared / np.maximum(np.minimum(distinct[a], distinct[b]), 1)
     keep = (shared >= min_shared) & (containment >= min_containment)
     return SharedNgrams(a=a[keep], b=b[keep], shared=shared[keep], containment=containment[keep])
+
+
+def _join_partition(
+    ngram_keys: np.ndarray, doc_bits: int, max_df: int, documents: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One partition's pair keys, the n-grams each pair shares in it, and each document's
+    distinct n-grams in it (sorts ``ngram_keys`` in place)."""
+    ngram_keys.sort()
+    distinct = np.zeros(documents, dtype=np.int64)
+    pairs = np.sort(_pairs_in_rare_ngrams(ngram_keys, doc_bits, max_df, distinct))
+    starts, lengths = run_bounds(pairs)
+    return pairs[starts], lengths, distinct
 
 
 @numba.njit(cache=True)
@@ -135,7 +150,7 @@ def _ngram_keys(hashes, offsets, shift, first, bounds, doc_bits):
     return keys
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _pairs_in_rare_ngrams(keys, doc_bits, max_df, distinct):
     """Pair keys (:func:`copytrace.candidates.groups.pair_keys`) of every two documents
     that share an n-gram found in 2 to ``max_df`` documents, from sorted n-gram keys;

@@ -14,6 +14,7 @@ import numpy as np
 
 from copytrace.candidates.groups import pairs_in_runs, run_bounds
 from copytrace.candidates.shingles import mix64
+from copytrace.parallel import thread_starmap
 
 _EMPTY_ROW = np.iinfo(np.uint32).max
 
@@ -31,13 +32,16 @@ def lsh_pairs(matrix: np.ndarray, bands: int) -> np.ndarray:
         raise ValueError(f"{num_perm} permutations cannot be cut into {bands} equal bands")
     rows = num_perm // bands
     present = np.flatnonzero(~(matrix == _EMPTY_ROW).all(axis=1))
-    chunks = []
-    for band in range(bands):
-        key = np.full(len(present), band, dtype=np.uint64)
-        for column in range(band * rows, (band + 1) * rows):
-            # Column by column: a uint64 copy of the whole matrix would be the largest array here.
-            key = mix64(key ^ matrix[present, column].astype(np.uint64))
-        order = np.argsort(key, kind="stable")
-        starts, lengths = run_bounds(key[order])
-        chunks.append(pairs_in_runs(present[order], starts, lengths))
+    chunks = thread_starmap(_band_pairs, [(matrix, present, band, rows) for band in range(bands)])
     return np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.uint64)
+
+
+def _band_pairs(matrix: np.ndarray, present: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """Pair keys of the documents whose values agree on all ``rows`` of one band."""
+    key = np.full(len(present), band, dtype=np.uint64)
+    for column in range(band * rows, (band + 1) * rows):
+        # Column by column: a uint64 copy of the whole matrix would be the largest array here.
+        key = mix64(key ^ matrix[present, column].astype(np.uint64))
+    order = np.argsort(key, kind="stable")
+    starts, lengths = run_bounds(key[order])
+    return pairs_in_runs(present[order], starts, lengths)
