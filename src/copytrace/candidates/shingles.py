@@ -281,10 +281,12 @@ def _scan_text(buffer, start, end, fold, classes, ascii_lower, mapped_start, map
 
     Folding is character by character from the tables of :func:`fold_tables` (ASCII is
     lower-cased), which is what :func:`prepare` does whenever the text is NFKC-normalised:
-    the quick check of Unicode Standard Annex #15 tells. Each folded character is handed
-    to :func:`_add_character` as the bytes ``source[at:at + size]``: the lower-case table
-    for ASCII, the text itself for a character that folds to itself, the table of folded
-    forms for the others."""
+    the quick check of Unicode Standard Annex #15 tells. A non-ASCII character is handed
+    to :func:`_add_character` as its folded bytes ``source[at:at + size]``: the text
+    itself for a character that folds to itself, the table of folded forms for the others.
+    ASCII, nearly all of most texts, takes the same steps written out in place, a whole
+    run of word characters in one loop: handing each ASCII character to
+    :func:`_add_character` (from the lower-case table) measured about 17% slower."""
     count, in_word, apostrophe = 0, False, False
     head, tail, length = np.uint64(0), np.uint64(0), 0
     previous_class, position = 0, start
