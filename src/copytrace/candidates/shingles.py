@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import regex
 
+from copytrace.arrow_buffers import data_and_offsets
 from copytrace.text import _WORD, CODE_POINTS, OWN_WORD, WORD_CHARACTER, character_classes, every_code_point
 
 # Common non-ASCII characters of news text, replaced with str.replace (fast) so that
@@ -142,13 +143,10 @@ def _string_array(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
 def _arrow_utf8(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The UTF-8 buffer of an Arrow string array, read in place, and where each text
     starts and ends in it (a null ends where it starts, whatever its offsets say)."""
-    _, offsets_buffer, data = texts.buffers()
-    offset_type = np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[texts.offset : texts.offset + len(texts) + 1]
-    starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
+    buffer, offsets = data_and_offsets(texts)
+    starts, ends = offsets[:-1], offsets[1:]
     if texts.null_count:
         ends = np.where(texts.is_null().to_numpy(zero_copy_only=False), starts, ends)
-    buffer = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
     return buffer, starts, ends
 
 

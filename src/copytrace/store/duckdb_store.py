@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from copytrace.arrow_buffers import data_and_offsets
 from copytrace.candidates import Signatures
 from copytrace.candidates.shingles import TokenHashes
 from copytrace.errors import InputError
@@ -169,12 +170,12 @@ class DuckDBStore:
             ids += batch.column(0).to_pylist()
             dates += batch.column(1).to_pylist()
             sources += batch.column(2).to_pylist()
-            minhash[row : row + size] = _blob_values(batch.column(3), np.uint32).reshape(size, num_perm)
+            minhash[row : row + size] = _blob_values(batch.column(3), np.uint32)[0].reshape(size, num_perm)
             counts[row : row + size] = batch.column(4).to_numpy()
-            blob_ends = _blob_offsets(batch.column(5)) // 8
+            sampled, sampled_ends = _blob_values(batch.column(5), np.uint64)
             start = offsets[row]
-            hashes[start : start + blob_ends[-1]] = _blob_values(batch.column(5), np.uint64)
-            offsets[row + 1 : row + size + 1] = start + blob_ends[1:]
+            hashes[start : start + sampled_ends[-1]] = sampled
+            offsets[row + 1 : row + size + 1] = start + sampled_ends[1:]
             row += size
         signatures = Signatures(minhash=minhash, shingle_counts=counts, sampled=TokenHashes(hashes=hashes, offsets=offsets))
         return ids, dates, sources, signatures
@@ -412,13 +413,9 @@ def _passage_rows(kept: Sequence[VerifiedPair]) -> pa.Table:
     return pa.table({n: pa.array(c, t) for n, c, t in zip(names, columns, types)})
 
 
-def _blob_offsets(blobs: pa.Array) -> np.ndarray:
-    """Where each blob of a binary array starts and ends in its data, from 0."""
-    ends = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[blobs.offset : blobs.offset + len(blobs) + 1]
-    return (ends - ends[0]).astype(np.int64)
-
-
-def _blob_values(blobs: pa.Array, dtype: type) -> np.ndarray:
-    """The blobs of a binary array end to end, as one array of ``dtype`` (no copy)."""
-    ends = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[blobs.offset : blobs.offset + len(blobs) + 1]
-    return np.frombuffer(blobs.buffers()[2], dtype=np.uint8)[ends[0] : ends[-1]].view(dtype)
+def _blob_values(blobs: pa.Array, dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    """The blobs of a binary array end to end, as one array of ``dtype`` (no copy), and
+    where each blob starts and ends in it."""
+    data, offsets = data_and_offsets(blobs)
+    values = data[offsets[0] : offsets[-1]].view(dtype)
+    return values, (offsets - offsets[0]) // np.dtype(dtype).itemsize
