@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import numba
 import pytest
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -15,3 +17,18 @@ def require_data(subpath: str) -> Path:
     if not path.exists():
         pytest.skip(f"reference data not available: {path} is missing")
     return path
+
+
+@pytest.fixture
+def numba_thread_counts() -> Iterator[Iterator[int]]:
+    """Iterate to run under one thread, then under every thread numba may use; the
+    thread count in force before the test is restored after it."""
+    before = numba.get_num_threads()
+
+    def counts() -> Iterator[int]:
+        for threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(threads)
+            yield threads
+
+    yield counts()
+    numba.set_num_threads(before)

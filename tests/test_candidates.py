@@ -25,7 +25,6 @@ from copytrace.candidates import (
 )
 from copytrace.candidates.containment import shared_ngram_pairs
 from copytrace.candidates.shingles import hash_folded, ngram_hashes, prepare, token_hashes
-from copytrace.text import character_classes
 from copytrace.errors import InputError
 from copytrace.ingest import Document
 from copytrace.text import tokenise
@@ -141,18 +140,9 @@ def test_containment_join_does_not_depend_on_partitions():
         shared_ngram_pairs(sampled, 50, 3, 0.1, partitions=3)
 
 
-def test_joins_do_not_depend_on_thread_count():
-    import numba
-
+def test_joins_do_not_depend_on_thread_count(numba_thread_counts):
     signatures = signatures_for_batch([d.text for d in _collection()])
-    before = numba.get_num_threads()
-    try:
-        results = []
-        for threads in (1, numba.config.NUMBA_NUM_THREADS):
-            numba.set_num_threads(threads)
-            results.append(pairs_from_signatures(signatures).to_arrow())
-    finally:
-        numba.set_num_threads(before)
+    results = [pairs_from_signatures(signatures).to_arrow() for _ in numba_thread_counts]
     assert len(results[0]) > 10 and results[1].equals(results[0])
 
 

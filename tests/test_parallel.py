@@ -28,10 +28,8 @@ def test_workers_run_numba_kernels_on_one_thread():
         assert set(pool.map(_numba_threads, range(4))) == {1}
 
 
-def test_thread_starmap_keeps_the_order_of_calls_on_any_number_of_threads():
+def test_thread_starmap_keeps_the_order_of_calls_on_any_number_of_threads(numba_thread_counts):
     import time
-
-    import numba
 
     from copytrace.parallel import thread_starmap
 
@@ -40,10 +38,5 @@ def test_thread_starmap_keeps_the_order_of_calls_on_any_number_of_threads():
         return number * 10
 
     calls = [(n, 0.05 if n == 0 else 0.0) for n in range(6)]
-    before = numba.get_num_threads()
-    try:
-        for threads in (1, numba.config.NUMBA_NUM_THREADS):
-            numba.set_num_threads(threads)
-            assert thread_starmap(slow_first, calls) == [0, 10, 20, 30, 40, 50]
-    finally:
-        numba.set_num_threads(before)
+    for _ in numba_thread_counts:
+        assert thread_starmap(slow_first, calls) == [0, 10, 20, 30, 40, 50]
