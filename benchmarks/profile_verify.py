@@ -21,6 +21,7 @@ from pathlib import Path
 
 from copytrace.engine.local import _grouped_by_component
 from copytrace.engine.stages import verify_pairs
+from copytrace.parallel import one_native_thread
 from copytrace.store import DuckDBStore
 
 
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30, help="functions listed")
     parser.add_argument("--no-profile", action="store_true", help="time only (cProfile slows Python code)")
     args = parser.parse_args()
+    one_native_thread()  # as in a scan's workers
     pairs = load_pairs(args.db, args.pairs)
     verify_pairs(pairs[:20])  # loads the compiled kernels
     profile = cProfile.Profile()

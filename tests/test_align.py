@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copytrace.align import DEFAULT_CONFIG, align, align_regions
+from copytrace.align import DEFAULT_CONFIG, align, align_regions, pieces, sentences
 from tests.conftest import require_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
@@ -152,3 +152,75 @@ def test_ngram_codes_number_equal_ngrams_equally(a_words, b_words, scale):
     assert len(codes) == len(grams)
     assert sorted(set(codes.tolist())) == list(range(len(set(grams))))
     assert all((codes[i] == codes[j]) == (grams[i] == grams[j]) for i in range(len(grams)) for j in range(len(grams)))
+
+
+def _dense_sentence_similarities(a_stems, a_bounds, b_stems, b_bounds, stem_count):
+    """Cosine and Dice of every sentence pair as dense matrices (the textbook form)."""
+
+    def bags(stems, bounds):
+        counts = np.zeros((len(bounds) - 1, stem_count))
+        for s in range(len(bounds) - 1):
+            for stem in stems[bounds[s] : bounds[s + 1]]:
+                if stem >= 0:
+                    counts[s, stem] += 1
+        return counts
+
+    a_counts, b_counts = bags(a_stems, a_bounds), bags(b_stems, b_bounds)
+    holding = (a_counts > 0).sum(axis=0) + (b_counts > 0).sum(axis=0)
+    idf = np.log((len(a_counts) + len(b_counts)) / np.maximum(holding, 1))
+    a_weights, b_weights = a_counts * idf, b_counts * idf
+    norms = np.outer(np.linalg.norm(a_weights, axis=1), np.linalg.norm(b_weights, axis=1))
+    cosine = (a_weights @ b_weights.T) / np.maximum(norms, 1e-12)
+    sizes = np.add.outer((a_counts > 0).sum(axis=1), (b_counts > 0).sum(axis=1))
+    dice = 2 * ((a_weights > 0) * 1.0 @ (b_weights > 0).T) / np.maximum(sizes, 1)
+    return cosine, dice
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-1, 12), min_size=1, max_size=60),
+    st.lists(st.integers(-1, 12), min_size=1, max_size=60),
+    st.integers(1, 9),
+)
+def test_sparse_sentence_similarities_match_the_dense_formula(a_stems, b_stems, sentence_length):
+    a_stems, b_stems = np.array(a_stems), np.array(b_stems)
+    a_bounds = np.unique(np.r_[np.arange(0, len(a_stems), sentence_length), len(a_stems)])
+    b_bounds = np.unique(np.r_[np.arange(0, len(b_stems), sentence_length + 1), len(b_stems)])
+    threshold = 0.2
+    i, j, cosines = sentences.similar_sentences(a_stems, a_bounds, b_stems, b_bounds, 13, threshold, threshold)
+    cosine, dice = _dense_sentence_similarities(a_stems, a_bounds, b_stems, b_bounds, 13)
+    # Away from the thresholds, the same pairs pass (summation order differs).
+    clear = (np.abs(cosine - threshold) > 1e-9) & (np.abs(dice - threshold) > 1e-9)
+    expected = {(x, y) for x, y in zip(*np.nonzero((cosine > threshold) & (dice > threshold) & clear))}
+    assert expected <= set(zip(i.tolist(), j.tolist()))
+    assert all((x, y) in expected or not clear[x, y] for x, y in zip(i.tolist(), j.tolist()))
+    np.testing.assert_allclose(cosines, cosine[i, j], atol=1e-9)
+    assert list(zip(i.tolist(), j.tolist())) == sorted(zip(i.tolist(), j.tolist()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 150), st.integers(0, 150), st.integers(1, 30)), min_size=1, max_size=25),
+    st.lists(st.integers(1, 180), max_size=6),
+    st.lists(st.integers(1, 180), max_size=6),
+)
+def test_pieces_keep_inside_region_and_paragraphs(runs, a_breaks, b_breaks):
+    """Every piece lies in the region, in one paragraph of each text, and is long enough."""
+    boxes = np.array([(a, a + n, b, b + n) for a, b, n in runs], dtype=np.int64)
+    scores = np.ones(len(boxes))
+    region = np.array([10, 170, 5, 160], dtype=np.int64)
+    a_paragraphs, b_paragraphs = np.unique(a_breaks).astype(np.int64), np.unique(b_breaks).astype(np.int64)
+    found = pieces.piece_boxes(boxes, scores, region, 8, a_paragraphs, b_paragraphs)
+    for a0, a1, b0, b1 in found.tolist():
+        assert region[0] <= a0 < a1 <= region[1] and region[2] <= b0 < b1 <= region[3]
+        assert min(a1 - a0, b1 - b0) >= 8
+        assert not any(a0 < start < a1 for start in a_paragraphs)
+        assert not any(b0 < start < b1 for start in b_paragraphs)
+
+
+def test_pieces_of_a_moved_paragraph():
+    """Two runs in opposite order in the two texts are two pieces, not one box over both."""
+    boxes = np.array([(0, 40, 60, 100), (60, 100, 0, 40)], dtype=np.int64)
+    no_breaks = np.zeros(0, dtype=np.int64)
+    found = pieces.piece_boxes(boxes, np.ones(2), np.array([0, 100, 0, 100]), 8, no_breaks, no_breaks)
+    assert sorted(found.tolist()) == sorted(boxes.tolist())

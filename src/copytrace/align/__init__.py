@@ -38,6 +38,7 @@ import numba
 import numpy as np
 from rapidfuzz.distance import Indel
 
+from copytrace.align import pieces, sentences
 from copytrace.stopwords import STOPWORDS
 from copytrace.text import Tokens, paragraph_spans, sentence_bounds, stem, tokenise
 
@@ -180,7 +181,7 @@ class _Text:
     forms: _Vocabulary
     stems: _Vocabulary
     sentences: np.ndarray
-    paragraphs: list[int]
+    paragraphs: np.ndarray
 
 
 @lru_cache(maxsize=64)
@@ -196,7 +197,7 @@ def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
         forms=_vocabulary(np.fromiter(map(hash, tokens.forms), dtype=np.int64, count=len(tokens))),
         stems=_vocabulary(np.array(stems, dtype=np.int64)),
         sentences=_merge_short(sentence_bounds(tokens), min_sentence_words),
-        paragraphs=np.searchsorted(tokens.starts, paragraph_starts).tolist(),
+        paragraphs=np.searchsorted(tokens.starts, paragraph_starts),
     )
 
 
@@ -239,10 +240,11 @@ def align(
     of a document); offsets stay offsets into the whole texts.
     """
     a_side, b_side, seeds, regions = _regions(a, b, config, a_span, b_span)
+    seed_array = _SeedArray.of(seeds)
     return [
         _passage(piece, a_side, b_side, number)
         for number, region in enumerate(regions)
-        for piece in _ordered_pieces(region, seeds, a_side, b_side, config)
+        for piece in _ordered_pieces(region, seed_array, a_side, b_side, config)
     ]
 
 
@@ -280,109 +282,61 @@ def _regions(a: str, b: str, config: AlignConfig, a_span: tuple[int, int] | None
     if summary_gaps:
         summaries = _filter(_extend(seeds, a_side, b_side, *summary_gaps, config), a_side, b_side, config)
         regions = _prefer_summaries(regions, summaries, seeds, config)
-    regions = [_trimmed_to_copy(region, seeds, a_side, b_side, config) for region in regions]
+    seed_array = _SeedArray.of(seeds)
+    regions = [_trimmed_to_copy(region, seed_array, a_side, b_side, config) for region in regions]
     regions.sort(key=lambda box: box.b0)
     return a_side, b_side, seeds, regions
 
 
-def _trimmed_to_copy(region: _Box, seeds: list[_Box], a: _Side, b: _Side, config: AlignConfig) -> _Box:
+@dataclass(frozen=True)
+class _SeedArray:
+    """Seeds as rows ``(a0, a1, b0, b1)`` and their scores, for :mod:`copytrace.align.pieces`."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def of(cls, seeds: list[_Box]) -> _SeedArray:
+        boxes = np.array([(s.a0, s.a1, s.b0, s.b1) for s in seeds], dtype=np.int64).reshape(-1, 4)
+        return cls(boxes, np.array([s.score for s in seeds], dtype=np.float64))
+
+
+def _corners(box: _Box) -> np.ndarray:
+    return np.array([box.a0, box.a1, box.b0, box.b1], dtype=np.int64)
+
+
+def _trimmed_to_copy(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config: AlignConfig) -> _Box:
     """A region copied mostly word for word ends where its exact matches end
     (runs long enough not to be common phrases): a similar-sentence seed at
     its edge only adds the part of a sentence that was not copied."""
     if _verbatim_share(region, a, b) < config.copy_share:
         return region
-    exact = [
-        clipped
-        for seed in seeds
-        if seed.score >= 1.0
-        and (clipped := _clip(seed, region)) is not None
-        and clipped.a1 - clipped.a0 >= config.min_piece_words
-    ]
-    return _bounding_box(exact) if exact else region
+    inside, scores = pieces.clipped(seeds.boxes, seeds.scores, _corners(region))
+    exact = inside[(scores >= 1.0) & (inside[:, 1] - inside[:, 0] >= config.min_piece_words)]
+    if not len(exact):
+        return region
+    return _Box(int(exact[:, 0].min()), int(exact[:, 1].max()), int(exact[:, 2].min()), int(exact[:, 3].max()))
 
 
-def _ordered_pieces(region: _Box, seeds: list[_Box], a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
-    """Split a region where the two texts change order (a moved paragraph),
-    so that each passage reads in the same order in both texts."""
-    inside = _best_matches(
-        [clipped for seed in seeds if (clipped := _clip(seed, region)) is not None], config.min_piece_words
-    )
-    if not inside or _is_summary_shaped(region, config):
+def _ordered_pieces(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
+    """Split a region where the two texts change order (a moved paragraph), or where
+    a sentence is left out on either side, and at the paragraph breaks of each text,
+    so that each passage reads in the same order in both texts (steps in
+    :func:`copytrace.align.pieces.piece_boxes`). Pieces that overlap are then merged
+    or cut back; a region with no piece long enough stays whole."""
+    if _is_summary_shaped(region, config):
         return [region]
-    # A sentence left out on either side, or a change of order, starts a new passage.
-    step = config.min_piece_words
-    groups = [
-        in_order
-        for group in _clusters(inside, step, step)
-        for part in _split_order(group, step, "b")
-        for in_order in _split_order(part, step, "a")
-    ]
-    groups = [
-        paragraph
-        for group in groups
-        for part in _split_at_paragraphs(group, b.paragraphs, "b")
-        for paragraph in _split_at_paragraphs(part, a.paragraphs, "a")
-    ]
-    pieces = [_bounding_box(group) for group in groups]
-    # A short stretch out of order (a name repeated elsewhere) is no moved paragraph.
-    pieces = [p for p in pieces if min(p.a1 - p.a0, p.b1 - p.b0) >= config.min_piece_words] or [region]
-    pieces = _resolve_overlaps(_merge_overlapping(pieces), a, b, axis="b")
-    return _resolve_overlaps(pieces, a, b, axis="a")
-
-
-def _split_at_paragraphs(seeds: list[_Box], paragraph_starts: list[int], axis: str) -> list[list[_Box]]:
-    """Split seeds at the paragraph breaks of one text, so that a passage stays
-    inside one paragraph of each text; an exact run across a break is cut in two
-    along its diagonal."""
-    parts: dict[int, list[_Box]] = defaultdict(list)
-    for seed in seeds:
-        lo, hi = (seed.b0, seed.b1) if axis == "b" else (seed.a0, seed.a1)
-        first, last = bisect_right(paragraph_starts, lo), bisect_right(paragraph_starts, hi - 1)
-        for number in range(first, last + 1):
-            start = paragraph_starts[number - 1] if number > 0 else lo
-            end = paragraph_starts[number] if number < len(paragraph_starts) else hi
-            part = _cut(seed, max(lo, start), min(hi, end), axis)
-            if part is not None:
-                parts[number].append(part)
-    return [parts[number] for number in sorted(parts)]
-
-
-def _cut(seed: _Box, lo: int, hi: int, axis: str) -> _Box | None:
-    """The part of a seed within [lo, hi) of one text; an exact run keeps its
-    diagonal, a sentence pair keeps its span in the other text."""
-    if hi <= lo:
-        return None
-    exact = seed.score >= 1.0
-    if axis == "b":
-        shift = (lo - seed.b0, hi - seed.b1) if exact else (0, 0)
-        return _Box(seed.a0 + shift[0], seed.a1 + shift[1], lo, hi, seed.score)
-    shift = (lo - seed.a0, hi - seed.a1) if exact else (0, 0)
-    return _Box(lo, hi, seed.b0 + shift[0], seed.b1 + shift[1], seed.score)
-
-
-def _clip(seed: _Box, region: _Box) -> _Box | None:
-    if seed.a0 >= region.a1 or region.a0 >= seed.a1 or seed.b0 >= region.b1 or region.b0 >= seed.b1:
-        return None
-    return _Box(
-        max(seed.a0, region.a0), min(seed.a1, region.a1), max(seed.b0, region.b0), min(seed.b1, region.b1), seed.score
+    boxes = pieces.piece_boxes(
+        seeds.boxes, seeds.scores, _corners(region), config.min_piece_words, a.paragraphs, b.paragraphs
     )
+    found = [_Box(*row) for row in boxes.tolist()] or [region]
+    found = _resolve_overlaps(_merge_overlapping(found), a, b, axis="b")
+    return _resolve_overlaps(found, a, b, axis="a")
 
 
-def _best_matches(seeds: list[_Box], min_run: int) -> list[_Box]:
-    """Exact matches of at least ``min_run`` words (shorter ones are common
-    phrases found all over a text), plus for each sentence of b not copied word for word its
-    single most similar sentence of a: a sentence similar to several others
-    would otherwise stretch a passage over all of them."""
-    exact = [seed for seed in seeds if seed.score >= 1.0 and seed.a1 - seed.a0 >= min_run]
-    copied = {j for seed in exact for j in range(seed.b0, seed.b1)}
-    best: dict[tuple[int, int], _Box] = {}
-    for seed in seeds:
-        if seed.score >= 1.0 or sum(j in copied for j in range(seed.b0, seed.b1)) * 2 > seed.b1 - seed.b0:
-            continue
-        key = (seed.b0, seed.b1)
-        if key not in best or seed.score > best[key].score:
-            best[key] = seed
-    return exact + list(best.values())
+def _intersects(box: _Box, other: _Box) -> bool:
+    """Do two boxes overlap in both texts?"""
+    return box.a0 < other.a1 and other.a0 < box.a1 and box.b0 < other.b1 and other.b0 < box.b1
 
 
 # --- seeds -------------------------------------------------------------------
@@ -442,37 +396,14 @@ def _diagonal_runs(i: np.ndarray, j: np.ndarray, n: int) -> list[_Box]:
 
 def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     """Sentence pairs whose tf-isf cosine and stem Dice both pass the thresholds."""
-    stem_count = a.stem_count
-    a_bags, b_bags = _sentence_bags(a, stem_count), _sentence_bags(b, stem_count)
-    in_a, in_b = np.bincount(a_bags[1], minlength=stem_count), np.bincount(b_bags[1], minlength=stem_count)
-    shared = (in_a > 0) & (in_b > 0)
-    if not shared.any():
-        return []
-    # Inverse sentence frequency over the sentences of both texts.
-    sentence_count = len(a.sentences) + len(b.sentences) - 2
-    idf = np.log(sentence_count / np.maximum(in_a + in_b, 1))
-    column = np.cumsum(shared) - 1
-    a_weights, a_norm, a_size = _sentence_matrix(a_bags, len(a.sentences) - 1, idf, shared, column)
-    b_weights, b_norm, b_size = _sentence_matrix(b_bags, len(b.sentences) - 1, idf, shared, column)
-    # Rounded so that equal sentences score exactly equal whatever the order of
-    # summation inside the matrix product (it varies with BLAS threads).
-    cosine = np.round((a_weights @ b_weights.T) / np.maximum(np.outer(a_norm, b_norm), 1e-12), 12)
-    a_present, b_present = (a_weights > 0).astype(np.float64), (b_weights > 0).astype(np.float64)
-    dice = 2 * (a_present @ b_present.T) / np.maximum(np.add.outer(a_size, b_size), 1)
-    i, j = np.nonzero((cosine > config.sentence_cosine) & (dice > config.sentence_dice))
+    i, j, cosines = sentences.similar_sentences(
+        a.stems, a.sentences, b.stems, b.sentences, a.stem_count, config.sentence_cosine, config.sentence_dice
+    )
     a_bounds, b_bounds = a.sentences.tolist(), b.sentences.tolist()
     return [
         _Box(a_bounds[i], a_bounds[i + 1], b_bounds[j], b_bounds[j + 1], score=score)
-        for i, j, score in zip(i.tolist(), j.tolist(), cosine[i, j].tolist())
+        for i, j, score in zip(i.tolist(), j.tolist(), cosines.tolist())
     ]
-
-
-def _sentence_bags(side: _Side, stem_count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each sentence's bag of stems as (sentence, stem, count) triples."""
-    sentence = np.searchsorted(side.sentences, np.arange(len(side)), side="right") - 1
-    has_stem = side.stems >= 0
-    keys, counts = np.unique(sentence[has_stem] * stem_count + side.stems[has_stem], return_counts=True)
-    return keys // stem_count, keys % stem_count, counts
 
 
 def _consistent_with(similar: list[_Box], exact: list[_Box], a_length: int, b_length: int) -> list[_Box]:
@@ -510,21 +441,6 @@ def _mostly_elsewhere(mapped, lo, hi, other_lo, other_hi):
         if mapped[k] >= 0 and (mapped[k] < other_lo or mapped[k] >= other_hi):
             elsewhere += 1
     return 2 * elsewhere > hi - lo
-
-
-def _sentence_matrix(
-    bags: tuple[np.ndarray, np.ndarray, np.ndarray], rows: int, idf: np.ndarray, shared: np.ndarray, column: np.ndarray
-):
-    """Weights (tf·isf) over the shared stems, and each sentence's full norm and
-    stem count (over all its stems, shared or not)."""
-    sentence, stem_ids, counts = bags
-    weight = counts * idf[stem_ids]
-    norms = np.sqrt(np.bincount(sentence, weights=weight * weight, minlength=rows))
-    sizes = np.bincount(sentence, minlength=rows).astype(np.float64)
-    weights = np.zeros((rows, int(shared.sum())), dtype=np.float64)
-    kept = shared[stem_ids]
-    weights[sentence[kept], column[stem_ids[kept]]] = weight[kept]
-    return weights, norms, sizes
 
 
 def _merge_short(bounds: np.ndarray, min_words: int) -> np.ndarray:
@@ -655,7 +571,7 @@ def _prefer_summaries(regions: list[_Box], summaries: list[_Box], seeds: list[_B
             continue
         axis = "b" if summary.a1 - summary.a0 > summary.b1 - summary.b0 else "a"
         lo, hi = (summary.b0, summary.b1) if axis == "b" else (summary.a0, summary.a1)
-        seeded = _covered_words([s for s in seeds if _clip(s, summary)], lo, hi, axis)
+        seeded = _covered_words([s for s in seeds if _intersects(s, summary)], lo, hi, axis)
         covered = [r for r in regions if _overlap(r, lo, hi, axis) > 0]
         explained = _covered_words(covered, lo, hi, axis)
         fragments = (
@@ -714,7 +630,7 @@ def _merge_overlapping(boxes: list[_Box]) -> list[_Box]:
     merged: list[_Box] = []
     for box in sorted(boxes, key=lambda box: (box.b0, box.a0)):
         for other in merged:
-            if box.a0 < other.a1 and other.a0 < box.a1 and box.b0 < other.b1 and other.b0 < box.b1:
+            if _intersects(box, other):
                 other.a0, other.a1 = min(other.a0, box.a0), max(other.a1, box.a1)
                 other.b0, other.b1 = min(other.b0, box.b0), max(other.b1, box.b1)
                 break
@@ -726,6 +642,8 @@ def _merge_overlapping(boxes: list[_Box]) -> list[_Box]:
 def _resolve_overlaps(boxes: list[_Box], a: _Side, b: _Side, axis: str) -> list[_Box]:
     """Where two passages overlap in one text only, the less similar one yields
     the shared words (it is cut back, or dropped if nothing remains)."""
+    if len(boxes) < 2:  # nothing to resolve: spare the similarities
+        return [_Box(box.a0, box.a1, box.b0, box.b1) for box in boxes]
     ranked = sorted(boxes, key=lambda box: -_similarity(box, a, b) * math.log1p(box.b1 - box.b0))
     kept: list[_Box] = []
     for box in ranked:

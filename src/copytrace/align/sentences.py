@@ -1,0 +1,107 @@
+"""Similar sentences of two texts: the paraphrase seeds of the aligner.
+
+Each sentence is a bag of word stems weighted by tf-isf (term frequency times
+the log of the inverse share of the two texts' sentences that hold the stem), as
+in Sanchez-Perez, Sidorov & Gelbukh (CLEF 2014). A pair of sentences is a seed
+when the cosine of their weights and the Dice coefficient of their stem sets
+both pass a threshold.
+
+Computed sparsely in one compiled pass: a sentence pair is only visited through
+the stems it shares, so the cost follows the shared words, not the product of
+the two sentence counts times the vocabulary as a dense matrix product does.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True)
+def similar_sentences(
+    a_stems: np.ndarray,
+    a_bounds: np.ndarray,
+    b_stems: np.ndarray,
+    b_bounds: np.ndarray,
+    stem_count: int,
+    min_cosine: float,
+    min_dice: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sentence pairs (i of a, j of b) with cosine > ``min_cosine`` and Dice >
+    ``min_dice``, ordered by i then j, with their cosines.
+
+    ``*_stems``: each word's stem id (dense over both texts, below ``stem_count``;
+    -1 for a function word, in no bag); ``*_bounds``: sentence bounds as word
+    indices (sentence i is words ``bounds[i]:bounds[i+1]``). Cosines are rounded to
+    12 decimals, so that equal sentences score exactly equal whatever the order of
+    summation. A stem found in every sentence of both texts weighs 0 and so counts
+    for neither measure.
+    """
+    a_sentence, a_stem, a_count = _bags(a_stems, a_bounds, stem_count)
+    b_sentence, b_stem, b_count = _bags(b_stems, b_bounds, stem_count)
+    in_a = np.bincount(a_stem, minlength=stem_count)
+    in_b = np.bincount(b_stem, minlength=stem_count)
+    sentence_count = len(a_bounds) + len(b_bounds) - 2
+    idf = np.log(sentence_count / np.maximum(in_a + in_b, 1))
+    a_weight, a_norm, a_size = _weights(a_sentence, a_stem, a_count, idf, len(a_bounds) - 1)
+    b_weight, b_norm, b_size = _weights(b_sentence, b_stem, b_count, idf, len(b_bounds) - 1)
+    # b's bag entries by stem (entries of one stem in sentence order).
+    by_stem = np.argsort(b_stem, kind="mergesort")
+    stem_start = np.zeros(stem_count + 1, dtype=np.int64)
+    stem_start[1:] = np.cumsum(in_b)
+    rows, columns = len(a_bounds) - 1, len(b_bounds) - 1
+    dot = np.zeros((rows, columns))
+    common = np.zeros((rows, columns), dtype=np.int64)
+    for entry in range(len(a_stem)):
+        if a_weight[entry] <= 0 or in_b[a_stem[entry]] == 0:
+            continue
+        i = a_sentence[entry]
+        for k in range(stem_start[a_stem[entry]], stem_start[a_stem[entry] + 1]):
+            other = by_stem[k]
+            dot[i, b_sentence[other]] += a_weight[entry] * b_weight[other]
+            common[i, b_sentence[other]] += 1
+    found_i, found_j, cosines = [], [], []
+    for i in range(rows):
+        for j in range(columns):
+            if common[i, j] == 0:
+                continue
+            cosine = np.round(dot[i, j] / max(a_norm[i] * b_norm[j], 1e-12), 12)
+            dice = 2 * common[i, j] / max(a_size[i] + b_size[j], 1.0)
+            if cosine > min_cosine and dice > min_dice:
+                found_i.append(i)
+                found_j.append(j)
+                cosines.append(cosine)
+    return np.array(found_i, dtype=np.int64), np.array(found_j, dtype=np.int64), np.array(cosines)
+
+
+@numba.njit(cache=True)
+def _bags(stems: np.ndarray, bounds: np.ndarray, stem_count: int):
+    """Each sentence's bag of stems as (sentence, stem, count) entries, by sentence
+    then stem."""
+    counts = np.zeros(stem_count, dtype=np.int64)
+    sentence, stem, count = [], [], []
+    for s in range(len(bounds) - 1):
+        present = []
+        for word in range(bounds[s], bounds[s + 1]):
+            if stems[word] >= 0:
+                if counts[stems[word]] == 0:
+                    present.append(stems[word])
+                counts[stems[word]] += 1
+        for value in sorted(present):
+            sentence.append(s)
+            stem.append(value)
+            count.append(counts[value])
+            counts[value] = 0
+    return np.array(sentence, dtype=np.int64), np.array(stem, dtype=np.int64), np.array(count, dtype=np.int64)
+
+
+@numba.njit(cache=True)
+def _weights(sentence, stem, count, idf, rows: int):
+    """Each bag entry's tf-isf weight; each sentence's norm and number of distinct stems."""
+    weight = count * idf[stem]
+    norm_squared = np.zeros(rows)
+    size = np.zeros(rows)
+    for entry in range(len(sentence)):
+        norm_squared[sentence[entry]] += weight[entry] * weight[entry]
+        size[sentence[entry]] += 1
+    return weight, np.sqrt(norm_squared), size
