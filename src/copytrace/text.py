@@ -113,30 +113,15 @@ def tokenise(text: str, start: int = 0, end: int | None = None) -> Tokens:
     bounds = np.empty(2 * len(codes), dtype=np.int64)  # unspaced scripts: a word per character
     count = _word_bounds(codes, character_classes(), bounds)
     relative = bounds[: 2 * count].reshape(-1, 2)
-    forms = _forms(segment, codes, relative)
+    pieces = map(slice, relative[:, 0].tolist(), relative[:, 1].tolist())
+    # ASCII words normalise to their lower case: slice one lowered copy.
+    if segment.isascii():
+        forms = tuple(map(segment.lower().__getitem__, pieces))
+    else:
+        forms = tuple(map(normalise, map(segment.__getitem__, pieces)))
     absolute = relative + start
     absolute.flags.writeable = False
     return Tokens(text=text, starts=absolute[:, 0], ends=absolute[:, 1], forms=forms)
-
-
-def _forms(segment: str, codes: np.ndarray, bounds: np.ndarray) -> tuple[str, ...]:
-    """The normalised form of each word (``bounds``: start and end per word).
-
-    An ASCII word normalises to its lower case, so those are sliced from one
-    lowered copy of the segment (when lowering kept every character in place),
-    and only the other words go through :func:`normalise`: most words of a
-    text with a few curly quotes or accented names are ASCII.
-    """
-    lowered = segment.lower()
-    pieces = list(map(slice, bounds[:, 0].tolist(), bounds[:, 1].tolist()))
-    if len(lowered) != len(segment):  # a character lowered to two: offsets moved
-        return tuple(normalise(segment[piece]) for piece in pieces)
-    forms = list(map(lowered.__getitem__, pieces))
-    if not segment.isascii():
-        non_ascii_before = np.concatenate([[0], np.cumsum(codes >= 0x80)])
-        for word in np.flatnonzero(non_ascii_before[bounds[:, 1]] > non_ascii_before[bounds[:, 0]]).tolist():
-            forms[word] = normalise(segment[pieces[word]])
-    return tuple(forms)
 
 
 def every_code_point() -> str:
