@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from copytrace.align import DEFAULT_CONFIG, align, align_regions, pieces, sentences
+from copytrace.align import DEFAULT_CONFIG, align, align_regions, ngrams, pieces, sentences
 from tests.conftest import require_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
@@ -141,17 +141,38 @@ def test_summary_sentences_form_one_region():
     st.sampled_from([1, 1 << 30]),
 )
 def test_ngram_codes_number_equal_ngrams_equally(a_words, b_words, scale):
-    """Codes are dense and equal exactly for equal word 3-grams, also when the packed
-    keys would overflow 64 bits (word ids scaled up) and are renumbered on the way."""
-    from copytrace.align import _ngram_codes
-
-    ids = np.array(a_words + b_words, dtype=np.int64) * scale
-    codes = _ngram_codes(ids, 3, len(a_words))
+    """Codes are equal exactly for equal word 3-grams, also when the packed keys would
+    overflow 64 bits (word ids scaled up) and are renumbered on the way."""
+    a_ids, b_ids = np.array(a_words, dtype=np.int64) * scale, np.array(b_words, dtype=np.int64) * scale
+    codes = np.concatenate(ngrams._ngram_codes(a_ids, b_ids, 3))
     grams = [tuple(a_words[i : i + 3]) for i in range(len(a_words) - 2)]
     grams += [tuple(b_words[i : i + 3]) for i in range(len(b_words) - 2)]
     assert len(codes) == len(grams)
-    assert sorted(set(codes.tolist())) == list(range(len(set(grams))))
     assert all((codes[i] == codes[j]) == (grams[i] == grams[j]) for i in range(len(grams)) for j in range(len(grams)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 4), max_size=40),
+    st.lists(st.integers(0, 4), max_size=40),
+    st.integers(1, 3),
+)
+@example(a_words=[0, 0, 0, 0, 0], b_words=[0, 0, 0, 0, 0], max_repeats=3)  # overlapping repeats
+def test_ngram_runs_chain_every_usable_shared_ngram(a_words, b_words, max_repeats):
+    """Against a plain reading of the definition: shared n-grams seen at most
+    ``max_repeats`` times in each text, chained along diagonals into maximal runs."""
+    n = 3
+    a_grams = [tuple(a_words[i : i + n]) for i in range(len(a_words) - n + 1)]
+    b_grams = [tuple(b_words[j : j + n]) for j in range(len(b_words) - n + 1)]
+    usable = lambda gram: 0 < a_grams.count(gram) <= max_repeats and b_grams.count(gram) <= max_repeats  # noqa: E731
+    matches = {(i, j) for j, gram in enumerate(b_grams) if usable(gram) for i, other in enumerate(a_grams) if other == gram}
+    expected = []
+    for i, j in matches:
+        if (i - 1, j - 1) not in matches:
+            length = next(k for k in range(1, len(a_grams) + 2) if (i + k, j + k) not in matches)
+            expected.append((i, i + length - 1 + n, j, j + length - 1 + n))
+    runs = ngrams.ngram_runs(np.array(a_words, dtype=np.int64), np.array(b_words, dtype=np.int64), n, max_repeats)
+    assert runs.tolist() == [list(run) for run in sorted(expected, key=lambda run: (run[2], run[0]))]
 
 
 def _dense_sentence_similarities(a_stems, a_bounds, b_stems, b_bounds, stem_count):

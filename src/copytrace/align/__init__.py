@@ -38,7 +38,7 @@ import numba
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from copytrace.align import pieces, sentences
+from copytrace.align import ngrams, pieces, sentences
 from copytrace.stopwords import STOPWORDS
 from copytrace.text import Tokens, paragraph_spans, sentence_bounds, stem, tokenise
 
@@ -343,55 +343,9 @@ def _intersects(box: _Box, other: _Box) -> bool:
 
 
 def _ngram_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
-    """Maximal diagonal runs of shared word n-grams."""
-    n = config.ngram
-    if len(a) < n or len(b) < n:
-        return []
-    a_codes, b_codes = np.split(_ngram_codes(np.concatenate([a.ids, b.ids]), n, len(a)), [len(a) - n + 1])
-    size = int(max(a_codes.max(), b_codes.max())) + 1
-    a_counts, b_counts = np.bincount(a_codes, minlength=size), np.bincount(b_codes, minlength=size)
-    usable = (a_counts > 0) & (a_counts <= config.max_ngram_repeats) & (b_counts <= config.max_ngram_repeats)
-    j = np.flatnonzero(usable[b_codes])
-    # Every a position of each usable b n-gram: a positions sorted by code,
-    # each b position expanded over its code's range.
-    a_order = np.argsort(a_codes, kind="stable")
-    first = np.searchsorted(a_codes[a_order], b_codes[j])
-    repeats = a_counts[b_codes[j]]
-    offsets = np.arange(repeats.sum()) - np.repeat(np.cumsum(repeats) - repeats, repeats)
-    i = a_order[np.repeat(first, repeats) + offsets]
-    return _diagonal_runs(i, np.repeat(j, repeats), n)
-
-
-def _ngram_codes(ids: np.ndarray, n: int, a_length: int) -> np.ndarray:
-    """One integer per word n-gram of the a part and of the b part of ``ids``
-    (no n-gram spans the join), equal codes for equal n-grams."""
-    starts = np.concatenate([np.arange(a_length - n + 1), np.arange(a_length, len(ids) - n + 1)])
-    codes, id_count = ids[starts], int(ids.max()) + 1
-    bound = id_count  # codes are below this
-    for k in range(1, n):
-        if bound * id_count >= 1 << 62:  # renumber densely (in the same order) before int64 overflows
-            _, codes = np.unique(codes, return_inverse=True)
-            bound = len(starts)
-        codes, bound = codes * id_count + ids[starts + k], bound * id_count
-    return np.unique(codes, return_inverse=True)[1].reshape(-1)
-
-
-def _diagonal_runs(i: np.ndarray, j: np.ndarray, n: int) -> list[_Box]:
-    """Chain matches (i, j), (i+1, j+1), … into one box each, in b order."""
-    if not len(i):
-        return []
-    diagonal = j - i
-    order = np.lexsort((i, diagonal))
-    i, diagonal = i[order], diagonal[order]
-    starts_run = np.ones(len(i), dtype=bool)
-    starts_run[1:] = (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)
-    first = np.flatnonzero(starts_run)
-    last = np.append(first[1:], len(i)) - 1
-    runs = [
-        _Box(a0, a1, a0 + d, a1 + d)
-        for a0, a1, d in zip(i[first].tolist(), (i[last] + n).tolist(), diagonal[first].tolist())
-    ]
-    return sorted(runs, key=lambda run: (run.b0, run.a0))
+    """Maximal diagonal runs of shared word n-grams, in b order."""
+    runs = ngrams.ngram_runs(a.ids, b.ids, config.ngram, config.max_ngram_repeats)
+    return [_Box(*run) for run in runs.tolist()]
 
 
 def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:

@@ -79,20 +79,22 @@ def _bags(stems: np.ndarray, bounds: np.ndarray, stem_count: int):
     """Each sentence's bag of stems as (sentence, stem, count) entries, by sentence
     then stem."""
     counts = np.zeros(stem_count, dtype=np.int64)
-    sentence, stem, count = [], [], []
+    sentence, stem, count = np.empty((3, len(stems)), dtype=np.int64)
+    entries = 0
     for s in range(len(bounds) - 1):
-        present = []
+        first = entries
         for word in range(bounds[s], bounds[s + 1]):
             if stems[word] >= 0:
                 if counts[stems[word]] == 0:
-                    present.append(stems[word])
+                    stem[entries] = stems[word]
+                    entries += 1
                 counts[stems[word]] += 1
-        for value in sorted(present):
-            sentence.append(s)
-            stem.append(value)
-            count.append(counts[value])
-            counts[value] = 0
-    return np.array(sentence, dtype=np.int64), np.array(stem, dtype=np.int64), np.array(count, dtype=np.int64)
+        stem[first:entries] = np.sort(stem[first:entries])
+        sentence[first:entries] = s
+        for entry in range(first, entries):
+            count[entry] = counts[stem[entry]]
+            counts[stem[entry]] = 0
+    return sentence[:entries], stem[:entries], count[:entries]
 
 
 @numba.njit(cache=True)
