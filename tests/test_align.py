@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from copytrace.align import DEFAULT_CONFIG, align, align_regions, ngrams, pieces, sentences
+from copytrace.align import DEFAULT_CONFIG, align, align_regions, clusters, ngrams, sentences
 from tests.conftest import require_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
@@ -231,7 +231,7 @@ def test_pieces_keep_inside_region_and_paragraphs(runs, a_breaks, b_breaks):
     scores = np.ones(len(boxes))
     region = np.array([10, 170, 5, 160], dtype=np.int64)
     a_paragraphs, b_paragraphs = np.unique(a_breaks).astype(np.int64), np.unique(b_breaks).astype(np.int64)
-    found = pieces.piece_boxes(boxes, scores, region, 8, a_paragraphs, b_paragraphs)
+    found = clusters.piece_boxes(boxes, scores, region, 8, a_paragraphs, b_paragraphs)
     for a0, a1, b0, b1 in found.tolist():
         assert region[0] <= a0 < a1 <= region[1] and region[2] <= b0 < b1 <= region[3]
         assert min(a1 - a0, b1 - b0) >= 8
@@ -243,5 +243,5 @@ def test_pieces_of_a_moved_paragraph():
     """Two runs in opposite order in the two texts are two pieces, not one box over both."""
     boxes = np.array([(0, 40, 60, 100), (60, 100, 0, 40)], dtype=np.int64)
     no_breaks = np.zeros(0, dtype=np.int64)
-    found = pieces.piece_boxes(boxes, np.ones(2), np.array([0, 100, 0, 100]), 8, no_breaks, no_breaks)
+    found = clusters.piece_boxes(boxes, np.ones(2), np.array([0, 100, 0, 100]), 8, no_breaks, no_breaks)
     assert sorted(found.tolist()) == sorted(boxes.tolist())

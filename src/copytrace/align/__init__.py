@@ -38,7 +38,7 @@ import numba
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from copytrace.align import ngrams, pieces, sentences
+from copytrace.align import clusters, ngrams, sentences
 from copytrace.stopwords import STOPWORDS
 from copytrace.text import Tokens, paragraph_spans, sentence_bounds, stem, tokenise
 
@@ -240,11 +240,10 @@ def align(
     of a document); offsets stay offsets into the whole texts.
     """
     a_side, b_side, seeds, regions = _regions(a, b, config, a_span, b_span)
-    seed_array = _SeedArray.of(seeds)
     return [
         _passage(piece, a_side, b_side, number)
         for number, region in enumerate(regions)
-        for piece in _ordered_pieces(region, seed_array, a_side, b_side, config)
+        for piece in _ordered_pieces(region, seeds, a_side, b_side, config)
     ]
 
 
@@ -271,34 +270,34 @@ def _regions(a: str, b: str, config: AlignConfig, a_span: tuple[int, int] | None
         _prepare(b, *(b_span or (0, len(b))), config.min_sentence_words),
     )
     if not len(a_side) or not len(b_side):
-        return a_side, b_side, [], []
-    exact = _ngram_seeds(a_side, b_side, config)
-    similar = _sentence_seeds(a_side, b_side, config)
-    seeds = exact + _consistent_with(similar, exact, len(a_side), len(b_side))
+        return a_side, b_side, _SeedArray.empty(), []
+    seed_array = _seeds(a_side, b_side, config)
+    seeds = seed_array.as_boxes()
     if not seeds:
-        return a_side, b_side, seeds, []
+        return a_side, b_side, seed_array, []
     regions = _filter(_extend(seeds, a_side, b_side, config.gap, config.gap, config), a_side, b_side, config)
-    summary_gaps = _summary_gaps(seeds, config)
+    summary_gaps = _summary_gaps(seed_array, config)
     if summary_gaps:
         summaries = _filter(_extend(seeds, a_side, b_side, *summary_gaps, config), a_side, b_side, config)
         regions = _prefer_summaries(regions, summaries, seeds, config)
-    seed_array = _SeedArray.of(seeds)
     regions = [_trimmed_to_copy(region, seed_array, a_side, b_side, config) for region in regions]
     regions.sort(key=lambda box: box.b0)
-    return a_side, b_side, seeds, regions
+    return a_side, b_side, seed_array, regions
 
 
 @dataclass(frozen=True)
 class _SeedArray:
-    """Seeds as rows ``(a0, a1, b0, b1)`` and their scores, for :mod:`copytrace.align.pieces`."""
+    """Seeds as rows ``(a0, a1, b0, b1)`` and their scores, for :mod:`copytrace.align.clusters`."""
 
     boxes: np.ndarray
     scores: np.ndarray
 
     @classmethod
-    def of(cls, seeds: list[_Box]) -> _SeedArray:
-        boxes = np.array([(s.a0, s.a1, s.b0, s.b1) for s in seeds], dtype=np.int64).reshape(-1, 4)
-        return cls(boxes, np.array([s.score for s in seeds], dtype=np.float64))
+    def empty(cls) -> _SeedArray:
+        return cls(np.empty((0, 4), dtype=np.int64), np.empty(0))
+
+    def as_boxes(self) -> list[_Box]:
+        return [_Box(*box, score) for box, score in zip(self.boxes.tolist(), self.scores.tolist())]
 
 
 def _corners(box: _Box) -> np.ndarray:
@@ -311,7 +310,7 @@ def _trimmed_to_copy(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config
     its edge only adds the part of a sentence that was not copied."""
     if _verbatim_share(region, a, b) < config.copy_share:
         return region
-    inside, scores = pieces.clipped(seeds.boxes, seeds.scores, _corners(region))
+    inside, scores = clusters.clipped(seeds.boxes, seeds.scores, _corners(region))
     exact = inside[(scores >= 1.0) & (inside[:, 1] - inside[:, 0] >= config.min_piece_words)]
     if not len(exact):
         return region
@@ -322,11 +321,11 @@ def _ordered_pieces(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config:
     """Split a region where the two texts change order (a moved paragraph), or where
     a sentence is left out on either side, and at the paragraph breaks of each text,
     so that each passage reads in the same order in both texts (steps in
-    :func:`copytrace.align.pieces.piece_boxes`). Pieces that overlap are then merged
+    :func:`copytrace.align.clusters.piece_boxes`). Pieces that overlap are then merged
     or cut back; a region with no piece long enough stays whole."""
     if _is_summary_shaped(region, config):
         return [region]
-    boxes = pieces.piece_boxes(
+    boxes = clusters.piece_boxes(
         seeds.boxes, seeds.scores, _corners(region), config.min_piece_words, a.paragraphs, b.paragraphs
     )
     found = [_Box(*row) for row in boxes.tolist()] or [region]
@@ -342,48 +341,32 @@ def _intersects(box: _Box, other: _Box) -> bool:
 # --- seeds -------------------------------------------------------------------
 
 
-def _ngram_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
-    """Maximal diagonal runs of shared word n-grams, in b order."""
-    runs = ngrams.ngram_runs(a.ids, b.ids, config.ngram, config.max_ngram_repeats)
-    return [_Box(*run) for run in runs.tolist()]
-
-
-def _sentence_seeds(a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
-    """Sentence pairs whose tf-isf cosine and stem Dice both pass the thresholds."""
+def _seeds(a: _Side, b: _Side, config: AlignConfig) -> _SeedArray:
+    """The exact runs of shared n-grams (in b order), then the similar-sentence pairs
+    that exact matches do not contradict (by sentence of a, then of b)."""
+    exact = ngrams.ngram_runs(a.ids, b.ids, config.ngram, config.max_ngram_repeats)
     i, j, cosines = sentences.similar_sentences(
         a.stems, a.sentences, b.stems, b.sentences, a.stem_count, config.sentence_cosine, config.sentence_dice
     )
-    a_bounds, b_bounds = a.sentences.tolist(), b.sentences.tolist()
-    return [
-        _Box(a_bounds[i], a_bounds[i + 1], b_bounds[j], b_bounds[j + 1], score=score)
-        for i, j, score in zip(i.tolist(), j.tolist(), cosines.tolist())
-    ]
-
-
-def _consistent_with(similar: list[_Box], exact: list[_Box], a_length: int, b_length: int) -> list[_Box]:
-    """Drop sentence-pair seeds contradicted by exact matches.
-
-    A sentence whose words are mostly copied word for word *elsewhere* in the
-    other text is not a paraphrase of the sentence it was paired with: such
-    seeds only stretch passages past their true ends.
-    """
-    a_to_b = np.full(a_length, -1, dtype=np.int64)
-    b_to_a = np.full(b_length, -1, dtype=np.int64)
-    for run in exact:
-        a_to_b[run.a0 : run.a1] = np.arange(run.b0, run.b1)
-        b_to_a[run.b0 : run.b1] = np.arange(run.a0, run.a1)
-    boxes = np.array([(seed.a0, seed.a1, seed.b0, seed.b1) for seed in similar], dtype=np.int64).reshape(-1, 4)
-    contradicted = _contradicted(a_to_b, b_to_a, boxes)
-    return [seed for seed, dropped in zip(similar, contradicted.tolist()) if not dropped]
+    similar = np.column_stack((a.sentences[i], a.sentences[i + 1], b.sentences[j], b.sentences[j + 1]))
+    kept = ~_contradicted(exact, similar, len(a), len(b))
+    return _SeedArray(np.concatenate((exact, similar[kept])), np.concatenate((np.ones(len(exact)), cosines[kept])))
 
 
 @numba.njit(cache=True)
-def _contradicted(a_to_b, b_to_a, boxes):
-    """For each box (a0, a1, b0, b1): are most words of either side copied word
-    for word outside the box's span in the other text?"""
-    contradicted = np.zeros(len(boxes), dtype=np.bool_)
-    for k in range(len(boxes)):
-        a0, a1, b0, b1 = boxes[k, 0], boxes[k, 1], boxes[k, 2], boxes[k, 3]
+def _contradicted(exact: np.ndarray, similar: np.ndarray, a_length: int, b_length: int) -> np.ndarray:
+    """For each similar-sentence seed: are most words of either side copied word for
+    word *elsewhere* in the other text (by the exact runs)? Such a sentence is no
+    paraphrase of the one it was paired with, and the seed would only stretch a
+    passage past its true end."""
+    a_to_b = np.full(a_length, -1, dtype=np.int64)
+    b_to_a = np.full(b_length, -1, dtype=np.int64)
+    for run in exact:
+        for k in range(run[1] - run[0]):
+            a_to_b[run[0] + k], b_to_a[run[2] + k] = run[2] + k, run[0] + k
+    contradicted = np.zeros(len(similar), dtype=np.bool_)
+    for k in range(len(similar)):
+        a0, a1, b0, b1 = similar[k, 0], similar[k, 1], similar[k, 2], similar[k, 3]
         contradicted[k] = _mostly_elsewhere(a_to_b, a0, a1, b0, b1) or _mostly_elsewhere(b_to_a, b0, b1, a0, a1)
     return contradicted
 
@@ -493,22 +476,15 @@ def _similarity(box: _Box, a: _Side, b: _Side) -> float:
 # --- summary mode ------------------------------------------------------------
 
 
-def _summary_gaps(seeds: list[_Box], config: AlignConfig) -> tuple[int, int] | None:
-    """Gaps for summary mode, or ``None`` if neither text summarises the other.
-
-    Seeds that lie close together in the summary are spread over a much longer
-    stretch of the summarised text. So seeds are grouped along each text with
-    the normal gap; a group whose span in the other text is ``summary_ratio``
-    times longer marks a summary, and the gap widens on the long side only.
-    """
-    for axis, gaps in (("b", (config.summary_gap, config.gap)), ("a", (config.gap, config.summary_gap))):
-        for group in _split_along(seeds, axis, config.gap):
-            if len(group) < 2:
-                continue
-            box = _bounding_box(group)
-            near, far = (box.b1 - box.b0, box.a1 - box.a0) if axis == "b" else (box.a1 - box.a0, box.b1 - box.b0)
-            if near >= config.min_words and far >= config.summary_ratio * near:
-                return gaps
+def _summary_gaps(seeds: _SeedArray, config: AlignConfig) -> tuple[int, int] | None:
+    """Gaps for summary mode (``summary_gap`` on the long side, the normal gap on the
+    summary's), or ``None`` if neither text summarises the other (test in
+    :func:`copytrace.align.clusters.summary_side`)."""
+    side = clusters.summary_side(seeds.boxes, config.gap, config.min_words, config.summary_ratio)
+    if side == clusters.B0:
+        return config.summary_gap, config.gap
+    if side == clusters.A0:
+        return config.gap, config.summary_gap
     return None
 
 

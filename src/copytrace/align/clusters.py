@@ -1,17 +1,16 @@
-"""Split a reuse region into passages that read in the same order in both texts.
-
-Compiled with numba over arrays of seeds, because a region of a long article
-holds hundreds of seeds and the scan splits a million regions: the same steps
-on lists of boxes took a third of the aligner's time.
+"""Clusters of seeds, compiled with numba over arrays of seeds: the aligner's
+summary detection, and the split of a reuse region into passages that read in
+the same order in both texts. A region of a long article holds hundreds of
+seeds and a scan splits a million regions: the same steps on lists of boxes
+took a third of the aligner's time.
 
 A seed is a row ``(a0, a1, b0, b1)`` of half-open word ranges in the two texts
 with a score (1 for an exact run of shared n-grams, the cosine of a
 similar-sentence pair otherwise). Groups of seeds are kept as a permutation of
 rows (``rows``) cut into consecutive slices (``bounds``); each step refines the
-slices in place of the list-of-lists it replaces, keeping the same order of
-groups and of seeds inside them (stable sorts throughout), so the passages,
-ties included, are those of the step-by-step description in
-:func:`copytrace.align._ordered_pieces`.
+slices, keeping the order of groups and of seeds inside them that the
+step-by-step description in :mod:`copytrace.align` gives (stable sorts
+throughout), so that ties come out the same.
 """
 
 from __future__ import annotations
@@ -35,6 +34,29 @@ def clipped(boxes: np.ndarray, scores: np.ndarray, region: np.ndarray) -> tuple[
     inside[:, B0] = np.maximum(inside[:, B0], region[B0])
     inside[:, B1] = np.minimum(inside[:, B1], region[B1])
     return inside, scores[overlaps]
+
+
+@numba.njit(cache=True)
+def summary_side(boxes: np.ndarray, gap: int, min_words: int, ratio: float) -> int:
+    """The text that summarises the other, by its column of starts (A0 or B0), or -1.
+
+    Seeds that lie close together in a summary are spread over a much longer
+    stretch of the summarised text: seeds are grouped along each text (b first)
+    with the normal ``gap``; a group of two or more that spans at least
+    ``min_words`` on that text and ``ratio`` times as many on the other marks it.
+    """
+    for start in (B0, A0):
+        other = A0 if start == B0 else B0
+        rows, bounds = _split_along(boxes, np.arange(len(boxes)), np.array([0, len(boxes)]), start, gap)
+        for group in range(len(bounds) - 1):
+            members = boxes[rows[bounds[group] : bounds[group + 1]]]
+            if len(members) < 2:
+                continue
+            near = members[:, start + 1].max() - members[:, start].min()
+            far = members[:, other + 1].max() - members[:, other].min()
+            if near >= min_words and far >= ratio * near:
+                return start
+    return -1
 
 
 @numba.njit(cache=True)
