@@ -213,6 +213,7 @@ class _Side:
         # Similarities of boxes of the pair (a side belongs to one pair), by box
         # corners: overlap resolution and passages ask for the same boxes again.
         self.similarities: dict[tuple[int, int, int, int], float] = {}
+        self.stem_counts = np.zeros((2, stem_count), dtype=np.int64)  # scratch for the similarities
         self.sentences = text.sentences
         self.paragraphs = text.paragraphs
 
@@ -465,11 +466,7 @@ def _similarity(box: _Box, a: _Side, b: _Side) -> float:
     """Cosine similarity of the stem counts of the two sides of a box."""
     corners = (box.a0, box.a1, box.b0, box.b1)
     if corners not in a.similarities:
-        a_stems, b_stems = a.stems[box.a0 : box.a1], b.stems[box.b0 : box.b1]
-        a_stems, b_stems = a_stems[a_stems >= 0], b_stems[b_stems >= 0]
-        a_bag, b_bag = np.bincount(a_stems, minlength=a.stem_count), np.bincount(b_stems, minlength=a.stem_count)
-        norm = math.sqrt(float(a_bag @ a_bag) * float(b_bag @ b_bag))
-        a.similarities[corners] = float(a_bag @ b_bag) / norm if norm else 0.0
+        a.similarities[corners] = sentences.stem_cosine(a.stems, *corners[:2], b.stems, *corners[2:], a.stem_counts)
     return a.similarities[corners]
 
 

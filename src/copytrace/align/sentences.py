@@ -107,3 +107,28 @@ def _weights(sentence, stem, count, idf, rows: int):
         norm_squared[sentence[entry]] += weight[entry] * weight[entry]
         size[sentence[entry]] += 1
     return weight, np.sqrt(norm_squared), size
+
+
+@numba.njit(cache=True)
+def stem_cosine(a_stems, a0: int, a1: int, b_stems, b0: int, b1: int, counts: np.ndarray) -> float:
+    """Cosine of the stem counts of ``a_stems[a0:a1]`` and ``b_stems[b0:b1]`` (stems
+    of -1 left out). ``counts``: zeros of shape (2, stem count), scratch space that
+    is left zeroed. Sums are exact integers, so the result does not depend on order."""
+    a_squares = b_squares = dot = 0
+    for k in range(a0, a1):
+        if a_stems[k] >= 0:
+            a_squares += 2 * counts[0, a_stems[k]] + 1  # (c + 1)² - c²
+            counts[0, a_stems[k]] += 1
+    for k in range(b0, b1):
+        if b_stems[k] >= 0:
+            b_squares += 2 * counts[1, b_stems[k]] + 1
+            counts[1, b_stems[k]] += 1
+            dot += counts[0, b_stems[k]]
+    for k in range(a0, a1):
+        if a_stems[k] >= 0:
+            counts[0, a_stems[k]] = 0
+    for k in range(b0, b1):
+        if b_stems[k] >= 0:
+            counts[1, b_stems[k]] = 0
+    norm = np.sqrt(float(a_squares) * float(b_squares))
+    return dot / norm if norm else 0.0
