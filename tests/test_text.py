@@ -3,7 +3,9 @@
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from copytrace.text import _WORD, fold, normalise, paragraph_spans, sentence_bounds, stem, tokenise
+from copytrace.text import (
+    _WORD, fold, form_and_stem_key, normalise, paragraph_spans, sentence_bounds, stem, tokenise, word_keys,
+)
 
 
 def words(text: str) -> list[str]:
@@ -93,3 +95,23 @@ def test_sentence_bounds_are_increasing_token_indices(text):
     bounds = sentence_bounds(tokens).tolist()
     assert bounds[0] == 0 and bounds[-1] == len(tokens)
     assert all(a < b for a, b in zip(bounds, bounds[1:]))
+
+
+MIXED_WORDS = ["Hello", "hello", "HELLO", "Ｈello", "ﬁne", "fine", "İstanbul", "istanbul", "Straße", "STRASSE",
+               "today’s", "today's", "coope", "cooperation", "Cooperate", "Қазақстан", "the", "The", "中"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MIXED_WORDS) | st.text(max_size=6), max_size=25), st.integers(0, 3))
+def test_word_keys_match_exactly_when_forms_and_stems_match(pieces, start):
+    """Keys of the words of a text are equal exactly when their normalised forms (or
+    stems) are, whether a word is ASCII, turns ASCII under NFKC, or stays non-ASCII."""
+    text = " ".join(pieces)
+    tokens, keys = tokenise(text, start), word_keys(text, start)
+    assert keys.starts.tolist() == tokens.starts.tolist() and keys.ends.tolist() == tokens.ends.tolist()
+    stems = [stem(form) for form in tokens.forms]
+    for i in range(len(tokens)):
+        for j in range(len(tokens)):
+            assert (keys.form_keys[i] == keys.form_keys[j]) == (tokens.forms[i] == tokens.forms[j])
+            assert (keys.stem_keys[i] == keys.stem_keys[j]) == (stems[i] == stems[j])
+    assert all(form_and_stem_key(form) == (keys.form_keys[i], keys.stem_keys[i]) for i, form in enumerate(tokens.forms))

@@ -25,6 +25,8 @@ import numba
 import numpy as np
 import regex
 
+from copytrace.hashing import mix64
+
 _UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 _WORD_CHARACTER = rf"[^\W_{_UNSPACED}]"
 _APOSTROPHES = "'’ʼ"
@@ -73,16 +75,15 @@ def stem(form: str) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class Tokens:
-    """The words of ``text[offset:offset+len(span)]``, with offsets into ``text``."""
+class WordSpans:
+    """The words of a part of ``text``, as character offsets into ``text``."""
 
     text: str
     starts: np.ndarray
     ends: np.ndarray
-    forms: tuple[str, ...]
 
     def __len__(self) -> int:
-        return len(self.forms)
+        return len(self.starts)
 
     def within(self, spans: Iterable[tuple[int, int]]) -> np.ndarray:
         """For each word: does it lie wholly inside one of the character ``spans``?"""
@@ -100,6 +101,24 @@ class Tokens:
         return int(self.starts[first]), int(self.ends[stop - 1])
 
 
+@dataclass(frozen=True, eq=False)
+class Tokens(WordSpans):
+    """The words of a part of ``text`` with their normalised forms (:func:`normalise`)."""
+
+    forms: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class WordKeys(WordSpans):
+    """The words of a part of ``text`` with a 64-bit key of each normalised form and
+    of its stem (:func:`stem`): equal keys for equal strings, and different keys for
+    different ones but with odds of 2**-64 a pair. For matching words without
+    making a Python string per word; see :func:`word_keys`."""
+
+    form_keys: np.ndarray
+    stem_keys: np.ndarray
+
+
 @lru_cache(maxsize=32)
 def tokenise(text: str, start: int = 0, end: int | None = None) -> Tokens:
     """Tokenise ``text[start:end]``; offsets are into the whole ``text``.
@@ -109,10 +128,7 @@ def tokenise(text: str, start: int = 0, end: int | None = None) -> Tokens:
     """
     end = len(text) if end is None else end
     segment = text[start:end]
-    codes = np.frombuffer(segment.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    bounds = np.empty(2 * len(codes), dtype=np.int64)  # unspaced scripts: a word per character
-    count = _word_bounds(codes, character_classes(), bounds)
-    relative = bounds[: 2 * count].reshape(-1, 2)
+    codes, relative = _code_points_and_words(segment)
     pieces = map(slice, relative[:, 0].tolist(), relative[:, 1].tolist())
     # ASCII words normalise to their lower case: slice one lowered copy.
     if segment.isascii():
@@ -122,6 +138,77 @@ def tokenise(text: str, start: int = 0, end: int | None = None) -> Tokens:
     absolute = relative + start
     absolute.flags.writeable = False
     return Tokens(text=text, starts=absolute[:, 0], ends=absolute[:, 1], forms=forms)
+
+
+@lru_cache(maxsize=64)
+def word_keys(text: str, start: int = 0, end: int | None = None) -> WordKeys:
+    """The words of ``text[start:end]`` as :func:`tokenise` finds them, with keys of
+    their normalised forms and stems instead of the strings.
+
+    The keys of an ASCII word (most words, also in texts with curly quotes or an
+    accented name) are hashed from its code points lowered on the fly, in one
+    compiled pass; only the other words are normalised as strings (NFKC can make
+    them ASCII, so both paths hash the normalised code points alike). Cached,
+    like :func:`tokenise`; the arrays are read-only.
+    """
+    end = len(text) if end is None else end
+    segment = text[start:end]
+    codes, relative = _code_points_and_words(segment)
+    form_keys, stem_keys, non_ascii = _ascii_word_keys(codes, relative, STEM_LENGTH)
+    for word in np.flatnonzero(non_ascii).tolist():
+        form_keys[word], stem_keys[word] = form_and_stem_key(normalise(segment[relative[word, 0] : relative[word, 1]]))
+    absolute = relative + start
+    for array in (absolute, form_keys, stem_keys):
+        array.flags.writeable = False
+    return WordKeys(text, absolute[:, 0], absolute[:, 1], form_keys, stem_keys)
+
+
+def form_and_stem_key(form: str) -> tuple[int, int]:
+    """The keys of :class:`WordKeys` of a normalised form and of its stem."""
+    codes = np.frombuffer(form.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _key(codes, 0, len(codes), False), _key(codes, 0, min(len(codes), STEM_LENGTH), False)
+
+
+def _code_points_and_words(segment: str) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of ``segment`` and the start and end of each word in them."""
+    codes = np.frombuffer(segment.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bounds = np.empty(2 * len(codes), dtype=np.int64)  # unspaced scripts: a word per character
+    count = _word_bounds(codes, character_classes(), bounds)
+    return codes, bounds[: 2 * count].reshape(-1, 2)
+
+
+@numba.njit(cache=True)
+def _ascii_word_keys(codes, words, stem_length):
+    """Keys of each ASCII word's lower case and of its first ``stem_length`` letters;
+    a word with a non-ASCII character is flagged, its keys left for the caller."""
+    form_keys = np.empty(len(words), dtype=np.int64)
+    stem_keys = np.empty(len(words), dtype=np.int64)
+    non_ascii = np.zeros(len(words), dtype=np.bool_)
+    for word in range(len(words)):
+        start, end = words[word, 0], words[word, 1]
+        for k in range(start, end):
+            if codes[k] >= 0x80:
+                non_ascii[word] = True
+                break
+        if not non_ascii[word]:
+            form_keys[word] = _key(codes, start, end, True)
+            stem_keys[word] = _key(codes, start, min(end, start + stem_length), True)
+    return form_keys, stem_keys, non_ascii
+
+
+@numba.njit(cache=True)
+def _key(codes, start, end, lower_ascii):
+    """FNV-1a over the code points ``codes[start:end]`` (ASCII capitals lowered if
+    ``lower_ascii``), finished with :func:`copytrace.hashing.mix64`; never -1 (which
+    marks "no key")."""
+    h = np.uint64(0xCBF29CE484222325)
+    for k in range(start, end):
+        code = codes[k]
+        if lower_ascii and 0x41 <= code <= 0x5A:
+            code += 0x20
+        h = (h ^ np.uint64(code)) * np.uint64(0x100000001B3)
+    key = np.int64(mix64(h))
+    return np.int64(-2) if key == -1 else key
 
 
 def every_code_point() -> str:
@@ -182,7 +269,7 @@ def words(text: str) -> list[str]:
     return [normalise(word) for word in _WORD.findall(text)]
 
 
-def sentence_bounds(tokens: Tokens) -> np.ndarray:
+def sentence_bounds(tokens: WordSpans) -> np.ndarray:
     """Token indices where sentences start, followed by ``len(tokens)``.
 
     A sentence ends where the text between two words holds a terminator

@@ -40,7 +40,7 @@ from rapidfuzz.distance import Indel
 
 from copytrace.align import clusters, ngrams, sentences
 from copytrace.stopwords import STOPWORDS
-from copytrace.text import Tokens, paragraph_spans, sentence_bounds, stem, tokenise
+from copytrace.text import WordKeys, form_and_stem_key, paragraph_spans, sentence_bounds, word_keys
 
 
 @dataclass(frozen=True)
@@ -174,10 +174,11 @@ def _joint_ids(a: _Vocabulary, b: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class _Text:
     """What alignment needs of one text, whatever it is paired with: its words, the
-    vocabularies of its word forms and stems (keys are hashes; -1 for a function word,
-    left out of every bag of stems), sentence bounds and paragraph starts (as word indices)."""
+    vocabularies of its word forms and stems (keys from :func:`copytrace.text.word_keys`;
+    -1 for a function word, left out of every bag of stems), sentence bounds and
+    paragraph starts (as word indices)."""
 
-    tokens: Tokens
+    words: WordKeys
     forms: _Vocabulary
     stems: _Vocabulary
     sentences: np.ndarray
@@ -187,18 +188,22 @@ class _Text:
 @lru_cache(maxsize=64)
 def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
     """A text prepared for alignment; cached, because a scan pairs one article with several."""
-    tokens = tokenise(text, start, end)
-    stem_key = {form: -1 if form in STOPWORDS else hash(stem(form)) for form in set(tokens.forms)}
-    stems = list(map(stem_key.__getitem__, tokens.forms))
-    first, last = (int(tokens.starts[0]), int(tokens.ends[-1])) if len(tokens) else (0, 0)
-    paragraph_starts = [paragraph_start for paragraph_start, _ in paragraph_spans(tokens.text, first, last)]
+    words = word_keys(text, start, end)
+    stems = np.where(np.isin(words.form_keys, _function_word_keys()), -1, words.stem_keys)
+    first, last = (int(words.starts[0]), int(words.ends[-1])) if len(words) else (0, 0)
+    paragraph_starts = [paragraph_start for paragraph_start, _ in paragraph_spans(text, first, last)]
     return _Text(
-        tokens=tokens,
-        forms=_vocabulary(np.fromiter(map(hash, tokens.forms), dtype=np.int64, count=len(tokens))),
-        stems=_vocabulary(np.array(stems, dtype=np.int64)),
-        sentences=_merge_short(sentence_bounds(tokens), min_sentence_words),
-        paragraphs=np.searchsorted(tokens.starts, paragraph_starts),
+        words=words,
+        forms=_vocabulary(words.form_keys),
+        stems=_vocabulary(stems),
+        sentences=_merge_short(sentence_bounds(words), min_sentence_words),
+        paragraphs=np.searchsorted(words.starts, paragraph_starts),
     )
+
+
+@lru_cache(maxsize=1)
+def _function_word_keys() -> np.ndarray:
+    return np.array([form_and_stem_key(word)[0] for word in STOPWORDS], dtype=np.int64)
 
 
 class _Side:
@@ -207,7 +212,7 @@ class _Side:
     dense over the pair."""
 
     def __init__(self, text: _Text, ids: np.ndarray, stems: np.ndarray, stem_count: int) -> None:
-        self.tokens = text.tokens
+        self.words = text.words
         self.ids, self.stems = ids, stems
         self.stem_count = stem_count  # distinct stems of the pair, both sides
         # Similarities of boxes of the pair (a side belongs to one pair), by box
@@ -218,7 +223,7 @@ class _Side:
         self.paragraphs = text.paragraphs
 
     def __len__(self) -> int:
-        return len(self.tokens)
+        return len(self.words)
 
 
 def _sides(a: _Text, b: _Text) -> tuple[_Side, _Side]:
@@ -592,15 +597,15 @@ def _resolve_overlaps(boxes: list[_Box], a: _Side, b: _Side, axis: str) -> list[
 
 
 def _passage(box: _Box, a: _Side, b: _Side, region: int) -> Passage:
-    a_start, a_end = a.tokens.char_span(box.a0, box.a1)
-    b_start, b_end = b.tokens.char_span(box.b0, box.b1)
+    a_start, a_end = a.words.char_span(box.a0, box.a1)
+    b_start, b_end = b.words.char_span(box.b0, box.b1)
     return Passage(
         a_start=a_start,
         a_end=a_end,
         b_start=b_start,
         b_end=b_end,
-        a_text=a.tokens.text[a_start:a_end],
-        b_text=b.tokens.text[b_start:b_end],
+        a_text=a.words.text[a_start:a_end],
+        b_text=b.words.text[b_start:b_end],
         similarity=_similarity(box, a, b),
         verbatim_share=_verbatim_share(box, a, b),
         region=region,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from copytrace.candidates.groups import pairs_in_runs, run_bounds
-from copytrace.candidates.shingles import mix64
+from copytrace.hashing import mix64
 from copytrace.parallel import thread_starmap
 
 _EMPTY_ROW = np.iinfo(np.uint32).max

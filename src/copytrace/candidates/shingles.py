@@ -30,6 +30,7 @@ import pyarrow as pa
 import regex
 
 from copytrace.arrow_buffers import data_and_offsets
+from copytrace.hashing import mix64
 from copytrace.text import _WORD, CODE_POINTS, OWN_WORD, WORD_CHARACTER, character_classes, every_code_point
 
 # Common non-ASCII characters of news text, replaced with str.replace (fast) so that
@@ -50,17 +51,6 @@ _NGRAM_MULTIPLIERS = (
     0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
 )
 MAX_NGRAM = len(_NGRAM_MULTIPLIERS)
-
-
-@numba.njit(cache=True)
-def mix64(values):
-    """The SplitMix64 finaliser (Steele et al., OOPSLA 2014): a fixed bijection on
-    uint64, for a scalar or an array (arithmetic wraps modulo 2**64)."""
-    z = values ^ (values >> np.uint64(30))
-    z = z * np.uint64(0xBF58476D1CE4E5B9)
-    z = z ^ (z >> np.uint64(27))
-    z = z * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
 
 
 def prepare(text: str) -> bytes:

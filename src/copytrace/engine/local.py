@@ -25,7 +25,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from itertools import islice
@@ -174,35 +174,53 @@ def _ingest(
     rejects_file: IO[str] | None,
     tracker: _Tracker,
 ) -> dict[str, int]:
-    """Store new documents batch by batch; count every record read."""
+    """Store new documents batch by batch; count every record read. Each batch is stored
+    in a thread while the next is read and signed (DuckDB works without the GIL); one
+    batch at most is in flight, so memory stays at two batches."""
     known = store.known_documents()
     counts = {"read": 0, "stored": 0, "existing": 0, "rejected": 0}
-    for batch in _batches(iter(records), config.batch_size):
-        new: list[Document] = []
-        rejected: list[Rejection] = []
-        for record in batch:
-            if isinstance(record, Rejection):
-                rejected.append(record)
-            elif record.id not in known:
-                new.append(record)
-            elif known[record.id] == text_hash(record.text):
-                counts["existing"] += 1
-            else:
-                reason = f"id '{record.id}' is already in the store with a different text"
-                if rejects_file is None:
-                    raise InputError(record.id, reason)
-                rejected.append(Rejection(f"document '{record.id}'", reason, None))
-        signed = sign_documents(new, config.candidates)
-        store.add_batch(signed, rejected, run_id)
-        known.update(zip((d.id for d in new), signed.text_hashes))
-        for rejection in rejected:
-            rejects_file.write(json.dumps(rejection.to_json(), ensure_ascii=False) + "\n")
-        counts["read"] += len(batch)
-        counts["stored"] += len(new)
-        counts["rejected"] += len(rejected)
-        tracker.advance(len(batch))
+    with ThreadPoolExecutor(1) as writer:
+        storing: Future | None = None
+        for batch in _batches(iter(records), config.batch_size):
+            new, rejected = _classified(batch, known, counts, rejects_file is not None)
+            signed = sign_documents(new, config.candidates)
+            if storing is not None:
+                storing.result()
+            storing = writer.submit(store.add_batch, signed, rejected, run_id)
+            known.update(zip((d.id for d in new), signed.text_hashes))
+            for rejection in rejected:
+                rejects_file.write(json.dumps(rejection.to_json(), ensure_ascii=False) + "\n")
+            counts["read"] += len(batch)
+            counts["stored"] += len(new)
+            counts["rejected"] += len(rejected)
+            tracker.advance(len(batch))
+        if storing is not None:
+            storing.result()
     tracker.done()
     return counts
+
+
+def _classified(
+    batch: list, known: dict[str, str], counts: dict[str, int], skip: bool
+) -> tuple[list[Document], list[Rejection]]:
+    """A batch's new documents and rejected records; documents already stored with the
+    same text are counted as ``existing``. A known id with another text is rejected (or,
+    without ``skip``, stops the scan)."""
+    new: list[Document] = []
+    rejected: list[Rejection] = []
+    for record in batch:
+        if isinstance(record, Rejection):
+            rejected.append(record)
+        elif record.id not in known:
+            new.append(record)
+        elif known[record.id] == text_hash(record.text):
+            counts["existing"] += 1
+        else:
+            reason = f"id '{record.id}' is already in the store with a different text"
+            if not skip:
+                raise InputError(record.id, reason)
+            rejected.append(Rejection(f"document '{record.id}'", reason, None))
+    return new, rejected
 
 
 def _batches(records: Iterator, size: int) -> Iterator[list]:

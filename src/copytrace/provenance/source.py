@@ -36,7 +36,7 @@ import regex
 
 from copytrace.align import Passage
 from copytrace.ingest import Document
-from copytrace.text import tokenise
+from copytrace.text import word_keys
 
 DATE_WEIGHT = 2.0
 CONTAINMENT_WEIGHT = 6.0
@@ -148,7 +148,7 @@ def _containment_evidence(
 
 
 def _covered_share(document: Document, spans: list[tuple[int, int]]) -> float:
-    words = tokenise(document.text, *document.body_span)
+    words = word_keys(document.text, *document.body_span)  # cached: the aligner's words
     if not len(words):
         return 0.0
     return float(words.within(spans).mean())
