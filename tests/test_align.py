@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from copytrace.align import DEFAULT_CONFIG, align, align_regions, clusters, ngrams, sentences
+from copytrace.align import DEFAULT_CONFIG, align, align_regions, clusters, ngrams, sentences, vocabulary
 from tests.conftest import require_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
@@ -245,3 +245,22 @@ def test_pieces_of_a_moved_paragraph():
     no_breaks = np.zeros(0, dtype=np.int64)
     found = clusters.piece_boxes(boxes, np.ones(2), np.array([0, 100, 0, 100]), 8, no_breaks, no_breaks)
     assert sorted(found.tolist()) == sorted(boxes.tolist())
+
+
+def _numbered_by_first_use(keys):
+    numbers: dict[int, int] = {}
+    return [-1 if key == -1 else numbers.setdefault(key, len(numbers)) for key in keys]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([-1, 0, 7, -5, 1 << 62, -(1 << 62), 12345]), max_size=30),
+    st.lists(st.sampled_from([-1, 0, 7, 8, -5, 1 << 62, 99]), max_size=30),
+)
+def test_pair_ids_number_keys_by_first_use_over_a_then_b(a_keys, b_keys):
+    a_ids, a_distinct = vocabulary.first_use_ids(np.array(a_keys, dtype=np.int64))
+    b_ids, b_distinct = vocabulary.first_use_ids(np.array(b_keys, dtype=np.int64))
+    assert a_ids.tolist() == _numbered_by_first_use(a_keys)
+    assert a_distinct.tolist() == list(dict.fromkeys(k for k in a_keys if k != -1))
+    joint = vocabulary.joint_ids(a_distinct, b_ids, b_distinct)
+    assert a_ids.tolist() + joint.tolist() == _numbered_by_first_use(a_keys + b_keys)

@@ -38,7 +38,7 @@ import numba
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from copytrace.align import clusters, ngrams, sentences
+from copytrace.align import clusters, ngrams, sentences, vocabulary
 from copytrace.stopwords import STOPWORDS
 from copytrace.text import WordKeys, form_and_stem_key, paragraph_spans, sentence_bounds, word_keys
 
@@ -133,42 +133,21 @@ class _Box:
 @dataclass(frozen=True)
 class _Vocabulary:
     """The keys of one text's words as dense ids in order of first use (keys of -1,
-    function words' stems, stay -1): ``ids`` per word, and the distinct keys sorted
-    (``sorted_keys``) with their ids (``sorted_ids``), so that :func:`_joint_ids`
-    numbers a pair without sorting both texts again."""
+    function words' stems, stay -1): ``ids`` per word, and the distinct ``keys`` by id,
+    so that :func:`_joint_ids` numbers a pair from the two texts' numberings."""
 
     ids: np.ndarray
-    sorted_keys: np.ndarray
-    sorted_ids: np.ndarray
+    keys: np.ndarray
 
 
 def _vocabulary(keys: np.ndarray) -> _Vocabulary:
-    ids = np.full(len(keys), -1, dtype=np.int64)
-    used = keys != -1
-    distinct, first, inverse = np.unique(keys[used], return_index=True, return_inverse=True)
-    by_first_use = np.argsort(first)
-    rank = np.empty(len(distinct), dtype=np.int64)
-    rank[by_first_use] = np.arange(len(distinct))
-    ids[used] = rank[inverse.reshape(-1)]
-    return _Vocabulary(ids=ids, sorted_keys=distinct, sorted_ids=rank)
+    return _Vocabulary(*vocabulary.first_use_ids(keys))
 
 
 def _joint_ids(a: _Vocabulary, b: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
     """Dense ids of the keys of two texts, numbered in order of first use over a then b:
     a keeps its own ids; a key of b not in a gets the next id in b's order of first use."""
-    mapping = np.empty(len(b.sorted_keys), dtype=np.int64)
-    found = np.zeros(len(b.sorted_keys), dtype=bool)  # by b's id
-    if len(a.sorted_keys):
-        # Sorted needles: numpy's binary search starts each from the last one's place.
-        position = np.minimum(np.searchsorted(a.sorted_keys, b.sorted_keys), len(a.sorted_keys) - 1)
-        in_a = a.sorted_keys[position] == b.sorted_keys
-        found[b.sorted_ids[in_a]] = True
-        mapping[b.sorted_ids[in_a]] = a.sorted_ids[position[in_a]]
-    mapping[~found] = len(a.sorted_keys) + np.arange(np.count_nonzero(~found))
-    b_ids = np.full(len(b.ids), -1, dtype=np.int64)
-    used = b.ids >= 0
-    b_ids[used] = mapping[b.ids[used]]
-    return a.ids, b_ids
+    return a.ids, vocabulary.joint_ids(a.keys, b.ids, b.keys)
 
 
 @dataclass(frozen=True)

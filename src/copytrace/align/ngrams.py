@@ -11,6 +11,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from copytrace.hashing import new_table, table_slot
+
 _CODE_LIMIT = 1 << 62
 
 
@@ -28,20 +30,20 @@ def ngram_runs(a_ids: np.ndarray, b_ids: np.ndarray, n: int, max_repeats: int) -
     if len(a_ids) < n or len(b_ids) < n:
         return np.empty((0, 4), dtype=np.int64)
     a_codes, b_codes = _ngram_codes(a_ids, b_ids, n)
-    size = 1
-    while size < 2 * (len(a_codes) + len(b_codes)):  # at most half full
-        size <<= 1
-    keys = np.full(size, -1, dtype=np.int64)
+    keys = new_table(len(a_codes) + len(b_codes))
+    size = len(keys)
     a_count, b_count = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
     a_first = np.full(size, -1, dtype=np.int64)  # each n-gram's first position in a
     a_next = np.full(len(a_codes), -1, dtype=np.int64)  # the next position of the same n-gram
     for i in range(len(a_codes) - 1, -1, -1):  # backwards, so each list runs forwards
-        slot = _slot(keys, a_codes[i])
+        slot = table_slot(keys, a_codes[i])
+        keys[slot] = a_codes[i]
         a_count[slot] += 1
         a_next[i], a_first[slot] = a_first[slot], i
     b_slots = np.empty(len(b_codes), dtype=np.int64)
     for j in range(len(b_codes)):
-        b_slots[j] = _slot(keys, b_codes[j])
+        b_slots[j] = table_slot(keys, b_codes[j])
+        keys[b_slots[j]] = b_codes[j]
         b_count[b_slots[j]] += 1
     runs = np.empty((min(len(a_codes), len(b_codes)) * max_repeats, 4), dtype=np.int64)
     count = 0
@@ -68,17 +70,6 @@ def ngram_runs(a_ids: np.ndarray, b_ids: np.ndarray, n: int, max_repeats: int) -
         for k in range(matched):
             last_j[at_i[k]], last_run[at_i[k]] = j, in_run[k]
     return runs[:count]
-
-
-@numba.njit(cache=True)
-def _slot(keys: np.ndarray, code: int) -> int:
-    """The slot of ``code`` in the table ``keys`` (size a power of two), taken if new."""
-    mask = len(keys) - 1
-    slot = ((code * 0x5851F42D4C957F2D) >> 20) & mask  # multiplicative hash; int64 wraps
-    while keys[slot] != code and keys[slot] != -1:
-        slot = (slot + 1) & mask
-    keys[slot] = code
-    return slot
 
 
 @numba.njit(cache=True)
