@@ -165,7 +165,9 @@ def test_ngram_runs_chain_every_usable_shared_ngram(a_words, b_words, max_repeat
     a_grams = [tuple(a_words[i : i + n]) for i in range(len(a_words) - n + 1)]
     b_grams = [tuple(b_words[j : j + n]) for j in range(len(b_words) - n + 1)]
     usable = lambda gram: 0 < a_grams.count(gram) <= max_repeats and b_grams.count(gram) <= max_repeats  # noqa: E731
-    matches = {(i, j) for j, gram in enumerate(b_grams) if usable(gram) for i, other in enumerate(a_grams) if other == gram}
+    matches = {
+        (i, j) for j, gram in enumerate(b_grams) if usable(gram) for i, other in enumerate(a_grams) if other == gram
+    }
     expected = []
     for i, j in matches:
         if (i - 1, j - 1) not in matches:

@@ -28,11 +28,8 @@ offsets of :mod:`copytrace.text`.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
 
 import numba
 import numpy as np
@@ -257,14 +254,13 @@ def _regions(a: str, b: str, config: AlignConfig, a_span: tuple[int, int] | None
     if not len(a_side) or not len(b_side):
         return a_side, b_side, _SeedArray.empty(), []
     seed_array = _seeds(a_side, b_side, config)
-    seeds = seed_array.as_boxes()
-    if not seeds:
+    if not len(seed_array.boxes):
         return a_side, b_side, seed_array, []
-    regions = _filter(_extend(seeds, a_side, b_side, config.gap, config.gap, config), a_side, b_side, config)
+    regions = _filter(_extend(seed_array, a_side, b_side, config.gap, config.gap, config), a_side, b_side, config)
     summary_gaps = _summary_gaps(seed_array, config)
     if summary_gaps:
-        summaries = _filter(_extend(seeds, a_side, b_side, *summary_gaps, config), a_side, b_side, config)
-        regions = _prefer_summaries(regions, summaries, seeds, config)
+        summaries = _filter(_extend(seed_array, a_side, b_side, *summary_gaps, config), a_side, b_side, config)
+        regions = _prefer_summaries(regions, summaries, seed_array.as_boxes(), config)
     regions = [_trimmed_to_copy(region, seed_array, a_side, b_side, config) for region in regions]
     regions.sort(key=lambda box: box.b0)
     return a_side, b_side, seed_array, regions
@@ -381,69 +377,11 @@ def _merge_short(bounds: np.ndarray, min_words: int) -> np.ndarray:
 # --- extension ---------------------------------------------------------------
 
 
-def _extend(seeds: list[_Box], a: _Side, b: _Side, a_gap: int, b_gap: int, config: AlignConfig) -> list[_Box]:
-    """Cluster seeds into passages; re-cluster dissimilar ones with smaller gaps."""
-    passages: list[_Box] = []
-    pending = [(cluster, a_gap, b_gap) for cluster in _clusters(seeds, a_gap, b_gap)]
-    while pending:
-        cluster, cluster_a_gap, cluster_b_gap = pending.pop()
-        box = _bounding_box(cluster)
-        if len(cluster) == 1 or _similarity(box, a, b) >= config.min_similarity:
-            passages.append(box)
-            continue
-        smaller_a, smaller_b = cluster_a_gap // 2, cluster_b_gap // 2
-        if smaller_a < 1 or smaller_b < 1:
-            continue
-        pending.extend((part, smaller_a, smaller_b) for part in _clusters(cluster, smaller_a, smaller_b))
-    return passages
-
-
-def _clusters(seeds: list[_Box], a_gap: int, b_gap: int) -> list[list[_Box]]:
-    """Split seeds along text a, then b, then a …, until no split remains."""
-    splitters = (lambda group: _split_along(group, "a", a_gap), lambda group: _split_along(group, "b", b_gap))
-    groups, stable, turn = [seeds], 0, 0
-    while stable < len(splitters):
-        split = [part for group in groups for part in splitters[turn % len(splitters)](group)]
-        stable = stable + 1 if len(split) == len(groups) else 1
-        groups, turn = split, turn + 1
-    return groups
-
-
-def _split_order(seeds: list[_Box], gap: int, axis: str) -> list[list[_Box]]:
-    """Split where, read in the order of one text (``axis``), the seeds jump
-    back in the other by more than the gap: a moved paragraph starts a new passage."""
-    if axis == "b":
-        ordered = sorted(seeds, key=lambda s: (s.b0, s.a0))
-        position = lambda s: s.a0  # noqa: E731
-    else:
-        ordered = sorted(seeds, key=lambda s: (s.a0, s.b0))
-        position = lambda s: s.b0  # noqa: E731
-    groups: list[list[_Box]] = [[ordered[0]]]
-    for previous, seed in zip(ordered, ordered[1:]):
-        if position(seed) < position(previous) - gap:
-            groups.append([])
-        groups[-1].append(seed)
-    return groups
-
-
-def _split_along(seeds: list[_Box], axis: str, gap: int) -> list[list[_Box]]:
-    start, end = (attrgetter("a0"), attrgetter("a1")) if axis == "a" else (attrgetter("b0"), attrgetter("b1"))
-    ordered = sorted(seeds, key=start)
-    groups: list[list[_Box]] = [[ordered[0]]]
-    reach = end(ordered[0])
-    for seed in ordered[1:]:
-        if start(seed) - reach > gap:
-            groups.append([])
-        groups[-1].append(seed)
-        if end(seed) > reach:
-            reach = end(seed)
-    return groups
-
-
-def _bounding_box(seeds: list[_Box]) -> _Box:
-    return _Box(
-        min(s.a0 for s in seeds), max(s.a1 for s in seeds), min(s.b0 for s in seeds), max(s.b1 for s in seeds)
-    )
+def _extend(seeds: _SeedArray, a: _Side, b: _Side, a_gap: int, b_gap: int, config: AlignConfig) -> list[_Box]:
+    """Cluster seeds into passages; re-cluster dissimilar ones with smaller gaps
+    (:func:`copytrace.align.clusters.extend`)."""
+    passages = clusters.extend(seeds.boxes, a.stems, b.stems, a.stem_counts, a_gap, b_gap, config.min_similarity)
+    return [_Box(*box) for box in passages.tolist()]
 
 
 def _similarity(box: _Box, a: _Side, b: _Side) -> float:
@@ -488,8 +426,9 @@ def _prefer_summaries(regions: list[_Box], summaries: list[_Box], seeds: list[_B
         fragments = (
             len(covered) >= 2
             and all(_contains(summary, r) for r in covered)
-            and len(_split_along(covered, axis, config.gap)) == 1
-            and len(_split_order(covered, 0, axis)) == 1
+            and clusters.one_group_in_order(
+                np.array([_corners(r) for r in covered]), clusters.B0 if axis == "b" else clusters.A0, config.gap
+            )
         )
         if 2 * seeded >= hi - lo and (fragments or 2 * explained < hi - lo):
             regions = [r for r in regions if r not in covered] + [summary]

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from copytrace.align.sentences import stem_cosine
+
 A0, A1, B0, B1 = 0, 1, 2, 3
 
 
@@ -34,6 +36,51 @@ def clipped(boxes: np.ndarray, scores: np.ndarray, region: np.ndarray) -> tuple[
     inside[:, B0] = np.maximum(inside[:, B0], region[B0])
     inside[:, B1] = np.minimum(inside[:, B1], region[B1])
     return inside, scores[overlaps]
+
+
+@numba.njit(cache=True)
+def extend(boxes, a_stems, b_stems, counts, a_gap: int, b_gap: int, min_similarity: float) -> np.ndarray:
+    """Cluster seeds into passages (bounding boxes): clusters whose two sides are
+    less similar than ``min_similarity`` (cosine of stem counts, :func:`stem_cosine`
+    with its scratch ``counts``) are clustered again with half the gaps, until the
+    gaps reach zero (the cluster is then dropped); a single seed is a passage."""
+    rows, bounds = _clusters(boxes, np.arange(len(boxes)), np.array([0, len(boxes)]), a_gap, b_gap)
+    pending = [(rows[bounds[g] : bounds[g + 1]], a_gap, b_gap) for g in range(len(bounds) - 1)]
+    passages = np.empty((len(boxes), 4), dtype=np.int64)
+    found = 0
+    while pending:
+        members, cluster_a_gap, cluster_b_gap = pending.pop()
+        box = _bounding_box(boxes[members])
+        if len(members) == 1 or (
+            stem_cosine(a_stems, box[A0], box[A1], b_stems, box[B0], box[B1], counts) >= min_similarity
+        ):
+            passages[found] = box
+            found += 1
+            continue
+        smaller_a, smaller_b = cluster_a_gap // 2, cluster_b_gap // 2
+        if smaller_a < 1 or smaller_b < 1:
+            continue
+        parts, part_bounds = _clusters(boxes, members, np.array([0, len(members)]), smaller_a, smaller_b)
+        for g in range(len(part_bounds) - 1):
+            pending.append((parts[part_bounds[g] : part_bounds[g + 1]], smaller_a, smaller_b))
+    return passages[:found]
+
+
+@numba.njit(cache=True)
+def _bounding_box(members: np.ndarray) -> np.ndarray:
+    return np.array([members[:, A0].min(), members[:, A1].max(), members[:, B0].min(), members[:, B1].max()])
+
+
+@numba.njit(cache=True)
+def one_group_in_order(boxes: np.ndarray, start: int, gap: int) -> bool:
+    """Do the boxes follow each other along one text (``start``: the column of their
+    starts in it) with no gap over ``gap`` words, in the same order in the other text?"""
+    rows, bounds = np.arange(len(boxes)), np.array([0, len(boxes)])
+    other = A0 if start == B0 else B0
+    return (
+        len(_split_along(boxes, rows, bounds, start, gap)[1]) == 2
+        and len(_split_order(boxes, rows, bounds, 0, start, other)[1]) == 2
+    )
 
 
 @numba.njit(cache=True)
@@ -82,7 +129,7 @@ def piece_boxes(
         return np.empty((0, 4), dtype=np.int64)
     boxes, scores = boxes[keep], scores[keep]
     rows, bounds = np.arange(len(boxes)), np.array([0, len(boxes)])
-    rows, bounds = _clusters(boxes, rows, bounds, min_piece)
+    rows, bounds = _clusters(boxes, rows, bounds, min_piece, min_piece)
     rows, bounds = _split_order(boxes, rows, bounds, min_piece, B0, A0)
     rows, bounds = _split_order(boxes, rows, bounds, min_piece, A0, B0)
     boxes, scores, bounds = _cut_at_paragraphs(boxes[rows], scores[rows], bounds, b_paragraphs, B0)
@@ -90,8 +137,7 @@ def piece_boxes(
     pieces = np.empty((len(bounds) - 1, 4), dtype=np.int64)
     kept = 0
     for group in range(len(bounds) - 1):
-        members = boxes[bounds[group] : bounds[group + 1]]
-        box = np.array([members[:, A0].min(), members[:, A1].max(), members[:, B0].min(), members[:, B1].max()])
+        box = _bounding_box(boxes[bounds[group] : bounds[group + 1]])
         if min(box[A1] - box[A0], box[B1] - box[B0]) >= min_piece:
             pieces[kept] = box
             kept += 1
@@ -134,13 +180,13 @@ def _stable_order(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _clusters(boxes: np.ndarray, rows: np.ndarray, bounds: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
+def _clusters(boxes: np.ndarray, rows: np.ndarray, bounds: np.ndarray, a_gap: int, b_gap: int):
     """Split groups along a, then b, then a …, until a split (after the first two)
-    changes nothing: where, in order of start, a seed starts more than ``gap``
-    words after every earlier one ends."""
+    changes nothing: where, in order of start, a seed starts more than the gap
+    (``a_gap`` along a, ``b_gap`` along b) after every earlier one ends."""
     stable, turn = 0, 0
     while stable < 2:
-        start = A0 if turn % 2 == 0 else B0
+        start, gap = (A0, a_gap) if turn % 2 == 0 else (B0, b_gap)
         split_rows, split_bounds = _split_along(boxes, rows, bounds, start, gap)
         stable = stable + 1 if len(split_bounds) == len(bounds) else 1
         rows, bounds, turn = split_rows, split_bounds, turn + 1
