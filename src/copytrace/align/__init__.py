@@ -31,11 +31,10 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from copytrace.align import clusters, ngrams, sentences, vocabulary
+from copytrace.align import clusters, seeds, sentences, vocabulary
 from copytrace.stopwords import STOPWORDS
 from copytrace.text import WordKeys, form_and_stem_key, paragraph_spans, sentence_bounds, word_keys
 
@@ -323,42 +322,11 @@ def _intersects(box: _Box, other: _Box) -> bool:
 
 
 def _seeds(a: _Side, b: _Side, config: AlignConfig) -> _SeedArray:
-    """The exact runs of shared n-grams (in b order), then the similar-sentence pairs
-    that exact matches do not contradict (by sentence of a, then of b)."""
-    exact = ngrams.ngram_runs(a.ids, b.ids, config.ngram, config.max_ngram_repeats)
-    i, j, cosines = sentences.similar_sentences(
-        a.stems, a.sentences, b.stems, b.sentences, a.stem_count, config.sentence_cosine, config.sentence_dice
-    )
-    similar = np.column_stack((a.sentences[i], a.sentences[i + 1], b.sentences[j], b.sentences[j + 1]))
-    kept = ~_contradicted(exact, similar, len(a), len(b))
-    return _SeedArray(np.concatenate((exact, similar[kept])), np.concatenate((np.ones(len(exact)), cosines[kept])))
-
-
-@numba.njit(cache=True)
-def _contradicted(exact: np.ndarray, similar: np.ndarray, a_length: int, b_length: int) -> np.ndarray:
-    """For each similar-sentence seed: are most words of either side copied word for
-    word *elsewhere* in the other text (by the exact runs)? Such a sentence is no
-    paraphrase of the one it was paired with, and the seed would only stretch a
-    passage past its true end."""
-    a_to_b = np.full(a_length, -1, dtype=np.int64)
-    b_to_a = np.full(b_length, -1, dtype=np.int64)
-    for run in exact:
-        for k in range(run[1] - run[0]):
-            a_to_b[run[0] + k], b_to_a[run[2] + k] = run[2] + k, run[0] + k
-    contradicted = np.zeros(len(similar), dtype=np.bool_)
-    for k in range(len(similar)):
-        a0, a1, b0, b1 = similar[k, 0], similar[k, 1], similar[k, 2], similar[k, 3]
-        contradicted[k] = _mostly_elsewhere(a_to_b, a0, a1, b0, b1) or _mostly_elsewhere(b_to_a, b0, b1, a0, a1)
-    return contradicted
-
-
-@numba.njit(cache=True)
-def _mostly_elsewhere(mapped, lo, hi, other_lo, other_hi):
-    elsewhere = 0
-    for k in range(lo, hi):
-        if mapped[k] >= 0 and (mapped[k] < other_lo or mapped[k] >= other_hi):
-            elsewhere += 1
-    return 2 * elsewhere > hi - lo
+    """Both kinds of seeds of the pair (:func:`copytrace.align.seeds.pair_seeds`)."""
+    return _SeedArray(*seeds.pair_seeds(
+        a.ids, b.ids, a.stems, b.stems, a.sentences, b.sentences, a.stem_count,
+        config.ngram, config.max_ngram_repeats, config.sentence_cosine, config.sentence_dice,
+    ))
 
 
 def _merge_short(bounds: np.ndarray, min_words: int) -> np.ndarray:
