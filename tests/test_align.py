@@ -4,11 +4,12 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz.distance import Indel
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from copytrace.align import DEFAULT_CONFIG, align, align_regions, clusters, ngrams, sentences, vocabulary
+from copytrace.align import DEFAULT_CONFIG, align, align_regions, clusters, lcs, ngrams, sentences, vocabulary
 from tests.conftest import require_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
@@ -266,3 +267,13 @@ def test_pair_ids_number_keys_by_first_use_over_a_then_b(a_keys, b_keys):
     assert a_distinct.tolist() == list(dict.fromkeys(k for k in a_keys if k != -1))
     joint = vocabulary.joint_ids(a_distinct, b_ids, b_distinct)
     assert a_ids.tolist() + joint.tolist() == _numbered_by_first_use(a_keys + b_keys)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=150), st.lists(st.integers(0, 6), max_size=150), st.integers(0, 5))
+def test_bit_parallel_indel_similarity_equals_rapidfuzz(a_ids, b_ids, skip):
+    """Over several 64-word blocks too, and on part of each sequence."""
+    a, b = np.array(a_ids, dtype=np.int64), np.array(b_ids, dtype=np.int64)
+    a0, b0 = min(skip, len(a)), min(skip, len(b))
+    expected = Indel.normalized_similarity(a_ids[a0:], b_ids[b0:])
+    assert lcs.indel_similarity(a, a0, len(a), b, b0, len(b)) == expected

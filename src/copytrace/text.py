@@ -91,10 +91,10 @@ class WordSpans:
         # Starts and ends both increase, so the words inside a span are a range.
         first = np.searchsorted(self.starts, bounds[:, 0], side="left")
         stop = np.searchsorted(self.ends, bounds[:, 1], side="right")
-        depth = np.zeros(len(self) + 1, dtype=np.int64)
-        np.add.at(depth, first, first < stop)
-        np.subtract.at(depth, stop, first < stop)
-        return np.cumsum(depth[:-1]) > 0
+        inside = np.zeros(len(self), dtype=bool)
+        for lo, hi in zip(first.tolist(), stop.tolist()):  # spans are few: passages, quotations
+            inside[lo:hi] = True
+        return inside
 
     def char_span(self, first: int, stop: int) -> tuple[int, int]:
         """Character span covering tokens ``first`` up to (not including) ``stop``."""

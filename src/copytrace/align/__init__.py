@@ -32,9 +32,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz.distance import Indel
 
-from copytrace.align import clusters, seeds, sentences, vocabulary
+from copytrace.align import clusters, lcs, seeds, sentences, vocabulary
 from copytrace.stopwords import STOPWORDS
 from copytrace.text import WordKeys, form_and_stem_key, paragraph_spans, sentence_bounds, word_keys
 
@@ -500,5 +499,4 @@ def _passage(box: _Box, a: _Side, b: _Side, region: int) -> Passage:
 
 def _verbatim_share(box: _Box, a: _Side, b: _Side) -> float:
     """Share of the box's words matched by the longest common subsequence of its two sides."""
-    a_ids, b_ids = a.ids[box.a0 : box.a1].tolist(), b.ids[box.b0 : box.b1].tolist()
-    return Indel.normalized_similarity(a_ids, b_ids)
+    return lcs.indel_similarity(a.ids, box.a0, box.a1, b.ids, box.b0, box.b1)
