@@ -9,7 +9,9 @@ from rapidfuzz.distance import Indel
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from copytrace.align import DEFAULT_CONFIG, align, align_regions, clusters, lcs, ngrams, sentences, vocabulary
+from copytrace.align import (
+    DEFAULT_CONFIG, align, align_regions, clusters, lcs, ngrams, overlaps, sentences, vocabulary,
+)
 from tests.conftest import require_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
@@ -277,3 +279,23 @@ def test_bit_parallel_indel_similarity_equals_rapidfuzz(a_ids, b_ids, skip):
     a0, b0 = min(skip, len(a)), min(skip, len(b))
     expected = Indel.normalized_similarity(a_ids[a0:], b_ids[b0:])
     assert lcs.indel_similarity(a, a0, len(a), b, b0, len(b)) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 30), st.integers(0, 60), st.integers(1, 30)), max_size=8))
+def test_untangled_passages_overlap_in_neither_text(spans):
+    """Merged where they overlap in both texts, cut back where in one: the passages
+    left share no word of either text, and cover only words the input covered."""
+    boxes = np.array([(a, a + m, b, b + n) for a, m, b, n in spans], dtype=np.int64).reshape(-1, 4)
+    stems = np.arange(100, dtype=np.int64) % 7
+    result = overlaps.untangled(boxes, stems, stems, np.zeros((2, 7), dtype=np.int64)).tolist()
+    for side in (0, 2):
+        covered = np.zeros(100, dtype=int)
+        for box in result:
+            assert box[side] < box[side + 1]
+            covered[box[side] : box[side + 1]] += 1
+        assert covered.max(initial=0) <= 1
+        input_covered = np.zeros(100, dtype=bool)
+        for box in boxes.tolist():
+            input_covered[box[side] : box[side + 1]] = True
+        assert input_covered[covered > 0].all()

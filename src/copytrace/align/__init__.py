@@ -27,13 +27,12 @@ offsets of :mod:`copytrace.text`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from copytrace.align import clusters, lcs, seeds, sentences, vocabulary
+from copytrace.align import clusters, lcs, overlaps, seeds, sentences, vocabulary
 from copytrace.stopwords import STOPWORDS
 from copytrace.text import WordKeys, form_and_stem_key, paragraph_spans, sentence_bounds, word_keys
 
@@ -163,7 +162,9 @@ class _Text:
 def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
     """A text prepared for alignment; cached, because a scan pairs one article with several."""
     words = word_keys(text, start, end)
-    stems = np.where(np.isin(words.form_keys, _function_word_keys()), -1, words.stem_keys)
+    function_words = _function_word_keys()
+    at = np.minimum(np.searchsorted(function_words, words.form_keys), len(function_words) - 1)
+    stems = np.where(function_words[at] == words.form_keys, -1, words.stem_keys)
     first, last = (int(words.starts[0]), int(words.ends[-1])) if len(words) else (0, 0)
     paragraph_starts = [paragraph_start for paragraph_start, _ in paragraph_spans(text, first, last)]
     return _Text(
@@ -177,7 +178,8 @@ def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
 
 @lru_cache(maxsize=1)
 def _function_word_keys() -> np.ndarray:
-    return np.array([form_and_stem_key(word)[0] for word in STOPWORDS], dtype=np.int64)
+    """The form keys of the function words, sorted."""
+    return np.sort(np.array([form_and_stem_key(word)[0] for word in STOPWORDS], dtype=np.int64))
 
 
 class _Side:
@@ -307,9 +309,7 @@ def _ordered_pieces(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config:
     boxes = clusters.piece_boxes(
         seeds.boxes, seeds.scores, _corners(region), config.min_piece_words, a.paragraphs, b.paragraphs
     )
-    found = [_Box(*row) for row in boxes.tolist()] or [region]
-    found = _resolve_overlaps(_merge_overlapping(found), a, b, axis="b")
-    return _resolve_overlaps(found, a, b, axis="a")
+    return _untangled([_Box(*row) for row in boxes.tolist()] or [region], a, b)
 
 
 def _intersects(box: _Box, other: _Box) -> bool:
@@ -429,10 +429,15 @@ def _overlap(box: _Box, lo: int, hi: int, axis: str) -> int:
 
 
 def _filter(boxes: list[_Box], a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
-    boxes = _merge_overlapping(boxes)
-    boxes = _resolve_overlaps(boxes, a, b, axis="b")
-    boxes = _resolve_overlaps(boxes, a, b, axis="a")
-    return [box for box in boxes if _long_enough(box, a, b, config)]
+    """Overlaps merged or cut back; passages too short, or short and not copied
+    closely enough, dropped."""
+    return [box for box in _untangled(boxes, a, b) if _long_enough(box, a, b, config)]
+
+
+def _untangled(boxes: list[_Box], a: _Side, b: _Side) -> list[_Box]:
+    """:func:`copytrace.align.overlaps.untangled` over boxes."""
+    corners = np.array([_corners(box) for box in boxes], dtype=np.int64).reshape(-1, 4)
+    return [_Box(*row) for row in overlaps.untangled(corners, a.stems, b.stems, a.stem_counts).tolist()]
 
 
 def _long_enough(box: _Box, a: _Side, b: _Side, config: AlignConfig) -> bool:
@@ -440,42 +445,6 @@ def _long_enough(box: _Box, a: _Side, b: _Side, config: AlignConfig) -> bool:
     if words < config.min_words:
         return False
     return words >= config.short_words or _verbatim_share(box, a, b) >= config.short_min_verbatim
-
-
-def _merge_overlapping(boxes: list[_Box]) -> list[_Box]:
-    """Merge boxes that overlap in both texts: they are one passage."""
-    merged: list[_Box] = []
-    for box in sorted(boxes, key=lambda box: (box.b0, box.a0)):
-        for other in merged:
-            if _intersects(box, other):
-                other.a0, other.a1 = min(other.a0, box.a0), max(other.a1, box.a1)
-                other.b0, other.b1 = min(other.b0, box.b0), max(other.b1, box.b1)
-                break
-        else:
-            merged.append(_Box(box.a0, box.a1, box.b0, box.b1))
-    return merged if len(merged) == len(boxes) else _merge_overlapping(merged)
-
-
-def _resolve_overlaps(boxes: list[_Box], a: _Side, b: _Side, axis: str) -> list[_Box]:
-    """Where two passages overlap in one text only, the less similar one yields
-    the shared words (it is cut back, or dropped if nothing remains)."""
-    if len(boxes) < 2:  # nothing to resolve: spare the similarities
-        return [_Box(box.a0, box.a1, box.b0, box.b1) for box in boxes]
-    ranked = sorted(boxes, key=lambda box: -_similarity(box, a, b) * math.log1p(box.b1 - box.b0))
-    kept: list[_Box] = []
-    for box in ranked:
-        lo, hi = (box.b0, box.b1) if axis == "b" else (box.a0, box.a1)
-        for other in kept:
-            o_lo, o_hi = (other.b0, other.b1) if axis == "b" else (other.a0, other.a1)
-            if lo < o_hi and o_lo < hi:
-                lo, hi = (o_hi, hi) if o_lo <= lo else (lo, min(hi, o_lo))
-        if hi <= lo:
-            continue
-        if axis == "b":
-            kept.append(_Box(box.a0, box.a1, lo, hi))
-        else:
-            kept.append(_Box(lo, hi, box.b0, box.b1))
-    return kept
 
 
 # --- result ------------------------------------------------------------------
