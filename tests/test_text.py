@@ -115,3 +115,32 @@ def test_word_keys_match_exactly_when_forms_and_stems_match(pieces, start):
             assert (keys.form_keys[i] == keys.form_keys[j]) == (tokens.forms[i] == tokens.forms[j])
             assert (keys.stem_keys[i] == keys.stem_keys[j]) == (stems[i] == stems[j])
     assert all(form_and_stem_key(form) == (keys.form_keys[i], keys.stem_keys[i]) for i, form in enumerate(tokens.forms))
+
+
+def _sentence_bounds_by_regular_expressions(tokens):
+    """The definition of sentence_bounds, read directly (it was implemented so)."""
+    import numpy as np
+    import regex
+
+    if not len(tokens):
+        return [0]
+    text, starts = tokens.text, tokens.starts
+    first, last = int(starts[0]), int(tokens.ends[-1])
+    ends = [m.start() for m in regex.finditer(r"[.!?…](?=[\s\"'”’»)\]])|[。！？]|\n", text, pos=first, endpos=last)]
+    after = np.searchsorted(starts, np.asarray(ends, dtype=np.int64), side="right")
+    stops = np.asarray([m.start() for m in regex.finditer(r"\.", text, pos=first, endpos=last)], dtype=np.int64)
+    after_stop = np.searchsorted(starts, stops, side="right")
+    after_stop = after_stop[after_stop < len(tokens)]
+    capitalised = after_stop[np.asarray([text[int(starts[i])].isupper() for i in after_stop], dtype=bool)]
+    inside = np.concatenate([after, capitalised])
+    inside = inside[(inside > 0) & (inside < len(tokens))]
+    return np.unique(np.concatenate([[0], inside, [len(tokens)]])).tolist()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aAbZ1 .!?…。！？\n\t\"'”’»)]([«É\u2028\xa0\u3000", max_size=40), st.integers(0, 3))
+@example("the U.S.A. end.Next one.\u00c9t", 0)  # full stops before capitals, no space
+@example("yes!' he said… «No.»Then?) ok", 1)
+def test_sentence_bounds_follow_their_definition(text, start):
+    tokens = tokenise(text, start)
+    assert sentence_bounds(tokens).tolist() == _sentence_bounds_by_regular_expressions(tokens)

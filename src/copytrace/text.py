@@ -45,9 +45,12 @@ _FOLD = str.maketrans(
         "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
     }
 )
-_SENTENCE_END = regex.compile(r"[.!?…](?=[\s\"'”’»)\]])|[。！？]")
-_LINE_FEED = regex.compile(r"\n")
-_FULL_STOP = regex.compile(r"\.")
+# Sentence ends (sentence_bounds): a terminator before a character of _AFTER_TERMINATOR,
+# a CJK stop, a line feed, or a full stop before a capital.
+_TERMINATORS = (ord("."), ord("!"), ord("?"), ord("…"))
+_AFTER_TERMINATOR = r"[\s\"'”’»)\]]"
+_CJK_STOPS = (ord("。"), ord("！"), ord("？"))
+_LINE_FEED, _FULL_STOP = ord("\n"), ord(".")
 _PARAGRAPH_BREAK = regex.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LINE_BREAK = regex.compile(r"\n\s*")
 STEM_LENGTH = 5
@@ -273,25 +276,46 @@ def sentence_bounds(tokens: WordSpans) -> np.ndarray:
     """Token indices where sentences start, followed by ``len(tokens)``.
 
     A sentence ends where the text between two words holds a terminator
-    followed by space or a closing quote, a CJK full stop, or a line break,
-    or a full stop before a capitalised word.
+    (``.!?…``) followed by space or a closing quote or bracket, a CJK full stop,
+    or a line break, or a full stop before a capitalised word. Found by one
+    compiled pass over the code points between the words.
     """
     if not len(tokens):
         return np.asarray([0], dtype=np.int64)
-    text, starts = tokens.text, tokens.starts
-    first, last = int(starts[0]), int(tokens.ends[-1])
-    # Terminators lie between words (none is a word character), so the token
-    # after each one starts a sentence.
-    ends = [m.start() for m in _SENTENCE_END.finditer(text, first, last)]
-    ends += [m.start() for m in _LINE_FEED.finditer(text, first, last)]
-    after = np.searchsorted(starts, np.asarray(ends, dtype=np.int64), side="right")
-    stops = np.asarray([m.start() for m in _FULL_STOP.finditer(text, first, last)], dtype=np.int64)
-    after_stop = np.searchsorted(starts, stops, side="right")
-    after_stop = after_stop[after_stop < len(tokens)]
-    capitalised = [text[int(starts[i])].isupper() for i in after_stop]
-    inside = np.concatenate([after, after_stop[np.asarray(capitalised, dtype=bool)]])
-    inside = inside[(inside > 0) & (inside < len(tokens))]
-    return np.unique(np.concatenate([[0], inside, [len(tokens)]])).astype(np.int64)
+    first, last = int(tokens.starts[0]), int(tokens.ends[-1])
+    codes = np.frombuffer(tokens.text[first:last].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    after_terminator, capital = _sentence_tables()
+    return _sentence_starts(codes, tokens.starts - first, tokens.ends - first, after_terminator, capital)
+
+
+@lru_cache(maxsize=1)
+def _sentence_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For every code point: may it follow a terminator that ends a sentence (white
+    space, a closing quote or bracket)? Is it a capital (``str.isupper``)?"""
+    every = every_code_point()
+    after = regex.sub(_AFTER_TERMINATOR, "\x00", every).encode("utf-32-le", "surrogatepass")
+    after_terminator = np.frombuffer(after, dtype=np.uint32) == 0
+    after_terminator[0] = False
+    capital = np.fromiter(map(str.isupper, every), dtype=bool, count=CODE_POINTS)
+    return after_terminator, capital
+
+
+@numba.njit(cache=True)
+def _sentence_starts(codes, starts, ends, after_terminator, capital):
+    bounds = [0]
+    for word in range(1, len(starts)):
+        for position in range(ends[word - 1], starts[word]):
+            code = codes[position]
+            if (
+                code == _LINE_FEED
+                or code in _CJK_STOPS
+                or (code in _TERMINATORS and after_terminator[codes[position + 1]])
+                or (code == _FULL_STOP and capital[codes[starts[word]]])
+            ):
+                bounds.append(word)
+                break
+    bounds.append(len(starts))
+    return np.array(bounds, dtype=np.int64)
 
 
 def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
