@@ -309,7 +309,7 @@ def _ordered_pieces(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config:
     boxes = clusters.piece_boxes(
         seeds.boxes, seeds.scores, _corners(region), config.min_piece_words, a.paragraphs, b.paragraphs
     )
-    return _untangled([_Box(*row) for row in boxes.tolist()] or [region], a, b)
+    return _untangled(boxes if len(boxes) else _corners(region).reshape(1, 4), a, b)
 
 
 def _intersects(box: _Box, other: _Box) -> bool:
@@ -344,11 +344,10 @@ def _merge_short(bounds: np.ndarray, min_words: int) -> np.ndarray:
 # --- extension ---------------------------------------------------------------
 
 
-def _extend(seeds: _SeedArray, a: _Side, b: _Side, a_gap: int, b_gap: int, config: AlignConfig) -> list[_Box]:
+def _extend(seeds: _SeedArray, a: _Side, b: _Side, a_gap: int, b_gap: int, config: AlignConfig) -> np.ndarray:
     """Cluster seeds into passages; re-cluster dissimilar ones with smaller gaps
-    (:func:`copytrace.align.clusters.extend`)."""
-    passages = clusters.extend(seeds.boxes, a.stems, b.stems, a.stem_counts, a_gap, b_gap, config.min_similarity)
-    return [_Box(*box) for box in passages.tolist()]
+    (:func:`copytrace.align.clusters.extend`). Rows ``(a0, a1, b0, b1)``."""
+    return clusters.extend(seeds.boxes, a.stems, b.stems, a.stem_counts, a_gap, b_gap, config.min_similarity)
 
 
 def _similarity(box: _Box, a: _Side, b: _Side) -> float:
@@ -428,16 +427,15 @@ def _overlap(box: _Box, lo: int, hi: int, axis: str) -> int:
 # --- filtering ---------------------------------------------------------------
 
 
-def _filter(boxes: list[_Box], a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
+def _filter(boxes: np.ndarray, a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
     """Overlaps merged or cut back; passages too short, or short and not copied
     closely enough, dropped."""
     return [box for box in _untangled(boxes, a, b) if _long_enough(box, a, b, config)]
 
 
-def _untangled(boxes: list[_Box], a: _Side, b: _Side) -> list[_Box]:
-    """:func:`copytrace.align.overlaps.untangled` over boxes."""
-    corners = np.array([_corners(box) for box in boxes], dtype=np.int64).reshape(-1, 4)
-    return [_Box(*row) for row in overlaps.untangled(corners, a.stems, b.stems, a.stem_counts).tolist()]
+def _untangled(boxes: np.ndarray, a: _Side, b: _Side) -> list[_Box]:
+    """:func:`copytrace.align.overlaps.untangled` of rows ``(a0, a1, b0, b1)``."""
+    return [_Box(*row) for row in overlaps.untangled(boxes, a.stems, b.stems, a.stem_counts).tolist()]
 
 
 def _long_enough(box: _Box, a: _Side, b: _Side, config: AlignConfig) -> bool:
