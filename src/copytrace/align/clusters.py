@@ -157,18 +157,18 @@ def _best_matches(boxes: np.ndarray, scores: np.ndarray, min_run: int, b_length:
         if scores[row] >= 1.0 and boxes[row, A1] - boxes[row, A0] >= min_run:
             exact.append(row)
             copied[boxes[row, B0] : boxes[row, B1]] = True
-    slot = {}
     best = []
     for row in range(len(boxes)):
         b0, b1 = boxes[row, B0], boxes[row, B1]
         if scores[row] >= 1.0 or 2 * np.count_nonzero(copied[b0:b1]) > b1 - b0:
             continue
-        key = (b0, b1)
-        if key not in slot:
-            slot[key] = len(best)
+        for k in range(len(best)):  # the sentences of b seen so far: a few dozen
+            if boxes[best[k], B0] == b0 and boxes[best[k], B1] == b1:
+                if scores[row] > scores[best[k]]:
+                    best[k] = row
+                break
+        else:
             best.append(row)
-        elif scores[row] > scores[best[slot[key]]]:
-            best[slot[key]] = row
     return np.array(exact + best, dtype=np.int64)
 
 
