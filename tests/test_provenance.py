@@ -6,9 +6,12 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from copytrace.align import align
 from copytrace.ingest import document_from_text, read_document
-from copytrace.provenance import decide_source
+from copytrace.provenance import decide_source, source
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
 
@@ -80,3 +83,16 @@ def test_log_odds_is_the_signed_sum_of_weights() -> None:
         e.weight for e in decision.evidence if e.favours != decision.source_id
     )
     assert decision.to_json()["evidence"][0]["weight"] == max(round(e.weight, 4) for e in decision.evidence)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([
+    "ACCORDING TO", "according to him", "the Press Office", "preſs service", " reported ", "said", " in a ",
+    "STATEMENT", "the statement says", "press release", "Communiqué", "communiqué noted", " the report reads",
+    "noted in its", ". ", "\n", "x",
+]), max_size=12))
+def test_attribution_phrases_skip_only_bodies_that_cannot_match(pieces):
+    """The word check before each pattern never hides a phrase the pattern finds."""
+    body = " ".join(pieces)
+    expected = tuple((name, m.group()) for name, p in source._ATTRIBUTIONS.items() if (m := p.search(body)))
+    assert source._attributions.__wrapped__(body) == expected

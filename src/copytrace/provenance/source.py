@@ -64,6 +64,16 @@ _ATTRIBUTIONS = {
 }
 
 
+# Words each attribution pattern needs (case-folded): a body without any of them is not
+# searched with the pattern (``regex`` ignores case by simple folding, which casefold covers).
+_ATTRIBUTION_WORDS = {
+    "press service reported": ("press service", "press office"),
+    "according to": ("according to",),
+    "said in a statement": ("statement", "press release", "communiqué"),
+    "the statement says": ("statement", "press release", "report", "communiqué"),
+}
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One clue: ``weight`` (log-odds, > 0) in favour of ``favours`` being the source."""
@@ -168,7 +178,12 @@ def _credit_evidence(document: Document, key: str) -> list[Evidence]:
 def _attributions(body: str) -> tuple[tuple[str, str], ...]:
     """(name, phrase) of each kind of attribution phrase found in ``body``; cached,
     because a scan decides the source of one article against several others."""
-    return tuple((name, match.group()) for name, pattern in _ATTRIBUTIONS.items() if (match := pattern.search(body)))
+    folded = body.casefold()
+    return tuple(
+        (name, match.group())
+        for name, pattern in _ATTRIBUTIONS.items()
+        if any(word in folded for word in _ATTRIBUTION_WORDS[name]) and (match := pattern.search(body))
+    )
 
 
 def _attribution_evidence(document: Document, key: str, other_key: str) -> list[Evidence]:
