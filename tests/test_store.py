@@ -139,3 +139,14 @@ def test_spilled_documents_read_back_by_location(tmp_path):
         assert read == [DOCS[1], DOCS[0], DOCS[1]]
         path = spill.path
     assert not os.path.exists(path) and os.listdir(tmp_path) == []
+
+
+def test_checkpoint_folds_the_log_into_the_file(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with DuckDBStore(path) as store:
+        store.add_batch(sign_documents(DOCS, CONFIG), [], run_id=1)
+        log = tmp_path / "s.duckdb.wal"
+        assert log.exists() and log.stat().st_size > 0
+        store.checkpoint()
+        assert not log.exists() or log.stat().st_size == 0
+        assert store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py() == len(DOCS)

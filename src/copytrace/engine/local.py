@@ -121,6 +121,7 @@ def scan(
         with open(rejects_path, "w", encoding="utf-8") if on_error == "skip" else nullcontext() as rejects_file:
             counts = _ingest(store, records, config, run_id, rejects_file, _Tracker(bar, "read", None))
         store.update_run(run_id, stage="candidates", **counts)
+        store.checkpoint()
         added = _candidates(store, config.candidates)
         store.update_run(run_id, stage="verify", candidates=added)
         verified = _verify(store, config.align, workers, bar)

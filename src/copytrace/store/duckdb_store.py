@@ -293,6 +293,14 @@ class DuckDBStore:
         """Run a read query on the store (for the front ends' summaries)."""
         return self.connection.sql(sql, params=list(parameters) or None).to_arrow_table()
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the file. DuckDB keeps what was written since the
+        last checkpoint in memory (up to the memory limit); a scan checkpoints after
+        ingest so that this memory is free for the candidate join (measured: 701 MB of
+        DuckDB memory and 1,116 MB resident → 93 and 650 MB after ingesting 200,000
+        articles)."""
+        self.connection.execute("CHECKPOINT")
+
     def close(self) -> None:
         self.connection.close()
 
