@@ -94,8 +94,8 @@ class DuckDBStore:
             # every 16 MB: a scan commits a batch at a time, and each checkpoint rewrites
             # table blocks, which made ingest 3x slower (16 MB) and added a 7-14 s pause
             # every gigabyte (ingesting 400,000 articles and checkpointing: 69.5 s with 1 GB,
-            # 61.6 s with 4 GB). Commits
-            # stay durable in the log; the scan checkpoints itself after ingest.
+            # 61.6 s with 4 GB). Commits stay durable in the log; the scan checkpoints
+            # itself after ingest.
             self.connection.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             self.connection.execute(_DDL)
