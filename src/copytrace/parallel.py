@@ -44,4 +44,3 @@ def thread_starmap(function: Callable[..., Result], calls: Iterable[tuple]) -> l
         return [function(*arguments) for arguments in calls]
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(lambda arguments: function(*arguments), calls))
-

@@ -168,13 +168,13 @@ def word_keys(text: str, start: int = 0, end: int | None = None) -> WordKeys:
 
 def form_and_stem_key(form: str) -> tuple[int, int]:
     """The keys of :class:`WordKeys` of a normalised form and of its stem."""
-    codes = np.frombuffer(form.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = _code_points(form)
     return _key(codes, 0, len(codes), False), _key(codes, 0, min(len(codes), STEM_LENGTH), False)
 
 
 def _code_points_and_words(segment: str) -> tuple[np.ndarray, np.ndarray]:
     """The code points of ``segment`` and the start and end of each word in them."""
-    codes = np.frombuffer(segment.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = _code_points(segment)
     bounds = np.empty(2 * len(codes), dtype=np.int64)  # unspaced scripts: a word per character
     count = _word_bounds(codes, character_classes(), bounds)
     return codes, bounds[: 2 * count].reshape(-1, 2)
@@ -214,6 +214,11 @@ def _key(codes, start, end, lower_ascii):
     return np.int64(-2) if key == -1 else key
 
 
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` (lone surrogates included), as a uint32 view."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def every_code_point() -> str:
     """A string of every code point, U+0000 to U+10FFFF, surrogates included."""
     return np.arange(CODE_POINTS, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
@@ -227,9 +232,7 @@ def character_classes() -> np.ndarray:
     classes = np.full(CODE_POINTS, BLANK, dtype=np.uint8)
     # Each matched character becomes NUL, which the UTF-32 view then finds.
     for pattern, value in ((_WORD_CHARACTER, WORD_CHARACTER), (rf"[{_UNSPACED}]", OWN_WORD)):
-        replaced = regex.sub(pattern, "\x00", every).encode("utf-32-le", "surrogatepass")
-        classes[np.frombuffer(replaced, dtype=np.uint32) == 0] = value
-    classes[0] = BLANK
+        classes[_code_points_matching(pattern, every)] = value
     for apostrophe in _APOSTROPHES:
         if classes[ord(apostrophe)] == BLANK:
             classes[ord(apostrophe)] = APOSTROPHE
@@ -283,7 +286,7 @@ def sentence_bounds(tokens: WordSpans) -> np.ndarray:
     if not len(tokens):
         return np.asarray([0], dtype=np.int64)
     first, last = int(tokens.starts[0]), int(tokens.ends[-1])
-    codes = np.frombuffer(tokens.text[first:last].encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = _code_points(tokens.text[first:last])
     after_terminator, capital = _sentence_tables()
     return _sentence_starts(codes, tokens.starts - first, tokens.ends - first, after_terminator, capital)
 
@@ -293,11 +296,17 @@ def _sentence_tables() -> tuple[np.ndarray, np.ndarray]:
     """For every code point: may it follow a terminator that ends a sentence (white
     space, a closing quote or bracket)? Is it a capital (``str.isupper``)?"""
     every = every_code_point()
-    after = regex.sub(_AFTER_TERMINATOR, "\x00", every).encode("utf-32-le", "surrogatepass")
-    after_terminator = np.frombuffer(after, dtype=np.uint32) == 0
-    after_terminator[0] = False
     capital = np.fromiter(map(str.isupper, every), dtype=bool, count=CODE_POINTS)
-    return after_terminator, capital
+    return _code_points_matching(_AFTER_TERMINATOR, every), capital
+
+
+def _code_points_matching(pattern: str, every: str) -> np.ndarray:
+    """For every code point (``every``: :func:`every_code_point`), does it match the
+    one-character ``pattern``? Each match becomes NUL, which the code points then show
+    (NUL itself is never counted as a match)."""
+    matched = _code_points(regex.sub(pattern, "\x00", every)) == 0
+    matched[0] = False
+    return matched
 
 
 @numba.njit(cache=True)

@@ -187,14 +187,12 @@ class _Side:
     ids of word forms (``ids``) and stems (``stems``, -1 for function words) that are
     dense over the pair."""
 
-    def __init__(self, text: _Text, ids: np.ndarray, stems: np.ndarray, stem_count: int) -> None:
+    def __init__(self, text: _Text, ids: np.ndarray, stems: np.ndarray, stem_counts: np.ndarray) -> None:
         self.words = text.words
         self.ids, self.stems = ids, stems
-        self.stem_count = stem_count  # distinct stems of the pair, both sides
-        # Similarities of boxes of the pair (a side belongs to one pair), by box
-        # corners: overlap resolution and passages ask for the same boxes again.
-        self.similarities: dict[tuple[int, int, int, int], float] = {}
-        self.stem_counts = np.zeros((2, stem_count), dtype=np.int64)  # scratch for the similarities
+        # Scratch for the similarity kernels, one per pair: (2, distinct stems of the pair).
+        self.stem_counts = stem_counts
+        self.stem_count = stem_counts.shape[1]
         self.sentences = text.sentences
         self.paragraphs = text.paragraphs
 
@@ -205,8 +203,8 @@ class _Side:
 def _sides(a: _Text, b: _Text) -> tuple[_Side, _Side]:
     a_ids, b_ids = _joint_ids(a.forms, b.forms)
     a_stems, b_stems = _joint_ids(a.stems, b.stems)
-    stem_count = int(max(a_stems.max(initial=-1), b_stems.max(initial=-1))) + 1
-    return _Side(a, a_ids, a_stems, stem_count), _Side(b, b_ids, b_stems, stem_count)
+    stem_counts = np.zeros((2, int(max(a_stems.max(initial=-1), b_stems.max(initial=-1))) + 1), dtype=np.int64)
+    return _Side(a, a_ids, a_stems, stem_counts), _Side(b, b_ids, b_stems, stem_counts)
 
 
 def align(
@@ -293,9 +291,7 @@ def _trimmed_to_copy(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config
         return region
     inside, scores = clusters.clipped(seeds.boxes, seeds.scores, _corners(region))
     exact = inside[(scores >= 1.0) & (inside[:, 1] - inside[:, 0] >= config.min_piece_words)]
-    if not len(exact):
-        return region
-    return _Box(int(exact[:, 0].min()), int(exact[:, 1].max()), int(exact[:, 2].min()), int(exact[:, 3].max()))
+    return _Box(*clusters.bounding_box(exact).tolist()) if len(exact) else region
 
 
 def _ordered_pieces(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
@@ -352,10 +348,7 @@ def _extend(seeds: _SeedArray, a: _Side, b: _Side, a_gap: int, b_gap: int, confi
 
 def _similarity(box: _Box, a: _Side, b: _Side) -> float:
     """Cosine similarity of the stem counts of the two sides of a box."""
-    corners = (box.a0, box.a1, box.b0, box.b1)
-    if corners not in a.similarities:
-        a.similarities[corners] = sentences.stem_cosine(a.stems, *corners[:2], b.stems, *corners[2:], a.stem_counts)
-    return a.similarities[corners]
+    return sentences.stem_cosine(a.stems, box.a0, box.a1, b.stems, box.b0, box.b1, a.stem_counts)
 
 
 # --- summary mode ------------------------------------------------------------

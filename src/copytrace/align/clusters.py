@@ -44,13 +44,13 @@ def extend(boxes, a_stems, b_stems, counts, a_gap: int, b_gap: int, min_similari
     less similar than ``min_similarity`` (cosine of stem counts, :func:`stem_cosine`
     with its scratch ``counts``) are clustered again with half the gaps, until the
     gaps reach zero (the cluster is then dropped); a single seed is a passage."""
-    rows, bounds = _clusters(boxes, np.arange(len(boxes)), np.array([0, len(boxes)]), a_gap, b_gap)
+    rows, bounds = _clusters(boxes, *_one_group(len(boxes)), a_gap, b_gap)
     pending = [(rows[bounds[g] : bounds[g + 1]], a_gap, b_gap) for g in range(len(bounds) - 1)]
     passages = np.empty((len(boxes), 4), dtype=np.int64)
     found = 0
     while pending:
         members, cluster_a_gap, cluster_b_gap = pending.pop()
-        box = _bounding_box(boxes[members])
+        box = bounding_box(boxes[members])
         if len(members) == 1 or (
             stem_cosine(a_stems, box[A0], box[A1], b_stems, box[B0], box[B1], counts) >= min_similarity
         ):
@@ -67,7 +67,14 @@ def extend(boxes, a_stems, b_stems, counts, a_gap: int, b_gap: int, min_similari
 
 
 @numba.njit(cache=True)
-def _bounding_box(members: np.ndarray) -> np.ndarray:
+def _one_group(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows 0 … count - 1 as a single group (``rows``, ``bounds``)."""
+    return np.arange(count), np.array([0, count])
+
+
+@numba.njit(cache=True)
+def bounding_box(members: np.ndarray) -> np.ndarray:
+    """The smallest box ``(a0, a1, b0, b1)`` holding every row of ``members`` (not empty)."""
     return np.array([members[:, A0].min(), members[:, A1].max(), members[:, B0].min(), members[:, B1].max()])
 
 
@@ -75,7 +82,7 @@ def _bounding_box(members: np.ndarray) -> np.ndarray:
 def one_group_in_order(boxes: np.ndarray, start: int, gap: int) -> bool:
     """Do the boxes follow each other along one text (``start``: the column of their
     starts in it) with no gap over ``gap`` words, in the same order in the other text?"""
-    rows, bounds = np.arange(len(boxes)), np.array([0, len(boxes)])
+    rows, bounds = _one_group(len(boxes))
     other = A0 if start == B0 else B0
     return (
         len(_split_along(boxes, rows, bounds, start, gap)[1]) == 2
@@ -94,13 +101,12 @@ def summary_side(boxes: np.ndarray, gap: int, min_words: int, ratio: float) -> i
     """
     for start in (B0, A0):
         other = A0 if start == B0 else B0
-        rows, bounds = _split_along(boxes, np.arange(len(boxes)), np.array([0, len(boxes)]), start, gap)
+        rows, bounds = _split_along(boxes, *_one_group(len(boxes)), start, gap)
         for group in range(len(bounds) - 1):
-            members = boxes[rows[bounds[group] : bounds[group + 1]]]
-            if len(members) < 2:
+            if bounds[group + 1] - bounds[group] < 2:
                 continue
-            near = members[:, start + 1].max() - members[:, start].min()
-            far = members[:, other + 1].max() - members[:, other].min()
+            box = bounding_box(boxes[rows[bounds[group] : bounds[group + 1]]])
+            near, far = box[start + 1] - box[start], box[other + 1] - box[other]
             if near >= min_words and far >= ratio * near:
                 return start
     return -1
@@ -128,7 +134,7 @@ def piece_boxes(
     if not len(keep):
         return np.empty((0, 4), dtype=np.int64)
     boxes, scores = boxes[keep], scores[keep]
-    rows, bounds = np.arange(len(boxes)), np.array([0, len(boxes)])
+    rows, bounds = _one_group(len(boxes))
     rows, bounds = _clusters(boxes, rows, bounds, min_piece, min_piece)
     rows, bounds = _split_order(boxes, rows, bounds, min_piece, B0, A0)
     rows, bounds = _split_order(boxes, rows, bounds, min_piece, A0, B0)
@@ -137,7 +143,7 @@ def piece_boxes(
     pieces = np.empty((len(bounds) - 1, 4), dtype=np.int64)
     kept = 0
     for group in range(len(bounds) - 1):
-        box = _bounding_box(boxes[bounds[group] : bounds[group + 1]])
+        box = bounding_box(boxes[bounds[group] : bounds[group + 1]])
         if min(box[A1] - box[A0], box[B1] - box[B0]) >= min_piece:
             pieces[kept] = box
             kept += 1
