@@ -158,6 +158,17 @@ def test_signatures_of_batches_concatenate_to_those_of_the_whole():
     assert pair_set(pairs_from_signatures(whole)) == pair_set(pairs_from_signatures(parts))
 
 
+def test_taken_signatures_are_those_of_the_texts_taken():
+    texts = [d.text for d in _collection()[:6]]
+    rows = [4, 0, 4, 2]
+    taken, direct = signatures_for_batch(texts).take(rows), signatures_for_batch([texts[r] for r in rows])
+    assert np.array_equal(taken.minhash, direct.minhash)
+    assert np.array_equal(taken.shingle_counts, direct.shingle_counts)
+    assert np.array_equal(taken.sampled.hashes, direct.sampled.hashes)
+    assert np.array_equal(taken.sampled.offsets, direct.sampled.offsets)
+    assert len(signatures_for_batch(texts).take([])) == 0
+
+
 TEXTS = ["Don't stop: the café’s “12” people—OK_then.", "Straße ÉCOLE naïve 東京 it’s", "", "one"]
 
 

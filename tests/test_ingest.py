@@ -447,6 +447,8 @@ def test_malformed_json_line_names_file_and_line(tmp_path):
         ({"id": "1", "text": "x", "date": "someday"}, "field 'date': invalid date 'someday' (use YYYY-MM-DD)"),
         ({"id": "1", "text": "x", "date": "2024-02-30"}, "field 'date': invalid date '2024-02-30' (use YYYY-MM-DD)"),
         ({"id": "1", "text": "x", "title": ["a"]}, "field 'title' must be a string"),
+        ({"id": "1", "text": "a \ud800 b"}, "text holds an unpaired surrogate at character 2, not valid Unicode"),
+        ({"id": "1", "text": "x", "source": "\udfff"}, "source holds an unpaired surrogate at character 0, not valid Unicode"),
     ],
 )
 def test_bad_jsonl_records(tmp_path, record, reason):

@@ -153,7 +153,8 @@ def test_later_scan_links_new_documents_and_re_roots_stories(tmp_path):
 
 def test_results_do_not_depend_on_batch_size_or_workers(docs, tmp_path):
     copytrace.scan([docs], tmp_path / "one.duckdb", config=ScanConfig(batch_size=1, workers=1))
-    copytrace.scan([docs], tmp_path / "many.duckdb", config=ScanConfig(batch_size=1000, workers=2))
+    # Batches of 3 on 2 workers: records are parsed and signed in worker processes.
+    copytrace.scan([docs], tmp_path / "many.duckdb", config=ScanConfig(batch_size=3, workers=2))
     assert results(tmp_path / "one.duckdb") == results(tmp_path / "many.duckdb")
 
 
@@ -170,10 +171,11 @@ def bad_collection(path: Path) -> Path:
     return path
 
 
-def test_bad_records_are_skipped_and_accounted_for(tmp_path):
+@pytest.mark.parametrize("config", [serial(), ScanConfig(batch_size=2, workers=2)], ids=["serial", "workers"])
+def test_bad_records_are_skipped_and_accounted_for(tmp_path, config):
     source = bad_collection(tmp_path / "bad.jsonl")
     db = tmp_path / "s.duckdb"
-    summary = copytrace.scan([source], db, config=serial(), on_error="skip", rejects=tmp_path / "rejects.jsonl")
+    summary = copytrace.scan([source], db, config=config, on_error="skip", rejects=tmp_path / "rejects.jsonl")
     assert (summary.read, summary.stored, summary.rejected) == (8, 4, 4)
     assert summary.read == summary.stored + summary.existing + summary.rejected
     written = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
@@ -184,10 +186,11 @@ def test_bad_records_are_skipped_and_accounted_for(tmp_path):
     assert (run["read"], run["stored"], run["rejected"], run["stage"]) == (8, 4, 4, "done")
 
 
-def test_bad_record_stops_the_scan_by_default_naming_file_and_line(tmp_path):
+@pytest.mark.parametrize("config", [serial(), ScanConfig(batch_size=2, workers=2)], ids=["serial", "workers"])
+def test_bad_record_stops_the_scan_by_default_naming_file_and_line(tmp_path, config):
     source = bad_collection(tmp_path / "bad.jsonl")
     with pytest.raises(InputError, match=rf"{source.name}:5"):
-        copytrace.scan([source], tmp_path / "s.duckdb", config=serial())
+        copytrace.scan([source], tmp_path / "s.duckdb", config=config)
 
 
 def test_a_changed_text_under_a_stored_id_is_refused(tmp_path):

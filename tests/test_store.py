@@ -38,7 +38,7 @@ def test_documents_and_signatures_round_trip(tmp_path, monkeypatch, rows_per_bat
     with DuckDBStore(tmp_path / "s.duckdb") as store:
         batch = sign_documents(DOCS, CONFIG)
         store.add_batch(batch, [Rejection("f.jsonl:3", "no text", "{}")], run_id=1)
-        assert store.known_documents() == dict(zip(["b", "a"], batch.text_hashes))
+        assert store.known_documents() == dict(zip(["b", "a"], batch.documents.column("text_hash").to_pylist()))
         ids, dates, sources, signatures = store.signatures()
     assert ids == ["a", "b"] and dates == [d.date for d in DOCS[::-1]] and sources == [None, "x"]
     np.testing.assert_array_equal(signatures.minhash, batch.signatures.minhash[::-1])
@@ -141,12 +141,16 @@ def test_spilled_documents_read_back_by_location(tmp_path):
     assert not os.path.exists(path) and os.listdir(tmp_path) == []
 
 
-def test_checkpoint_folds_the_log_into_the_file(tmp_path):
+def test_bulk_writes_get_more_memory_and_end_folded_into_the_file(tmp_path):
     path = tmp_path / "s.duckdb"
+    memory = lambda: store.query("SELECT current_setting('memory_limit') AS m").column("m")[0].as_py()  # noqa: E731
     with DuckDBStore(path) as store:
-        store.add_batch(sign_documents(DOCS, CONFIG), [], run_id=1)
+        usual = memory()
         log = tmp_path / "s.duckdb.wal"
-        assert log.exists() and log.stat().st_size > 0
-        store.checkpoint()
+        with store.bulk_writes():
+            assert memory() != usual
+            store.add_batch(sign_documents(DOCS, CONFIG), [], run_id=1)
+            assert log.exists() and log.stat().st_size > 0
         assert not log.exists() or log.stat().st_size == 0
+        assert memory() == usual
         assert store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py() == len(DOCS)

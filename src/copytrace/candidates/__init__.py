@@ -101,6 +101,19 @@ class Signatures:
     def __len__(self) -> int:
         return len(self.shingle_counts)
 
+    def take(self, rows: Sequence[int]) -> Signatures:
+        """The signatures of texts ``rows``, in that order."""
+        hashes, offsets = self.sampled.hashes, self.sampled.offsets
+        kept = [hashes[offsets[row] : offsets[row + 1]] for row in rows]
+        return Signatures(
+            minhash=self.minhash[list(rows)],
+            shingle_counts=self.shingle_counts[list(rows)],
+            sampled=TokenHashes(
+                hashes=np.concatenate(kept) if kept else hashes[:0],
+                offsets=np.concatenate([[0], np.cumsum([len(part) for part in kept], dtype=np.int64)]),
+            ),
+        )
+
     @staticmethod
     def concatenate(parts: list[Signatures]) -> Signatures:
         """The signatures of all parts, in order, as one. Empties ``parts``: each part is

@@ -1,9 +1,11 @@
 """The local engine: runs the stages of :mod:`copytrace.engine.stages` over a
 collection on one machine, streaming into a store.
 
-1. **ingest**: read records in batches; each batch of new documents is signed
-   and stored with its signatures in one transaction. Only ids and text hashes
-   stay in memory; texts leave memory with their batch.
+1. **ingest**: read records in batches; worker processes parse and sign each
+   batch (:func:`copytrace.engine.stages.parse_and_sign`) while this process
+   accounts for the records in read order and stores each batch of new documents
+   with its signatures in one transaction. Only ids and text hashes stay in
+   memory; texts leave memory with their batch.
 2. **candidates**: the signatures of every stored document (old and new) are
    joined at once, so new documents are linked to those of earlier scans;
    candidates not stored yet are added.
@@ -24,11 +26,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO
 
@@ -39,10 +42,10 @@ from rich.progress import (
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, pairs_from_signatures
-from copytrace.engine.stages import sign_documents, text_hash, verify_pairs
+from copytrace.engine.stages import DocumentRow, SignedBatch, parse_and_sign, verify_pairs
 from copytrace.errors import InputError
-from copytrace.ingest import Document, FieldMap, Rejection, read_documents
-from copytrace.ingest.readers import OnError
+from copytrace.ingest import FieldMap, Rejection
+from copytrace.ingest.readers import OnError, Read, accept_records, check_on_error, read_unparsed
 from copytrace.parallel import process_pool
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
 from copytrace.store import DuckDBStore
@@ -112,16 +115,18 @@ def scan(
         raise InputError("batch_size", f"must be at least 1, not {config.batch_size}")
     started = dt.datetime.now()
     workers = config.workers or os.cpu_count() or 1
-    records = read_documents(paths, field_map, on_error)
+    check_on_error(on_error)
+    unparsed = read_unparsed(paths, field_map)
     rejects_path = Path(rejects) if rejects else Path(f"{db}.rejects.jsonl")
     bars = _progress_bars() if progress else nullcontext(None)
     with DuckDBStore(db) as store, bars as bar:
         store.check_settings({"candidates": asdict(config.candidates)})
         run_id = store.start_run(paths)
-        with open(rejects_path, "w", encoding="utf-8") if on_error == "skip" else nullcontext() as rejects_file:
-            counts = _ingest(store, records, config, run_id, rejects_file, _Tracker(bar, "read", None))
+        rejects_output = open(rejects_path, "w", encoding="utf-8") if on_error == "skip" else nullcontext()
+        with rejects_output as rejects_file, store.bulk_writes():
+            reads = _parsed_and_signed(unparsed, config, workers)
+            counts = _ingest(store, reads, on_error, run_id, rejects_file, _Tracker(bar, "read", None))
         store.update_run(run_id, stage="candidates", **counts)
-        store.checkpoint()
         added = _candidates(store, config.candidates)
         store.update_run(run_id, stage="verify", candidates=added)
         verified = _verify(store, config.align, workers, bar)
@@ -167,34 +172,45 @@ class _Tracker:
             self.bar.update(self.task, total=task.completed)
 
 
+def _parsed_and_signed(
+    unparsed: Iterator[Read], config: ScanConfig, workers: int
+) -> Iterator[tuple[list[Read], SignedBatch]]:
+    """Batches of records, parsed and signed on ``workers`` processes, in read order:
+    each record with its outcome (why it was refused, or its document's row)."""
+    jobs = _batches(unparsed, config.batch_size)
+    for reads, (outcomes, signed) in _map_ordered(parse_and_sign, jobs, config.candidates, workers):
+        yield [read._replace(outcome=outcome) for read, outcome in zip(reads, outcomes)], signed
+
+
 def _ingest(
     store: DuckDBStore,
-    records: Iterable[Document | Rejection],
-    config: ScanConfig,
+    batches: Iterable[tuple[list[Read], SignedBatch]],
+    on_error: OnError,
     run_id: int,
     rejects_file: IO[str] | None,
     tracker: _Tracker,
 ) -> dict[str, int]:
     """Store new documents batch by batch; count every record read. Each batch is stored
-    in a thread while the next is read and signed (DuckDB works without the GIL); one
-    batch at most is in flight, so memory stays at two batches."""
+    in a thread while the next is accounted for (DuckDB works without the GIL); one
+    batch at most is in flight, so memory stays at a few batches."""
     known = store.known_documents()
+    seen_ids: set[str] = set()
     counts = {"read": 0, "stored": 0, "existing": 0, "rejected": 0}
     with ThreadPoolExecutor(1) as writer:
         storing: Future | None = None
-        for batch in _batches(iter(records), config.batch_size):
-            new, rejected = _classified(batch, known, counts, rejects_file is not None)
-            signed = sign_documents(new, config.candidates)
+        for reads, signed in batches:
+            records = accept_records(reads, on_error, seen_ids)
+            new, rejected = _classified(records, known, counts, rejects_file is not None)
             if storing is not None:
                 storing.result()
-            storing = writer.submit(store.add_batch, signed, rejected, run_id)
-            known.update(zip((d.id for d in new), signed.text_hashes))
+            storing = writer.submit(store.add_batch, signed.take([row.row for row in new]), rejected, run_id)
+            known.update((row.id, row.text_hash) for row in new)
             for rejection in rejected:
                 rejects_file.write(json.dumps(rejection.to_json(), ensure_ascii=False) + "\n")
-            counts["read"] += len(batch)
+            counts["read"] += len(reads)
             counts["stored"] += len(new)
             counts["rejected"] += len(rejected)
-            tracker.advance(len(batch))
+            tracker.advance(len(reads))
         if storing is not None:
             storing.result()
     tracker.done()
@@ -202,19 +218,19 @@ def _ingest(
 
 
 def _classified(
-    batch: list, known: dict[str, str], counts: dict[str, int], skip: bool
-) -> tuple[list[Document], list[Rejection]]:
+    records: Iterable[DocumentRow | Rejection], known: dict[str, str], counts: dict[str, int], skip: bool
+) -> tuple[list[DocumentRow], list[Rejection]]:
     """A batch's new documents and rejected records; documents already stored with the
     same text are counted as ``existing``. A known id with another text is rejected (or,
     without ``skip``, stops the scan)."""
-    new: list[Document] = []
+    new: list[DocumentRow] = []
     rejected: list[Rejection] = []
-    for record in batch:
+    for record in records:
         if isinstance(record, Rejection):
             rejected.append(record)
         elif record.id not in known:
             new.append(record)
-        elif known[record.id] == text_hash(record.text):
+        elif known[record.id] == record.text_hash:
             counts["existing"] += 1
         else:
             reason = f"id '{record.id}' is already in the store with a different text"
@@ -283,6 +299,26 @@ def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]
     once for all its pairs (the aligner caches prepared texts)."""
     roots = component_roots(pairs)
     return sorted(pairs, key=lambda pair: (roots[pair[0]], pair))
+
+
+def _map_ordered(function: Callable, jobs: Iterator, config: object, workers: int) -> Iterator[tuple]:
+    """Each job with ``function(job, config)``, in job order, with at most ``2 × workers``
+    jobs in flight. An input of one job runs here: starting workers would cost more
+    than they save."""
+    first = list(islice(jobs, 2))
+    if workers <= 1 or len(first) < 2:
+        yield from ((job, function(job, config)) for job in chain(first, jobs))
+        return
+    with process_pool(workers) as pool:
+        in_flight: deque[tuple] = deque()
+        for job in chain(first, jobs):
+            in_flight.append((job, pool.submit(function, job, config)))
+            if len(in_flight) >= 2 * workers:
+                job, result = in_flight.popleft()
+                yield job, result.result()
+        while in_flight:
+            job, result = in_flight.popleft()
+            yield job, result.result()
 
 
 def _map_unordered(

@@ -4,7 +4,9 @@ Each function depends on its batch alone, so the local engine
 (:mod:`copytrace.engine.local`) and a Spark engine can map them over partitions of
 any size and get the same results:
 
-* :func:`sign_documents`: documents → signatures (candidates stage input);
+* :func:`parse_and_sign`: records as read → documents and their signatures
+  (ingest and the candidates stage's input);
+* :func:`sign_documents`: documents → signatures;
 * :func:`verify_pairs`: candidate document pairs → verified pairs with passages;
 * :func:`copytrace.provenance.stories.build_stories`: verified pairs → stories.
 """
@@ -14,10 +16,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
+
+import pyarrow as pa
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage, align
 from copytrace.candidates import CandidateConfig, Signatures, signatures_for_batch
 from copytrace.ingest import Document
+from copytrace.ingest.document import documents_table
+from copytrace.ingest.readers import Read, parse_records
 from copytrace.provenance.source import decide_source
 
 PAIR_SCHEMA = "copytrace.pair/1"
@@ -25,11 +32,31 @@ PAIR_SCHEMA = "copytrace.pair/1"
 
 @dataclass(frozen=True)
 class SignedBatch:
-    """A batch of documents with the hash of each text and their signatures."""
+    """A batch of documents as Arrow rows (the columns of
+    :func:`copytrace.ingest.document.documents_table` and ``text_hash``), with their
+    signatures. Arrow, so that a batch signed in a worker process travels back as a
+    few buffers, not one Python object per document."""
 
-    documents: list[Document]
-    text_hashes: list[str]
+    documents: pa.Table
     signatures: Signatures
+
+    def __len__(self) -> int:
+        return self.documents.num_rows
+
+    def take(self, rows: Sequence[int]) -> SignedBatch:
+        """The batch of documents ``rows``, in that order."""
+        if list(rows) == list(range(len(self))):
+            return self
+        return SignedBatch(self.documents.take(pa.array(rows, pa.int64())), self.signatures.take(rows))
+
+
+class DocumentRow(NamedTuple):
+    """A parsed record's document, as :func:`parse_and_sign` sends it back: its id, its
+    row in the batch's :class:`SignedBatch` and the hash of its text."""
+
+    id: str
+    row: int
+    text_hash: str
 
 
 def text_hash(text: str) -> str:
@@ -39,11 +66,28 @@ def text_hash(text: str) -> str:
 
 def sign_documents(documents: Sequence[Document], config: CandidateConfig) -> SignedBatch:
     """Hash and sign a batch of documents (signatures are of their bodies)."""
+    table = documents_table(documents)
+    hashes = pa.array([text_hash(document.text) for document in documents], pa.string())
     return SignedBatch(
-        documents=list(documents),
-        text_hashes=[text_hash(document.text) for document in documents],
+        documents=table.append_column("text_hash", hashes),
         signatures=signatures_for_batch([document.body for document in documents], config),
     )
+
+
+def parse_and_sign(reads: Sequence[Read], config: CandidateConfig) -> tuple[list[str | DocumentRow], SignedBatch]:
+    """Parse a batch of records as read (:func:`copytrace.ingest.readers.read_unparsed`)
+    and sign the documents among them: each record's outcome (why it was refused, or
+    its document's row) and the signed batch. Done together so that an engine ships
+    each batch to a worker and back once."""
+    outcomes = [read.outcome for read in parse_records(reads)]
+    documents = [outcome for outcome in outcomes if isinstance(outcome, Document)]
+    signed = sign_documents(documents, config)
+    hashes = iter(signed.documents.column("text_hash").to_pylist())
+    rows = iter(range(len(documents)))
+    return [
+        outcome if isinstance(outcome, str) else DocumentRow(outcome.id, next(rows), next(hashes))
+        for outcome in outcomes
+    ], signed
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+# The fields of a document's Arrow form, in the order Document takes them.
+DOCUMENT_COLUMNS = ("id", "text", "date", "source", "url", "title", "language", "credit", "body_start", "body_end")
 
 
 @dataclass(frozen=True)
@@ -54,3 +60,19 @@ class Document:
             "body_end": end,
             "length": len(self.text),
         }
+
+
+def documents_table(documents: Sequence[Document]) -> pa.Table:
+    """Documents as an Arrow table with the :data:`DOCUMENT_COLUMNS` (``body_end``
+    resolved); ``Document(*row)`` turns a row back into its document."""
+    return pa.table(
+        {
+            "id": pa.array([d.id for d in documents], pa.string()),
+            "text": pa.array([d.text for d in documents], pa.string()),
+            "date": pa.array([d.date for d in documents], pa.date32()),
+            **{name: pa.array([getattr(d, name) for d in documents], pa.string())
+               for name in ("source", "url", "title", "language", "credit")},
+            "body_start": pa.array([d.body_start for d in documents], pa.int32()),
+            "body_end": pa.array([d.body_span[1] for d in documents], pa.int32()),
+        }
+    )

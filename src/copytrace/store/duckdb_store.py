@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from copytrace.candidates import Signatures
 from copytrace.candidates.shingles import TokenHashes
 from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
+from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.store.base import TABLES
 
 if TYPE_CHECKING:
@@ -30,11 +32,14 @@ if TYPE_CHECKING:
     from copytrace.provenance.stories import StoryForest
 
 SCHEMA_VERSION = "1"
-CHECKPOINT_THRESHOLD = "4GB"  # see __init__
+CHECKPOINT_THRESHOLD = "2GB"  # see __init__
 # DuckDB's own memory (buffer pool, sorts, indexes); past it, it evicts and spills to
 # <db>.tmp. Its default, 80% of the machine, let a 1M-article scan keep 5 GB of table
 # blocks cached while streaming the texts out for verification.
 MEMORY_LIMIT = "1GB"
+# While ingesting (DuckDBStore.bulk_writes): room for what a checkpoint folds in
+# (CHECKPOINT_THRESHOLD of log), so that it is not evicted to <db>.tmp and read back.
+BULK_MEMORY_LIMIT = "2500MB"
 _STREAM_ROWS = 1024  # documents per batch read from a streamed query
 _SIGNATURE_ROWS = 65536  # signatures per batch read by DuckDBStore.signatures
 
@@ -45,7 +50,8 @@ CREATE TABLE IF NOT EXISTS documents (
     title VARCHAR, language VARCHAR, credit VARCHAR, body_start INTEGER, body_end INTEGER,
     text_hash VARCHAR, run_id INTEGER, ingested_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS signatures (
-    id VARCHAR PRIMARY KEY, minhash BLOB, shingle_count BIGINT, sampled BLOB);
+    id VARCHAR PRIMARY KEY, minhash BLOB USING COMPRESSION uncompressed, shingle_count BIGINT,
+    sampled BLOB USING COMPRESSION uncompressed);
 CREATE TABLE IF NOT EXISTS candidates (
     a VARCHAR, b VARCHAR, jaccard_estimate FLOAT, containment_estimate FLOAT, method VARCHAR,
     verified BOOLEAN, kept BOOLEAN, PRIMARY KEY (a, b));
@@ -69,7 +75,6 @@ CREATE TABLE IF NOT EXISTS rejects (
     "where" VARCHAR PRIMARY KEY, reason VARCHAR, raw VARCHAR, run_id INTEGER);
 """
 
-_DOCUMENT_COLUMNS = ("id", "text", "date", "source", "url", "title", "language", "credit", "body_start", "body_end")
 # DuckDB COPY formats by export format; COPY streams, so texts never sit in memory at once.
 EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true"}
 _ORDER = {"documents": "id", "signatures": "id", "candidates": "a, b", "pairs": "a, b",
@@ -90,12 +95,10 @@ class DuckDBStore:
         except duckdb.Error as error:
             raise InputError(self.path, f"cannot open the store: {error}") from error
         if not read_only:
-            # Checkpoint (fold the write-ahead log into the file) every 4 GB of log, not
+            # Checkpoint (fold the write-ahead log into the file) every 2 GB of log, not
             # every 16 MB: a scan commits a batch at a time, and each checkpoint rewrites
-            # table blocks, which made ingest 3x slower (16 MB) and added a 7-14 s pause
-            # every gigabyte (ingesting 400,000 articles and checkpointing: 69.5 s with 1 GB,
-            # 61.6 s with 4 GB). Commits stay durable in the log; the scan checkpoints
-            # itself after ingest.
+            # table blocks, which made ingest 3x slower (16 MB). Commits stay durable in
+            # the log; the scan checkpoints itself after ingest. See bulk_writes.
             self.connection.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             self.connection.execute(_DDL)
@@ -120,15 +123,9 @@ class DuckDBStore:
         return dict(self.connection.execute("SELECT id, text_hash FROM documents").fetchall())
 
     def add_batch(self, batch: SignedBatch, rejections: Sequence[Rejection], run_id: int) -> None:
-        now = dt.datetime.now()
-        documents = pa.table(
-            {
-                **{column: [_document_field(d, column) for d in batch.documents] for column in _DOCUMENT_COLUMNS},
-                "text_hash": batch.text_hashes,
-                "run_id": pa.array([run_id] * len(batch.documents), pa.int32()),
-                "ingested_at": pa.array([now] * len(batch.documents), pa.timestamp("us")),
-            }
-        )
+        rows = len(batch)
+        documents = batch.documents.append_column("run_id", pa.array([run_id] * rows, pa.int32()))
+        documents = documents.append_column("ingested_at", pa.array([dt.datetime.now()] * rows, pa.timestamp("us")))
         signatures = _signature_rows(batch)
         rejects = pa.table(
             {
@@ -202,7 +199,7 @@ class DuckDBStore:
         """Every document of a candidate pair not yet verified, streamed in one scan of
         the table (fetching texts by id costs a scan per fetch: see store/spill.py)."""
         reader = self.connection.sql(
-            f"SELECT {', '.join(_DOCUMENT_COLUMNS)} FROM documents WHERE id IN "
+            f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE id IN "
             "(SELECT a FROM candidates WHERE NOT verified UNION SELECT b FROM candidates WHERE NOT verified)"
         ).to_arrow_reader(_STREAM_ROWS)
         for batch in reader:
@@ -296,6 +293,20 @@ class DuckDBStore:
         """Run a read query on the store (for the front ends' summaries)."""
         return self.connection.sql(sql, params=list(parameters) or None).to_arrow_table()
 
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Raise DuckDB's memory limit to :data:`BULK_MEMORY_LIMIT` for a long run of writes,
+        then checkpoint and lower it again. Under the usual 1 GB, what was written since the
+        last checkpoint was evicted to <db>.tmp and read back by the checkpoint (ingesting
+        and checkpointing 400,000 articles: 58.0 s with 1 GB of memory and 4 GB of log,
+        49.4-49.9 s with 2.5 GB and 2 GB)."""
+        self.connection.execute(f"SET memory_limit = '{BULK_MEMORY_LIMIT}'")
+        try:
+            yield
+            self.checkpoint()
+        finally:
+            self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the file. DuckDB keeps what was written since the
         last checkpoint in memory (up to the memory limit); a scan checkpoints after
@@ -357,18 +368,12 @@ def open_store(db: str | Path) -> DuckDBStore:
     return DuckDBStore(db, read_only=True)
 
 
-def _document_field(document: Document, column: str) -> object:
-    if column == "body_end":
-        return document.body_span[1]
-    return getattr(document, column)
-
-
 def _signature_rows(batch: SignedBatch) -> pa.Table:
     signatures = batch.signatures
     offsets = signatures.sampled.offsets
     return pa.table(
         {
-            "id": [d.id for d in batch.documents],
+            "id": batch.documents.column("id"),
             "minhash": pa.array([row.tobytes() for row in signatures.minhash], pa.binary()),
             "shingle_count": pa.array(signatures.shingle_counts, pa.int64()),
             "sampled": pa.array(
