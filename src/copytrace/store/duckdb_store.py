@@ -206,17 +206,17 @@ class DuckDBStore:
             yield from (Document(*row) for row in zip(*(column.to_pylist() for column in batch.columns)))
 
     def add_verified(self, checked: Sequence[tuple[str, str]], rows: VerifiedRows) -> None:
-        keys = pa.table({"a": [a for a, _ in checked], "b": [b for _, b in checked]})
+        kept = set(zip(rows.pairs.column("a").to_pylist(), rows.pairs.column("b").to_pylist()))
+        keys = pa.table({"a": [a for a, _ in checked], "b": [b for _, b in checked],
+                         "kept": [pair in kept for pair in checked]})
         with self._transaction() as con:
-            for name, table in (("checked_keys", keys), ("kept_keys", rows.pairs.select(["a", "b"])),
-                                ("new_pairs", rows.pairs), ("new_passages", rows.passages)):
+            for name, table in (("checked_keys", keys), ("new_pairs", rows.pairs), ("new_passages", rows.passages)):
                 con.register(name, table)
-            con.execute("UPDATE candidates SET verified = true FROM checked_keys k "
+            # One update: each joins the keys with the whole candidates table.
+            con.execute("UPDATE candidates SET verified = true, kept = k.kept FROM checked_keys k "
                         "WHERE candidates.a = k.a AND candidates.b = k.b")
-            con.execute("UPDATE candidates SET kept = true FROM kept_keys k "
-                        "WHERE candidates.a = k.a AND candidates.b = k.b")
-            con.execute("INSERT OR REPLACE INTO pairs SELECT * FROM new_pairs")
-            con.execute("INSERT OR REPLACE INTO passages SELECT * FROM new_passages")
+            con.execute("INSERT INTO pairs SELECT * FROM new_pairs")
+            con.execute("INSERT INTO passages SELECT * FROM new_passages")
 
     def pair_graph(self) -> tuple[pa.Table, dict[str, object]]:
         pairs = self.query("SELECT a, b, source_id, confidence, coverage_a, coverage_b FROM pairs ORDER BY a, b")
