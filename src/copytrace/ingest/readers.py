@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, Protocol, TypeVar
+from typing import Any, Literal, NamedTuple, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -174,12 +174,9 @@ class Identified(Protocol):
     def id(self) -> str: ...
 
 
-Accepted = TypeVar("Accepted", bound=Identified)
-
-
 def accept_records(
     reads: Iterable[Read], on_error: OnError, seen_ids: set[str]
-) -> Iterator[Accepted | Rejection]:
+) -> Iterator[Identified | Rejection]:
     """The parsed records in read order: each outcome that is not a reason (a document,
     or whatever stands for one) is accepted unless its id is in ``seen_ids`` (ids
     accepted are added to it). With ``on_error="fail"`` the first bad record raises
