@@ -151,9 +151,11 @@ def test_later_scan_links_new_documents_and_re_roots_stories(tmp_path):
     assert stories["reprint-1"][0] == "akorda"
 
 
-def test_results_do_not_depend_on_batch_size_or_workers(docs, tmp_path):
+def test_results_do_not_depend_on_batch_size_or_workers(docs, tmp_path, monkeypatch):
     copytrace.scan([docs], tmp_path / "one.duckdb", config=ScanConfig(batch_size=1, workers=1))
-    # Batches of 3 on 2 workers: records are parsed and signed in worker processes.
+    # Batches of 3 and chunks of 2 pairs on 2 workers: records are parsed and signed, and
+    # pairs verified, in worker processes (an input of one batch or chunk runs in this one).
+    monkeypatch.setattr(engine, "VERIFY_CHUNK", 2)
     copytrace.scan([docs], tmp_path / "many.duckdb", config=ScanConfig(batch_size=3, workers=2))
     assert results(tmp_path / "one.duckdb") == results(tmp_path / "many.duckdb")
 

@@ -103,11 +103,12 @@ class Signatures:
 
     def take(self, rows: Sequence[int]) -> Signatures:
         """The signatures of texts ``rows``, in that order."""
+        rows = list(rows)
         hashes, offsets = self.sampled.hashes, self.sampled.offsets
         kept = [hashes[offsets[row] : offsets[row + 1]] for row in rows]
         return Signatures(
-            minhash=self.minhash[list(rows)],
-            shingle_counts=self.shingle_counts[list(rows)],
+            minhash=self.minhash[rows],
+            shingle_counts=self.shingle_counts[rows],
             sampled=TokenHashes(
                 hashes=np.concatenate(kept) if kept else hashes[:0],
                 offsets=np.concatenate([[0], np.cumsum([len(part) for part in kept], dtype=np.int64)]),

@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
@@ -180,8 +179,8 @@ def _parsed_and_signed(
 ) -> Iterator[tuple[list[Read], SignedBatch]]:
     """Batches of records, parsed and signed on ``workers`` processes, in read order:
     each record with its outcome (why it was refused, or its document's row)."""
-    jobs = _batches(unparsed, config.batch_size)
-    for reads, (outcomes, signed) in _map_ordered(parse_and_sign, jobs, config.candidates, workers):
+    jobs = ((batch, batch) for batch in _batches(unparsed, config.batch_size))
+    for reads, (outcomes, signed) in _map_in_workers(parse_and_sign, jobs, config.candidates, workers, ordered=True):
         yield [read._replace(outcome=outcome) for read, outcome in zip(reads, outcomes)], signed
 
 
@@ -270,7 +269,7 @@ def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress
         jobs = ((chunk, (spill.path, [spill.locate(id_) for pair in chunk for id_ in pair])) for chunk in chunks)
         checked: list[tuple[str, str]] = []
         kept: list[VerifiedRows] = []
-        for chunk, rows in _map_unordered(_verify_spilled, jobs, config, workers):
+        for chunk, rows in _map_in_workers(_verify_spilled, jobs, config, workers, ordered=False):
             checked += chunk
             kept.append(rows)
             if len(checked) >= STORE_EVERY:
@@ -304,48 +303,33 @@ def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]
     return sorted(pairs, key=lambda pair: (roots[pair[0]], pair))
 
 
-def _map_ordered(function: Callable, jobs: Iterator, config: object, workers: int) -> Iterator[tuple]:
-    """Each job with ``function(job, config)``, in job order, with at most ``2 × workers``
-    jobs in flight. An input of one job runs here: starting workers would cost more
-    than they save."""
+def _map_in_workers(
+    function: Callable, jobs: Iterator[tuple[object, object]], config: object, workers: int, ordered: bool
+) -> Iterator[tuple[object, object]]:
+    """``(key, function(job, config))`` for each ``(key, job)``, on ``workers`` processes
+    with at most ``2 × workers`` jobs in flight: in job order, or each as soon as it is
+    done (a slow job then holds back none of the others). An input of one job runs here:
+    starting workers would cost more than they save."""
     first = list(islice(jobs, 2))
     if workers <= 1 or len(first) < 2:
-        yield from ((job, function(job, config)) for job in chain(first, jobs))
+        yield from ((key, function(job, config)) for key, job in chain(first, jobs))
         return
     with process_pool(workers) as pool:
-        in_flight: deque[tuple] = deque()
-        for job in chain(first, jobs):
-            in_flight.append((job, pool.submit(function, job, config)))
+        in_flight: dict[Future, object] = {}  # in submission order
+        for key, job in chain(first, jobs):
+            in_flight[pool.submit(function, job, config)] = key
             if len(in_flight) >= 2 * workers:
-                job, result = in_flight.popleft()
-                yield job, result.result()
-        while in_flight:
-            job, result = in_flight.popleft()
-            yield job, result.result()
+                yield from _completed(in_flight, ordered, everything=False)
+        yield from _completed(in_flight, ordered, everything=True)
 
 
-def _map_unordered(
-    function: Callable, jobs: Iterator[tuple[list, object]], config: AlignConfig, workers: int
-) -> Iterator[tuple[list, VerifiedRows]]:
-    """Map ``function`` over jobs with at most ``2 × workers`` in flight, each result as soon
-    as it is done (a slow chunk does not hold back the others; the store does not care
-    about order)."""
-    if workers <= 1:
-        for chunk, job in jobs:
-            yield chunk, function(job, config)
-        return
-    with process_pool(workers) as pool:
-        in_flight: dict[Future, list] = {}
-        for chunk, job in jobs:
-            in_flight[pool.submit(function, job, config)] = chunk
-            if len(in_flight) >= 2 * workers:
-                yield from _completed(in_flight, FIRST_COMPLETED)
-        yield from _completed(in_flight, ALL_COMPLETED)
-
-
-def _completed(in_flight: dict[Future, list], return_when: str) -> Iterator[tuple[list, VerifiedRows]]:
-    """Wait for the futures in flight (the first, or all) and take the finished ones out."""
-    done, _ = wait(in_flight, return_when=return_when)
+def _completed(in_flight: dict[Future, object], ordered: bool, everything: bool) -> Iterator[tuple[object, object]]:
+    """Wait for futures in flight (the first submitted or the first done, or all of them)
+    and take them out with their keys."""
+    if ordered:
+        done = list(in_flight) if everything else [next(iter(in_flight))]
+    else:
+        done, _ = wait(in_flight, return_when=ALL_COMPLETED if everything else FIRST_COMPLETED)
     for future in done:
         yield in_flight.pop(future), future.result()
 

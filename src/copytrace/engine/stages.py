@@ -82,10 +82,9 @@ def parse_and_sign(reads: Sequence[Read], config: CandidateConfig) -> tuple[list
     outcomes = [read.outcome for read in parse_records(reads)]
     documents = [outcome for outcome in outcomes if isinstance(outcome, Document)]
     signed = sign_documents(documents, config)
-    hashes = iter(signed.documents.column("text_hash").to_pylist())
-    rows = iter(range(len(documents)))
+    numbered_hashes = enumerate(signed.documents.column("text_hash").to_pylist())
     return [
-        outcome if isinstance(outcome, str) else DocumentRow(outcome.id, next(rows), next(hashes))
+        outcome if isinstance(outcome, str) else DocumentRow(outcome.id, *next(numbered_hashes))
         for outcome in outcomes
     ], signed
 

@@ -183,12 +183,10 @@ def accept_records(
     :class:`InputError` naming its file and line; with ``"skip"`` it is a :class:`Rejection`."""
     for read in reads:
         outcome = read.outcome
+        if not isinstance(outcome, str) and outcome.id in seen_ids:
+            outcome = f"duplicate id '{outcome.id}' (already read in this run)"
         if not isinstance(outcome, str):
-            if outcome.id in seen_ids:
-                outcome = f"duplicate id '{outcome.id}' (already read in this run)"
-            else:
-                seen_ids.add(outcome.id)
-        if not isinstance(outcome, str):
+            seen_ids.add(outcome.id)
             yield outcome
         elif on_error == "fail":
             raise InputError(read.where, outcome)
@@ -301,7 +299,7 @@ def _read_file(path: Path, text_id: str, field_map: FieldMap) -> Iterator[Read]:
         else:
             yield from _read_parquet(path, field_map)
     except OSError as error:
-        yield Read(str(path), None, f"cannot read: {error.strerror or error}")
+        yield Read(str(path), None, _unreadable(error))
 
 
 def _read_text_file(path: Path, text_id: str) -> Read:
@@ -317,7 +315,11 @@ def _text_file_document(path: Path, text_id: str) -> Document | str:
     except _Invalid as error:
         return str(error)
     except OSError as error:
-        return f"cannot read: {error.strerror or error}"
+        return _unreadable(error)
+
+
+def _unreadable(error: OSError) -> str:
+    return f"cannot read: {error.strerror or error}"
 
 
 def _decode(data: bytes, line: int = 1, offset: int = 0) -> str:
