@@ -293,12 +293,41 @@ MIXED_SCRIPTS = "aZé'’_-. \n1Жқә東京ًبِ‿"
 def test_kernel_words_are_the_words_of_copytrace_text(texts):
     """Latin, Cyrillic and Kazakh letters, Han (a word per character), Arabic with
     its vowel marks, apostrophes, underscores and connector punctuation."""
+    _words_of_copytrace_text(texts)
+
+
+# Endings of ASCII words the 64-byte scan must hand to the character-by-character one,
+# or finish itself: an apostrophe before a letter (joins), before a non-ASCII letter
+# (joins) or a non-ASCII blank (does not), a word running into a non-ASCII letter or
+# punctuation, a long word, the end of the text.
+WORD_ENDINGS = ["17'\x96 of", "17'é x", "don't stop", "naïve café", "word—word", "it’s", "Counterrevolutionaries'", "ok''no", "x'"]
+
+
+def _words_of_copytrace_text(texts: list[str]) -> None:
+    """token_hashes of texts side by side in one buffer hash the forms of copytrace.text."""
     hashes = token_hashes(texts)
     for number, text in enumerate(texts):
         forms = tokenise(text).forms
         own = hashes.hashes[hashes.offsets[number] : hashes.offsets[number + 1]]
-        assert len(own) == len(forms)
-        assert np.array_equal(own, token_hashes([" ".join(forms)]).hashes)
+        assert np.array_equal(own, token_hashes([" ".join(forms)]).hashes), text
+
+
+def test_ascii_word_endings_at_every_place_in_a_block():
+    """Each ending at each of the 64 places of a block (and past it), texts side by side."""
+    for ending in WORD_ENDINGS:
+        _words_of_copytrace_text([("ab " * 40)[:offset] + ending for offset in range(80)])
+        _words_of_copytrace_text([("abcdefghijk" * 10)[:offset] + ending for offset in range(80)])
+
+
+LONG_WORDS = st.text(alphabet="aZ9", min_size=1, max_size=80)
+SEPARATORS = st.sampled_from([" ", "  ", "'", ", ", ".\n", "é", "’", "\x96", "東", "''", "-"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.tuples(LONG_WORDS, SEPARATORS), max_size=30).map(lambda parts: "".join(w + s for w, s in parts)), min_size=1, max_size=4))
+def test_kernel_words_of_any_length_are_the_words_of_copytrace_text(texts):
+    """Words of up to 80 letters across the eight-byte and 64-byte steps of the scan."""
+    _words_of_copytrace_text(texts)
 
 
 # Characters that case folding or NFKC change, alone or with their neighbours: expansions
