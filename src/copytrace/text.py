@@ -230,9 +230,8 @@ def character_classes() -> np.ndarray:
     word of its own (unspaced scripts), or an apostrophe (joins two word parts)."""
     every = every_code_point()
     classes = np.full(CODE_POINTS, BLANK, dtype=np.uint8)
-    # Each matched character becomes NUL, which the UTF-32 view then finds.
     for pattern, value in ((_WORD_CHARACTER, WORD_CHARACTER), (rf"[{_UNSPACED}]", OWN_WORD)):
-        classes[_code_points_matching(pattern, every)] = value
+        classes[code_points_matching(pattern, every)] = value
     for apostrophe in _APOSTROPHES:
         if classes[ord(apostrophe)] == BLANK:
             classes[ord(apostrophe)] = APOSTROPHE
@@ -297,15 +296,16 @@ def _sentence_tables() -> tuple[np.ndarray, np.ndarray]:
     space, a closing quote or bracket)? Is it a capital (``str.isupper``)?"""
     every = every_code_point()
     capital = np.fromiter(map(str.isupper, every), dtype=bool, count=CODE_POINTS)
-    return _code_points_matching(_AFTER_TERMINATOR, every), capital
+    return code_points_matching(_AFTER_TERMINATOR, every), capital
 
 
-def _code_points_matching(pattern: str, every: str) -> np.ndarray:
+def code_points_matching(pattern: str, every: str) -> np.ndarray:
     """For every code point (``every``: :func:`every_code_point`), does it match the
-    one-character ``pattern``? Each match becomes NUL, which the code points then show
-    (NUL itself is never counted as a match)."""
-    matched = _code_points(regex.sub(pattern, "\x00", every)) == 0
-    matched[0] = False
+    one-character ``pattern``? Found as runs of matches (a string's index is its code
+    point here), far fewer than the matches themselves."""
+    matched = np.zeros(len(every), dtype=bool)
+    for run in regex.finditer(f"(?:{pattern})+", every):
+        matched[run.start() : run.end()] = True
     return matched
 
 
