@@ -40,3 +40,45 @@ def test_thread_starmap_keeps_the_order_of_calls_on_any_number_of_threads(numba_
     calls = [(n, 0.05 if n == 0 else 0.0) for n in range(6)]
     for _ in numba_thread_counts:
         assert thread_starmap(slow_first, calls) == [0, 10, 20, 30, 40, 50]
+
+
+def test_thread_map_in_order_keeps_order_and_bounds_work_in_flight():
+    import threading
+    import time
+
+    import numba
+
+    from copytrace.parallel import thread_map_in_order
+
+    started, lock = [], threading.Lock()
+
+    def slow_first(number: int) -> tuple[int, int]:
+        with lock:
+            started.append(number)
+        time.sleep(0.05 if number == 0 else 0.0)
+        return number * 10, numba.get_num_threads()
+
+    def items():
+        for number in range(6):
+            # The consumer has the result of number - 2 before number is read: at most 2 in flight.
+            assert number < 2 or len(results) >= number - 1
+            yield number
+
+    results = []
+    for result in thread_map_in_order(slow_first, items(), threads=2):
+        results.append(result)
+    assert [value for value, _ in results] == [0, 10, 20, 30, 40, 50]
+    assert {threads for _, threads in results} == {1}  # one numba thread in each
+
+
+def test_kernel_threads_are_one_under_the_workqueue_layer(monkeypatch):
+    import numba
+
+    from copytrace.candidates.shingles import token_hashes
+    from copytrace.parallel import kernel_threads
+
+    token_hashes([])
+    monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
+    assert kernel_threads() == 1
+    monkeypatch.setattr(numba, "threading_layer", lambda: "omp")
+    assert kernel_threads() == numba.get_num_threads()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import islice
 from multiprocessing import get_context
 
@@ -30,7 +31,7 @@ from copytrace.candidates.lsh import lsh_pairs, lsh_threshold
 from copytrace.candidates.minhash import jaccard_estimates, signature_matrix
 from copytrace.candidates.shingles import TokenHashes, ngram_hashes, token_hashes
 from copytrace.errors import InputError
-from copytrace.parallel import one_native_thread
+from copytrace.parallel import kernel_threads, one_native_thread, thread_map_in_order
 from copytrace.ingest import Document
 
 SCHEMA = "copytrace.candidates/1"
@@ -291,14 +292,19 @@ def find_candidates_in_arrow(
     ids: list[str] = []
     dates: list[dt.date | None] = []
     sources: list[str | None] = []
-    parts = []
-    for batch in batches:
-        first_row = len(ids)
-        ids += _present(batch, "id", first_row).cast(pa.string()).to_pylist()
-        texts = _present(batch, "text", first_row)
-        dates += _optional_column(batch, "date", pa.date32())
-        sources += _optional_column(batch, "source", pa.string())
-        parts.append(signatures_for_batch(texts, config))
+
+    def text_columns() -> Iterator[pa.Array | pa.ChunkedArray]:
+        for batch in batches:
+            first_row = len(ids)
+            ids.extend(_present(batch, "id", first_row).cast(pa.string()).to_pylist())
+            texts = _present(batch, "text", first_row)
+            dates.extend(_optional_column(batch, "date", pa.date32()))
+            sources.extend(_optional_column(batch, "source", pa.string()))
+            yield texts
+
+    token_hashes([])  # loads numba's threading layer, which kernel_threads() asks about
+    sign = partial(signatures_for_batch, config=config)
+    parts = list(thread_map_in_order(sign, text_columns(), kernel_threads()))
     return _collection_pairs(parts, ids, dates, sources, config)
 
 

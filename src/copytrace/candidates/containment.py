@@ -39,7 +39,7 @@ def sample_ngrams(shingles: TokenHashes, sample_bits: int) -> TokenHashes:
     return TokenHashes(hashes=hashes, offsets=offsets)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sample(hashes, offsets, mask):
     """The hashes with no bit of ``mask`` set, and the offsets of each text's."""
     kept = np.empty(len(hashes), dtype=np.uint64)

@@ -232,7 +232,7 @@ def _composing_characters(assigned: str) -> set[str]:
     return composing
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _hash_texts(buffer, starts, ends, fold, classes, mapped_start, mapped_bytes, unstable, combining_class, slack):
     """Hash the words of each text ``buffer[starts[i]:ends[i]]``, texts in parallel
     threads: the scratch array, where each text's hashes start in it, and their count
@@ -252,7 +252,7 @@ def _hash_texts(buffer, starts, ends, fold, classes, mapped_start, mapped_bytes,
     return scratch, room[:-1], counts
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _gather(scratch, room, redo_scratch, redo_room, redo_of, offsets):
     """One array of every text's hashes: text ``i``'s from ``scratch`` at ``room[i]``, or
     from ``redo_scratch`` at ``redo_room[redo_of[i]]`` when ``redo_of[i] >= 0``."""
@@ -515,7 +515,7 @@ def ngram_hashes(tokens: TokenHashes, n: int) -> TokenHashes:
     return TokenHashes(hashes=_ngram_kernel(tokens.hashes, tokens.offsets, offsets, multipliers), offsets=offsets)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _ngram_kernel(hashes, word_offsets, gram_offsets, multipliers):
     """Each n-gram's hash: the mixed sum of its word hashes times a multiplier per position."""
     grams = np.empty(gram_offsets[-1], dtype=np.uint64)
