@@ -175,7 +175,7 @@ class FoldTables:
 
 @lru_cache(maxsize=1)
 def fold_tables() -> FoldTables:
-    """The tables of :func:`_scan_text`, from :mod:`unicodedata` (about 0.05 s, once per process).
+    """The tables of :func:`_scan_text`, from :mod:`unicodedata` (about 0.07 s, once per process).
 
     A character that NFKC changes folds to the case folding of its NFKC form when
     that does not depend on its neighbours: its compatibility decomposition has
