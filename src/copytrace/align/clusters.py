@@ -179,7 +179,7 @@ def _best_matches(boxes: np.ndarray, scores: np.ndarray, min_run: int, b_length:
 
 
 @numba.njit(cache=True)
-def _stable_order(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+def stable_order(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Positions that sort by ``first`` then ``second``, equal pairs kept in order."""
     order = np.argsort(second, kind="mergesort")
     return order[np.argsort(first[order], kind="mergesort")]
@@ -225,7 +225,7 @@ def _split_order(boxes, rows, bounds, gap: int, along: int, other: int):
     for group in range(len(bounds) - 1):
         lo, hi = bounds[group], bounds[group + 1]
         members = rows[lo:hi]
-        members = members[_stable_order(boxes[members, along], boxes[members, other])]
+        members = members[stable_order(boxes[members, along], boxes[members, other])]
         ordered[lo:hi] = members
         for k in range(1, hi - lo):
             if boxes[members[k], other] < boxes[members[k - 1], other] - gap:

@@ -11,9 +11,8 @@ import math
 import numba
 import numpy as np
 
+from copytrace.align.clusters import A0, A1, B0, B1, stable_order
 from copytrace.align.sentences import stem_cosine
-
-A0, B0 = 0, 2
 
 
 @numba.njit(cache=True)
@@ -29,16 +28,14 @@ def _merged(boxes: np.ndarray) -> np.ndarray:
     then a, each box joins the first merged box it overlaps; repeated until no box
     joins another."""
     while True:
-        order = np.argsort(boxes[:, 0], kind="mergesort")
-        order = order[np.argsort(boxes[order, 2], kind="mergesort")]
         merged = np.empty_like(boxes)
         count = 0
-        for k in order:
+        for k in stable_order(boxes[:, B0], boxes[:, A0]):
             joined = False
             for m in range(count):
                 if _intersect(boxes[k], merged[m]):
-                    merged[m, 0], merged[m, 1] = min(merged[m, 0], boxes[k, 0]), max(merged[m, 1], boxes[k, 1])
-                    merged[m, 2], merged[m, 3] = min(merged[m, 2], boxes[k, 2]), max(merged[m, 3], boxes[k, 3])
+                    merged[m, A0], merged[m, A1] = min(merged[m, A0], boxes[k, A0]), max(merged[m, A1], boxes[k, A1])
+                    merged[m, B0], merged[m, B1] = min(merged[m, B0], boxes[k, B0]), max(merged[m, B1], boxes[k, B1])
                     joined = True
                     break
             if not joined:
@@ -51,7 +48,7 @@ def _merged(boxes: np.ndarray) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _intersect(box: np.ndarray, other: np.ndarray) -> bool:
-    return box[0] < other[1] and other[0] < box[1] and box[2] < other[3] and other[2] < box[3]
+    return box[A0] < other[A1] and other[A0] < box[A1] and box[B0] < other[B1] and other[B0] < box[B1]
 
 
 @numba.njit(cache=True)
@@ -64,8 +61,8 @@ def _resolved(boxes: np.ndarray, start: int, a_stems, b_stems, counts) -> np.nda
         return boxes.copy()
     strength = np.empty(len(boxes))
     for k in range(len(boxes)):
-        cosine = stem_cosine(a_stems, boxes[k, 0], boxes[k, 1], b_stems, boxes[k, 2], boxes[k, 3], counts)
-        strength[k] = -cosine * math.log1p(boxes[k, 3] - boxes[k, 2])
+        cosine = stem_cosine(a_stems, boxes[k, A0], boxes[k, A1], b_stems, boxes[k, B0], boxes[k, B1], counts)
+        strength[k] = -cosine * math.log1p(boxes[k, B1] - boxes[k, B0])
     kept = np.empty_like(boxes)
     count = 0
     for k in np.argsort(strength, kind="mergesort"):
