@@ -10,9 +10,8 @@ workers spin against each other and the run gets slower, not faster (measured:
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from multiprocessing import get_context
 from typing import TypeVar
 
@@ -20,6 +19,7 @@ import numba
 from threadpoolctl import threadpool_limits
 
 Result = TypeVar("Result")
+Key = TypeVar("Key")
 
 
 def one_native_thread() -> None:
@@ -63,10 +63,31 @@ def thread_map_in_order(function: Callable[..., Result], items: Iterable, thread
         yield from map(function, items)
         return
     with ThreadPoolExecutor(threads, initializer=numba.set_num_threads, initargs=(1,)) as pool:
-        in_flight: deque[Future] = deque()
-        for item in items:
-            in_flight.append(pool.submit(function, item))
-            if len(in_flight) >= threads:
-                yield in_flight.popleft().result()
-        while in_flight:
-            yield in_flight.popleft().result()
+        for _, result in bounded_map(pool, function, ((None, (item,)) for item in items), threads, ordered=True):
+            yield result
+
+
+def bounded_map(
+    pool: Executor, function: Callable[..., Result], calls: Iterable[tuple[Key, tuple]], limit: int, ordered: bool
+) -> Iterator[tuple[Key, Result]]:
+    """``(key, function(*arguments))`` for each ``(key, arguments)`` of ``calls``, run on
+    ``pool`` with at most ``limit`` calls in flight (so memory holds a few inputs, however
+    many there are): in the order of ``calls``, or each as soon as it is done (a slow call
+    then holds back none of the others)."""
+    in_flight: dict[Future, Key] = {}  # in submission order
+    for key, arguments in calls:
+        in_flight[pool.submit(function, *arguments)] = key
+        if len(in_flight) >= limit:
+            yield from _completed(in_flight, ordered, everything=False)
+    yield from _completed(in_flight, ordered, everything=True)
+
+
+def _completed(in_flight: dict[Future, Key], ordered: bool, everything: bool) -> Iterator[tuple[Key, Result]]:
+    """Wait for calls in flight (the first submitted or the first done, or all of them)
+    and take them out with their keys."""
+    if ordered:
+        done = list(in_flight) if everything else [next(iter(in_flight))]
+    else:
+        done, _ = wait(in_flight, return_when=ALL_COMPLETED if everything else FIRST_COMPLETED)
+    for future in done:
+        yield in_flight.pop(future), future.result()

@@ -27,7 +27,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from itertools import chain, islice
@@ -45,7 +45,7 @@ from copytrace.engine.stages import DocumentRow, SignedBatch, parse_and_sign, ve
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap, Rejection
 from copytrace.ingest.readers import OnError, Read, accept_records, check_on_error, read_unparsed
-from copytrace.parallel import process_pool
+from copytrace.parallel import bounded_map, process_pool
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
 from copytrace.store import DuckDBStore
 from copytrace.store.duckdb_store import VerifiedRows
@@ -315,23 +315,8 @@ def _map_in_workers(
         yield from ((key, function(job, config)) for key, job in chain(first, jobs))
         return
     with process_pool(workers) as pool:
-        in_flight: dict[Future, object] = {}  # in submission order
-        for key, job in chain(first, jobs):
-            in_flight[pool.submit(function, job, config)] = key
-            if len(in_flight) >= 2 * workers:
-                yield from _completed(in_flight, ordered, everything=False)
-        yield from _completed(in_flight, ordered, everything=True)
-
-
-def _completed(in_flight: dict[Future, object], ordered: bool, everything: bool) -> Iterator[tuple[object, object]]:
-    """Wait for futures in flight (the first submitted or the first done, or all of them)
-    and take them out with their keys."""
-    if ordered:
-        done = list(in_flight) if everything else [next(iter(in_flight))]
-    else:
-        done, _ = wait(in_flight, return_when=ALL_COMPLETED if everything else FIRST_COMPLETED)
-    for future in done:
-        yield in_flight.pop(future), future.result()
+        calls = ((key, (job, config)) for key, job in chain(first, jobs))
+        yield from bounded_map(pool, function, calls, 2 * workers, ordered)
 
 
 def _stories(store: DuckDBStore, tracker: _Tracker):
