@@ -1,18 +1,30 @@
-"""End-to-end scan benchmark: time, peak memory, planted-pair recall and precision,
+"""End-to-end scan benchmark: time, peak memory, planted-pair recall by kind, precision,
 and how often the derivation trees name the planted parent and original.
 
-Generates (or reuses) a synthetic collection with benchmarks/synthetic.py (real
-prose from the PAN 2013 sources, planted reprints, partial quotes and chains with
-known lineage), runs ``copytrace.scan`` into a fresh DuckDB store and compares the
-store with the truth:
+Generates (or reuses) a collection with benchmarks/synthetic.py: the English one
+(real prose from the PAN 2013 sources with planted reprints, edits, partial and
+snippet quotes, chains and per-outlet boilerplate) or, with ``--collection
+multilingual``, the SemEval-2022 Task 8 texts with planted reuse in each of
+their 10 languages. Runs ``copytrace.scan`` into a fresh DuckDB store and
+compares the store with the truth:
 
-* recall: planted (derived, parent) pairs found among the verified pairs;
-* precision: verified pairs whose two documents belong to one planted lineage
-  (a reprint and its grandparent, or two reprints of one source, are true reuse);
-* parent accuracy: derived documents whose tree parent is the planted parent;
-* original accuracy: derived documents whose story original is the lineage's root.
+* recall: planted (derived, parent) pairs found among the verified pairs, in all
+  and by kind;
+* precision: verified pairs that are planted or whose two documents share planted
+  text (a reprint and its grandparent, two reprints of one source); the others are
+  false pairs, counted apart when the two share a footer or wire line (boilerplate);
+* parent accuracy: derived documents whose tree parent is the planted parent, among
+  those whose parent can be decided: not when another document with the body of
+  the parent or of the derived document itself (an identical copy) is dated no
+  later than the derived document, since no text evidence tells identical copies apart;
+* original accuracy: derived documents whose story original is the lineage's root;
+* tree edges whose parent is dated after its child (none is allowed).
+
+For the multilingual collection each measure is also given per language. Writes
+``results.json`` in ``--out``.
 
     python benchmarks/bench_scan.py --size 10000 --out out/bench-scan-10k
+    python benchmarks/bench_scan.py --collection multilingual --out out/bench-scan-multilingual
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ import os
 import resource
 import sys
 import threading
+from collections import Counter
 import time
 from pathlib import Path
 
@@ -80,21 +93,27 @@ def _rss_mb(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", type=int, default=10000)
+    parser.add_argument("--collection", choices=["english", "multilingual"], default="english")
+    parser.add_argument("--size", type=int, default=10000, help="articles of the English collection")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=1000)
     args = parser.parse_args()
 
-    from synthetic import write_collection
+    from synthetic import SEMEVAL, write_collection, write_multilingual
 
     import copytrace
     from copytrace.engine import ScanConfig
 
-    docs, truth_path = args.out / "docs.jsonl", args.out / "truth.jsonl"
-    if not docs.exists() or not truth_path.exists():
-        write_collection(args.size, args.out, args.seed)
+    if args.collection == "multilingual" and not SEMEVAL.is_file():
+        sys.exit(f"bench_scan: skipped, the multilingual collection needs {SEMEVAL} (../shared/data)")
+    docs, truth_path, content_path = (args.out / name for name in ("docs.jsonl", "truth.jsonl", "content.jsonl"))
+    if not all(path.exists() for path in (docs, truth_path, content_path)):
+        if args.collection == "multilingual":
+            write_multilingual(args.out, args.seed)
+        else:
+            write_collection(args.size, args.out, args.seed)
     db = args.out / "scan.duckdb"
     db.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -105,32 +124,136 @@ def main() -> None:
     seconds = time.perf_counter() - started
     peak_main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    truth = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines()]
-    planted = {tuple(sorted((t["a"], t["b"]))) for t in truth}
-    root = {t["a"]: t["root"] for t in truth}
-    with copytrace.open_store(db) as store:
-        found = {(p["a"], p["b"]) for p in store.pairs().select(["a", "b"]).to_pylist()}
-        nodes = {n["document_id"]: n for n in store.stories().to_pylist()}
-    same_lineage = sum(root.get(a, a) == root.get(b, b) for a, b in found)
-    parent_right = sum(nodes.get(t["a"], {}).get("parent_id") == t["b"] for t in truth)
-    original_right = sum(nodes.get(t["a"], {}).get("story_id") == t["root"] for t in truth)
     report = {
+        "collection": args.collection,
         "documents": summary.documents,
         "seconds": round(seconds, 1),
         "docs_per_second": round(summary.documents / seconds, 1),
         "candidates": summary.candidates_added,
         "pairs": summary.pairs,
         "stories": summary.stories,
-        "planted_pairs": len(planted),
-        "recall": round(len(planted & found) / max(len(planted), 1), 4),
-        "precision": round(same_lineage / max(len(found), 1), 4),
-        "parent_accuracy": round(parent_right / max(len(truth), 1), 4),
-        "original_accuracy": round(original_right / max(len(truth), 1), 4),
         "peak_rss_main_mb": round(peak_main),
         "peak_rss_total_mb": round(memory.peak_mb),
         "workers": args.workers or "all cores",
     }
+    report |= score(db, truth_path, content_path, by_language=args.collection == "multilingual")
+    (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
+
+
+def score(db: Path, truth_path: Path, content_path: Path, by_language: bool = False) -> dict:
+    """Recall, precision, parent and original accuracy of the store ``db`` against the
+    planted truth (overall, and per language when asked)."""
+    import copytrace
+
+    truth = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines()]
+    planted = {_key(t) for t in truth}
+    root = {t["a"]: t["root"] for t in truth}
+    with copytrace.open_store(db) as store:
+        pairs = store.query("SELECT a, b FROM pairs")
+        found = set(zip(pairs.column("a").to_pylist(), pairs.column("b").to_pylist()))
+        stories = store.query("SELECT document_id, parent_id, story_id FROM stories")
+        parent_and_story = zip(stories.column("parent_id").to_pylist(), stories.column("story_id").to_pylist())
+        tree = dict(zip(stories.column("document_id").to_pylist(), parent_and_story))
+        del pairs, stories
+        inversions = store.query(
+            "SELECT count(*) AS n FROM stories s JOIN documents c ON c.id = s.document_id "
+            "JOIN documents p ON p.id = s.parent_id WHERE p.date > c.date"
+        ).column("n")[0].as_py()
+    unplanted = [pair for pair in found if pair not in planted]
+    content = _content_of({d for pair in unplanted for d in pair}, content_path)
+    false_pairs = [
+        (a, b) for a, b in unplanted if root.get(a, a) != root.get(b, b) or not _share_text(content[a], content[b])
+    ]
+    undecidable = _undecidable(truth)
+
+    def parent_right(t: dict) -> bool:
+        return tree.get(t["a"], (None, None))[0] == t["b"]
+
+    def measures(records: list[dict], pairs_found: int, false: list[tuple[str, str]]) -> dict:
+        decidable = [t for t in records if t["a"] not in undecidable]
+        boilerplate = sum(bool(set(content[a]["boilerplate"]) & set(content[b]["boilerplate"])) for a, b in false)
+        return {
+            "planted_pairs": len(records),
+            "recall": _share(records, lambda t: _key(t) in found),
+            "recall_by_kind": _by_kind(records, lambda t: _key(t) in found),
+            "precision": round(1 - len(false) / max(pairs_found, 1), 4),
+            "false_pairs": len(false),
+            "false_pairs_sharing_boilerplate": boilerplate,
+            "decidable_parents": len(decidable),
+            "parent_accuracy": _share(decidable, parent_right),
+            "parent_accuracy_by_kind": _by_kind(decidable, parent_right),
+            "original_accuracy": _share(records, lambda t: tree.get(t["a"], (None, None))[1] == t["root"]),
+        }
+
+    result = measures(truth, len(found), false_pairs) | {"tree_date_inversions": inversions}
+    if by_language:
+        language = {t["a"]: t["lang"] for t in truth} | {d: c["lang"] for d, c in content.items()}
+
+        def in_language(lang: str, pair: tuple[str, str]) -> bool:
+            return language.get(pair[0]) == lang or language.get(pair[1]) == lang
+
+        result["by_language"] = {
+            lang: measures(
+                [t for t in truth if t["lang"] == lang],
+                sum(in_language(lang, pair) for pair in found),
+                [pair for pair in false_pairs if in_language(lang, pair)],
+            )
+            for lang in sorted({t["lang"] for t in truth})
+        }
+    return result
+
+
+def _key(record: dict) -> tuple[str, str]:
+    return tuple(sorted((record["a"], record["b"])))
+
+
+def _by_kind(records: list[dict], right) -> dict[str, float | None]:
+    return {kind: _share([t for t in records if t["kind"] == kind], right) for kind in sorted({t["kind"] for t in records})}
+
+
+def _share(records: list, right) -> float | None:
+    return round(sum(map(right, records)) / len(records), 4) if records else None
+
+
+def _content_of(ids: set[str], content_path: Path) -> dict[str, dict]:
+    """The content records (planted sentences, boilerplate) of ``ids``, streamed."""
+    content = {}
+    with content_path.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if record["id"] in ids:
+                content[record.pop("id")] = record
+    return content
+
+
+def _share_text(x: dict, y: dict) -> bool:
+    """Do two documents hold a planted sentence in common (their id ranges meet)?"""
+    return any(a < d and c < b for a, b in x["sentences"] for c, d in y["sentences"])
+
+
+def _undecidable(truth: list[dict]) -> set[str]:
+    """Derived documents whose parent cannot be decided: another document with the
+    parent's body or their own (an identical copy) is dated no later than they are."""
+    body_of: dict[str, str] = {}
+    dates: dict[str, str] = {}
+    for t in truth:
+        body_of[t["a"]], body_of[t["b"]] = t["a_body"], t["b_body"]
+        dates[t["a"]], dates[t["b"]] = t["date"], t["parent_date"]
+    copies: dict[str, list[str]] = {}  # body -> documents with it, for bodies held by several
+    repeated = {body for body, count in Counter(body_of.values()).items() if count > 1}
+    for document, body in body_of.items():
+        if body in repeated:
+            copies.setdefault(body, []).append(document)
+    return {
+        t["a"]
+        for t in truth
+        if any(
+            q not in (t["a"], t["b"]) and dates[q] <= t["date"]
+            for body in (t["a_body"], t["b_body"])
+            for q in copies.get(body, ())
+        )
+    }
 
 
 if __name__ == "__main__":
