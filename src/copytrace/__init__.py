@@ -4,6 +4,11 @@ Stages, each a module of pure functions over batches:
 ingest → text → candidates → align → compare → provenance → store → front ends.
 """
 
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
 __version__ = "0.1.0"
 
 
@@ -21,4 +26,13 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'copytrace' has no attribute {name!r}")
 
 # Imported eagerly: the function must replace the subpackage attribute `copytrace.compare`.
+from copytrace.align import DEFAULT_CONFIG, AlignConfig  # noqa: E402
 from copytrace.compare import Comparison, compare  # noqa: E402,F401
+
+
+def compare_files(
+    path_a: str | os.PathLike, path_b: str | os.PathLike, config: AlignConfig = DEFAULT_CONFIG
+) -> Comparison:
+    """Compare two article files (.txt, or .jsonl/.csv/.parquet holding one record), as
+    ``copytrace compare A B`` does; :func:`compare` takes texts (``str``) and documents."""
+    return compare(Path(path_a), Path(path_b), config)

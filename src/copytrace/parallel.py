@@ -10,6 +10,10 @@ workers spin against each other and the run gets slower, not faster (measured:
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from multiprocessing import get_context
@@ -22,17 +26,58 @@ Result = TypeVar("Result")
 Key = TypeVar("Key")
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
 def one_native_thread() -> None:
-    """Pool initializer: one thread for BLAS, OpenMP and numba in this process."""
+    """One thread for BLAS, OpenMP and numba in this process."""
     numba.set_num_threads(1)  # first: it may load an OpenMP runtime, limited next
     threadpool_limits(limits=1)
+
+
+def start_worker(parent_pid: int) -> None:
+    """Pool initializer: a worker that dies with its parent, leaves Ctrl-C to it and runs
+    one native thread.
+
+    SIGINT is ignored (the parent stops the pool; a worker's own KeyboardInterrupt would
+    print a traceback and break the pool). It arrives blocked (see :class:`_WorkerPool`),
+    so a Ctrl-C while the worker was starting is dropped here. On Linux the kernel kills
+    the worker when its parent dies, even by SIGKILL (``PR_SET_PDEATHSIG``); a parent that
+    died before that call is seen as a new parent id."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    one_native_thread()
+
+
+class _WorkerPool(ProcessPoolExecutor):
+    """Starts its workers (on demand, in :meth:`submit`) with SIGINT blocked, as
+    multiprocessing starts its resource tracker: a Ctrl-C that reaches the whole process
+    group then waits in a starting worker until :func:`start_worker` ignores it."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool of ``workers`` single-threaded workers, started fresh (spawn): a
     forked worker would inherit the parent's memory (a scan's store cache, its ids) and
-    its threads (DuckDB's, numba's) in whatever state they were."""
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=one_native_thread)
+    its threads (DuckDB's, numba's) in whatever state they were.
+
+    Workers exit when this process dies (:func:`start_worker`); Linux ties that to the
+    thread that started them, so submit from a thread that outlives the pool (the engine
+    submits from the main thread). On Ctrl-C the KeyboardInterrupt is this process's
+    alone: :func:`bounded_map` cancels the calls not started, and leaving the ``with``
+    block waits for those running."""
+    return _WorkerPool(workers, mp_context=get_context("spawn"), initializer=start_worker, initargs=(os.getpid(),))
 
 
 def thread_starmap(function: Callable[..., Result], calls: Iterable[tuple]) -> list[Result]:
@@ -73,13 +118,18 @@ def bounded_map(
     """``(key, function(*arguments))`` for each ``(key, arguments)`` of ``calls``, run on
     ``pool`` with at most ``limit`` calls in flight (so memory holds a few inputs, however
     many there are): in the order of ``calls``, or each as soon as it is done (a slow call
-    then holds back none of the others)."""
+    then holds back none of the others). Calls not started are cancelled when the caller
+    stops early (an error, Ctrl-C)."""
     in_flight: dict[Future, Key] = {}  # in submission order
-    for key, arguments in calls:
-        in_flight[pool.submit(function, *arguments)] = key
-        if len(in_flight) >= limit:
-            yield from _completed(in_flight, ordered, everything=False)
-    yield from _completed(in_flight, ordered, everything=True)
+    try:
+        for key, arguments in calls:
+            in_flight[pool.submit(function, *arguments)] = key
+            if len(in_flight) >= limit:
+                yield from _completed(in_flight, ordered, everything=False)
+        yield from _completed(in_flight, ordered, everything=True)
+    finally:
+        for future in in_flight:
+            future.cancel()
 
 
 def _completed(in_flight: dict[Future, Key], ordered: bool, everything: bool) -> Iterator[tuple[Key, Result]]:

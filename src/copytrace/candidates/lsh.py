@@ -31,17 +31,29 @@ def lsh_pairs(matrix: np.ndarray, bands: int) -> np.ndarray:
     if num_perm % bands:
         raise ValueError(f"{num_perm} permutations cannot be cut into {bands} equal bands")
     rows = num_perm // bands
-    present = np.flatnonzero(~(matrix == _EMPTY_ROW).all(axis=1))
+    present = signed_rows(matrix)
     chunks = thread_starmap(_band_pairs, [(matrix, present, band, rows) for band in range(bands)])
     return np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.uint64)
 
 
-def _band_pairs(matrix: np.ndarray, present: np.ndarray, band: int, rows: int) -> np.ndarray:
-    """Pair keys of the documents whose values agree on all ``rows`` of one band."""
+def band_keys(matrix: np.ndarray, present: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """One uint64 per document of ``present``: the hash of its values in ``band``
+    (seeded by the band's number, so two bands never share a key)."""
     key = np.full(len(present), band, dtype=np.uint64)
     for column in range(band * rows, (band + 1) * rows):
         # Column by column: a uint64 copy of the whole matrix would be the largest array here.
         key = mix64(key ^ matrix[present, column].astype(np.uint64))
+    return key
+
+
+def signed_rows(matrix: np.ndarray) -> np.ndarray:
+    """The rows of documents that have shingles (a text without any has an empty row)."""
+    return np.flatnonzero(~(matrix == _EMPTY_ROW).all(axis=1))
+
+
+def _band_pairs(matrix: np.ndarray, present: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """Pair keys of the documents whose values agree on all ``rows`` of one band."""
+    key = band_keys(matrix, present, band, rows)
     order = np.argsort(key, kind="stable")
     starts, lengths = run_bounds(key[order])
     return pairs_in_runs(present[order], starts, lengths)

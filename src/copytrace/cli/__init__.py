@@ -1,13 +1,22 @@
 """Command-line front end. Each command lives in its own module of this package
-and only calls library functions and prints their result objects."""
+and only calls library functions and prints their result objects.
+
+Exit status: 0 done, 2 a user's mistake (one line on stderr), 130 interrupted (one line
+saying what was kept), 1 a failure: of the system (a full disk: one line) or of copytrace
+itself (a traceback). Text from data
+(ids, titles, file names) reaches the terminal through :func:`shown`, never as markup.
+"""
 
 from __future__ import annotations
 
 import sys
 
+import duckdb
 import typer
 from rich.console import Console
+from rich.text import Text
 
+import copytrace
 from copytrace.errors import CopytraceError
 
 app = typer.Typer(
@@ -16,29 +25,97 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help, as click writes it: typer's rich help gives every flag a "<bool>" value.
+    rich_markup_mode=None,
 )
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+INTERRUPTED = 130
+# DuckDB's errors for what the machine refused (disk, memory), not for a mistake in copytrace.
+_SYSTEM_FAILURES = (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException)
+
+# Each control character (C0, DEL, C1: ESC starts every ANSI sequence) is shown as one
+# visible character, so styles placed by offset still fit: C0 and DEL as their Control
+# Pictures (U+2400 block), C1 and Unicode line separators as U+FFFD.
+_VISIBLE_CONTROLS = {
+    **{code: 0x2400 + code for code in range(0x20)}, 0x7F: 0x2421,
+    **{code: 0xFFFD for code in (*range(0x80, 0xA0), 0x2028, 0x2029)},
+}
+_VISIBLE_CONTROLS_MULTILINE = {code: shown for code, shown in _VISIBLE_CONTROLS.items() if code not in (0x09, 0x0A)}
+
+
+class Interrupted(Exception):
+    """Ctrl-C, with one line that says what was kept: printed as it is, exit status 130."""
+
+
+def shown(value: object, style: str = "", one_line: bool = True) -> Text:
+    """``value`` as terminal text: never read as markup, and each control character shown
+    as a visible one (ESC as ␛), so data cannot restyle, move or clear the terminal.
+    ``one_line=False`` keeps tabs and line breaks."""
+    table = _VISIBLE_CONTROLS if one_line else _VISIBLE_CONTROLS_MULTILINE
+    return Text(str(value).translate(table), style=style)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"copytrace {copytrace.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Find reused text in news: passages, edits, altered quotations, sources, stories."""
+
 
 # Command modules register themselves on `app` when imported.
 from copytrace.cli import commands  # noqa: E402,F401
 
 
 def main() -> None:
-    """Console-script entry point: user mistakes become one line and exit 2."""
+    """Console-script entry point: the exit status above, never a traceback for a user's
+    mistake or for Ctrl-C."""
     try:
-        app(standalone_mode=False)
+        status = app(standalone_mode=False)
     except CopytraceError as error:
-        stderr.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        stderr.print(Text.assemble(("error:", "bold red"), " ", shown(error)))
         sys.exit(2)
-    except typer.Abort:
-        stderr.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except Interrupted as interrupted:
+        stderr.print(shown(interrupted))
+        sys.exit(INTERRUPTED)
+    except (OSError, *_SYSTEM_FAILURES) as error:
+        stderr.print(Text.assemble(("error:", "bold red"), " ", shown(_system_failure(error))))
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        status = INTERRUPTED
+    except Exception as error:  # click's usage errors carry their exit status
+        status = _usage_error(error)
+    if status == INTERRUPTED:  # typer turns Ctrl-C into this status, silently
         stderr.print("interrupted")
-        sys.exit(130)
-    except Exception as error:  # click usage errors carry their own exit code
-        exit_code = getattr(error, "exit_code", None)
-        if exit_code is not None and hasattr(error, "show"):
-            error.show()
-            sys.exit(exit_code)
-        raise
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _system_failure(error: Exception) -> str:
+    """What the system refused (a full disk, a folder not writable), in one line: DuckDB
+    wraps the first error in a "database invalidated" one."""
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"{error.filename}: {error.strerror}"
+    message = str(error)
+    _, original, cause = message.partition("Original error:")
+    return " ".join((cause if original else message).split()).strip('"')
+
+
+def _usage_error(error: Exception) -> int:
+    """Print a click usage error as one line (help itself when no arguments were given);
+    its exit status. Anything else is a failure of copytrace: raised again."""
+    exit_code = getattr(error, "exit_code", None)
+    if exit_code is None or not hasattr(error, "format_message"):
+        raise error
+    if type(error).__name__ == "NoArgsIsHelpError":
+        error.show()
+        return exit_code
+    context = getattr(error, "ctx", None)
+    hint = f" (see {context.command_path} --help)" if context is not None else ""
+    stderr.print(Text.assemble(("error:", "bold red"), " ", shown(error.format_message().rstrip(".")), hint))
+    return exit_code

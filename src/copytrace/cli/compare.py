@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from copytrace.cli import app
+from copytrace.cli import app, shown
 from copytrace.compare import Comparison, compare
 from copytrace.compare.edits import Span
 from copytrace.web.report import write_html
@@ -37,7 +37,7 @@ def compare_command(
         return
     _print_report(comparison)
     if html is not None:
-        console.print(f"\nHTML report written to [bold]{html}[/]")
+        console.print(Text.assemble("\nHTML report written to ", shown(html, "bold")))
 
 
 def _print_report(c: Comparison) -> None:
@@ -50,8 +50,8 @@ def _print_report(c: Comparison) -> None:
     for number, passage in enumerate(c.passages, 1):
         table = Table(show_header=True, expand=True, title=f"Passage {number}: similarity {passage.similarity:.2f}, "
                       f"verbatim {passage.verbatim_share:.0%}", title_justify="left")
-        table.add_column(f"source · {c.source.id}", ratio=1)
-        table.add_column(f"reprint · {c.reprint.id}", ratio=1)
+        table.add_column(shown(f"source · {c.source.id}"), ratio=1)
+        table.add_column(shown(f"reprint · {c.reprint.id}"), ratio=1)
         table.add_row(
             _marked(c.source.text, passage.a_start, passage.a_end, source_marks),
             _marked(c.reprint.text, passage.b_start, passage.b_end, reprint_marks),
@@ -65,13 +65,15 @@ def _print_report(c: Comparison) -> None:
 def _header(c: Comparison) -> Panel:
     d = c.decision
     title = Text.assemble(
-        ("source ", "dim"), (c.source.id, "bold cyan"), ("  →  reprint ", "dim"), (c.reprint.id, "bold magenta"),
+        ("source ", "dim"), shown(c.source.id, "bold cyan"),
+        ("  →  reprint ", "dim"), shown(c.reprint.id, "bold magenta"),
         (f"   confidence {d.confidence:.1%}", "bold"),
     )
     evidence = Table.grid(padding=(0, 2))
     for clue in d.evidence:
         sign = "+" if clue.favours == d.source_id else "−"
-        evidence.add_row(Text(f"{sign}{clue.weight:.2f}", "green" if sign == "+" else "red"), clue.kind, clue.detail)
+        evidence.add_row(Text(f"{sign}{clue.weight:.2f}", "green" if sign == "+" else "red"), shown(clue.kind),
+                         shown(clue.detail))
     if not d.evidence:
         evidence.add_row("", "", "no evidence either way: the order is arbitrary")
     return Panel(Group(title, Text(), evidence), title="copytrace compare", border_style="cyan")
@@ -89,32 +91,32 @@ def _coverage(c: Comparison) -> Text:
 
 def _marked(text: str, start: int, end: int, marks: list[tuple[Span, str]]) -> Text:
     """``text[start:end]`` with each mark's span styled (offsets shifted into the slice)."""
-    shown = Text(text[start:end])
+    marked = shown(text[start:end], one_line=False)
     for span, style in marks:
         lo, hi = max(span.start, start), min(span.end, end)
         if lo < hi:
-            shown.stylize(style, lo - start, hi - start)
-    return shown
+            marked.stylize(style, lo - start, hi - start)
+    return marked
 
 
 def _quotations(c: Comparison) -> Panel:
     rows = Table.grid(padding=(0, 1))
     for match in c.quotations.reprint:
         style = {"verbatim": "green", "altered": "bold red", "paraphrased": "yellow"}.get(match.status, "dim")
-        rows.add_row(Text(match.status, style), Text(f"«{_short(match.quotation.text)}»"))
+        rows.add_row(Text(match.status, style), shown(f"«{_short(match.quotation.text)}»"))
         for change in match.changes:
             was = change.source.text if change.source else "∅"
             now = change.reprint.text if change.reprint else "∅"
-            rows.add_row("", Text.assemble(("  ", ""), (was, "red strike"), (" → ", "dim"), (now, "bold yellow")))
+            rows.add_row("", Text.assemble("  ", shown(was, "red strike"), (" → ", "dim"), shown(now, "bold yellow")))
     for left_out in c.quotations.source:
-        rows.add_row(Text(left_out.status, "magenta"), Text(f"“{_short(left_out.quotation.text)}”", "dim"))
+        rows.add_row(Text(left_out.status, "magenta"), shown(f"“{_short(left_out.quotation.text)}”", "dim"))
     altered = len(c.quotations.altered)
     return Panel(rows, title=f"Quotations ({altered} altered)", border_style="red" if altered else "green")
 
 
 def _names(c: Comparison) -> Panel:
     def listing(mentions) -> Text:
-        return Text(", ".join(f"{m.text} [{m.kind}]" for m in mentions) or "none")
+        return shown(", ".join(f"{m.text} [{m.kind}]" for m in mentions) or "none")
 
     grid = Table.grid(padding=(0, 2))
     grid.add_row(Text("cut", "bold red"), listing(c.names.cut))
@@ -126,7 +128,7 @@ def _cuts(c: Comparison) -> Panel:
     paragraphs = [s for s in c.edits.cut if s.whole_paragraph]
     rows = Table.grid(padding=(0, 1))
     for span in paragraphs:
-        rows.add_row(Text("✂", "red"), Text(_short(span.text)))
+        rows.add_row(Text("✂", "red"), shown(_short(span.text)))
     smaller = len(c.edits.cut) - len(paragraphs)
     rows.add_row("", Text(f"and {smaller} shorter cuts; {len(c.edits.added)} spans added by the reprint", "dim"))
     return Panel(rows, title=f"Cut paragraphs ({len(paragraphs)})", border_style="red")

@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from copytrace.cli import app
+from copytrace.cli import Interrupted, app, shown
 from copytrace.engine import DEFAULT_DB, ScanConfig, scan as run_scan
+from copytrace.engine.local import ScanInterrupted
 from copytrace.ingest import FieldMap
 from copytrace.store import open_store
 from copytrace.store.export import EXPORT_FORMATS, export_tables
@@ -20,6 +21,7 @@ from copytrace.store.queries import document_view, story_summaries, story_tree
 
 console = Console()
 DB_OPTION = typer.Option(Path(DEFAULT_DB), "--db", help="DuckDB store file.")
+SHOW_SCHEMA = "copytrace.show/1"  # show --json: {"schema", "document": DocumentView, "story": [TreeNode]}
 
 
 @app.command("scan")
@@ -34,23 +36,26 @@ def scan(
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> None:
     """Find every reuse pair in a collection, group them into stories, build source trees."""
-    summary = run_scan(
-        inputs, db, config=ScanConfig(batch_size=batch_size, workers=workers),
-        field_map=FieldMap.parse(fields) if fields else None,
-        on_error=on_error, rejects=rejects, progress=not as_json,
-    )
+    try:
+        summary = run_scan(
+            inputs, db, config=ScanConfig(batch_size=batch_size, workers=workers),
+            field_map=FieldMap.parse(fields) if fields else None,
+            on_error=on_error, rejects=rejects, progress=not as_json,
+        )
+    except ScanInterrupted as interrupted:
+        raise Interrupted(str(interrupted)) from None
     if as_json:
         print(json.dumps(summary.to_json(), indent=2))
         return
-    console.print(
+    console.print(shown(
         f"read {summary.read:,} records: {summary.stored:,} stored, {summary.existing:,} already stored, "
         f"{summary.rejected:,} rejected"
         + (f" (see {summary.rejects_file})" if summary.rejected and summary.rejects_file else "")
-    )
-    console.print(
+    ))
+    console.print(shown(
         f"{summary.documents:,} documents in {summary.db}; {summary.verified:,} candidates verified; "
         f"{summary.pairs:,} reuse pairs in {summary.stories:,} stories; {summary.seconds:.1f} s"
-    )
+    ))
 
 
 @app.command("export")
@@ -69,7 +74,7 @@ def export(
 @app.command("stories")
 def stories(
     db: Path = DB_OPTION,
-    limit: int = typer.Option(50, "--limit", help="Largest N stories."),
+    limit: int = typer.Option(50, "--limit", min=1, help="Largest N stories."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List stories: id, size, original, date range."""
@@ -78,11 +83,11 @@ def stories(
     if as_json:
         print(json.dumps([row.to_json() for row in rows], indent=2, default=str))
         return
-    table = Table(title=f"Stories in {db}")
+    table = Table(title=shown(f"Stories in {db}"))
     for column in ("story", "size", "original", "first date", "last date"):
         table.add_column(column, justify="right" if column == "size" else "left")
     for row in rows:
-        table.add_row(row.story_id, str(row.size), row.original_title or row.story_id,
+        table.add_row(shown(row.story_id), str(row.size), shown(row.original_title or row.story_id),
                       str(row.first_date or ""), str(row.last_date or ""))
     console.print(table)
 
@@ -91,29 +96,34 @@ def stories(
 def show(
     id: str = typer.Argument(..., help="A story id or a document id."),
     db: Path = DB_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print the document, its pairs and its story tree as JSON."),
 ) -> None:
     """A story's derivation tree, and a document's reuse pairs."""
     with open_store(db) as store:
         view = document_view(store, id)
         nodes = story_tree(store, view.story_id) if view.story_id else []
+    if as_json:
+        tree = {"schema": SHOW_SCHEMA, "document": view.to_json(), "story": [node.to_json() for node in nodes]}
+        print(json.dumps(tree, indent=2, ensure_ascii=False))
+        return
     if nodes:
         branches: dict[str, Tree] = {}
-        tree = Tree(f"story {view.story_id} ({len(nodes)} documents)")
+        tree = Tree(shown(f"story {view.story_id} ({len(nodes)} documents)"))
         for node in nodes:  # ordered by depth, so parents come first
-            label = f"{node.document_id}  {node.date or ''}  {node.title or ''}".rstrip()
-            if node.document_id == id:
-                label = f"[bold]{label}[/]"
+            label = shown(f"{node.document_id}  {node.date or ''}  {node.title or ''}".rstrip(),
+                          style="bold" if node.document_id == id else "")
             if node.weight is not None:
-                label += f"  (weight {node.weight:.2f})"
+                label.append(f"  (weight {node.weight:.2f})")
             branches[node.document_id] = branches.get(node.parent_id, tree).add(label)
         console.print(tree)
     if view.pairs:
-        table = Table(title=f"Reuse pairs of {id}")
+        table = Table(title=shown(f"Reuse pairs of {id}"))
         for column in ("other", "source", "confidence", "coverage here", "coverage there", "similarity", "passages"):
             table.add_column(column, justify="left" if column in ("other", "source") else "right")
         for pair in view.pairs:
-            table.add_row(pair.other, pair.source_id, f"{pair.confidence:.2f}", f"{pair.coverage_here:.2f}",
-                          f"{pair.coverage_there:.2f}", f"{pair.similarity:.2f}", str(pair.passages))
+            table.add_row(shown(pair.other), shown(pair.source_id), f"{pair.confidence:.2f}",
+                          f"{pair.coverage_here:.2f}", f"{pair.coverage_there:.2f}", f"{pair.similarity:.2f}",
+                          str(pair.passages))
         console.print(table)
     elif not nodes:
-        console.print(f"{id}: no reuse found")
+        console.print(shown(f"{id}: no reuse found"))

@@ -23,6 +23,7 @@ from copytrace.compare.derivation import (
 from copytrace.compare.edits import EditReport, edit_report
 from copytrace.compare.names import NamesReport, names_report
 from copytrace.compare.quotes import QuotationReport, quotation_report
+from copytrace.errors import InputError
 from copytrace.ingest import Document, document_from_text, read_document
 from copytrace.provenance.source import SourceDecision, decide_source
 
@@ -81,7 +82,9 @@ def compare(a: DocumentLike, b: DocumentLike, config: AlignConfig = DEFAULT_CONF
     changed, cut and added, its quotations, names and figures, and derivation level.
 
     ``a`` and ``b`` are documents, paths (``pathlib.Path`` or any path-like; read
-    with :func:`copytrace.ingest.read_document`) or texts (``str``).
+    with :func:`copytrace.ingest.read_document`) or texts (``str``). A ``str`` that names
+    an existing file or folder is refused (:class:`InputError`): it is surely a path meant
+    as one (``copytrace.compare_files`` compares two files).
     """
     first, second = _document(a, "a"), _document(b, "b")
     swapped = (second.text, second.id) < (first.text, first.id)
@@ -113,6 +116,9 @@ def _document(value: DocumentLike, default_id: str) -> Document:
         return value
     if isinstance(value, os.PathLike):
         return read_document(Path(value))
+    if "\n" not in value and os.path.exists(value):
+        raise InputError(value, "is a file name, given as a text to compare; pass Path(...) or use "
+                                "copytrace.compare_files(a, b) to compare the files")
     return document_from_text(value, id=default_id)
 
 

@@ -26,14 +26,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO
 
+import duckdb
 from rich.progress import (
     BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskProgressColumn,
     TextColumn, TimeElapsedColumn, TimeRemainingColumn,
@@ -53,6 +56,9 @@ from copytrace.store.spill import DocumentSpill, read_spilled
 
 SUMMARY_SCHEMA = "copytrace.scan/1"
 DEFAULT_DB = "copytrace.duckdb"
+FAULT_VARIABLE = "COPYTRACE_FAULT"  # see _fault_point
+_STAGE_WORDS = {"ingest": "reading documents", "candidates": "finding candidates",
+                "verify": "verifying candidates", "stories": "building stories", "done": "finishing"}
 VERIFY_CHUNK = 128  # pairs per task sent to a worker process
 # Verified pairs per store transaction. Each transaction's update joins its keys with the
 # whole candidates table and commits the log, so fewer, larger ones leave the workers
@@ -97,6 +103,11 @@ class ScanConfig:
     align: AlignConfig = DEFAULT_CONFIG
 
 
+class ScanInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a scan. The store holds what was written before (each write is one
+    transaction) and the same scan run again resumes; the message says what was kept."""
+
+
 def scan(
     paths: Sequence[str | Path],
     db: str | Path = DEFAULT_DB,
@@ -111,8 +122,90 @@ def scan(
 
     With ``on_error="skip"`` bad records are written to ``rejects`` (JSONL, this run's
     rejects; default ``<db>.rejects.jsonl``) and to the rejects table instead of
-    stopping the scan.
+    stopping the scan. Ctrl-C raises :class:`ScanInterrupted`, whatever the scan was
+    doing (DuckDB reports it as its own errors).
     """
+    started = dt.datetime.now()
+    with _sigint_noted() as interrupted:
+        try:
+            return _scan(paths, db, config=config, field_map=field_map, on_error=on_error,
+                         rejects=rejects, progress=progress)
+        except BaseException as error:
+            if isinstance(error, (KeyboardInterrupt, duckdb.InterruptException)) or interrupted():
+                raise ScanInterrupted(_what_was_kept(db, started)) from error
+            raise
+
+
+@contextmanager
+def _sigint_noted() -> Iterator[Callable[[], bool]]:
+    """Whether SIGINT arrived inside the block: a query or checkpoint that Ctrl-C stops
+    fails with DuckDB's errors (``RuntimeError: Query interrupted``), not KeyboardInterrupt.
+    Python's own handler still raises KeyboardInterrupt; other handlers are left alone."""
+    seen: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        seen.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    own_handler = threading.current_thread() is threading.main_thread() and (
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    previous = signal.signal(signal.SIGINT, note) if own_handler else None
+    try:
+        yield lambda: bool(seen)
+    finally:
+        if own_handler:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _fault_point(point: str) -> None:
+    """Fault injection for tests/test_faults.py: with ``COPYTRACE_FAULT=<point>:<signal>``
+    in the environment (``verify:SIGKILL``), the scan sends itself that signal at that
+    point (ingest, ingested, candidates, verify, stories): SIGINT to its process group, as
+    Ctrl-C in a terminal does, any other signal to this process alone."""
+    wanted, _, name = os.environ.get(FAULT_VARIABLE, "").partition(":")
+    if wanted != point:
+        return
+    number = signal.Signals[name]
+    if number == signal.SIGINT:
+        os.killpg(os.getpgrp(), number)
+    else:
+        os.kill(os.getpid(), number)
+
+
+def _what_was_kept(db: str | Path, started: dt.datetime) -> str:
+    """One line for an interrupted scan: its stage, what it stored, how to resume."""
+    resume = "run the same scan again to resume"
+    if str(db) == ":memory:" or not Path(db).exists():
+        return f"interrupted; nothing was stored; {resume}"
+    try:
+        with DuckDBStore(db, read_only=True) as store:
+            run = store.query("SELECT run_id, stage FROM runs WHERE started_at >= ? ORDER BY run_id DESC LIMIT 1",
+                              [started]).to_pylist()
+            if not run:
+                return f"interrupted before the scan started; nothing was stored; {resume}"
+            [counts] = store.query(
+                "SELECT (SELECT count(*) FROM documents WHERE run_id = ?) AS stored, "
+                "(SELECT count(*) FROM documents) AS documents, "
+                "(SELECT count(*) FROM candidates WHERE verified) AS verified, "
+                "(SELECT count(*) FROM candidates) AS candidates", [run[0]["run_id"]]).to_pylist()
+    except (duckdb.Error, InputError) as error:
+        return f"interrupted; the store could not be read back ({error}); {resume}"
+    verified = (f" and {counts['verified']:,} of {counts['candidates']:,} candidates are verified"
+                if counts["candidates"] else "")
+    return (f"interrupted while {_STAGE_WORDS.get(run[0]['stage'], run[0]['stage'])}: this scan stored "
+            f"{counts['stored']:,} documents ({counts['documents']:,} in {db}){verified}; {resume}")
+
+
+def _scan(
+    paths: Sequence[str | Path],
+    db: str | Path,
+    *,
+    config: ScanConfig,
+    field_map: FieldMap | None,
+    on_error: OnError,
+    rejects: str | Path | None,
+    progress: bool,
+) -> ScanSummary:
     if config.batch_size < 1:
         raise InputError("batch_size", f"must be at least 1, not {config.batch_size}")
     started = dt.datetime.now()
@@ -205,6 +298,7 @@ def _ingest(
             new, rejected = _classified(records, known, counts, rejects_file is not None)
             if storing is not None:
                 storing.result()
+                _fault_point("ingest")
             storing = writer.submit(store.add_batch, signed.take([row.row for row in new]), rejected, run_id)
             known.update((row.id, row.text_hash) for row in new)
             for rejection in rejected:
@@ -215,6 +309,7 @@ def _ingest(
             tracker.advance(len(reads))
         if storing is not None:
             storing.result()
+    _fault_point("ingested")
     tracker.done()
     return counts
 
@@ -249,6 +344,7 @@ def _batches(records: Iterator, size: int) -> Iterator[list]:
 
 def _candidates(store: DuckDBStore, config: CandidateConfig) -> int:
     """Candidates among all stored documents; the number not stored before."""
+    _fault_point("candidates")
     ids, dates, sources, signatures = store.signatures()
     if not ids:
         return 0
@@ -270,6 +366,7 @@ def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress
         checked: list[tuple[str, str]] = []
         kept: list[VerifiedRows] = []
         for chunk, rows in _map_in_workers(_verify_spilled, jobs, config, workers, ordered=False):
+            _fault_point("verify")
             checked += chunk
             kept.append(rows)
             if len(checked) >= STORE_EVERY:
@@ -324,6 +421,7 @@ def _stories(store: DuckDBStore, tracker: _Tracker):
     pairs, dates = store.pair_graph()
     edges = [PairEdge(**row) for row in pairs.to_pylist()]
     forest = build_stories(edges, dates)
+    _fault_point("stories")
     store.replace_stories(forest)
     tracker.advance(len(edges))
     tracker.done()

@@ -3,7 +3,7 @@
 :func:`read_documents` streams .txt files, folders, JSONL, CSV and Parquet and
 yields a :class:`Document` or a :class:`Rejection` per record read;
 :func:`read_document` reads one article; :func:`document_from_text` wraps a
-string. :func:`extract_metadata` finds the date header, bylines, datelines and
+string and :func:`document_from_record` a structured record (an API request). :func:`extract_metadata` finds the date header, bylines, datelines and
 credit lines that plain text carries.
 """
 
@@ -14,6 +14,7 @@ from copytrace.ingest.readers import (
     FieldMap,
     Record,
     Rejection,
+    document_from_record,
     document_from_text,
     read_document,
     read_documents,
@@ -26,6 +27,7 @@ __all__ = [
     "Record",
     "Rejection",
     "TextMetadata",
+    "document_from_record",
     "document_from_text",
     "extract_metadata",
     "parse_date",

@@ -38,6 +38,10 @@ class TreeNode:
     title: str | None
     weight: float | None
 
+    def to_json(self) -> dict:
+        """JSON form, schema ``copytrace.tree_node/1``."""
+        return {"schema": "copytrace.tree_node/1", **asdict(self), "date": _iso_date(self.date)}
+
 
 @dataclass(frozen=True)
 class PairView:
@@ -51,6 +55,10 @@ class PairView:
     similarity: float
     passages: int
 
+    def to_json(self) -> dict:
+        """JSON form, schema ``copytrace.pair_view/1``."""
+        return {"schema": "copytrace.pair_view/1", **asdict(self)}
+
 
 @dataclass(frozen=True)
 class DocumentView:
@@ -59,6 +67,15 @@ class DocumentView:
     document_id: str
     story_id: str | None
     pairs: list[PairView]
+
+    def to_json(self) -> dict:
+        """JSON form, schema ``copytrace.document_view/1``."""
+        return {"schema": "copytrace.document_view/1", "document_id": self.document_id,
+                "story_id": self.story_id, "pairs": [pair.to_json() for pair in self.pairs]}
+
+
+def _iso_date(date: dt.date | None) -> str | None:
+    return date.isoformat() if date else None
 
 
 def story_summaries(store: DuckDBStore, limit: int) -> list[StorySummary]:

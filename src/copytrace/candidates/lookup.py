@@ -1,0 +1,126 @@
+"""Candidates of one document against an indexed archive: the scan's rule, applied
+to a single document.
+
+A scan joins the signatures of a whole collection at once
+(:func:`copytrace.candidates.pairs_from_signatures`). A live archive instead looks
+a new document's keys up in an index of every stored document
+(:class:`copytrace.store.archive_index.ArchiveIndex`, an inverted index as in
+passim) and applies the same rule to what comes back, so that adding documents
+one by one finds the same candidates as one scan of all of them:
+
+* near-duplicates: the two documents share a whole LSH band
+  (:func:`copytrace.candidates.lsh.band_keys`);
+* partial reuse: they share at least ``min_shared`` sampled n-grams found in 2 to
+  ``max_df`` documents of the archive (the new document counted), which are at
+  least ``min_containment`` of the smaller document's distinct sampled n-grams.
+
+The document frequency is the archive's, so an n-gram that a new document makes
+common (``max_df + 1`` documents) stops counting for every pair that shared it:
+:func:`shared_rare` recounts such pairs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from copytrace.candidates import METHODS, CandidateConfig, Signatures
+from copytrace.candidates.lsh import band_keys, signed_rows
+
+
+@dataclass(frozen=True)
+class IndexKeys:
+    """What the archive index holds of one document: its distinct sampled n-grams
+    (sorted) and one key per LSH band (none for a text without shingles)."""
+
+    ngrams: np.ndarray
+    bands: np.ndarray
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the rule needs to know of an indexed document besides its keys."""
+
+    id: str
+    minhash: np.ndarray
+    shingle_count: int
+    distinct_ngrams: int
+    date: dt.date | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate pair ``(a, b)``, ``a < b``, with the scan's estimates and method."""
+
+    a: str
+    b: str
+    jaccard_estimate: float
+    containment_estimate: float
+    method: str
+
+
+def index_keys(signatures: Signatures, config: CandidateConfig) -> list[IndexKeys]:
+    """The index keys of each document of a signed batch, in order."""
+    rows = config.num_perm // config.bands
+    present = signed_rows(signatures.minhash)
+    bands = np.zeros((len(signatures), config.bands), dtype=np.uint64)
+    for band in range(config.bands):
+        bands[present, band] = band_keys(signatures.minhash, present, band, rows)
+    hashes, offsets = signatures.sampled.hashes, signatures.sampled.offsets
+    has_bands = np.zeros(len(signatures), dtype=bool)
+    has_bands[present] = True
+    return [
+        IndexKeys(np.unique(hashes[offsets[row] : offsets[row + 1]]), bands[row] if has_bands[row] else bands[row, :0])
+        for row in range(len(signatures))
+    ]
+
+
+def shared_rare(
+    ngrams: np.ndarray, holders: Mapping[int, Sequence[str]], frequency: Mapping[int, int], max_df: int
+) -> dict[str, int]:
+    """For each other document, how many of ``ngrams`` it shares that are rare: found
+    in 2 to ``max_df`` documents (``frequency``, the document counted). ``holders``
+    lists the other documents of each n-gram (only rare ones need to be listed)."""
+    shared: dict[str, int] = {}
+    for ngram in ngrams.tolist():
+        if 2 <= frequency.get(ngram, 1) <= max_df:
+            for other in holders.get(ngram, ()):
+                shared[other] = shared.get(other, 0) + 1
+    return shared
+
+
+def candidate(
+    document: Profile,
+    other: Profile,
+    shared: int,
+    near: bool,
+    config: CandidateConfig,
+) -> Candidate | None:
+    """The candidate pair of two documents under the scan's rule, or None."""
+    containment_shared = shared / max(min(document.distinct_ngrams, other.distinct_ngrams), 1)
+    by_ngrams = shared >= config.min_shared and containment_shared >= config.min_containment
+    if not (near or by_ngrams) or not _allowed(document, other, config):
+        return None
+    jaccard = float(np.float32((document.minhash == other.minhash).mean()))
+    if by_ngrams:
+        containment = containment_shared
+    else:
+        intersection = jaccard * (document.shingle_count + other.shingle_count) / (1.0 + jaccard)
+        containment = min(intersection / max(min(document.shingle_count, other.shingle_count), 1), 1.0)
+    a, b = sorted((document.id, other.id))
+    method = METHODS[2 if near and by_ngrams else 1 if by_ngrams else 0]
+    return Candidate(a, b, jaccard, float(np.float32(containment)), method)
+
+
+def _allowed(document: Profile, other: Profile, config: CandidateConfig) -> bool:
+    """The time window and the same-source rule of :func:`copytrace.candidates._allowed`."""
+    if config.max_days is not None and document.date and other.date:
+        if abs((document.date - other.date).days) > config.max_days:
+            return False
+    if config.skip_same_source and document.source and document.source == other.source:
+        return False
+    return True

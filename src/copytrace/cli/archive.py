@@ -1,0 +1,87 @@
+"""`copytrace add` and `copytrace query`: match articles against a store as they arrive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from copytrace.cli import app, shown
+from copytrace.engine import DEFAULT_DB
+from copytrace.engine.archive import ArticleReport, LiveArchive, batch_report_json
+from copytrace.ingest import FieldMap, Rejection, read_documents
+from copytrace.store import DuckDBStore
+
+console = Console()
+DB_OPTION = typer.Option(Path(DEFAULT_DB), "--db", help="DuckDB store file (created if missing).")
+FIELDS_OPTION = typer.Option(None, "--fields", help="Field map, e.g. id=doc_id,text=body.")
+JSON_OPTION = typer.Option(False, "--json", help="Print copytrace.article/1 reports as JSON.")
+
+
+@app.command("add")
+def add(
+    inputs: list[Path] = typer.Argument(..., help="Files or folders (.txt, .jsonl, .csv, .parquet)."),
+    db: Path = DB_OPTION,
+    fields: Optional[str] = FIELDS_OPTION,
+    on_error: str = typer.Option("fail", "--on-error", help="fail: stop at the first bad record; skip: report it."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Add articles to a store: match each against the archive, store it, update its story."""
+    documents, rejected = _read(inputs, fields, on_error)
+    with DuckDBStore(db) as store:
+        reports = LiveArchive(store).add(documents, run_inputs=[str(path) for path in inputs])
+    _print(reports, rejected, as_json)
+
+
+@app.command("query")
+def query(
+    inputs: list[Path] = typer.Argument(..., help="Files or folders (.txt, .jsonl, .csv, .parquet)."),
+    db: Path = typer.Option(Path(DEFAULT_DB), "--db", help="DuckDB store file."),
+    fields: Optional[str] = FIELDS_OPTION,
+    on_error: str = typer.Option("fail", "--on-error", help="fail: stop at the first bad record; skip: report it."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The sources and reprints a store holds for articles, without storing them."""
+    documents, rejected = _read(inputs, fields, on_error)
+    with DuckDBStore(db, read_only=True) as store:
+        archive = LiveArchive(store)
+        reports = [archive.query(document) for document in documents]
+    _print(reports, rejected, as_json)
+
+
+def _read(inputs: list[Path], fields: str | None, on_error: str) -> tuple[list, list[Rejection]]:
+    """The documents of ``inputs`` and the records refused (with ``--on-error skip``)."""
+    records = list(read_documents(inputs, FieldMap.parse(fields) if fields else None, on_error))
+    return [r for r in records if not isinstance(r, Rejection)], [r for r in records if isinstance(r, Rejection)]
+
+
+def _print(reports: list[ArticleReport], rejected: list[Rejection], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(batch_report_json(reports, rejected), indent=2, ensure_ascii=False))
+        return
+    for report in reports:
+        _print_report(report)
+    for rejection in rejected:
+        console.print(shown(f"rejected {rejection.where}: {rejection.reason}"))
+
+
+def _print_report(report: ArticleReport) -> None:
+    story = f"story {report.story_id}" if report.story_id else "no story"
+    console.print(shown(f"{report.document.id}: {report.status}; {story}", style="bold"))
+    if not report.sources and not report.reprints:
+        console.print(shown("  no shared passages in the archive"))
+        return
+    table = Table(show_header=True, box=None, padding=(0, 2))
+    for column in ("role", "document", "date", "outlet", "coverage here", "coverage there", "confidence"):
+        table.add_column(column, justify="right" if column.startswith(("coverage", "confidence")) else "left")
+    for match in [*report.sources, *report.reprints]:
+        other = match.document
+        table.add_row(
+            match.role, shown(other.id), shown(other.date or ""), shown(other.source or ""),
+            f"{match.coverage_here:.2f}", f"{match.coverage_there:.2f}", f"{match.pair.confidence:.2f}",
+        )
+    console.print(table)

@@ -1,0 +1,406 @@
+"""The live archive: match one article at a time against a store, and add it.
+
+A news desk checks each incoming article at once (is it a reprint, of what, what
+changed?) and the archive then grows by it. :class:`LiveArchive` runs the scan's
+plan for one document, with the same stage functions:
+
+1. **sign** it (:func:`copytrace.engine.stages.sign_documents`);
+2. **candidates**: look its n-grams and band keys up in the archive's index
+   (:class:`copytrace.store.archive_index.ArchiveIndex`) and apply the scan's rule
+   (:mod:`copytrace.candidates.lookup`);
+3. **verify** each candidate pair (:func:`copytrace.engine.stages.verify_pairs`);
+4. **store** the document, its candidates and pairs, and rebuild only the stories it
+   touches (:func:`copytrace.provenance.stories.build_stories` over their
+   components), all in one transaction: a crash leaves the article fully stored or
+   not at all. An earlier original that arrives late re-roots its story.
+
+Adding articles one by one, in any order, gives the same pairs, passages and stories
+as one scan of them: a scan counts an n-gram's documents over the whole collection,
+so when an article makes an n-gram common (found in ``max_df + 1`` documents), the
+candidate pairs that shared it are checked again and dropped, with their pair and
+passages, if the scan's rule no longer holds.
+
+:meth:`LiveArchive.query` does steps 1-3 without storing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+
+import numpy as np
+import pyarrow as pa
+
+from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage
+from copytrace.candidates import CandidateConfig, Signatures
+from copytrace.candidates.lookup import Candidate, IndexKeys, Profile, candidate, index_keys, shared_rare
+from copytrace.engine.stages import SignedBatch, VerifiedPair, sign_documents, text_hash, verify_pairs
+from copytrace.errors import InputError
+from copytrace.ingest import Document, Rejection
+from copytrace.parallel import one_kernel_thread
+from copytrace.provenance.stories import PairEdge, build_stories
+from copytrace.store import DuckDBStore
+from copytrace.store.archive_index import ArchiveIndex
+from copytrace.store.duckdb_store import VerifiedRows
+
+REPORT_SCHEMA = "copytrace.article/1"
+BATCH_SCHEMA = "copytrace.articles/1"
+# Documents stored per transaction by LiveArchive.add: a transaction costs some
+# milliseconds whatever its size, which one article at a time would pay each time.
+ADD_BATCH = 64
+
+
+@dataclass(frozen=True)
+class ArchiveMatch:
+    """A stored document that shares passages with the article: its ``role`` is
+    ``"source"`` when the source decision names it the original of the two, else
+    ``"reprint"``; ``pair`` is the verified pair (``copytrace.pair/1``)."""
+
+    document: Document
+    role: str
+    pair: VerifiedPair
+
+    @property
+    def coverage_here(self) -> float:
+        """Share of the article's body covered by the shared passages."""
+        return self.pair.coverage_b if self.document.id == self.pair.a else self.pair.coverage_a
+
+    @property
+    def coverage_there(self) -> float:
+        """Share of the other document's body covered by the shared passages."""
+        return self.pair.coverage_a if self.document.id == self.pair.a else self.pair.coverage_b
+
+    def to_json(self) -> dict:
+        return {
+            "document": self.document.to_json(),
+            "role": self.role,
+            "coverage_here": round(self.coverage_here, 4),
+            "coverage_there": round(self.coverage_there, 4),
+            "pair": self.pair.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class ArticleReport:
+    """What the archive holds for one article: ``status`` is ``"added"``, ``"existing"``
+    (already stored with the same text) or ``"query"`` (matched, not stored);
+    ``story_id`` the story it belongs (or would belong) to."""
+
+    document: Document
+    status: str
+    story_id: str | None
+    sources: list[ArchiveMatch]
+    reprints: list[ArchiveMatch]
+
+    def to_json(self) -> dict:
+        """JSON form, schema ``copytrace.article/1`` (docs/archive.md)."""
+        return {
+            "schema": REPORT_SCHEMA,
+            "status": self.status,
+            "document": self.document.to_json(),
+            "story_id": self.story_id,
+            "sources": [match.to_json() for match in self.sources],
+            "reprints": [match.to_json() for match in self.reprints],
+        }
+
+
+@dataclass(frozen=True)
+class _Matched:
+    """A signed document and what the archive holds for it."""
+
+    signed: SignedBatch
+    keys: IndexKeys
+    candidates: list[Candidate]
+    verified: list[VerifiedPair]
+    others: dict[str, Document]
+    common: list[list[str]]  # the holders of each n-gram it makes common
+
+
+@dataclass
+class _Batch:
+    """Documents matched and indexed, not stored yet: later documents of the batch are
+    matched against them too, and the batch is stored in one transaction."""
+
+    matched: dict[str, _Matched] = field(default_factory=dict)
+
+    def signatures_of(self, ids: Sequence[str]) -> Signatures:
+        return Signatures.concatenate([self.matched[id_].signed.signatures for id_ in ids])
+
+
+class LiveArchive:
+    """A store opened for matching and adding articles. One writer at a time: the
+    caller serialises :meth:`add` (``copytrace serve`` runs every write on one thread)."""
+
+    def __init__(
+        self, store: DuckDBStore, align: AlignConfig = DEFAULT_CONFIG, candidates: CandidateConfig | None = None
+    ) -> None:
+        """``candidates``: the settings for a new store (a store keeps those it was built with)."""
+        self.store = store
+        self.config = _stored_candidate_config(store, candidates)
+        self.align = align
+        self.index = self._open_index()
+
+    def _open_index(self) -> ArchiveIndex:
+        return ArchiveIndex.open(
+            self.store.path, self.config, self.store.document_ids(), self.store.signatures_of,
+            writable=not self.store.read_only,
+        )
+
+    def query(self, document: Document) -> ArticleReport:
+        """The sources and reprints the archive holds for ``document``, stored or not;
+        nothing is written."""
+        with one_kernel_thread():
+            matched = self._match(document, _Batch())
+        return self._report(document, "query", matched.verified, matched.others, self._story_of(matched.verified))
+
+    def add(
+        self, documents: Iterable[Document], run_inputs: Sequence[str] = ("add",), batch_size: int = ADD_BATCH
+    ) -> list[ArticleReport]:
+        """Match and store each document, in order; each batch of ``batch_size`` in one
+        transaction (so a crash leaves each article stored whole or not at all)."""
+        run_id = self.store.start_run(list(run_inputs))
+        reports: list[ArticleReport] = []
+        documents = iter(documents)
+        with one_kernel_thread():
+            while batch := list(islice(documents, batch_size)):
+                reports += self._add_batch(batch, run_id)
+        added = sum(report.status == "added" for report in reports)
+        self.store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), read=len(reports),
+                              stored=added, existing=len(reports) - added, rejected=0)
+        if self.index.needs_compaction():
+            self.index.compact()
+        return reports
+
+    # --- adding ----------------------------------------------------------------
+
+    def _add_batch(self, documents: Sequence[Document], run_id: int) -> list[ArticleReport]:
+        stored = dict(self.store.connection.execute(
+            "SELECT id, text_hash FROM documents WHERE id IN (SELECT unnest(?))", [[d.id for d in documents]]
+        ).fetchall())
+        batch = _Batch()
+        try:
+            for document in documents:
+                known = stored.get(document.id) or (
+                    batch.matched[document.id].signed.documents.column("text_hash")[0].as_py()
+                    if document.id in batch.matched else None
+                )
+                if known is None:
+                    batch.matched[document.id] = matched = self._match(document, batch)
+                    self.index.add([document.id], [matched.keys])
+                elif known != text_hash(document.text):
+                    raise InputError(f"document '{document.id}'", "id is already in the store with a different text")
+            self._store_batch(batch, run_id)
+        except BaseException:
+            self.index = self._open_index()  # the index must not hold what was not stored
+            raise
+        stories = self._stories_of([d.id for d in documents])
+        reports, reported = [], set()
+        for document in documents:
+            matched = batch.matched.get(document.id)
+            if matched is None or document.id in reported:
+                reports.append(self.report_of(document.id, "existing"))
+            else:
+                reported.add(document.id)
+                reports.append(self._report(document, "added", matched.verified, matched.others,
+                                            stories.get(document.id)))
+        return reports
+
+    def _store_batch(self, batch: _Batch, run_id: int) -> None:
+        """Store a batch's documents, candidates and pairs, check again the pairs that
+        shared an n-gram it made common, and rebuild the stories it touched: one
+        transaction."""
+        if not batch.matched:
+            return
+        matched = list(batch.matched.values())
+        signed = SignedBatch(
+            pa.concat_tables([m.signed.documents for m in matched]),
+            Signatures.concatenate([m.signed.signatures for m in matched]),
+        )
+        candidates = [c for m in matched for c in m.candidates]
+        checked = [(c.a, c.b) for c in candidates]
+        with self.store.transaction():
+            self.store.add_batch(signed, [], run_id)
+            self.store.add_candidates(_candidate_table(candidates))
+            self.store.add_verified(checked, VerifiedRows.of([p for m in matched for p in m.verified]))
+            dropped = self._recheck_common_ngrams([group for m in matched for group in m.common])
+            touched = set(batch.matched) | {id_ for pair in [*checked, *dropped] for id_ in pair}
+            self._rebuild_stories(touched)
+
+    def _recheck_common_ngrams(self, sharing: list[list[str]]) -> list[tuple[str, str]]:
+        """Check again the candidate pairs whose documents both hold an n-gram that has
+        become common; drop those the scan's rule no longer keeps (with their pair and
+        passages) and revise the others' estimates. The pairs dropped."""
+        groups = [set(group) for group in sharing]
+        holders = sorted(set().union(*groups)) if groups else []
+        pairs = [(a, b) for a, b in self.store.candidates_among(holders) if any(a in g and b in g for g in groups)]
+        if not pairs:
+            return []
+        profiles = self._profiles(sorted({id_ for pair in pairs for id_ in pair}), _Batch())[0]
+        dropped, revised = [], []
+        for a, b in pairs:
+            (profile_a, keys_a), (profile_b, keys_b) = profiles[a], profiles[b]
+            both = np.intersect1d(keys_a.ngrams, keys_b.ngrams)
+            frequency, _ = self.index.ngram_holders(both, 0)
+            shared = shared_rare(both, {h: [b] for h in both.tolist()}, frequency, self.config.max_df).get(b, 0)
+            near = bool(np.intersect1d(keys_a.bands, keys_b.bands).size)
+            kept = candidate(profile_a, profile_b, shared, near, self.config)
+            (dropped.append((a, b)) if kept is None else revised.append(kept))
+        self.store.revise_candidates(dropped, _candidate_table(revised))
+        return dropped
+
+    def _rebuild_stories(self, touched: set[str]) -> None:
+        """Rebuild the stories of ``touched`` documents, whole: their components can
+        only have merged (new pairs) or split (dropped pairs) within them."""
+        members = sorted(self.store.story_members(sorted(touched)) | touched)
+        pairs, dates = self.store.pair_graph_of(members)
+        forest = build_stories([PairEdge(**row) for row in pairs.to_pylist()], dates)
+        self.store.replace_stories_of(members, forest)
+
+    # --- matching --------------------------------------------------------------
+
+    def _match(self, document: Document, batch: _Batch) -> _Matched:
+        """Sign ``document``, find its candidates in the index (the documents of
+        ``batch`` included) and verify them."""
+        signed = sign_documents([document], self.config)
+        keys = index_keys(signed.signatures, self.config)[0]
+        counts, holders = self.index.ngram_holders(keys.ngrams, self.config.max_df)
+        frequency = {h: count + 1 for h, count in counts.items()}  # the document counts too
+        shared = shared_rare(keys.ngrams, holders, frequency, self.config.max_df)
+        near = self.index.band_holders(keys.bands)
+        others = sorted(({id_ for id_, n in shared.items() if n >= self.config.min_shared} | near) - {document.id})
+        mine = Profile(document.id, signed.signatures.minhash[0], int(signed.signatures.shingle_counts[0]),
+                       len(keys.ngrams), document.date, document.source)
+        profiles, texts = self._profiles(others, batch)
+        found = [
+            kept for other in others
+            if (kept := candidate(mine, profiles[other][0], shared.get(other, 0), other in near, self.config))
+        ]
+        texts[document.id] = document
+        verified = verify_pairs([(texts[c.a], texts[c.b]) for c in found], self.align)
+        common = [holders[h] for h, count in counts.items() if count == self.config.max_df]
+        return _Matched(signed, keys, found, verified, texts, common)
+
+    def _profiles(
+        self, ids: Sequence[str], batch: _Batch
+    ) -> tuple[dict[str, tuple[Profile, IndexKeys]], dict[str, Document]]:
+        """What the candidate rule needs of indexed documents (stored, or in ``batch``),
+        with their index keys, and the documents."""
+        in_batch = [id_ for id_ in ids if id_ in batch.matched]
+        stored = [id_ for id_ in ids if id_ not in batch.matched]
+        documents = self.store.documents_by_id(stored) if stored else {}
+        documents.update({id_: batch.matched[id_].others[id_] for id_ in in_batch})
+        profiles = {}
+        for part, signatures in ((stored, self.store.signatures_of(stored) if stored else None),
+                                 (in_batch, batch.signatures_of(in_batch) if in_batch else None)):
+            if not part:
+                continue
+            keys = index_keys(signatures, self.config)
+            for n, id_ in enumerate(part):
+                document = documents[id_]
+                profile = Profile(id_, signatures.minhash[n], int(signatures.shingle_counts[n]),
+                                  len(keys[n].ngrams), document.date, document.source)
+                profiles[id_] = (profile, keys[n])
+        return profiles, documents
+
+    # --- reporting -------------------------------------------------------------
+
+    def report_of(self, document_id: str, status: str = "existing") -> ArticleReport:
+        """The report of a stored document, from its stored pairs."""
+        found = self.store.documents_by_id([document_id])
+        if document_id not in found:
+            raise InputError(document_id, "no such document in the store")
+        rows = self.store.query(
+            "SELECT * FROM pairs WHERE a = $1 OR b = $1 ORDER BY a, b", [document_id]
+        ).to_pylist()
+        passages = self.store.query(
+            "SELECT * FROM passages WHERE a = $1 OR b = $1 ORDER BY a, b, passage", [document_id]
+        ).to_pylist()
+        others = self.store.documents_by_id([r["b"] if r["a"] == document_id else r["a"] for r in rows])
+        others[document_id] = found[document_id]
+        verified = [_stored_pair(row, passages, others) for row in rows]
+        return self._report(found[document_id], status, verified, others, self._story_of_document(document_id))
+
+    def _report(
+        self, document: Document, status: str, verified: Sequence[VerifiedPair], texts: dict[str, Document],
+        story_id: str | None,
+    ) -> ArticleReport:
+        matches = []
+        for pair in verified:
+            other = pair.b if pair.a == document.id else pair.a
+            role = "source" if pair.source_id == other else "reprint"
+            matches.append(ArchiveMatch(texts[other], role, pair))
+        matches.sort(key=lambda m: (-m.coverage_here, m.document.id))
+        return ArticleReport(
+            document, status, story_id,
+            sources=[m for m in matches if m.role == "source"],
+            reprints=[m for m in matches if m.role == "reprint"],
+        )
+
+    def _story_of_document(self, document_id: str) -> str | None:
+        return self._stories_of([document_id]).get(document_id)
+
+    def _stories_of(self, ids: Sequence[str]) -> dict[str, str]:
+        return dict(self.store.connection.execute(
+            "SELECT document_id, story_id FROM stories WHERE document_id IN (SELECT unnest(?))", [list(ids)]
+        ).fetchall())
+
+    def _story_of(self, verified: Sequence[VerifiedPair]) -> str | None:
+        """The story a queried document would join: that of its first matched document."""
+        for pair in verified:
+            for id_ in (pair.a, pair.b):
+                if (story := self._story_of_document(id_)) is not None:
+                    return story
+        return None
+
+
+def _stored_candidate_config(store: DuckDBStore, wanted: CandidateConfig | None) -> CandidateConfig:
+    """The candidate settings the store was built with; a new store records ``wanted``
+    (or the defaults). A store opened read-only that has none uses the defaults."""
+    rows = store.query("SELECT value FROM settings WHERE key = 'candidates'").to_pylist()
+    config = CandidateConfig(**json.loads(rows[0]["value"])) if rows else wanted or CandidateConfig()
+    if wanted is not None and wanted != config:
+        raise InputError(store.path, f"store was built with other candidate settings ({asdict(config)})")
+    if not rows and not store.read_only:
+        store.check_settings({"candidates": asdict(config)})
+    return config
+
+
+def batch_report_json(reports: Sequence[ArticleReport], rejected: Sequence[Rejection]) -> dict:
+    """The reports of a batch of articles and the records refused, schema
+    ``copytrace.articles/1``."""
+    return {
+        "schema": BATCH_SCHEMA,
+        "articles": [report.to_json() for report in reports],
+        "rejected": [rejection.to_json() for rejection in rejected],
+    }
+
+
+def _candidate_table(candidates: Sequence[Candidate]) -> pa.Table:
+    """Candidates as the store's add_candidates takes them."""
+    return pa.table(
+        {
+            "a": pa.array([c.a for c in candidates], pa.string()),
+            "b": pa.array([c.b for c in candidates], pa.string()),
+            "jaccard_estimate": pa.array([c.jaccard_estimate for c in candidates], pa.float32()),
+            "containment_estimate": pa.array([c.containment_estimate for c in candidates], pa.float32()),
+            "method": pa.array([c.method for c in candidates], pa.string()),
+        }
+    )
+
+
+def _stored_pair(row: dict, passages: list[dict], texts: dict[str, Document]) -> VerifiedPair:
+    """A stored pair with its passages, as the scan verified it."""
+    a, b = texts[row["a"]], texts[row["b"]]
+    own = [p for p in passages if p["a"] == row["a"] and p["b"] == row["b"]]
+    return VerifiedPair(
+        a=row["a"], b=row["b"], source_id=row["source_id"], confidence=row["confidence"],
+        coverage_a=row["coverage_a"], coverage_b=row["coverage_b"], similarity=row["similarity"],
+        passages=tuple(
+            Passage(p["a_start"], p["a_end"], p["b_start"], p["b_end"], a.text[p["a_start"]:p["a_end"]],
+                    b.text[p["b_start"]:p["b_end"]], p["similarity"], p["verbatim_share"], p["region"])
+            for p in own
+        ),
+    )

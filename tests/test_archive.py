@@ -1,0 +1,182 @@
+"""The live archive: articles added one by one, in any order, give the same tables as
+one scan; queries store nothing; an interrupted add leaves the article whole or absent."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from copytrace.candidates import CandidateConfig
+from copytrace.cli import app
+from copytrace.engine import ScanConfig, scan
+from copytrace.engine.archive import LiveArchive
+from copytrace.errors import InputError
+from copytrace.ingest import Document, document_from_record, read_documents
+from copytrace.store import DuckDBStore
+from tests.test_scan import collection, mutate, prose
+
+# max_df low enough that shared footers become common while articles arrive, so the
+# pairs they made are checked again (the hard part of matching a scan one by one).
+SMALL_DF = CandidateConfig(max_df=3)
+TABLE_ORDERS = {
+    "documents": "SELECT id, text, date, source, title, text_hash FROM documents ORDER BY id",
+    "candidates": "SELECT a, b, jaccard_estimate, containment_estimate, method, verified, kept FROM candidates ORDER BY a, b",
+    "pairs": "SELECT * FROM pairs ORDER BY a, b",
+    "passages": "SELECT * FROM passages ORDER BY a, b, passage",
+    "stories": "SELECT * FROM stories ORDER BY document_id",
+    "derivation_edges": "SELECT * FROM derivation_edges ORDER BY child_id",
+}
+
+
+def footered_collection(seed: int = 3) -> list[dict]:
+    """The scan tests' collection plus articles that share only an outlet's footer (a
+    few per outlet, more than ``SMALL_DF.max_df``) and a snippet quoted in a new text."""
+    rng = random.Random(seed)
+    records = collection(seed)
+    footers = {outlet: prose(rng, 45) for outlet in ("north", "south")}
+    for n in range(10):
+        outlet = "north" if n % 2 else "south"
+        records.append({"id": f"{outlet}-{n}", "text": prose(rng, 250) + "\n\n" + footers[outlet],
+                        "date": f"2024-08-{n + 1:02d}", "source": outlet})
+    quoted = " ".join(records[3]["text"].split()[40:90])
+    records.append({"id": "quoting", "text": prose(rng, 200) + " " + quoted + " " + prose(rng, 100),
+                    "date": "2024-09-01"})
+    records.append({"id": "edited", "text": mutate(rng, records[-1]["text"], 0.1), "date": "2024-09-02"})
+    return records
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def tables(db: Path) -> dict[str, list[dict]]:
+    with DuckDBStore(db, read_only=True) as store:
+        return {name: store.query(sql).to_pylist() for name, sql in TABLE_ORDERS.items()}
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Document], dict]:
+    folder = tmp_path_factory.mktemp("scanned")
+    source = write_jsonl(folder / "articles.jsonl", footered_collection())
+    scan([source], folder / "scan.duckdb", config=ScanConfig(workers=1, candidates=SMALL_DF))
+    return list(read_documents([source])), tables(folder / "scan.duckdb")
+
+
+@pytest.mark.parametrize("order_seed", [1, 2, 3])
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_adding_one_by_one_in_any_order_gives_the_scan(tmp_path, scanned, order_seed, batch_size):
+    documents, expected = scanned
+    shuffled = random.Random(order_seed).sample(documents, len(documents))
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        LiveArchive(store, candidates=SMALL_DF).add(shuffled, batch_size=batch_size)
+    assert tables(tmp_path / "live.duckdb") == expected
+    assert any(row["method"] == "containment" for row in expected["candidates"])
+    # Footers held by more than max_df articles pair nobody, although every order of
+    # arrival paired some articles on them while they were rare.
+    assert not [p for p in expected["pairs"] if p["a"].startswith(("north", "south"))]
+    assert len(expected["stories"]) >= 6
+
+
+def test_an_article_that_makes_a_footer_common_drops_the_pairs_it_made(tmp_path):
+    rng = random.Random(5)
+    footer = prose(rng, 60)
+    articles = [Document(f"d{n}", prose(rng, 200) + "\n\n" + footer) for n in range(SMALL_DF.max_df + 1)]
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        archive = LiveArchive(store, candidates=SMALL_DF)
+        archive.add(articles[:-1])
+        before = store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py()
+        archive.add(articles[-1:])
+        after = store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py()
+    assert before == 3  # three articles, each pair sharing the footer while it is rare
+    assert after == 0  # four articles hold it: a scan would not pair them on it
+
+
+def test_a_late_original_re_roots_its_story(tmp_path):
+    records = {r["id"]: r for r in collection()}
+    order = ["story2-copy", "story2-copy-of-copy", "story2-base"]
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        archive = LiveArchive(store)
+        first = archive.add([_document(records[i]) for i in order[:2]])
+        late = archive.add([_document(records[order[2]])])[0]
+    assert first[1].story_id == "story2-copy"
+    assert late.story_id == "story2-base"
+    assert {m.document.id for m in late.reprints} == {"story2-copy", "story2-copy-of-copy"}
+
+
+def test_query_finds_sources_and_stores_nothing(tmp_path):
+    records = {r["id"]: r for r in collection()}
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        LiveArchive(store).add([_document(records["akorda"]), _document(records["story2-base"])])
+    before = tables(tmp_path / "live.duckdb")
+    with DuckDBStore(tmp_path / "live.duckdb", read_only=True) as store:
+        report = LiveArchive(store).query(_document(records["reprint-1"]))
+    assert report.status == "query"
+    assert [m.document.id for m in report.sources] == ["akorda"]
+    assert report.sources[0].pair.passages
+    assert report.to_json()["schema"] == "copytrace.article/1"
+    assert tables(tmp_path / "live.duckdb") == before
+
+
+def test_an_id_added_again_is_existing_or_refused(tmp_path):
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        archive = LiveArchive(store)
+        archive.add([Document("x", prose(random.Random(1), 100))])
+        again = archive.add([Document("x", prose(random.Random(1), 100))])
+        assert again[0].status == "existing"
+        with pytest.raises(InputError, match="different text"):
+            archive.add([Document("x", "Another text entirely, with other words in it.")])
+        assert store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py() == 1
+
+
+def test_a_failed_batch_stores_nothing_and_leaves_the_index_clean(tmp_path):
+    rng = random.Random(2)
+    text = prose(rng, 200)
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        archive = LiveArchive(store)
+        archive.add([Document("kept", prose(rng, 150))])
+        with pytest.raises(InputError):
+            archive.add([Document("new", text), Document("kept", "A different text for a kept id.")])
+        assert store.document_ids() == ["kept"]
+        assert len(archive.index) == 1
+        assert archive.add([Document("copy", text)])[0].sources == []
+
+
+def test_the_index_written_to_disk_is_reused_and_rebuilt_when_stale(tmp_path, monkeypatch):
+    from copytrace.store import archive_index
+
+    monkeypatch.setattr(archive_index, "COMPACT_AT", 3)
+    rng = random.Random(4)
+    base = prose(rng, 200)
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        LiveArchive(store).add([Document(f"d{n}", prose(rng, 150)) for n in range(5)] + [Document("base", base)])
+    assert (tmp_path / "live.duckdb.index" / "CURRENT").exists()
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        archive = LiveArchive(store)
+        assert len(archive.index) == 6
+        assert [m.document.id for m in archive.query(Document("copy", base)).reprints + archive.query(
+            Document("copy", base)).sources] == ["base"]
+
+
+def test_cli_add_and_query(tmp_path):
+    records = collection()
+    first = write_jsonl(tmp_path / "first.jsonl", records[:1])
+    second = write_jsonl(tmp_path / "second.jsonl", records[1:2])
+    runner = CliRunner()
+    added = runner.invoke(app, ["add", str(first), "--db", str(tmp_path / "s.duckdb")])
+    assert added.exit_code == 0, added.output
+    assert "akorda: added" in added.output
+    queried = runner.invoke(app, ["query", str(second), "--db", str(tmp_path / "s.duckdb"), "--json"])
+    assert queried.exit_code == 0, queried.output
+    report = json.loads(queried.output)
+    assert report["schema"] == "copytrace.articles/1"
+    assert report["articles"][0]["sources"][0]["document"]["id"] == "akorda"
+    assert report["articles"][0]["sources"][0]["pair"]["schema"] == "copytrace.pair/1"
+
+
+def _document(record: dict) -> Document:
+    return document_from_record(record, "test record")
