@@ -7,6 +7,10 @@ Readers hold one record at a time (one JSONL line, one CSV row, one Parquet
 record batch); the only state that grows with the input is the set of ids seen,
 used to refuse duplicate ids, which is O(number of documents).
 
+Folders are walked with their symlinks followed, each folder and file once (by device
+and inode), so a link loop ends and a file reached twice is read once; the outputs of
+the run that reads them (its store, its rejects file) are never read.
+
 Reading is done in three steps, so that a caller can run the costly middle one
 (decoding, JSON, metadata: about 45 µs an article) in worker processes:
 :func:`read_unparsed` yields each record as found, with its parsing deferred;
@@ -19,8 +23,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
+import os
+import stat
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import partial
@@ -47,6 +55,9 @@ _READ_CHUNK = 1 << 20
 # Binary sniffing, as file(1) and git do: look at the first bytes for NULs.
 _SNIFF_BYTES = 8192
 _BINARY_NUL_SHARE = 0.1
+# A rejected record keeps this much of itself (and its length): a 50 MB line is not copied whole.
+RAW_EXCERPT_CHARS = 1000
+_VALUE_EXCERPT_CHARS = 40  # of a value quoted in a reason
 
 
 @dataclass(frozen=True)
@@ -83,19 +94,23 @@ class FieldMap:
 
 @dataclass(frozen=True)
 class Rejection:
-    """A record that was read but refused: ``where`` is ``file:line`` (or ``file:row N``)."""
+    """A record that was read but refused: ``where`` is ``file:line`` (or ``file:row N``,
+    or a file or folder that could not be read). ``raw`` is the record as found, cut to
+    its first :data:`RAW_EXCERPT_CHARS` characters; ``raw_length`` is its whole length."""
 
     where: str
     reason: str
     raw: str | None = None
+    raw_length: int | None = None
 
     def to_json(self) -> dict:
-        """JSON form, schema ``copytrace.rejection/1``."""
+        """JSON form, schema ``copytrace.rejection/2``."""
         return {
-            "schema": "copytrace.rejection/1",
+            "schema": "copytrace.rejection/2",
             "where": self.where,
             "reason": self.reason,
             "raw": self.raw,
+            "raw_length": self.raw_length,
         }
 
 
@@ -137,16 +152,23 @@ def read_documents(
     return accept_records(map(_parsed, read_unparsed(paths, field_map)), on_error, set())
 
 
-def read_unparsed(paths: Sequence[str | Path], field_map: FieldMap | None = None) -> Iterator[Read]:
+def read_unparsed(
+    paths: Sequence[str | Path],
+    field_map: FieldMap | None = None,
+    outputs: Mapping[str | Path, str] | None = None,
+) -> Iterator[Read]:
     """The records in ``paths`` as found, their parsing deferred: cheap to read, to be
     parsed by :func:`parse_records`. Paths that do not exist or have an unknown
-    format are refused at once."""
+    format are refused at once. ``outputs`` are the files the caller writes, each with
+    what it is (``"the rejects file"``): a path given that is one of them is refused,
+    and folder walks pass them by."""
     if isinstance(paths, str | Path):
         paths = [paths]
-    checked = [_check_path(Path(path)) for path in paths]
+    written = {os.path.realpath(path): what for path, what in (outputs or {}).items()}
+    checked = [_check_path(Path(path), written) for path in paths]
     if not checked:
         raise InputError("input", "no files given")
-    return _read_paths(checked, field_map or FieldMap())
+    return _read_paths(checked, field_map or FieldMap(), _Walk(written))
 
 
 def check_on_error(on_error: str) -> None:
@@ -191,13 +213,21 @@ def accept_records(
         elif on_error == "fail":
             raise InputError(read.where, outcome)
         else:
-            yield Rejection(read.where, outcome, _raw_text(read.raw))
+            yield rejection(read, outcome)
+
+
+def rejection(read: Read, reason: str) -> Rejection:
+    """``read`` refused for ``reason``, with where it is and an excerpt of the record."""
+    raw = _raw_text(read.raw)
+    if raw is None:
+        return Rejection(read.where, reason)
+    return Rejection(read.where, reason, raw[:RAW_EXCERPT_CHARS], len(raw))
 
 
 def read_document(path: str | Path) -> Document:
     """Read one article from ``path``: a .txt file, or a file holding exactly one record."""
     path = Path(path)
-    if _check_path(path).is_dir():
+    if _check_path(path, {}).is_dir():
         raise InputError(str(path), "is a folder; give one file")
     records = read_documents([path])
     document = next(records, None)
@@ -230,12 +260,18 @@ def document_from_text(
         raise InputError(f"text '{id}'", str(error)) from error
 
 
-def _check_path(path: Path) -> Path:
+def _check_path(path: Path, outputs: Mapping[str, str]) -> Path:
     if not path.exists():
         raise InputError(str(path), "no such file or folder")
+    output = outputs.get(os.path.realpath(path))
+    if output:
+        raise InputError(str(path), f"is {output} of this run; it cannot also be an input")
     if path.is_dir():
-        if next(_folder_files(path), None) is None:
+        first = next(_Walk(outputs).files(path), None)
+        if first is None:
             raise InputError(str(path), f"folder holds no readable files ({_supported()})")
+        if isinstance(first, Read) and first.where == str(path):  # the folder itself cannot be listed
+            raise InputError(first.where, first.outcome)
     elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise InputError(str(path), f"unknown format '{path.suffix}' (use {_supported()})")
     return path
@@ -243,6 +279,27 @@ def _check_path(path: Path) -> Path:
 
 def _supported() -> str:
     return ", ".join(sorted(SUPPORTED_SUFFIXES))
+
+
+def _quoted(value: str) -> str:
+    """``value`` quoted for a reason, cut to its first characters."""
+    if len(value) <= _VALUE_EXCERPT_CHARS:
+        return repr(value)
+    return repr(value[:_VALUE_EXCERPT_CHARS])[:-1] + "…'"
+
+
+def _kind(value: Any) -> str:
+    """What a record's value is, in JSON's words: ``null``, ``a number``, ``an array``."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    for types, name in ((str, "a string"), ((int, float), "a number"), (list, "an array"), (dict, "an object")):
+        if isinstance(value, types):
+            return name
+    return f"a value of type {type(value).__name__}"
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _raw_text(raw: bytes | list[str] | dict[str, Any] | None) -> str | None:
@@ -257,34 +314,102 @@ def _raw_text(raw: bytes | list[str] | dict[str, Any] | None) -> str | None:
     return None
 
 
-def _read_paths(paths: list[Path], field_map: FieldMap) -> Iterator[Read]:
+def _read_paths(paths: list[Path], field_map: FieldMap, walk: _Walk) -> Iterator[Read]:
     for path in paths:
         if path.is_dir():
-            yield from _read_folder(path, field_map)
-        else:
+            yield from _read_folder(path, field_map, walk)
+        elif walk.first_visit(path.stat()):
             yield from _read_file(path, path.stem, field_map)
 
 
-def _read_folder(folder: Path, field_map: FieldMap) -> Iterator[Read]:
-    for path in _folder_files(folder):
-        # Ids of .txt files in a folder are their relative paths, so that
-        # a/1.txt and b/1.txt do not collide.
-        yield from _read_file(path, path.relative_to(folder).with_suffix("").as_posix(), field_map)
+def _read_folder(folder: Path, field_map: FieldMap, walk: _Walk) -> Iterator[Read]:
+    for found in walk.files(folder):
+        if isinstance(found, Read):
+            yield found
+        else:
+            # Ids of .txt files in a folder are their relative paths, so that
+            # a/1.txt and b/1.txt do not collide.
+            yield from _read_file(found, found.relative_to(folder).with_suffix("").as_posix(), field_map)
 
 
-def _folder_files(folder: Path) -> Iterator[Path]:
-    """Supported files under ``folder``, depth first in name order; hidden entries skipped."""
+class _Walk:
+    """The folder walks of one run. Each folder and file is visited once, keyed by device
+    and inode, however many paths lead to it (symlinks, hard links, a folder given
+    twice), so a symlink loop ends; the run's ``outputs`` (real paths) are passed by."""
+
+    def __init__(self, outputs: Mapping[str, str]) -> None:
+        self.outputs = outputs
+        self.visited: set[tuple[int, int]] = set()
+
+    def first_visit(self, found: os.stat_result) -> bool:
+        key = (found.st_dev, found.st_ino)
+        if key in self.visited:
+            return False
+        self.visited.add(key)
+        return True
+
+    def files(self, root: Path) -> Iterator[Path | Read]:
+        """Supported files under ``root``, hidden entries skipped: first its own tree, depth
+        first in name order, then what its symlinks lead to (so a file reached both ways
+        is read under its real path). A folder that cannot be listed, or a link that
+        leads nowhere, is a :class:`Read` saying so."""
+        if not self.first_visit(root.stat()):
+            return
+        links: deque[Path] = deque()
+        yield from self._tree(root, links)
+        while links:
+            link = links.popleft()
+            try:
+                target = link.stat()
+            except OSError as error:
+                if _supported_name(link):
+                    yield Read(str(link), None, _unreadable(error))
+                continue
+            if stat.S_ISDIR(target.st_mode):
+                if self.first_visit(target):
+                    yield from self._tree(link, links)
+            elif self._wanted(link, os.path.realpath(link)) and self.first_visit(target):
+                yield link
+
+    def _tree(self, top: Path, links: deque[Path]) -> Iterator[Path | Read]:
+        """The files under ``top`` reached without following a symlink, iteratively (a
+        deep tree does not exhaust the stack); symlinks found are added to ``links``."""
+        stack: list[tuple[Path, str, Iterator[os.DirEntry]]] = []
+        yield from _enter(stack, top, os.path.realpath(top))
+        while stack:
+            folder, real, entries = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()
+            elif entry.name.startswith("."):
+                continue
+            elif entry.is_symlink():
+                links.append(folder / entry.name)
+            elif entry.is_dir(follow_symlinks=False):
+                if self.first_visit(entry.stat(follow_symlinks=False)):
+                    yield from _enter(stack, folder / entry.name, os.path.join(real, entry.name))
+            elif self._wanted(folder / entry.name, os.path.join(real, entry.name)):
+                if self.first_visit(entry.stat(follow_symlinks=False)):
+                    yield folder / entry.name
+
+    def _wanted(self, path: Path, real: str) -> bool:
+        return _supported_name(path) and real not in self.outputs
+
+
+def _enter(stack: list, folder: Path, real: str) -> Iterator[Read]:
+    """Push ``folder`` (with its real path) and its entries in name order on ``stack``,
+    or yield a :class:`Read` saying why it cannot be listed."""
     try:
-        entries = sorted(folder.iterdir())
+        with os.scandir(folder) as entries:
+            listing = sorted(entries, key=lambda entry: entry.name)
     except OSError as error:
-        raise InputError(str(folder), f"cannot read folder: {error.strerror}") from error
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _folder_files(entry)
-        elif entry.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield entry
+        yield Read(str(folder), None, f"cannot read folder: {error.strerror or error}")
+        return
+    stack.append((folder, real, iter(listing)))
+
+
+def _supported_name(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
 def _read_file(path: Path, text_id: str, field_map: FieldMap) -> Iterator[Read]:
@@ -382,7 +507,7 @@ def _jsonl_document(line: bytes, number: int, offset: int, default_id: str, fiel
     except json.JSONDecodeError as error:
         return f"malformed JSON: {error.msg} (column {error.colno})"
     if not isinstance(record, dict):
-        return f"expected a JSON object, got {type(record).__name__}"
+        return f"expected a JSON object, got {_kind(record)}"
     return _record_document(record, default_id, field_map)
 
 
@@ -420,7 +545,7 @@ def _csv_rows(path: Path, reader: Any, header: list[str], field_map: FieldMap) -
             continue  # blank lines are not records
         where = f"{path}:{line}"
         if len(row) != len(header):
-            yield Read(where, row, f"row has {len(row)} fields, header has {len(header)}")
+            yield Read(where, row, f"row has {_counted(len(row), 'field')}, header has {len(header)}")
             continue
         yield Read(where, row, partial(_record_document, dict(zip(header, row)), f"{path.stem}:{line}", field_map))
 
@@ -491,7 +616,7 @@ def _record_document(record: Mapping[str, Any], default_id: str, field_map: Fiel
         if text is None:
             raise _Invalid(f"no text (field '{field_map.text}')")
         if not isinstance(text, str):
-            raise _Invalid(f"field '{field_map.text}' is not a string")
+            raise _Invalid(f"field '{field_map.text}' must be a string, got {_kind(text)}")
         return _document(
             text,
             _record_id(record.get(field_map.id), field_map.id, default_id),
@@ -506,10 +631,14 @@ def _record_document(record: Mapping[str, Any], default_id: str, field_map: Fiel
 
 
 def _record_id(value: Any, column: str, default_id: str) -> str:
-    if value is None or value == "":
+    """The record's id; a record without one (no field, or null) is named by its place.
+    An empty id is refused, not named: it is a mistake in the data."""
+    if value is None:
         return default_id
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _Invalid(f"field '{column}' must be a string or an integer")
+        raise _Invalid(f"field '{column}' must be a string or an integer, got {_kind(value)}")
+    if isinstance(value, str) and not value.strip():
+        raise _Invalid(f"field '{column}' is empty")
     return str(value)
 
 
@@ -520,9 +649,11 @@ def _field_date(value: Any, column: str) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    date = parse_date(value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        raise _Invalid(f"field '{column}' must be a date, got {_kind(value)}")
+    date = parse_date(value)
     if date is None:
-        raise _Invalid(f"field '{column}': invalid date {value!r} (use YYYY-MM-DD)")
+        raise _Invalid(f"field '{column}': invalid date {_quoted(value)} (use YYYY-MM-DD)")
     return date
 
 
@@ -530,7 +661,7 @@ def _field_string(value: Any, column: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise _Invalid(f"field '{column}' must be a string")
+        raise _Invalid(f"field '{column}' must be a string, got {_kind(value)}")
     return value
 
 
@@ -576,3 +707,17 @@ def _utf8_size(value: str, field: str) -> int:
         return len(value.encode("utf-8"))
     except UnicodeEncodeError as error:
         raise _Invalid(f"{field} holds an unpaired surrogate at character {error.start}, not valid Unicode") from error
+
+
+def document_from_record(record: Mapping[str, Any], where: str, field_map: FieldMap | None = None) -> Document:
+    """A document from one structured record (an API request's JSON body), checked as a
+    JSONL record is; :class:`InputError` naming ``where`` when it is refused. Without an
+    id, the document is named by a digest of its text."""
+    if not isinstance(record, Mapping):
+        raise InputError(where, "a record must be a JSON object")
+    text = record.get((field_map or FieldMap()).text)
+    default_id = "text-" + hashlib.blake2b(str(text).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    outcome = _record_document(record, default_id, field_map or FieldMap())
+    if isinstance(outcome, str):
+        raise InputError(where, outcome)
+    return outcome

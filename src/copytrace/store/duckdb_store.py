@@ -80,6 +80,7 @@ EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "F
 _ORDER = {"documents": "id", "signatures": "id", "candidates": "a, b", "pairs": "a, b",
           "passages": "a, b, passage", "stories": "story_id, depth, document_id",
           "derivation_edges": "story_id, child_id", "runs": "run_id", "rejects": '"where"'}
+_PAIR_KEYS = pa.schema([("a", pa.string()), ("b", pa.string())])
 _RUN_COUNTS = ("read", "stored", "existing", "rejected", "candidates", "verified", "pairs", "stories")
 
 
@@ -88,8 +89,11 @@ class DuckDBStore:
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = str(path)
+        self.read_only = read_only
         if read_only and not Path(self.path).exists():
             raise InputError(self.path, "no such store; run copytrace scan first")
+        if self.path != ":memory:":
+            _check_store_file(Path(self.path))
         try:
             self.connection = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as error:
@@ -226,29 +230,33 @@ class DuckDBStore:
         return pairs, dates
 
     def replace_stories(self, forest: StoryForest) -> None:
+        with self._transaction() as con:
+            con.execute("DELETE FROM stories")
+            con.execute("DELETE FROM derivation_edges")
+            self._insert_forest(con, forest)
+
+    @staticmethod
+    def _insert_forest(con: _Transaction, forest: StoryForest) -> None:
         nodes = pa.table(
             {
-                "story_id": [n.story_id for n in forest.nodes],
-                "document_id": [n.document_id for n in forest.nodes],
+                "story_id": pa.array([n.story_id for n in forest.nodes], pa.string()),
+                "document_id": pa.array([n.document_id for n in forest.nodes], pa.string()),
                 "parent_id": pa.array([n.parent_id for n in forest.nodes], pa.string()),
                 "depth": pa.array([n.depth for n in forest.nodes], pa.int32()),
             }
         )
         edges = pa.table(
             {
-                "story_id": [e.story_id for e in forest.edges],
-                "parent_id": [e.parent_id for e in forest.edges],
-                "child_id": [e.child_id for e in forest.edges],
+                "story_id": pa.array([e.story_id for e in forest.edges], pa.string()),
+                "parent_id": pa.array([e.parent_id for e in forest.edges], pa.string()),
+                "child_id": pa.array([e.child_id for e in forest.edges], pa.string()),
                 "weight": pa.array([e.weight for e in forest.edges], pa.float64()),
             }
         )
-        with self._transaction() as con:
-            con.register("new_stories", nodes)
-            con.register("new_edges", edges)
-            con.execute("DELETE FROM stories")
-            con.execute("DELETE FROM derivation_edges")
-            con.execute("INSERT INTO stories SELECT * FROM new_stories")
-            con.execute("INSERT INTO derivation_edges SELECT * FROM new_edges")
+        con.register("new_stories", nodes)
+        con.register("new_edges", edges)
+        con.execute("INSERT INTO stories SELECT * FROM new_stories")
+        con.execute("INSERT INTO derivation_edges SELECT * FROM new_edges")
 
     def start_run(self, inputs: Sequence[str]) -> int:
         [(run_id,)] = self.connection.execute(
@@ -266,6 +274,87 @@ class DuckDBStore:
         self.connection.execute(
             f"UPDATE runs SET {assignments} WHERE run_id = ?", [*counts.values(), run_id]
         )
+
+    # --- the live archive (copytrace.engine.archive) ------------------------
+
+    def document_ids(self) -> list[str]:
+        """Every stored document's id."""
+        return self.query("SELECT id FROM documents").column("id").to_pylist()
+
+    def signatures_of(self, ids: Sequence[str]) -> Signatures:
+        """The signatures of documents ``ids`` (all stored), in that order."""
+        rows = self.query(
+            "SELECT id, minhash, shingle_count, sampled FROM signatures WHERE id IN (SELECT unnest(?))", [list(ids)]
+        )
+        order = {id_: n for n, id_ in enumerate(rows.column("id").to_pylist())}
+        rows = rows.take(pa.array([order[id_] for id_ in ids], pa.int64())) if len(ids) else rows
+        minhash, _ = _blob_values(rows.column("minhash").combine_chunks(), np.uint32)
+        sampled, offsets = _blob_values(rows.column("sampled").combine_chunks(), np.uint64)
+        return Signatures(
+            minhash=minhash.reshape(len(ids), -1) if len(ids) else np.zeros((0, 0), np.uint32),
+            shingle_counts=rows.column("shingle_count").to_numpy(),
+            sampled=TokenHashes(hashes=sampled, offsets=offsets.astype(np.int64)),
+        )
+
+    def documents_by_id(self, ids: Sequence[str]) -> dict[str, Document]:
+        """The stored documents among ``ids``, by id."""
+        rows = self.query(
+            f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE id IN (SELECT unnest(?))", [list(ids)]
+        )
+        return {row[0]: Document(*row) for row in zip(*(column.to_pylist() for column in rows.columns))}
+
+    def candidates_among(self, ids: Sequence[str]) -> list[tuple[str, str]]:
+        """The candidate pairs whose two documents are both among ``ids``."""
+        return self.connection.execute(
+            "SELECT a, b FROM candidates WHERE a IN (SELECT unnest($1)) AND b IN (SELECT unnest($1)) ORDER BY a, b",
+            [list(ids)],
+        ).fetchall()
+
+    def revise_candidates(self, dropped: Sequence[tuple[str, str]], revised: pa.Table) -> None:
+        """Drop candidate pairs (with their verified pair and passages) and rewrite the
+        estimates and method of others (columns of :meth:`add_candidates`)."""
+        keys = pa.table({"a": [a for a, _ in dropped], "b": [b for _, b in dropped]}, schema=_PAIR_KEYS)
+        with self._transaction() as con:
+            con.register("dropped_keys", keys)
+            con.register("revised_candidates", revised)
+            for table in ("candidates", "pairs", "passages"):
+                con.execute(f"DELETE FROM {table} t USING dropped_keys k WHERE t.a = k.a AND t.b = k.b")
+            con.execute(
+                "UPDATE candidates SET jaccard_estimate = r.jaccard_estimate, "
+                "containment_estimate = r.containment_estimate, method = CAST(r.method AS VARCHAR) "
+                "FROM revised_candidates r WHERE candidates.a = r.a AND candidates.b = r.b"
+            )
+
+    def story_members(self, ids: Sequence[str]) -> set[str]:
+        """Every document of the stories that hold any of ``ids``."""
+        rows = self.connection.execute(
+            "SELECT document_id FROM stories WHERE story_id IN "
+            "(SELECT story_id FROM stories WHERE document_id IN (SELECT unnest(?)))",
+            [list(ids)],
+        ).fetchall()
+        return {id_ for (id_,) in rows}
+
+    def pair_graph_of(self, ids: Sequence[str]) -> tuple[pa.Table, dict[str, object]]:
+        """:meth:`pair_graph` restricted to the pairs that touch ``ids``."""
+        pairs = self.query(
+            "SELECT a, b, source_id, confidence, coverage_a, coverage_b FROM pairs "
+            "WHERE a IN (SELECT unnest($1)) OR b IN (SELECT unnest($1)) ORDER BY a, b",
+            [list(ids)],
+        )
+        members = set(pairs.column("a").to_pylist()) | set(pairs.column("b").to_pylist())
+        dates = dict(self.connection.execute(
+            "SELECT id, date FROM documents WHERE id IN (SELECT unnest(?))", [sorted(members)]
+        ).fetchall())
+        return pairs, dates
+
+    def replace_stories_of(self, members: Sequence[str], forest: StoryForest) -> None:
+        """Replace the story rows of ``members`` (every document of the stories being
+        rebuilt) by ``forest``."""
+        with self._transaction() as con:
+            con.register("rebuilt_members", pa.table({"id": pa.array(list(members), pa.string())}))
+            con.execute("DELETE FROM stories WHERE document_id IN (SELECT id FROM rebuilt_members)")
+            con.execute("DELETE FROM derivation_edges WHERE child_id IN (SELECT id FROM rebuilt_members)")
+            self._insert_forest(con, forest)
 
     # --- reading -----------------------------------------------------------
 
@@ -335,31 +424,62 @@ class DuckDBStore:
         return count
 
     def _transaction(self):
-        return _Transaction(self.connection)
+        return _Transaction(self)
+
+    def transaction(self) -> _Transaction:
+        """One transaction around several writes: the writes inside it (each of which
+        is otherwise a transaction of its own) commit together or not at all."""
+        return _Transaction(self)
 
 
 class _Transaction:
-    """BEGIN … COMMIT, or ROLLBACK on any error; registered views are dropped after."""
+    """BEGIN … COMMIT, or ROLLBACK on any error; registered views are dropped after.
+    Nested in another transaction of the same store, it joins that one."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
-        self.connection = connection
+    def __init__(self, store: DuckDBStore) -> None:
+        self.store = store
+        self.connection = store.connection
         self.registered: list[str] = []
 
     def register(self, name: str, table: pa.Table) -> None:
         self.connection.register(name, table)
         self.registered.append(name)
 
-    def execute(self, sql: str) -> None:
-        self.connection.execute(sql)
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> None:
+        self.connection.execute(sql, list(parameters) or None)
 
     def __enter__(self) -> _Transaction:
-        self.connection.execute("BEGIN TRANSACTION")
+        self.outermost = not getattr(self.store, "_in_transaction", False)
+        if self.outermost:
+            self.connection.execute("BEGIN TRANSACTION")
+            self.store._in_transaction = True
         return self
 
     def __exit__(self, exc_type, *exc: object) -> None:
-        self.connection.execute("ROLLBACK" if exc_type else "COMMIT")
-        for name in self.registered:
-            self.connection.unregister(name)
+        try:
+            if self.outermost:
+                self.store._in_transaction = False
+                self.connection.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            for name in self.registered:
+                self.connection.unregister(name)
+
+
+def _check_store_file(path: Path) -> None:
+    """Refuse a path that holds something other than a DuckDB database: DuckDB opens some
+    data files (a .jsonl, a .csv) as views of their data and saves nothing, and refuses
+    others with a traceback. A DuckDB file carries "DUCK" at byte 8."""
+    if path.is_dir():
+        raise InputError(str(path), "is a folder, not a DuckDB database; give a file path for the store")
+    try:
+        with path.open("rb") as file:
+            header = file.read(12)
+    except FileNotFoundError:
+        return  # a new store
+    except OSError as error:
+        raise InputError(str(path), f"cannot read the store: {error.strerror or error}") from error
+    if header[8:12] != b"DUCK":
+        raise InputError(str(path), "is not a DuckDB database; give a new path or a store made by copytrace scan")
 
 
 def open_store(db: str | Path) -> DuckDBStore:
