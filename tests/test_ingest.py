@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from copytrace.ingest import (
     read_document,
     read_documents,
 )
+from copytrace.ingest.readers import read_unparsed
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
 ARTICLE = "The council met on Tuesday. It approved the budget after a long debate."
@@ -220,6 +222,71 @@ def test_folder_is_read_recursively_in_order_with_all_formats(tmp_path):
     (tmp_path / ".hidden.txt").write_text("hidden", encoding="utf-8")
     ids = [document.id for document in read_documents([tmp_path])]
     assert ids == ["a", "b/one", "c/one", "j1", "c1", "p1"]
+
+
+def test_symlink_loops_are_walked_once(tmp_path):
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (news / "self").symlink_to(".")
+    (news / "up").symlink_to("..")
+    (news / "sub").mkdir()
+    (news / "sub" / "root").symlink_to("../..")
+    assert [document.id for document in read_documents([news])] == ["a"]
+
+
+def test_symlinked_files_and_folders_are_followed_once_each(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "far.txt").write_text("Text far away.", encoding="utf-8")
+    news = tmp_path / "news"
+    (news / "real").mkdir(parents=True)
+    (news / "real" / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (news / "a-link.txt").symlink_to("real/a.txt")  # the same file: read once, by its real path
+    (news / "b-link").symlink_to("real")
+    (news / "c-far").symlink_to(elsewhere)  # outside the folder: followed
+    (news / "d-far.txt").symlink_to(elsewhere / "far.txt")  # read through c-far already
+    (news / "e-dangling.txt").symlink_to("nowhere.txt")
+    items = list(read_documents([news, news / "real", elsewhere / "far.txt"], on_error="skip"))
+    assert [document.id for document in documents(items)] == ["real/a", "c-far/far"]
+    (dangling,) = rejections(items)
+    assert dangling.where == str(news / "e-dangling.txt") and "No such file" in dangling.reason
+
+
+def test_an_unreadable_subfolder_is_a_rejection_naming_it(tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "b.txt").write_text(ARTICLE, encoding="utf-8")
+    scandir = os.scandir
+
+    def denied(path):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    items = skip_one(tmp_path)
+    assert [document.id for document in documents(items)] == ["a"]
+    assert [(r.where, r.reason) for r in rejections(items)] == [
+        (str(tmp_path / "locked"), "cannot read folder: Permission denied")
+    ]
+    assert refused(tmp_path).where == str(tmp_path / "locked")
+    with pytest.raises(InputError, match="cannot read folder: Permission denied"):
+        read_documents([tmp_path / "locked"], on_error="skip")  # a folder given is refused at once
+
+
+def test_outputs_of_a_run_are_never_its_inputs(tmp_path):
+    rejects = write_jsonl(tmp_path / "rejects.jsonl", [{"id": "r", "text": "A rejects file."}])
+    write_jsonl(tmp_path / "in.jsonl", [{"id": "1", "text": ARTICLE}])
+    outputs = {str(rejects): "the rejects file"}
+    reads = read_unparsed([tmp_path], outputs=outputs)
+    assert [read.where for read in reads] == [f"{tmp_path / 'in.jsonl'}:1"]
+    (tmp_path / "link.jsonl").symlink_to(rejects)
+    assert [read.where for read in read_unparsed([tmp_path], outputs=outputs)] == [f"{tmp_path / 'in.jsonl'}:1"]
+    for given in (rejects, tmp_path / "link.jsonl", tmp_path / "." / "rejects.jsonl"):
+        with pytest.raises(InputError, match="is the rejects file of this run") as error:
+            read_unparsed([tmp_path / "in.jsonl", given], outputs=outputs)
+        assert error.value.where == str(given)
 
 
 def test_jsonl_with_all_fields(tmp_path):
@@ -439,14 +506,20 @@ def test_malformed_json_line_names_file_and_line(tmp_path):
 @pytest.mark.parametrize(
     "record, reason",
     [
-        ([1, 2], "expected a JSON object, got list"),
+        ([1, 2], "expected a JSON object, got an array"),
+        (None, "expected a JSON object, got null"),
+        ("text", "expected a JSON object, got a string"),
         ({"id": "1"}, "no text (field 'text')"),
-        ({"id": "1", "text": 5}, "field 'text' is not a string"),
+        ({"id": "1", "text": 5}, "field 'text' must be a string, got a number"),
+        ({"id": "", "text": "x"}, "field 'id' is empty"),
+        ({"id": " \t", "text": "x"}, "field 'id' is empty"),
+        ({"id": True, "text": "x"}, "field 'id' must be a string or an integer, got true"),
         ({"id": "1", "text": " "}, "empty text"),
-        ({"id": 1.5, "text": "x"}, "field 'id' must be a string or an integer"),
+        ({"id": 1.5, "text": "x"}, "field 'id' must be a string or an integer, got a number"),
         ({"id": "1", "text": "x", "date": "someday"}, "field 'date': invalid date 'someday' (use YYYY-MM-DD)"),
         ({"id": "1", "text": "x", "date": "2024-02-30"}, "field 'date': invalid date '2024-02-30' (use YYYY-MM-DD)"),
-        ({"id": "1", "text": "x", "title": ["a"]}, "field 'title' must be a string"),
+        ({"id": "1", "text": "x", "title": ["a"]}, "field 'title' must be a string, got an array"),
+        ({"id": "1", "text": "x", "date": "9" * 10_000}, f"field 'date': invalid date '{'9' * 40}…' (use YYYY-MM-DD)"),
         ({"id": "1", "text": "a \ud800 b"}, "text holds an unpaired surrogate at character 2, not valid Unicode"),
         ({"id": "1", "text": "x", "source": "\udfff"}, "source holds an unpaired surrogate at character 0, not valid Unicode"),
     ],
@@ -474,12 +547,14 @@ def test_csv_without_text_column(tmp_path):
 
 def test_csv_row_with_wrong_field_count_and_row_without_text(tmp_path):
     path = tmp_path / "in.csv"
-    path.write_text("id,text\n1,Good.\n2,Bad,extra\n3,\n", encoding="utf-8")
+    path.write_text("id,text\n1,Good.\n2,Bad,extra\n3,\n4\n,No id.\n", encoding="utf-8")
     items = skip_one(path)
     assert [document.id for document in documents(items)] == ["1"]
     assert [(r.where, r.reason, r.raw) for r in rejections(items)] == [
         (f"{path}:3", "row has 3 fields, header has 2", "2,Bad,extra"),
         (f"{path}:4", "empty text", "3,"),
+        (f"{path}:5", "row has 1 field, header has 2", "4"),
+        (f"{path}:6", "field 'id' is empty", ",No id."),
     ]
 
 
@@ -546,10 +621,27 @@ def test_bad_on_error_value(tmp_path):
 
 
 def test_rejection_json():
-    rejection = Rejection("in.jsonl:3", "empty text", '{"text": ""}')
+    rejection = Rejection("in.jsonl:3", "empty text", '{"text": ""}', 12)
     assert rejection.to_json() == {
-        "schema": "copytrace.rejection/1", "where": "in.jsonl:3", "reason": "empty text", "raw": '{"text": ""}',
+        "schema": "copytrace.rejection/2", "where": "in.jsonl:3", "reason": "empty text", "raw": '{"text": ""}',
+        "raw_length": 12,
     }
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_a_huge_rejected_record_keeps_a_bounded_excerpt_and_its_place(tmp_path, suffix):
+    huge = "é" * 5_000_000
+    path = tmp_path / f"in.{suffix}"
+    if suffix == "jsonl":
+        path.write_text(json.dumps({"id": "1", "text": huge, "date": "someday"}, ensure_ascii=False) + "\n", encoding="utf-8")
+        raw = json.dumps({"id": "1", "text": huge, "date": "someday"}, ensure_ascii=False)
+    else:
+        path.write_text(f"id,text\n1,{huge},extra\n", encoding="utf-8")
+        raw = f"1,{huge},extra"
+    (rejection,) = skip_one(path)
+    assert rejection.where == f"{path}:{1 if suffix == 'jsonl' else 2}"
+    assert rejection.raw == raw[:1000] and rejection.raw_length == len(raw)
+    assert len(json.dumps(rejection.to_json(), ensure_ascii=False)) < 2000
 
 
 # --- streaming and accounting -------------------------------------------------------------

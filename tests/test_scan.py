@@ -182,7 +182,7 @@ def test_bad_records_are_skipped_and_accounted_for(tmp_path, config):
     assert summary.read == summary.stored + summary.existing + summary.rejected
     written = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert [r["where"] for r in written] == [f"{source}:{n}" for n in (5, 6, 7, 8)]
-    assert all(r["reason"] and r["schema"] == "copytrace.rejection/1" for r in written)
+    assert all(r["reason"] and r["schema"] == "copytrace.rejection/2" for r in written)
     assert sorted(r["where"] for r in rows(db, "rejects")) == sorted(r["where"] for r in written)
     (run,) = rows(db, "runs")
     assert (run["read"], run["stored"], run["rejected"], run["stage"]) == (8, 4, 4, "done")
@@ -198,11 +198,16 @@ def test_bad_record_stops_the_scan_by_default_naming_file_and_line(tmp_path, con
 def test_a_changed_text_under_a_stored_id_is_refused(tmp_path):
     db = tmp_path / "s.duckdb"
     copytrace.scan([write_jsonl(tmp_path / "a.jsonl", collection()[:2])], db, config=serial())
-    changed = write_jsonl(tmp_path / "b.jsonl", [{"id": "akorda", "text": "another text entirely"}])
-    with pytest.raises(InputError, match="different text"):
+    changed = write_jsonl(tmp_path / "b.jsonl", [{"id": "new", "text": "A new text."},
+                                                 {"id": "akorda", "text": "another text entirely"}])
+    with pytest.raises(InputError, match="different text") as error:
         copytrace.scan([changed], db, config=serial())
-    skipped = copytrace.scan([changed], db, config=serial(), on_error="skip")
-    assert (skipped.read, skipped.rejected) == (1, 1)
+    assert error.value.where == f"{changed}:2"
+    skipped = copytrace.scan([changed], db, config=serial(), on_error="skip", rejects=tmp_path / "r.jsonl")
+    assert (skipped.read, skipped.stored, skipped.rejected) == (2, 1, 1)
+    (rejection,) = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert rejection["where"] == f"{changed}:2"
+    assert rejection["raw"] == json.dumps({"id": "akorda", "text": "another text entirely"})
 
 
 def test_cli_scan_stories_show_export(docs, tmp_path):

@@ -29,10 +29,10 @@ def scan(
     inputs: list[Path] = typer.Argument(..., help="Files or folders (.txt, .jsonl, .csv, .parquet)."),
     db: Path = DB_OPTION,
     on_error: str = typer.Option("fail", "--on-error", help="fail: stop at the first bad record; skip: reject it."),
-    rejects: Optional[Path] = typer.Option(None, "--rejects", help="JSONL of rejected records (default <db>.rejects.jsonl)."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="JSONL of this run's rejected records (default <db>.rejects.jsonl); replaced only when a record is rejected."),
     fields: Optional[str] = typer.Option(None, "--fields", help="Field map, e.g. id=doc_id,text=body."),
-    batch_size: int = typer.Option(1000, "--batch-size", help="Documents per ingest batch."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Processes (default: all cores)."),
+    batch_size: int = typer.Option(1000, "--batch-size", help="Documents per ingest batch (1 to 100,000)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Processes (default: one per core; at most one per core and per 350 MB of free memory)."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> None:
     """Find every reuse pair in a collection, group them into stories, build source trees."""
@@ -62,7 +62,7 @@ def scan(
 def export(
     db: Path = DB_OPTION,
     format: str = typer.Option("parquet", "--format", help=f"One of {', '.join(EXPORT_FORMATS)}."),
-    out: Path = typer.Option(..., "--out", help="Folder for one file per table."),
+    out: Path = typer.Option(..., "--out", help="Folder for one file per table (created if needed; table files there are replaced)."),
 ) -> None:
     """Write every table of the store to a folder."""
     with open_store(db) as store:

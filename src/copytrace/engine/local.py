@@ -24,7 +24,6 @@ again finishes the work without doing any of it twice.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import signal
 import threading
@@ -34,7 +33,6 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, replace
 from itertools import chain, islice
 from pathlib import Path
-from typing import IO
 
 import duckdb
 from rich.progress import (
@@ -47,8 +45,9 @@ from copytrace.candidates import CandidateConfig, pairs_from_signatures
 from copytrace.engine.stages import DocumentRow, SignedBatch, parse_and_sign, verify_pairs
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap, Rejection
-from copytrace.ingest.readers import OnError, Read, accept_records, check_on_error, read_unparsed
-from copytrace.parallel import bounded_map, process_pool
+from copytrace.ingest.readers import OnError, Read, accept_records, check_on_error, read_unparsed, rejection
+from copytrace.ingest.rejects import RejectsFile
+from copytrace.parallel import bounded_map, process_pool, worker_count
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
 from copytrace.store import DuckDBStore
 from copytrace.store.duckdb_store import VerifiedRows
@@ -59,6 +58,9 @@ DEFAULT_DB = "copytrace.duckdb"
 FAULT_VARIABLE = "COPYTRACE_FAULT"  # see _fault_point
 _STAGE_WORDS = {"ingest": "reading documents", "candidates": "finding candidates",
                 "verify": "verifying candidates", "stories": "building stories", "done": "finishing"}
+# A batch is parsed in a worker while others wait (2 x workers in flight), so its size
+# only costs memory past a point; a typo of a few zeros should not take the machine.
+MAX_BATCH_SIZE = 100_000
 VERIFY_CHUNK = 128  # pairs per task sent to a worker process
 # Verified pairs per store transaction. Each transaction's update joins its keys with the
 # whole candidates table and commits the log, so fewer, larger ones leave the workers
@@ -93,9 +95,10 @@ class ScanSummary:
 
 @dataclass(frozen=True)
 class ScanConfig:
-    """Engine settings. ``batch_size``: documents per ingest batch; ``workers``:
-    processes for signing and verifying (None: all cores). Results do not depend
-    on either."""
+    """Engine settings. ``batch_size``: documents per ingest batch (1 to
+    :data:`MAX_BATCH_SIZE`); ``workers``: processes for signing and verifying (None: one
+    per core), bounded by :func:`copytrace.parallel.worker_count`. Results do not
+    depend on either."""
 
     batch_size: int = 1000
     workers: int | None = None
@@ -121,8 +124,9 @@ def scan(
     """Scan ``paths`` into the store ``db``: every reuse pair, stories, source trees.
 
     With ``on_error="skip"`` bad records are written to ``rejects`` (JSONL, this run's
-    rejects; default ``<db>.rejects.jsonl``) and to the rejects table instead of
-    stopping the scan. Ctrl-C raises :class:`ScanInterrupted`, whatever the scan was
+    rejects; default ``<db>.rejects.jsonl``, see :class:`RejectsFile`) and to the rejects
+    table instead of stopping the scan. The store and the rejects file are never read as
+    inputs: given as one, they are refused; inside a folder given, they are passed by. Ctrl-C raises :class:`ScanInterrupted`, whatever the scan was
     doing (DuckDB reports it as its own errors).
     """
     started = dt.datetime.now()
@@ -206,18 +210,18 @@ def _scan(
     rejects: str | Path | None,
     progress: bool,
 ) -> ScanSummary:
-    if config.batch_size < 1:
-        raise InputError("batch_size", f"must be at least 1, not {config.batch_size}")
+    if not 1 <= config.batch_size <= MAX_BATCH_SIZE:
+        raise InputError("batch size", f"must be between 1 and {MAX_BATCH_SIZE:,}, not {config.batch_size}")
     started = dt.datetime.now()
-    workers = config.workers or os.cpu_count() or 1
+    workers = worker_count(config.workers)
     check_on_error(on_error)
-    unparsed = read_unparsed(paths, field_map)
     rejects_path = Path(rejects) if rejects else Path(f"{db}.rejects.jsonl")
+    unparsed = read_unparsed(paths, field_map, _outputs(db, rejects_path))
+    rejects_output = RejectsFile(rejects_path) if on_error == "skip" else nullcontext()
     bars = _progress_bars() if progress else nullcontext(None)
     with DuckDBStore(db) as store, bars as bar:
         store.check_settings({"candidates": asdict(config.candidates)})
         run_id = store.start_run(paths)
-        rejects_output = open(rejects_path, "w", encoding="utf-8") if on_error == "skip" else nullcontext()
         with rejects_output as rejects_file, store.bulk_writes():
             reads = _parsed_and_signed(unparsed, config, workers)
             counts = _ingest(store, reads, on_error, run_id, rejects_file, _Tracker(bar, "read", None))
@@ -234,9 +238,20 @@ def _scan(
     return ScanSummary(
         db=str(db), run_id=run_id, **counts, documents=documents, candidates_added=added,
         verified=verified, pairs=pairs, stories=stories,
-        rejects_file=str(rejects_path) if on_error == "skip" else None,
+        rejects_file=str(rejects_path) if rejects_file and rejects_file.written else None,
         seconds=(dt.datetime.now() - started).total_seconds(),
     )
+
+
+def _outputs(db: str | Path, rejects: Path) -> dict[str, str]:
+    """The files a scan writes, each with what it is; the rejects file may not be one of the others."""
+    outputs = {} if str(db) == ":memory:" else {
+        str(db): "the store", f"{db}.wal": "the store's log", f"{db}.tmp": "the store's scratch folder",
+    }
+    for path, what in outputs.items():
+        if Path(path).resolve() == rejects.resolve():
+            raise InputError(str(rejects), f"is {what} of this run; give another --rejects file")
+    return {**outputs, str(rejects): "the rejects file"}
 
 
 def _progress_bars() -> Progress:
@@ -282,7 +297,7 @@ def _ingest(
     batches: Iterable[tuple[list[Read], SignedBatch]],
     on_error: OnError,
     run_id: int,
-    rejects_file: IO[str] | None,
+    rejects_file: RejectsFile | None,
     tracker: _Tracker,
 ) -> dict[str, int]:
     """Store new documents batch by batch; count every record read. Each batch is stored
@@ -294,15 +309,15 @@ def _ingest(
     with ThreadPoolExecutor(1) as writer:
         storing: Future | None = None
         for reads, signed in batches:
-            records = accept_records(reads, on_error, seen_ids)
+            records = zip(reads, accept_records(reads, on_error, seen_ids))  # one outcome per record read
             new, rejected = _classified(records, known, counts, rejects_file is not None)
             if storing is not None:
                 storing.result()
                 _fault_point("ingest")
             storing = writer.submit(store.add_batch, signed.take([row.row for row in new]), rejected, run_id)
             known.update((row.id, row.text_hash) for row in new)
-            for rejection in rejected:
-                rejects_file.write(json.dumps(rejection.to_json(), ensure_ascii=False) + "\n")
+            for refused in rejected:
+                rejects_file.write(refused)
             counts["read"] += len(reads)
             counts["stored"] += len(new)
             counts["rejected"] += len(rejected)
@@ -315,14 +330,15 @@ def _ingest(
 
 
 def _classified(
-    records: Iterable[DocumentRow | Rejection], known: dict[str, str], counts: dict[str, int], skip: bool
+    records: Iterable[tuple[Read, DocumentRow | Rejection]], known: dict[str, str], counts: dict[str, int], skip: bool
 ) -> tuple[list[DocumentRow], list[Rejection]]:
-    """A batch's new documents and rejected records; documents already stored with the
-    same text are counted as ``existing``. A known id with another text is rejected (or,
-    without ``skip``, stops the scan)."""
+    """A batch's new documents and rejected records, from each record read and its
+    outcome; documents already stored with the same text are counted as ``existing``. A
+    known id with another text is rejected where it was read (or, without ``skip``,
+    stops the scan naming that place)."""
     new: list[DocumentRow] = []
     rejected: list[Rejection] = []
-    for record in records:
+    for read, record in records:
         if isinstance(record, Rejection):
             rejected.append(record)
         elif record.id not in known:
@@ -332,8 +348,8 @@ def _classified(
         else:
             reason = f"id '{record.id}' is already in the store with a different text"
             if not skip:
-                raise InputError(record.id, reason)
-            rejected.append(Rejection(f"document '{record.id}'", reason, None))
+                raise InputError(read.where, reason)
+            rejected.append(rejection(read, reason))
     return new, rejected
 
 

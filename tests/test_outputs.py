@@ -1,0 +1,195 @@
+"""A run's outputs (the store, the rejects file, exports) never destroy or read its
+inputs; mistakes about them, and about --workers and --batch-size, are one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from copytrace import parallel
+from copytrace.cli import main
+
+GOOD = {"id": "good", "text": "The council met on Tuesday and approved the budget after a long debate."}
+
+
+def cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run the console script in this process: exit status, stdout, stderr."""
+    monkeypatch.setattr(sys, "argv", ["copytrace", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exit:
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(result: tuple[int, str, str], *words: str) -> None:
+    code, _, err = result
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    for word in words:
+        assert word in lines[0]
+
+
+def mixed_jsonl(path: Path, bad_lines: int = 2) -> Path:
+    path.write_text(json.dumps(GOOD) + "\n" + "{not json\n" * bad_lines, encoding="utf-8")
+    return path
+
+
+# --- an output is never an input ----------------------------------------------------
+
+
+def test_rejects_onto_an_input_is_refused_and_the_input_kept(tmp_path, monkeypatch, capsys):
+    source = mixed_jsonl(tmp_path / "v.jsonl")
+    before = source.read_bytes()
+    result = cli(monkeypatch, capsys, "scan", str(source), "--db", str(tmp_path / "v.duckdb"),
+                 "--on-error", "skip", "--rejects", str(source), "--workers", "1")
+    assert_one_line_error(result, "v.jsonl", "rejects")
+    assert source.read_bytes() == before
+
+
+def test_default_rejects_path_as_an_input_is_refused_and_kept(tmp_path, monkeypatch, capsys):
+    db = tmp_path / "x.duckdb"
+    source = mixed_jsonl(tmp_path / "x.duckdb.rejects.jsonl")
+    before = source.read_bytes()
+    result = cli(monkeypatch, capsys, "scan", str(source), "--db", str(db), "--on-error", "skip", "--workers", "1")
+    assert_one_line_error(result, "x.duckdb.rejects.jsonl")
+    assert source.read_bytes() == before
+
+
+def test_rejects_onto_the_store_is_refused(tmp_path, monkeypatch, capsys):
+    db = tmp_path / "x.duckdb"
+    result = cli(monkeypatch, capsys, "scan", str(mixed_jsonl(tmp_path / "in.jsonl")), "--db", str(db),
+                 "--on-error", "skip", "--rejects", str(db), "--workers", "1")
+    assert_one_line_error(result, "x.duckdb")
+
+
+def test_a_folder_walk_skips_the_runs_own_outputs(tmp_path):
+    news = tmp_path / "news"
+    news.mkdir()
+    mixed_jsonl(news / "a.jsonl", bad_lines=2000)
+    command = [sys.executable, "-c", "from copytrace.cli import main; main()", "scan", ".", "--on-error", "skip",
+               "--workers", "1", "--batch-size", "10", "--json"]
+    # The default store and rejects file land in the folder scanned. Before the fix the run
+    # read its own rejects file while writing it, and never ended: hence a subprocess.
+    for run in range(2):
+        result = subprocess.run(command, cwd=news, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        summary = json.loads(result.stdout)
+        assert (summary["read"], summary["rejected"]) == (2001, 2000)
+    assert {path.name for path in news.iterdir()} == {"a.jsonl", "copytrace.duckdb", "copytrace.duckdb.rejects.jsonl"}
+    assert len((news / "copytrace.duckdb.rejects.jsonl").read_text().splitlines()) == 2000
+
+
+def test_rejects_file_is_kept_when_nothing_is_rejected_and_replaced_when_something_is(tmp_path, monkeypatch, capsys):
+    rejects = tmp_path / "rejects.jsonl"
+    rejects.write_text("an earlier run's rejects\n", encoding="utf-8")
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    db = str(tmp_path / "s.duckdb")
+    code, out, err = cli(monkeypatch, capsys, "scan", str(good), "--db", db, "--on-error", "skip",
+                         "--rejects", str(rejects), "--workers", "1", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rejects_file"] is None
+    assert rejects.read_text() == "an earlier run's rejects\n"
+    code, out, err = cli(monkeypatch, capsys, "scan", str(mixed_jsonl(tmp_path / "bad.jsonl")), "--db", db,
+                         "--on-error", "skip", "--rejects", str(rejects), "--workers", "1", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rejects_file"] == str(rejects)
+    written = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert [r["where"] for r in written] == [f"{tmp_path / 'bad.jsonl'}:{n}" for n in (2, 3)]
+    assert not [path for path in tmp_path.iterdir() if path.name.endswith(".tmp")]
+
+
+# --- where outputs go: one line, not a traceback ------------------------------------------
+
+
+def rejects_targets(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    return {
+        "missing folder": str(tmp_path / "missing" / "rejects.jsonl"),
+        "a folder": str(tmp_path / "a-folder"),
+        "under a file": str(tmp_path / "a-file" / "rejects.jsonl"),
+        # Tests run as root, for whom a read-only folder is writable; /proc is not.
+        "unwritable folder": "/proc/rejects.jsonl",
+    }
+
+
+@pytest.mark.parametrize("case", ["missing folder", "a folder", "under a file", "unwritable folder"])
+def test_rejects_into_a_bad_place_is_one_line(tmp_path, monkeypatch, capsys, case):
+    target = rejects_targets(tmp_path)[case]
+    db = tmp_path / "s.duckdb"
+    result = cli(monkeypatch, capsys, "scan", str(mixed_jsonl(tmp_path / "in.jsonl")), "--db", str(db),
+                 "--on-error", "skip", "--rejects", target, "--workers", "1")
+    assert_one_line_error(result, target)
+    assert not db.exists()  # refused before any work
+
+
+@pytest.mark.parametrize("content", [b"", b'{"id": "1", "text": "not a store"}\n', b"x" * 100])
+def test_db_that_is_not_a_duckdb_file_is_refused_and_kept(tmp_path, monkeypatch, capsys, content):
+    (tmp_path / "a.txt").write_text(GOOD["text"], encoding="utf-8")
+    same = tmp_path / "same.jsonl"
+    same.write_bytes(content)
+    result = cli(monkeypatch, capsys, "scan", str(tmp_path / "a.txt"), "--db", str(same), "--workers", "1")
+    assert_one_line_error(result, "same.jsonl", "not a DuckDB database")
+    assert same.read_bytes() == content
+    for command in (["stories"], ["show", "x"], ["export", "--out", str(tmp_path / "out")]):
+        assert_one_line_error(cli(monkeypatch, capsys, *command, "--db", str(same)), "same.jsonl")
+
+
+def test_db_that_is_a_folder_is_refused(tmp_path, monkeypatch, capsys):
+    (tmp_path / "a.txt").write_text(GOOD["text"], encoding="utf-8")
+    result = cli(monkeypatch, capsys, "scan", str(tmp_path / "a.txt"), "--db", str(tmp_path), "--workers", "1")
+    assert_one_line_error(result, str(tmp_path))
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch, capsys) -> Path:
+    (tmp_path / "a.txt").write_text(GOOD["text"], encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    code, _, err = cli(monkeypatch, capsys, "scan", str(tmp_path / "a.txt"), "--db", str(db), "--workers", "1")
+    assert code == 0, err
+    return db
+
+
+def test_export_onto_a_file_or_an_unwritable_place_is_one_line(store, tmp_path, monkeypatch, capsys):
+    existing = tmp_path / "a.txt"
+    for out in (existing, existing / "sub", Path("/proc/copytrace-export")):
+        result = cli(monkeypatch, capsys, "export", "--db", str(store), "--out", str(out))
+        assert_one_line_error(result, str(out))
+    assert existing.read_text(encoding="utf-8") == GOOD["text"]
+
+
+# --- workers and batch size ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option, value", [("--workers", "0"), ("--workers", "-1"), ("--batch-size", "0"),
+                                           ("--batch-size", "-5"), ("--batch-size", "100000000")])
+def test_workers_and_batch_size_are_checked(tmp_path, monkeypatch, capsys, option, value):
+    (tmp_path / "a.txt").write_text(GOOD["text"], encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    result = cli(monkeypatch, capsys, "scan", str(tmp_path / "a.txt"), "--db", str(db), option, value)
+    assert_one_line_error(result, option.strip("-").replace("-", " "), value)
+    assert not db.exists()
+
+
+def test_workers_are_bounded_by_cores_and_memory(monkeypatch):
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "available_memory", lambda: 64 * 2**30)
+    assert [parallel.worker_count(n) for n in (None, 1, 2, 8)] == [2, 1, 2, 2]
+    monkeypatch.setattr(parallel, "available_memory", lambda: 500 * 2**20)  # room for one worker
+    assert [parallel.worker_count(n) for n in (None, 1, 8)] == [1, 1, 1]
+    monkeypatch.setattr(parallel, "available_memory", lambda: 0)
+    assert parallel.worker_count(8) == 1  # always at least one
+
+
+def test_available_cores_and_memory_are_read_from_this_machine():
+    assert 1 <= parallel.available_cores() <= (os.cpu_count() or 1)
+    assert parallel.available_memory() > 0
