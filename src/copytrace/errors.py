@@ -19,3 +19,7 @@ class InputError(CopytraceError):
         self.where = where
         self.reason = reason
         super().__init__(f"{where}: {reason}")
+
+
+class NotFound(InputError):
+    """An id that names nothing in the store (an API answers 404)."""

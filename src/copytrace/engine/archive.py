@@ -25,6 +25,7 @@ passages, if the scan's rule no longer holds.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
@@ -38,7 +39,7 @@ from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage
 from copytrace.candidates import CandidateConfig, Signatures
 from copytrace.candidates.lookup import Candidate, IndexKeys, Profile, candidate, index_keys, shared_rare
 from copytrace.engine.stages import SignedBatch, VerifiedPair, sign_documents, text_hash, verify_pairs
-from copytrace.errors import InputError
+from copytrace.errors import InputError, NotFound
 from copytrace.ingest import Document, Rejection
 from copytrace.parallel import one_kernel_thread
 from copytrace.provenance.stories import PairEdge, build_stories
@@ -142,6 +143,13 @@ class LiveArchive:
         self.config = _stored_candidate_config(store, candidates)
         self.align = align
         self.index = self._open_index()
+
+    def reading(self, store: DuckDBStore) -> LiveArchive:
+        """This archive, reading through another connection to its store (a server's
+        request threads each read through their own): for :meth:`query` and reports."""
+        view = copy.copy(self)
+        view.store = store
+        return view
 
     def _open_index(self) -> ArchiveIndex:
         return ArchiveIndex.open(
@@ -311,7 +319,7 @@ class LiveArchive:
         """The report of a stored document, from its stored pairs."""
         found = self.store.documents_by_id([document_id])
         if document_id not in found:
-            raise InputError(document_id, "no such document in the store")
+            raise NotFound(document_id, "no such document in the store")
         rows = self.store.query(
             "SELECT * FROM pairs WHERE a = $1 OR b = $1 ORDER BY a, b", [document_id]
         ).to_pylist()

@@ -26,6 +26,7 @@ from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
 from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.store.base import TABLES
+from copytrace.store.holder import holder
 
 if TYPE_CHECKING:
     from copytrace.engine.stages import SignedBatch, VerifiedPair
@@ -97,6 +98,9 @@ class DuckDBStore:
         try:
             self.connection = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as error:
+            if (server := holder(self.path)) is not None:
+                raise InputError(self.path, f"the store is held by {server}; send articles to its API "
+                                            "(POST /articles) or stop it first") from error
             raise InputError(self.path, f"cannot open the store: {error}") from error
         if not read_only:
             # Checkpoint (fold the write-ahead log into the file) every 2 GB of log, not
@@ -223,7 +227,7 @@ class DuckDBStore:
             con.execute("INSERT INTO passages SELECT * FROM new_passages")
 
     def pair_graph(self) -> tuple[pa.Table, dict[str, object]]:
-        pairs = self.query("SELECT a, b, source_id, confidence, coverage_a, coverage_b FROM pairs ORDER BY a, b")
+        pairs = self.query(_pair_edges("TRUE"))
         dates = dict(self.connection.execute(
             "SELECT id, date FROM documents WHERE id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)"
         ).fetchall())
@@ -276,6 +280,15 @@ class DuckDBStore:
         )
 
     # --- the live archive (copytrace.engine.archive) ------------------------
+
+    def reader(self) -> DuckDBStore:
+        """Another connection to this store's database, for one reading thread (a DuckDB
+        connection must not be shared between threads). It sees committed writes only;
+        close it when done."""
+        other = object.__new__(DuckDBStore)
+        other.path, other.read_only, other.connection = self.path, True, self.connection.cursor()
+        return other
+
 
     def document_ids(self) -> list[str]:
         """Every stored document's id."""
@@ -336,11 +349,7 @@ class DuckDBStore:
 
     def pair_graph_of(self, ids: Sequence[str]) -> tuple[pa.Table, dict[str, object]]:
         """:meth:`pair_graph` restricted to the pairs that touch ``ids``."""
-        pairs = self.query(
-            "SELECT a, b, source_id, confidence, coverage_a, coverage_b FROM pairs "
-            "WHERE a IN (SELECT unnest($1)) OR b IN (SELECT unnest($1)) ORDER BY a, b",
-            [list(ids)],
-        )
+        pairs = self.query(_pair_edges("a IN (SELECT unnest($1)) OR b IN (SELECT unnest($1))"), [list(ids)])
         members = set(pairs.column("a").to_pylist()) | set(pairs.column("b").to_pylist())
         dates = dict(self.connection.execute(
             "SELECT id, date FROM documents WHERE id IN (SELECT unnest(?))", [sorted(members)]
@@ -480,6 +489,23 @@ def _check_store_file(path: Path) -> None:
         raise InputError(str(path), f"cannot read the store: {error.strerror or error}") from error
     if header[8:12] != b"DUCK":
         raise InputError(str(path), "is not a DuckDB database; give a new path or a store made by copytrace scan")
+
+
+def _pair_edges(where: str) -> str:
+    """The pairs matching ``where`` as :class:`copytrace.provenance.stories.PairEdge` rows:
+    with the places where their passages change order (a passage that starts earlier in
+    ``b`` than the one before it in ``a``) and their verbatim share, weighted by length."""
+    return f"""
+        SELECT p.a, p.b, p.source_id, p.confidence, p.coverage_a, p.coverage_b,
+               coalesce(s.moves, 0) AS moves, coalesce(s.verbatim_share, 1.0) AS verbatim_share
+        FROM (SELECT * FROM pairs WHERE {where}) p LEFT JOIN (
+            SELECT a, b, count(*) FILTER (WHERE b_start < previous_b_start) AS moves,
+                   sum((a_end - a_start + b_end - b_start) * verbatim_share)
+                   / sum(a_end - a_start + b_end - b_start) AS verbatim_share
+            FROM (SELECT *, lag(b_start) OVER (PARTITION BY a, b ORDER BY a_start) AS previous_b_start
+                  FROM passages WHERE {where})
+            GROUP BY a, b) s USING (a, b)
+        ORDER BY p.a, p.b"""
 
 
 def open_store(db: str | Path) -> DuckDBStore:

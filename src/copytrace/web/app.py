@@ -1,0 +1,92 @@
+"""The `copytrace serve` application: the live archive's JSON API and the viewer's
+pages, which are the same URLs (:mod:`copytrace.web.render`). Views live one module per
+page kind in :mod:`copytrace.web.views`; OpenAPI is at ``/docs``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+import copytrace
+from copytrace.errors import InputError, NotFound
+from copytrace.web import views
+from copytrace.web.security import DEFAULT_MAX_BODY, BodyLimitAndHeaders
+from copytrace.web.service import ArchiveService
+
+log = logging.getLogger("copytrace.serve")
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How a server runs: its store, address, write token and body limit."""
+
+    db: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token: str | None = None
+    max_body: int = DEFAULT_MAX_BODY
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    """The application over ``settings.db``, opened now (so a server is ready when it
+    starts listening) and closed when the application shuts down."""
+    service = ArchiveService(settings.db)
+    app = FastAPI(
+        title="copytrace", version=copytrace.__version__,
+        description="Find reused text in news: sources, reprints, stories and what changed.",
+        on_shutdown=[service.close],
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.add_middleware(BodyLimitAndHeaders, max_body=settings.max_body)
+    for module in views.MODULES:
+        app.include_router(module.router)
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _add_error_handlers(app)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Errors as ``{"error": one line}`` with the right status; never a stack trace."""
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, error: NotFound) -> JSONResponse:
+        return _error(404, str(error))
+
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, error: InputError) -> JSONResponse:
+        return _error(422, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [_problem(detail) for detail in error.errors()]
+        return _error(422, "; ".join(problems) or "invalid request", problems=problems)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        return _error(error.status_code, str(error.detail), headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> JSONResponse:
+        log.exception("error serving %s %s", request.method, request.url.path)
+        return _error(500, "internal error (the server's log has the details)")
+
+
+def _problem(detail: dict) -> str:
+    """A validation problem in words: where (the field, without the names of the body's
+    alternative forms), then what."""
+    parts = [str(part) for part in detail.get("loc", ()) if part != "body" and not str(part)[:1].isupper()]
+    return f"{'.'.join(parts) or 'body'}: {detail.get('msg', 'invalid')}"
+
+
+def _error(status: int, message: str, headers: dict | None = None, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)

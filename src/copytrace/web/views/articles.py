@@ -1,0 +1,110 @@
+"""Articles: one stored article with its sources and reprints, adding articles, and
+querying the archive for an article it does not hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from copytrace.engine.archive import ArchiveMatch, ArticleReport, batch_report_json
+from copytrace.ingest import Document, document_from_record
+from copytrace.web.render import respond, strip_format
+from copytrace.web.security import require_token
+
+router = APIRouter(tags=["archive"])
+MAX_ARTICLES_PER_REQUEST = 1000
+
+
+class ArticleIn(BaseModel):
+    """An article as posted: only ``text`` is required (without ``id``, the article is
+    named by a digest of its text)."""
+
+    text: str
+    id: str | int | None = None
+    date: str | None = Field(None, description="YYYY-MM-DD")
+    source: str | None = Field(None, description="The outlet.")
+    title: str | None = None
+    url: str | None = None
+    language: str | None = None
+
+    def document(self, where: str) -> Document:
+        return document_from_record(self.model_dump(exclude_none=True), where)
+
+
+class ArticlesIn(BaseModel):
+    articles: list[ArticleIn] = Field(..., max_length=MAX_ARTICLES_PER_REQUEST)
+
+
+@dataclass(frozen=True)
+class AddedArticles:
+    reports: list[ArticleReport]
+
+    def to_json(self) -> dict:
+        return batch_report_json(self.reports, [])
+
+
+@dataclass(frozen=True)
+class Matches:
+    """One page of an article's sources or reprints."""
+
+    document_id: str
+    role: str
+    page: int
+    per_page: int
+    total: int
+    matches: list[ArchiveMatch]
+
+    def to_json(self) -> dict:
+        """JSON form, schema ``copytrace.matches/1``."""
+        return {"schema": "copytrace.matches/1", "document_id": self.document_id, "role": self.role,
+                "page": self.page, "per_page": self.per_page, "total": self.total,
+                "matches": [match.to_json() for match in self.matches]}
+
+
+@router.post("/articles")
+def add_articles(request: Request, body: ArticleIn | ArticlesIn):
+    """Add one article, or ``{"articles": [...]}``: each is matched against the archive
+    and stored with its pairs and story (``copytrace.articles/1``). Needs the token
+    when the server has one."""
+    require_token(request)
+    posted = body.articles if isinstance(body, ArticlesIn) else [body]
+    documents = [article.document(f"article {n + 1}") for n, article in enumerate(posted)]
+    reports = request.app.state.service.add(documents)
+    return respond(request, "added.html", AddedArticles(reports))
+
+
+@router.post("/query")
+def query(request: Request, body: ArticleIn):
+    """The sources and reprints the archive holds for an article, which is not stored
+    (``copytrace.article/1``)."""
+    report = request.app.state.service.query(body.document("article"))
+    return respond(request, "article.html", report)
+
+
+@router.get("/articles/{document_id}")
+def article(request: Request, document_id: str):
+    """A stored article, its story, sources and reprints (``copytrace.article/1``)."""
+    return respond(request, "article.html", request.app.state.service.report(strip_format(document_id)))
+
+
+@router.get("/articles/{document_id}/sources")
+@router.get("/articles/{document_id}/sources.json", include_in_schema=False)
+def sources(request: Request, document_id: str, page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=500)):
+    """The stored articles this one was taken from, paged (``copytrace.matches/1``)."""
+    return _matches(request, document_id, "source", page, per_page)
+
+
+@router.get("/articles/{document_id}/reprints")
+@router.get("/articles/{document_id}/reprints.json", include_in_schema=False)
+def reprints(request: Request, document_id: str, page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=500)):
+    """The stored articles that reprint this one, paged (``copytrace.matches/1``)."""
+    return _matches(request, document_id, "reprint", page, per_page)
+
+
+def _matches(request: Request, document_id: str, role: str, page: int, per_page: int):
+    report = request.app.state.service.report(document_id)
+    found = report.sources if role == "source" else report.reprints
+    shown = found[(page - 1) * per_page : page * per_page]
+    return respond(request, "matches.html", Matches(document_id, role, page, per_page, len(found), shown))
