@@ -4,7 +4,7 @@ disk that fills up. After each: the right exit status, no process left behind, a
 rerun that ends with the same tables as a scan that was never stopped.
 
 The scan stops itself at a named point through ``COPYTRACE_FAULT=<point>:<signal>``
-(``copytrace.engine.local._fault_point``), so each fault hits the stage it names.
+(``copytrace.faults.fault_point``), so each fault hits the stage it names.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import copytrace
 from copytrace.cli import main
 from copytrace.engine import ScanConfig
 from copytrace.engine import local as engine
+from copytrace.faults import FAULT_VARIABLE
 from tests.test_scan import mutate, prose, results, write_jsonl
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux's /proc")
@@ -71,9 +72,9 @@ def command() -> list[str]:
 def run_scan(args: list[str], marker: str, fault: str | None = None, preexec=None) -> subprocess.CompletedProcess:
     """`copytrace scan ARGS` in its own session (a SIGINT to its group reaches no one else)."""
     env = {**os.environ, MARKER: marker, "COLUMNS": "200"}
-    env.pop(engine.FAULT_VARIABLE, None)
+    env.pop(FAULT_VARIABLE, None)
     if fault:
-        env[engine.FAULT_VARIABLE] = fault
+        env[FAULT_VARIABLE] = fault
 
     def start() -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background shell ignores it; Python then would too

@@ -40,6 +40,7 @@ from copytrace.candidates import CandidateConfig, Signatures
 from copytrace.candidates.lookup import Candidate, IndexKeys, Profile, candidate, index_keys, shared_rare
 from copytrace.engine.stages import SignedBatch, VerifiedPair, sign_documents, text_hash, verify_pairs
 from copytrace.errors import InputError, NotFound
+from copytrace.faults import fault_point
 from copytrace.ingest import Document, Rejection
 from copytrace.parallel import one_kernel_thread
 from copytrace.provenance.stories import PairEdge, build_stories
@@ -236,6 +237,7 @@ class LiveArchive:
             dropped = self._recheck_common_ngrams([group for m in matched for group in m.common])
             touched = set(batch.matched) | {id_ for pair in [*checked, *dropped] for id_ in pair}
             self._rebuild_stories(touched)
+            fault_point("add")
 
     def _recheck_common_ngrams(self, sharing: list[list[str]]) -> list[tuple[str, str]]:
         """Check again the candidate pairs whose documents both hold an n-gram that has

@@ -44,6 +44,7 @@ from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, pairs_from_signatures
 from copytrace.engine.stages import DocumentRow, SignedBatch, parse_and_sign, verify_pairs
 from copytrace.errors import InputError
+from copytrace.faults import fault_point
 from copytrace.ingest import FieldMap, Rejection
 from copytrace.ingest.readers import OnError, Read, accept_records, check_on_error, read_unparsed, rejection
 from copytrace.ingest.rejects import RejectsFile
@@ -55,7 +56,6 @@ from copytrace.store.spill import DocumentSpill, read_spilled
 
 SUMMARY_SCHEMA = "copytrace.scan/1"
 DEFAULT_DB = "copytrace.duckdb"
-FAULT_VARIABLE = "COPYTRACE_FAULT"  # see _fault_point
 _STAGE_WORDS = {"ingest": "reading documents", "candidates": "finding candidates",
                 "verify": "verifying candidates", "stories": "building stories", "done": "finishing"}
 # A batch is parsed in a worker while others wait (2 x workers in flight), so its size
@@ -159,21 +159,6 @@ def _sigint_noted() -> Iterator[Callable[[], bool]]:
     finally:
         if own_handler:
             signal.signal(signal.SIGINT, previous)
-
-
-def _fault_point(point: str) -> None:
-    """Fault injection for tests/test_faults.py: with ``COPYTRACE_FAULT=<point>:<signal>``
-    in the environment (``verify:SIGKILL``), the scan sends itself that signal at that
-    point (ingest, ingested, candidates, verify, stories): SIGINT to its process group, as
-    Ctrl-C in a terminal does, any other signal to this process alone."""
-    wanted, _, name = os.environ.get(FAULT_VARIABLE, "").partition(":")
-    if wanted != point:
-        return
-    number = signal.Signals[name]
-    if number == signal.SIGINT:
-        os.killpg(os.getpgrp(), number)
-    else:
-        os.kill(os.getpid(), number)
 
 
 def _what_was_kept(db: str | Path, started: dt.datetime) -> str:
@@ -313,7 +298,7 @@ def _ingest(
             new, rejected = _classified(records, known, counts, rejects_file is not None)
             if storing is not None:
                 storing.result()
-                _fault_point("ingest")
+                fault_point("ingest")
             storing = writer.submit(store.add_batch, signed.take([row.row for row in new]), rejected, run_id)
             known.update((row.id, row.text_hash) for row in new)
             for refused in rejected:
@@ -324,7 +309,7 @@ def _ingest(
             tracker.advance(len(reads))
         if storing is not None:
             storing.result()
-    _fault_point("ingested")
+    fault_point("ingested")
     tracker.done()
     return counts
 
@@ -360,7 +345,7 @@ def _batches(records: Iterator, size: int) -> Iterator[list]:
 
 def _candidates(store: DuckDBStore, config: CandidateConfig) -> int:
     """Candidates among all stored documents; the number not stored before."""
-    _fault_point("candidates")
+    fault_point("candidates")
     ids, dates, sources, signatures = store.signatures()
     if not ids:
         return 0
@@ -382,7 +367,7 @@ def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress
         checked: list[tuple[str, str]] = []
         kept: list[VerifiedRows] = []
         for chunk, rows in _map_in_workers(_verify_spilled, jobs, config, workers, ordered=False):
-            _fault_point("verify")
+            fault_point("verify")
             checked += chunk
             kept.append(rows)
             if len(checked) >= STORE_EVERY:
@@ -437,7 +422,7 @@ def _stories(store: DuckDBStore, tracker: _Tracker):
     pairs, dates = store.pair_graph()
     edges = [PairEdge(**row) for row in pairs.to_pylist()]
     forest = build_stories(edges, dates)
-    _fault_point("stories")
+    fault_point("stories")
     store.replace_stories(forest)
     tracker.advance(len(edges))
     tracker.done()

@@ -73,35 +73,35 @@ class BodyLimitAndHeaders:
             await self._too_large(send)
             return
         received = 0
-        started = False
+        answered = False  # the response has started: the app's or our 413
 
         async def counted_receive() -> Message:
-            nonlocal received
+            # Past the limit, answer 413 at once and tell the app the client is gone.
+            nonlocal received, answered
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_body:
-                raise _BodyTooLarge
+                if not answered:
+                    answered = True
+                    await self._too_large(send)
+                return {"type": "http.disconnect"}
             return message
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
+            nonlocal answered
             if message["type"] == "http.response.start":
-                started = True
+                if answered:
+                    return
+                answered = True
                 message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            elif received > self.max_body:
+                return  # the rest of a response to a body that was refused
             await send(message)
 
-        try:
-            await self.app(scope, counted_receive, send_with_headers)
-        except _BodyTooLarge:
-            if not started:
-                await self._too_large(send)
+        await self.app(scope, counted_receive, send_with_headers)
 
     async def _too_large(self, send: Send) -> None:
         body = b'{"error": "request body over the server\'s limit (--max-body)"}'
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), *SECURITY_HEADERS]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _BodyTooLarge(Exception):
-    pass
