@@ -39,6 +39,57 @@ def test_a_reprint_of_a_trimmed_reprint_hangs_from_the_closest_ancestor():
     assert parents(build_stories(pairs, {})) == {"orig": None, "trimmed": "orig", "retrim": "trimmed"}
 
 
+def test_a_copy_that_inherits_its_parents_changed_words_hangs_under_it():
+    """A -> B (B changes a fifth of A's words) -> C (a copy of B): every text covers the
+    others whole, but C shares B's changed words, so C keeps B's words word for word and
+    only 80% of A's (stemmatology's shared innovations)."""
+    pairs = [
+        PairEdge("A", "B", "A", 0.9, 1.0, 1.0, verbatim_share=0.8),
+        PairEdge("B", "C", "B", 0.9, 1.0, 1.0, verbatim_share=1.0),
+        PairEdge("A", "C", "A", 0.9, 1.0, 1.0, verbatim_share=0.8),
+    ]
+    dates = {"A": dt.date(2024, 5, 1), "B": dt.date(2024, 5, 2), "C": dt.date(2024, 5, 3)}
+    assert parents(build_stories(pairs, dates)) == {"A": None, "B": "A", "C": "B"}
+
+
+def test_a_copy_that_inherits_its_parents_moved_paragraphs_hangs_under_it():
+    """A -> B (paragraphs moved) -> C (B's first paragraphs): C covers A and B alike,
+    but its passages follow B's order and break A's twice."""
+    pairs = [
+        PairEdge("A", "B", "A", 0.9, 1.0, 1.0, moves=3),
+        PairEdge("B", "C", "B", 0.9, 0.6, 1.0),
+        PairEdge("A", "C", "A", 0.9, 0.6, 1.0, moves=2),
+    ]
+    assert parents(build_stories(pairs, {})) == {"A": None, "B": "A", "C": "B"}
+
+
+def test_a_parent_is_never_dated_after_its_child():
+    """The pair's source decision favours the later article (say, by containment), but a
+    parent may not be dated after its child."""
+    pair = PairEdge("early", "late", "late", 0.95, 0.5, 0.5)
+    dates = {"early": dt.date(2024, 5, 1), "late": dt.date(2024, 5, 3)}
+    assert parents(build_stories([pair], dates)) == {"early": None, "late": "early"}
+
+
+def test_a_document_without_an_earlier_neighbour_is_an_original_of_its_story():
+    """B (day 3) quotes A (day 1) and C (day 2), which share nothing: A and C are both
+    originals of the one story, and B hangs under one of them."""
+    pairs = [edge("A", "B"), edge("C", "B", coverage=0.9)]
+    dates = {"A": dt.date(2024, 5, 1), "B": dt.date(2024, 5, 3), "C": dt.date(2024, 5, 2)}
+    forest = build_stories(pairs, dates)
+    assert parents(forest) == {"A": None, "B": "C", "C": None}
+    assert {n.story_id for n in forest.nodes} == {"C"}
+
+
+def test_identical_copies_of_one_day_are_ordered_by_id():
+    """Three identical copies dated the same day: nothing tells them apart, so the
+    smallest id is the original and the others hang under it, whatever the pair order."""
+    copies = [PairEdge(a, b, a, 0.5, 1.0, 1.0) for a, b in (("c2", "c3"), ("c1", "c3"), ("c1", "c2"))]
+    dates = dict.fromkeys(("c1", "c2", "c3"), dt.date(2024, 5, 1))
+    for ordering in (copies, copies[::-1]):
+        assert parents(build_stories(ordering, dates)) == {"c1": None, "c2": "c1", "c3": "c1"}
+
+
 def test_components_are_separate_stories():
     forest = build_stories([edge("a1", "a2"), edge("b1", "b2"), edge("b1", "b3")], {})
     stories = {n.document_id: n.story_id for n in forest.nodes}
@@ -84,6 +135,31 @@ def as_edges(raw) -> list[PairEdge]:
     return edges
 
 
+random_dates = st.dictionaries(
+    st.integers(0, 9).map(lambda n: f"d{n}"), st.one_of(st.none(), st.dates(dt.date(2024, 1, 1), dt.date(2024, 1, 5)))
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(random_pairs, random_dates)
+def test_dated_stories_are_trees_without_a_parent_dated_after_its_child(raw, dates):
+    edges = as_edges(raw)
+    forest = build_stories(edges, dates)
+    by_id = {n.document_id: n for n in forest.nodes}
+    stories = {d: by_id[d].story_id for d in by_id}
+    for e in edges:
+        assert stories[e.a] == stories[e.b]
+    for node in forest.nodes:
+        assert by_id[node.story_id].parent_id is None
+        if node.parent_id is None:
+            assert node.depth == 0
+            continue
+        parent = by_id[node.parent_id]
+        assert parent.story_id == node.story_id and parent.depth == node.depth - 1
+        if dates.get(node.parent_id) and dates.get(node.document_id):
+            assert dates[node.parent_id] <= dates[node.document_id]
+
+
 @settings(max_examples=200, deadline=None)
 @given(random_pairs)
 def test_every_story_is_one_tree_without_cycles(raw):
@@ -104,9 +180,9 @@ def test_every_story_is_one_tree_without_cycles(raw):
 
 
 @settings(max_examples=100, deadline=None)
-@given(random_pairs, st.randoms())
-def test_trees_do_not_depend_on_pair_order(raw, rng: random.Random):
+@given(random_pairs, random_dates, st.randoms())
+def test_trees_do_not_depend_on_pair_order(raw, dates, rng: random.Random):
     edges = as_edges(raw)
     shuffled = edges[:]
     rng.shuffle(shuffled)
-    assert build_stories(edges, {}) == build_stories(shuffled, {})
+    assert build_stories(edges, dates) == build_stories(shuffled, dates)

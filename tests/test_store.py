@@ -84,7 +84,7 @@ def test_candidates_are_added_once_and_verified_pairs_stored(tmp_path):
         assert list(store.documents_to_verify()) == []
         assert store.table("candidates").to_pylist()[0]["method"] == "both"
         graph, _ = store.pair_graph()
-        assert [PairEdge(**row) for row in graph.to_pylist()] == [PairEdge("a", "b", "a", 0.7, 0.5, 0.6)]
+        assert [PairEdge(**row) for row in graph.to_pylist()] == [PairEdge("a", "b", "a", 0.7, 0.5, 0.6, 0, 0.8)]
         (passage,) = store.passages().to_pylist()
         assert (passage["a_start"], passage["b_end"], passage["passage"]) == (0, 17, 0)
 
