@@ -14,10 +14,13 @@ compares the store with the truth:
   text (a reprint and its grandparent, two reprints of one source); the others are
   false pairs, counted apart when the two share a footer or wire line (boilerplate);
 * parent accuracy: derived documents whose tree parent is the planted parent, among
-  those whose parent can be decided: not when another document with the body of
-  the parent or of the derived document itself (an identical copy) is dated no
-  later than the derived document, since no text evidence tells identical copies apart;
-* original accuracy: derived documents whose story original is the lineage's root;
+  those whose parent can be decided: not when the derived document is identical to
+  its parent and dated the same day, nor when another document with the body of the
+  parent or of the derived document itself (an identical copy) is dated no later
+  than the derived document, since no text evidence tells identical copies apart;
+  also among those whose planted pair was found (the others cannot be right);
+* original accuracy: derived documents whose story original is the lineage's root
+  (also among those whose planted pair was found);
 * tree edges whose parent is dated after its child (none is allowed).
 
 For the multilingual collection each measure is also given per language. Writes
@@ -170,8 +173,12 @@ def score(db: Path, truth_path: Path, content_path: Path, by_language: bool = Fa
     def parent_right(t: dict) -> bool:
         return tree.get(t["a"], (None, None))[0] == t["b"]
 
+    def original_right(t: dict) -> bool:
+        return tree.get(t["a"], (None, None))[1] == t["root"]
+
     def measures(records: list[dict], pairs_found: int, false: list[tuple[str, str]]) -> dict:
         decidable = [t for t in records if t["a"] not in undecidable]
+        found_decidable = [t for t in decidable if _key(t) in found]
         boilerplate = sum(bool(set(content[a]["boilerplate"]) & set(content[b]["boilerplate"])) for a, b in false)
         return {
             "planted_pairs": len(records),
@@ -183,7 +190,9 @@ def score(db: Path, truth_path: Path, content_path: Path, by_language: bool = Fa
             "decidable_parents": len(decidable),
             "parent_accuracy": _share(decidable, parent_right),
             "parent_accuracy_by_kind": _by_kind(decidable, parent_right),
-            "original_accuracy": _share(records, lambda t: tree.get(t["a"], (None, None))[1] == t["root"]),
+            "parent_accuracy_found": _share(found_decidable, parent_right),
+            "original_accuracy": _share(records, original_right),
+            "original_accuracy_found": _share([t for t in records if _key(t) in found], original_right),
         }
 
     result = measures(truth, len(found), false_pairs) | {"tree_date_inversions": inversions}
@@ -233,8 +242,9 @@ def _share_text(x: dict, y: dict) -> bool:
 
 
 def _undecidable(truth: list[dict]) -> set[str]:
-    """Derived documents whose parent cannot be decided: another document with the
-    parent's body or their own (an identical copy) is dated no later than they are."""
+    """Derived documents whose parent cannot be decided: identical to their parent and
+    dated the same day, or another document with the parent's body or their own (an
+    identical copy) is dated no later than they are."""
     body_of: dict[str, str] = {}
     dates: dict[str, str] = {}
     for t in truth:
@@ -248,7 +258,8 @@ def _undecidable(truth: list[dict]) -> set[str]:
     return {
         t["a"]
         for t in truth
-        if any(
+        if (t["a_body"] == t["b_body"] and t["date"] == t["parent_date"])
+        or any(
             q not in (t["a"], t["b"]) and dates[q] <= t["date"]
             for body in (t["a_body"], t["b_body"])
             for q in copies.get(body, ())

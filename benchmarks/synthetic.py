@@ -21,6 +21,10 @@ copies (the whole text, boilerplate and all), ``trimmed`` reprints (first
 (``chain-trimmed``, ``chain-changed``: reprints of reprints). The rest are
 unrelated articles of 300-1,500 words.
 
+A derived article is dated 1 to 3 days after its parent: on the same day nothing
+would tell a changed, reordered or quoted copy from its source, since these
+texts carry no credit line or attribution.
+
 Boilerplate, as in a real feed: each of 200 outlets has its own footer (two or
 three of a follow-us line, a copyright and rights line, a funding plea, a
 newsletter plea; wording and order drawn per outlet), on half of its articles;
@@ -444,7 +448,7 @@ class Generator:
 
     def _derive(self, kind: str, article_id: str, outlet: str) -> tuple[Article | None, dict | None]:
         parent = self._parent(derived=kind == "chain")
-        date = parent.date + dt.timedelta(days=self.rng.randint(0, 3))
+        date = parent.date + dt.timedelta(days=self.rng.randint(1, 3))
         if kind == "chain":
             kind = self.rng.choice(["trimmed", "changed"])
             label = f"chain-{kind}"
@@ -572,7 +576,7 @@ def multilingual_articles(seed: int = 13) -> Iterator[tuple[Article, dict | None
                 continue
             for kind in (("verbatim", "changed")[index % 2], ("snippet", "partial")[index // 2 % 2]):
                 derived, copied, kind = _quoted_or_copied(kind, source, hosts[index], quoter, vocabulary)
-                child = article(derived, source.date + dt.timedelta(days=rng.randint(0, 3)), source.root)
+                child = article(derived, source.date + dt.timedelta(days=rng.randint(1, 3)), source.root)
                 yield child, truth_record(child, source, kind, copied)
 
 
