@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from copytrace.web.report import Segment, _Mark, _segments
+from copytrace.web.report import Mark as _Mark, Segment, segment_text as _segments
 
 
 def test_later_marks_show_over_earlier_ones_and_equal_neighbours_merge():

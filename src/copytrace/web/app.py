@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 import copytrace
 from copytrace.errors import InputError, NotFound
 from copytrace.web import views
+from copytrace.web.render import wants_json
 from copytrace.web.security import DEFAULT_MAX_BODY, BodyLimitAndHeaders
 from copytrace.web.service import ArchiveService
+from copytrace.web.templates_env import ENVIRONMENT
 
 log = logging.getLogger("copytrace.serve")
 STATIC = Path(__file__).parent / "static"
@@ -56,29 +59,30 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    """Errors as ``{"error": one line}`` with the right status; never a stack trace."""
+    """Errors as ``{"error": one line}`` with the right status, or as an HTML page for a
+    browser; never a stack trace."""
 
     @app.exception_handler(NotFound)
-    async def not_found(request: Request, error: NotFound) -> JSONResponse:
-        return _error(404, str(error))
+    async def not_found(request: Request, error: NotFound) -> Response:
+        return _error(request, 404, str(error))
 
     @app.exception_handler(InputError)
-    async def bad_input(request: Request, error: InputError) -> JSONResponse:
-        return _error(422, str(error))
+    async def bad_input(request: Request, error: InputError) -> Response:
+        return _error(request, 422, str(error))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         problems = [_problem(detail) for detail in error.errors()]
-        return _error(422, "; ".join(problems) or "invalid request", problems=problems)
+        return _error(request, 422, "; ".join(problems) or "invalid request", problems=problems)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        return _error(error.status_code, str(error.detail), headers=error.headers)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        return _error(request, error.status_code, str(error.detail), headers=error.headers)
 
     @app.exception_handler(Exception)
-    async def internal_error(request: Request, error: Exception) -> JSONResponse:
+    async def internal_error(request: Request, error: Exception) -> Response:
         log.exception("error serving %s %s", request.method, request.url.path)
-        return _error(500, "internal error (the server's log has the details)")
+        return _error(request, 500, "internal error (the server's log has the details)")
 
 
 def _problem(detail: dict) -> str:
@@ -88,5 +92,11 @@ def _problem(detail: dict) -> str:
     return f"{'.'.join(parts) or 'body'}: {detail.get('msg', 'invalid')}"
 
 
-def _error(status: int, message: str, headers: dict | None = None, **extra: object) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+def _error(request: Request, status: int, message: str, headers: dict | None = None, **extra: object) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+    page = ENVIRONMENT.get_template("error.html").render(
+        request=request, settings=request.app.state.settings, status=status, message=message,
+        reason=HTTPStatus(status).phrase,
+    )
+    return HTMLResponse(page, status_code=status, headers=headers)

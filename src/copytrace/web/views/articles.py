@@ -1,5 +1,6 @@
 """Articles: one stored article with its sources and reprints, adding articles, and
-querying the archive for an article it does not hold."""
+querying the archive for an article it does not hold; the add/query page (``/add``),
+whose form posts to ``/articles`` or ``/query``."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from pydantic import BaseModel, Field
 
 from copytrace.engine.archive import ArchiveMatch, ArticleReport, batch_report_json
 from copytrace.ingest import Document, document_from_record
+from copytrace.web.forms import FormPage, FormRoute, form_token
 from copytrace.web.render import respond, strip_format
+from copytrace.web.report import Mark, Segment, segment_text
 from copytrace.web.security import require_token
 
-router = APIRouter(tags=["archive"])
+router = APIRouter(tags=["archive"], route_class=FormRoute)
 MAX_ARTICLES_PER_REQUEST = 1000
 
 
@@ -68,7 +71,7 @@ def add_articles(request: Request, body: ArticleIn | ArticlesIn):
     """Add one article, or ``{"articles": [...]}``: each is matched against the archive
     and stored with its pairs and story (``copytrace.articles/1``). Needs the token
     when the server has one."""
-    require_token(request)
+    require_token(request, form_token(request))
     posted = body.articles if isinstance(body, ArticlesIn) else [body]
     documents = [article.document(f"article {n + 1}") for n, article in enumerate(posted)]
     reports = request.app.state.service.add(documents)
@@ -80,13 +83,40 @@ def query(request: Request, body: ArticleIn):
     """The sources and reprints the archive holds for an article, which is not stored
     (``copytrace.article/1``)."""
     report = request.app.state.service.query(body.document("article"))
-    return respond(request, "article.html", report)
+    return respond(request, "article.html", report, segments=article_segments(report))
+
+
+@router.get("/add", include_in_schema=False)
+@router.get("/add.json", include_in_schema=False)
+def add_page(request: Request):
+    """The add/query page: paste an article, see what the archive holds for it, add it."""
+    page = FormPage("add", [("/query", "article", "copytrace.article/1"),
+                            ("/articles", "article or {articles: [...]}", "copytrace.articles/1")])
+    return respond(request, "add.html", page)
 
 
 @router.get("/articles/{document_id}")
 def article(request: Request, document_id: str):
     """A stored article, its story, sources and reprints (``copytrace.article/1``)."""
-    return respond(request, "article.html", request.app.state.service.report(strip_format(document_id)))
+    report = request.app.state.service.report(strip_format(document_id))
+    return respond(request, "article.html", report, segments=article_segments(report))
+
+
+def article_segments(report: ArticleReport) -> list[Segment]:
+    """The article's text cut into segments: the passages it shares with its sources
+    and reprints marked ``reused``, and its boilerplate ``boilerplate`` once the scan
+    marks it (a report with a ``boilerplate`` list of spans; none has one yet)."""
+    document = report.document
+    marks = [Mark(start, end, "reused", f"shared with {match.document.id}")
+             for match in [*report.sources, *report.reprints] for start, end in _spans_in(match, document.id)]
+    marks += [Mark(span.start, span.end, "boilerplate", "boilerplate") for span in getattr(report, "boilerplate", ())]
+    return segment_text(document.text, marks)
+
+
+def _spans_in(match: ArchiveMatch, document_id: str) -> list[tuple[int, int]]:
+    """The pair's passages on the side of ``document_id``."""
+    here_is_a = match.pair.a == document_id
+    return [(p.a_start, p.a_end) if here_is_a else (p.b_start, p.b_end) for p in match.pair.passages]
 
 
 @router.get("/articles/{document_id}/sources")

@@ -1,5 +1,6 @@
 """Two articles side by side: a stored pair (``/pairs/{a}/{b}``) or two posted texts
-(``POST /compare``), as the full comparison of :func:`copytrace.compare`."""
+(``POST /compare``), as the full comparison of :func:`copytrace.compare`; and the
+compare page (``GET /compare``), whose form posts two pasted or uploaded texts."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pydantic import BaseModel
 
 from copytrace.compare import compare
 from copytrace.errors import NotFound
+from copytrace.web.forms import FormPage, FormRoute
 from copytrace.web.render import respond, strip_format
+from copytrace.web.report import pair_context
 from copytrace.web.views.articles import ArticleIn
 
-router = APIRouter(tags=["compare"])
+router = APIRouter(tags=["compare"], route_class=FormRoute)
 
 
 class CompareIn(BaseModel):
@@ -28,11 +31,21 @@ def pair(request: Request, a: str, b: str):
     for id_ in ids:
         if id_ not in found:
             raise NotFound(id_, "no such document in the store")
-    return respond(request, "pair.html", compare(found[ids[0]], found[ids[1]]))
+    comparison = compare(found[ids[0]], found[ids[1]])
+    return respond(request, "pair.html", comparison, stored=True, **pair_context(comparison))
+
+
+@router.get("/compare", include_in_schema=False)
+@router.get("/compare.json", include_in_schema=False)
+def compare_page(request: Request):
+    """The compare page: paste or upload two texts."""
+    return respond(request, "compare.html", FormPage("compare", [("/compare", "{a: article, b: article}",
+                                                                 "copytrace.comparison/2")]))
 
 
 @router.post("/compare")
 def compare_texts(request: Request, body: CompareIn):
     """Two posted articles compared (``copytrace.comparison/2``); nothing is stored."""
     first, second = body.a.model_copy(update={"id": body.a.id or "a"}), body.b.model_copy(update={"id": body.b.id or "b"})
-    return respond(request, "pair.html", compare(first.document("a"), second.document("b")))
+    comparison = compare(first.document("a"), second.document("b"))
+    return respond(request, "pair.html", comparison, stored=False, **pair_context(comparison))
