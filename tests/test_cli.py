@@ -9,6 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from copytrace import __version__, compare, compare_files
+from copytrace.cli import main
+from copytrace.engine import ScanConfig, scan
+from copytrace.errors import InputError
+from tests.test_scan import collection, write_jsonl
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
 PRESS_RELEASE = str(EXAMPLES / "akorda-press-release.txt")
 REPRINT = str(EXAMPLES / "reprint.txt")
@@ -73,3 +79,109 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, name: str, content: by
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and name in lines[0]
     assert "Traceback" not in result.stderr
+
+
+# --- every command: exit status, one-line errors, data shown as text --------------
+
+HOSTILE = "[/VIDEO] [bold]x[/bold] [link=file:///etc]l[/link] \x1b[2J\x1b[31m\x07\x08\r\x9b[0m"
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    """`copytrace ARGS` in this process: exit status, stdout, stderr."""
+    argv, sys.argv = sys.argv, ["copytrace", *args]
+    try:
+        main()
+        status = 0
+    except SystemExit as exit:
+        status = exit.code
+    finally:
+        sys.argv = argv
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_shown_as_text(output: str) -> None:
+    """The markup is printed as written; no control character reaches the terminal."""
+    assert "[/VIDEO]" in output and "[bold]x[/bold]" in output
+    assert not any(ord(c) < 32 and c not in "\n" or 0x7F <= ord(c) < 0xA0 for c in output), repr(output)
+    assert "␛[2J" in output
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory) -> tuple[Path, list[dict]]:
+    """The scan test collection with markup, ANSI escapes and control characters in
+    every field: id, title, source, url, date-less text lines."""
+    records = collection()
+    for record in records:
+        record.update(id=f"{record['id']}{HOSTILE}", title=f"title {HOSTILE}", source=f"src {HOSTILE}",
+                      url=f"https://x/{HOSTILE}", text=f"{HOSTILE}\n\n{record['text']}")
+    folder = tmp_path_factory.mktemp("hostile")
+    db = folder / "h.duckdb"
+    scan([write_jsonl(folder / "docs.jsonl", records)], db, config=ScanConfig(workers=1))
+    return db, records
+
+
+def test_every_command_shows_data_as_text(hostile_store, tmp_path, capsys):
+    db, records = hostile_store
+    status, out, err = cli(capsys, "stories", "--db", str(db))
+    assert status == 0, err
+    assert_shown_as_text(out)
+    status, out, err = cli(capsys, "show", records[0]["id"], "--db", str(db))
+    assert status == 0, err
+    assert_shown_as_text(out)
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_jsonl(first, records[:1])
+    write_jsonl(second, records[1:2])
+    status, out, err = cli(capsys, "compare", str(first), str(second))
+    assert status == 0, err
+    assert_shown_as_text(out)
+    status, out, err = cli(capsys, "show", f"missing{HOSTILE}", "--db", str(db))
+    assert status == 2 and out == ""
+    [line] = err.strip().splitlines()
+    assert line.startswith("error: missing[/VIDEO]") and "␛[2J" in line and "\x1b" not in line
+
+
+def test_show_json_is_versioned_and_complete(hostile_store, capsys):
+    db, records = hostile_store
+    status, out, err = cli(capsys, "show", records[0]["id"], "--db", str(db), "--json")
+    assert status == 0, err
+    shown = json.loads(out)
+    assert shown["schema"] == "copytrace.show/1"
+    assert shown["document"]["schema"] == "copytrace.document_view/1"
+    assert shown["document"]["document_id"] == records[0]["id"]  # data kept exactly in JSON
+    assert {pair["other"] for pair in shown["document"]["pairs"]} == {records[1]["id"], records[2]["id"]}
+    assert [node["schema"] for node in shown["story"]] == ["copytrace.tree_node/1"] * 3
+    assert all(node["date"] is None or len(node["date"]) == 10 for node in shown["story"])
+
+
+def test_version_and_flags_shown_as_flags(capsys):
+    status, out, _ = cli(capsys, "--version")
+    assert (status, out.strip()) == (0, f"copytrace {__version__}")
+    for command in ("scan", "stories", "show", "compare"):
+        status, out, _ = cli(capsys, command, "--help")
+        assert status == 0 and "--json" in out
+        assert "<bool>" not in out and "--json " in out
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["stories", "--limit", "-1"], "--limit"),
+        (["stories", "--limit", "many"], "--limit"),
+        (["no-such-command"], "no-such-command"),
+        (["scan"], "inputs"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(capsys, args, says):
+    status, _, err = cli(capsys, *args)
+    assert status == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith("error: ") and says in line
+
+
+def test_python_compare_refuses_a_file_name_given_as_text():
+    with pytest.raises(InputError, match="compare_files"):
+        compare(REPRINT, PRESS_RELEASE)
+    by_name = compare_files(REPRINT, PRESS_RELEASE)
+    assert by_name.source.id == "akorda-press-release" and by_name.passages
+    assert by_name.to_json() == compare(Path(REPRINT), Path(PRESS_RELEASE)).to_json()
