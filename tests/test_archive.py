@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from copytrace.engine.archive import LiveArchive
 from copytrace.errors import InputError
 from copytrace.ingest import Document, document_from_record, read_documents
 from copytrace.store import DuckDBStore
+from tests.conftest import require_data
 from tests.test_scan import collection, mutate, prose
 
 # max_df low enough that shared footers become common while articles arrive, so the
@@ -180,3 +182,17 @@ def test_cli_add_and_query(tmp_path):
 
 def _document(record: dict) -> Document:
     return document_from_record(record, "test record")
+
+
+def test_the_10k_synthetic_collection_added_in_a_shuffled_order_gives_the_scan(tmp_path):
+    """The issue's invariant at scale: real prose with planted reuse and boilerplate."""
+    require_data("pan13-text-alignment-train/src")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic import write_collection
+
+    documents_path, _ = write_collection(10_000, tmp_path / "collection")
+    scan([documents_path], tmp_path / "scan.duckdb")
+    documents = list(read_documents([documents_path]))
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        LiveArchive(store).add(random.Random(10).sample(documents, len(documents)))
+    assert tables(tmp_path / "live.duckdb") == tables(tmp_path / "scan.duckdb")

@@ -230,10 +230,11 @@ class LiveArchive:
         )
         candidates = [c for m in matched for c in m.candidates]
         checked = [(c.a, c.b) for c in candidates]
+        verified = [p for m in matched for p in m.verified]
+        kept = {(p.a, p.b) for p in verified}
         with self.store.transaction():
             self.store.add_batch(signed, [], run_id)
-            self.store.add_candidates(_candidate_table(candidates))
-            self.store.add_verified(checked, VerifiedRows.of([p for m in matched for p in m.verified]))
+            self.store.add_matched(_candidate_table(candidates, kept), VerifiedRows.of(verified))
             dropped = self._recheck_common_ngrams([group for m in matched for group in m.common])
             touched = set(batch.matched) | {id_ for pair in [*checked, *dropped] for id_ in pair}
             self._rebuild_stories(touched)
@@ -388,17 +389,18 @@ def batch_report_json(reports: Sequence[ArticleReport], rejected: Sequence[Rejec
     }
 
 
-def _candidate_table(candidates: Sequence[Candidate]) -> pa.Table:
-    """Candidates as the store's add_candidates takes them."""
-    return pa.table(
-        {
-            "a": pa.array([c.a for c in candidates], pa.string()),
-            "b": pa.array([c.b for c in candidates], pa.string()),
-            "jaccard_estimate": pa.array([c.jaccard_estimate for c in candidates], pa.float32()),
-            "containment_estimate": pa.array([c.containment_estimate for c in candidates], pa.float32()),
-            "method": pa.array([c.method for c in candidates], pa.string()),
-        }
-    )
+def _candidate_table(candidates: Sequence[Candidate], kept: set[tuple[str, str]] | None = None) -> pa.Table:
+    """Candidates as the store takes them, with whether each was kept when ``kept`` is given."""
+    columns = {
+        "a": pa.array([c.a for c in candidates], pa.string()),
+        "b": pa.array([c.b for c in candidates], pa.string()),
+        "jaccard_estimate": pa.array([c.jaccard_estimate for c in candidates], pa.float32()),
+        "containment_estimate": pa.array([c.containment_estimate for c in candidates], pa.float32()),
+        "method": pa.array([c.method for c in candidates], pa.string()),
+    }
+    if kept is not None:
+        columns["kept"] = pa.array([(c.a, c.b) in kept for c in candidates], pa.bool_())
+    return pa.table(columns)
 
 
 def _stored_pair(row: dict, passages: list[dict], texts: dict[str, Document]) -> VerifiedPair:

@@ -316,6 +316,20 @@ class DuckDBStore:
         )
         return {row[0]: Document(*row) for row in zip(*(column.to_pylist() for column in rows.columns))}
 
+    def add_matched(self, candidates: pa.Table, rows: VerifiedRows) -> None:
+        """Store candidates verified as they were found (the live archive verifies a new
+        document's candidates before storing it), with the rows of the pairs kept: the
+        :meth:`add_candidates` columns and ``kept``."""
+        with self._transaction() as con:
+            for name, table in (("matched", candidates), ("new_pairs", rows.pairs), ("new_passages", rows.passages)):
+                con.register(name, table)
+            con.execute(
+                "INSERT INTO candidates SELECT a, b, jaccard_estimate, containment_estimate, "
+                "CAST(method AS VARCHAR), true, kept FROM matched"
+            )
+            con.execute("INSERT INTO pairs SELECT * FROM new_pairs")
+            con.execute("INSERT INTO passages SELECT * FROM new_passages")
+
     def candidates_among(self, ids: Sequence[str]) -> list[tuple[str, str]]:
         """The candidate pairs whose two documents are both among ``ids``."""
         return self.connection.execute(
