@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 import copytrace
+from copytrace.align import align, align_regions
 from copytrace.errors import InputError
 from copytrace.ingest import document_from_text
 
@@ -70,22 +71,53 @@ def test_arbitrary_unicode(a: str, b: str) -> None:
     assert_spans_exact(comparison)
 
 
+def mutated(draw, words: list[str], most_edits: int) -> list[str]:
+    """``words`` with up to ``most_edits`` words deleted, inserted or replaced."""
+    words = list(words)
+    for _ in range(draw(st.integers(0, most_edits))):
+        if not words:
+            break
+        i = draw(st.integers(0, len(words) - 1))
+        action = draw(st.sampled_from(["delete", "insert", "replace"]))
+        if action == "delete":
+            del words[i]
+        elif action == "insert":
+            words.insert(i, draw(WORDS))
+        else:
+            words[i] = draw(WORDS)
+    return words
+
+
 @st.composite
 def text_and_mutation(draw):
     words = draw(st.lists(WORDS, min_size=60, max_size=200))
-    mutated = list(words)
-    for _ in range(draw(st.integers(0, 12))):
-        if not mutated:
-            break
-        i = draw(st.integers(0, len(mutated) - 1))
-        action = draw(st.sampled_from(["delete", "insert", "replace"]))
-        if action == "delete":
-            del mutated[i]
-        elif action == "insert":
-            mutated.insert(i, draw(WORDS))
-        else:
-            mutated[i] = draw(WORDS)
-    return " ".join(words), " ".join(mutated)
+    return " ".join(words), " ".join(mutated(draw, words, 12))
+
+
+SENTENCE = st.lists(WORDS, min_size=5, max_size=16)
+
+
+@st.composite
+def texts_sharing_passages(draw):
+    """Two texts that share sentences, copied or edited, some left out, among sentences
+    of their own, the shared part moved as a block, with paragraph breaks anywhere;
+    and a span of each (a document's body)."""
+    source = draw(st.lists(SENTENCE, min_size=3, max_size=14))
+    derived = []
+    for sentence in source:
+        action = draw(st.sampled_from(["copy", "edit", "leave out"]))
+        if action != "leave out":
+            derived.append(sentence if action == "copy" else mutated(draw, sentence, 4))
+        if draw(st.booleans()):
+            derived.append(draw(SENTENCE))
+    moved = draw(st.integers(0, len(derived)))
+    texts = (paragraphs(draw, source), paragraphs(draw, derived[moved:] + derived[:moved]))
+    return tuple((text, (draw(st.integers(0, len(text) // 4)), len(text) - draw(st.integers(0, len(text) // 4))))
+                 for text in texts)
+
+
+def paragraphs(draw, sentences: list[list[str]]) -> str:
+    return "".join(" ".join(words) + draw(st.sampled_from([". ", ". ", ".\n\n"])) for words in sentences)
 
 
 @SETTINGS
@@ -105,3 +137,14 @@ def test_documents_with_headers(pair: tuple[str, str]) -> None:
     first = document_from_text(f"date 2024-05-16 {a} ///Agency, 16 May 2024", id="first")
     second = document_from_text(f"date 2024-05-17 {b}", id="second")
     assert_spans_exact(copytrace.compare(first, second))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts_sharing_passages())
+def test_alignment_is_the_mirror_of_the_swapped_alignment(pair) -> None:
+    """Passage for passage, in the same order, with or without the spans."""
+    (a, a_span), (b, b_span) = pair
+    for aligner in (align, align_regions):
+        assert aligner(b, a) == [p.mirrored() for p in aligner(a, b)]
+        swapped = aligner(b, a, b_span=a_span, a_span=b_span)
+        assert swapped == [p.mirrored() for p in aligner(a, b, a_span=a_span, b_span=b_span)]

@@ -20,6 +20,20 @@ Text Alignment for Text Reuse Detection at PAN 2014", CLEF 2014):
 4. **Summary mode.** When a text is a summary of the other, one side of the
    reuse is much denser than the other; the pair is then clustered again with a
    larger gap on the long side, as in Sanchez-Perez et al.'s adaptive setting.
+   Each text is tested as the summary; a summary found is kept only if its
+   seeds cover most of its short side and some of its long side.
+5. **Symmetry.** ``align(b, a)`` is exactly ``align(a, b)`` with every passage
+   mirrored (a and b sides swapped), in the same order. Steps 1-4 are not
+   symmetric in themselves (clusters are split along a first, overlaps resolved
+   in b first, a sentence of b picks its best match in a), so the pair is
+   always aligned in one canonical orientation and the result mirrored back
+   when the caller's order is the other: the text with the shorter span is a
+   (ties: the shorter whole text, then the text itself, then the span's
+   start; only one text with one span ties, and aligned with itself it keeps
+   only the seeds that pair each word with itself, so the result is its own
+   mirror). The shorter text as a is also the orientation in which the
+   remaining asymmetries cost least on PAN (a PAN source is usually shorter
+   than its suspicious document).
 
 Offsets are character offsets into the original texts, taken from the word
 offsets of :mod:`copytrace.text`.
@@ -27,6 +41,7 @@ offsets of :mod:`copytrace.text`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,6 +72,8 @@ class AlignConfig:
     where the texts change order.
     ``summary_ratio``: a passage whose long side is this many times longer
     than its short side signals a summary. ``summary_gap``: the gap then used.
+    ``summary_restated``: the least share of a summary's long side that its
+    seeds must cover (fewer are stray similarities of a short text with a long one).
     """
 
     ngram: int = 3
@@ -73,6 +90,7 @@ class AlignConfig:
     min_piece_words: int = 8
     summary_ratio: float = 3.0
     summary_gap: int = 3000
+    summary_restated: float = 0.05
 
 
 DEFAULT_CONFIG = AlignConfig()
@@ -111,6 +129,13 @@ class Passage:
             "verbatim_share": round(self.verbatim_share, 4),
             "region": self.region,
         }
+
+    def mirrored(self) -> Passage:
+        """The same passage seen from the other text: the a and b sides swapped."""
+        return dataclasses.replace(
+            self, a_start=self.b_start, a_end=self.b_end, b_start=self.a_start, b_end=self.a_end,
+            a_text=self.b_text, b_text=self.a_text,
+        )
 
 
 @dataclass
@@ -214,17 +239,19 @@ def align(
     a_span: tuple[int, int] | None = None,
     b_span: tuple[int, int] | None = None,
 ) -> list[Passage]:
-    """Every passage of ``a`` reused in ``b``, ordered by position in ``b``.
+    """Every passage of ``a`` reused in ``b``, in the canonical order of the pair.
 
     ``a_span``/``b_span`` restrict the search to part of each text (the body
-    of a document); offsets stay offsets into the whole texts.
+    of a document); offsets stay offsets into the whole texts. The result is
+    symmetric: ``align(b, a)`` is this list with every passage mirrored
+    (:meth:`Passage.mirrored`), in the same order (see :func:`_aligned`).
     """
-    a_side, b_side, seeds, regions = _regions(a, b, config, a_span, b_span)
-    return [
-        _passage(piece, a_side, b_side, number)
-        for number, region in enumerate(regions)
-        for piece in _ordered_pieces(region, seeds, a_side, b_side, config)
-    ]
+    found = _aligned(a, b, config, a_span, b_span)
+    return found.oriented([
+        _passage(piece, found.a, found.b, number)
+        for number, region in enumerate(found.regions)
+        for piece in _ordered_pieces(region, found.seeds, found.a, found.b, config)
+    ])
 
 
 def align_regions(
@@ -238,30 +265,72 @@ def align_regions(
 
     A region is a whole block of reuse, moved paragraphs and all: the unit of
     the PAN text-alignment task, where one plagiarism case is one detection.
+    Symmetric as :func:`align` is.
     """
-    a_side, b_side, _, regions = _regions(a, b, config, a_span, b_span)
-    return [_passage(region, a_side, b_side, number) for number, region in enumerate(regions)]
+    found = _aligned(a, b, config, a_span, b_span)
+    return found.oriented([_passage(region, found.a, found.b, number) for number, region in enumerate(found.regions)])
 
 
-def _regions(a: str, b: str, config: AlignConfig, a_span: tuple[int, int] | None, b_span: tuple[int, int] | None):
-    """Both texts prepared, their seeds, and their reuse regions ordered by position in b."""
+@dataclass(frozen=True)
+class _Alignment:
+    """The pair as it was aligned (sides ``a`` and ``b``, their seeds and reuse regions,
+    in b order), and whether that is the caller's order of the texts (``swapped``: not)."""
+
+    a: _Side
+    b: _Side
+    seeds: _SeedArray
+    regions: list[_Box]
+    swapped: bool
+
+    def oriented(self, passages: list[Passage]) -> list[Passage]:
+        """Passages found on this alignment's sides, in the caller's order of the texts."""
+        return [passage.mirrored() for passage in passages] if self.swapped else passages
+
+
+def _aligned(
+    a: str, b: str, config: AlignConfig, a_span: tuple[int, int] | None, b_span: tuple[int, int] | None
+) -> _Alignment:
+    """Align the pair in its canonical orientation, the shorter text first (by
+    :func:`_orientation_key`), so that the result depends on the two texts and not
+    on their order. A text aligned with itself (same text, same span) has no
+    order to choose: it keeps only the seeds that pair each word with itself."""
+    first, second = (a, a_span or (0, len(a))), (b, b_span or (0, len(b)))
+    swapped = _orientation_key(*second) < _orientation_key(*first)
+    if swapped:
+        first, second = second, first
     a_side, b_side = _sides(
-        _prepare(a, *(a_span or (0, len(a))), config.min_sentence_words),
-        _prepare(b, *(b_span or (0, len(b))), config.min_sentence_words),
+        _prepare(first[0], *first[1], config.min_sentence_words),
+        _prepare(second[0], *second[1], config.min_sentence_words),
     )
     if not len(a_side) or not len(b_side):
-        return a_side, b_side, _SeedArray.empty(), []
+        return _Alignment(a_side, b_side, _SeedArray.empty(), [], swapped)
     seed_array = _seeds(a_side, b_side, config)
-    if not len(seed_array.boxes):
-        return a_side, b_side, seed_array, []
-    regions = _filter(_extend(seed_array, a_side, b_side, config.gap, config.gap, config), a_side, b_side, config)
-    summary_gaps = _summary_gaps(seed_array, config)
-    if summary_gaps:
-        summaries = _filter(_extend(seed_array, a_side, b_side, *summary_gaps, config), a_side, b_side, config)
-        regions = _prefer_summaries(regions, summaries, seed_array.as_boxes(), config)
-    regions = [_trimmed_to_copy(region, seed_array, a_side, b_side, config) for region in regions]
+    if first == second:
+        seed_array = seed_array.in_place()
+    return _Alignment(a_side, b_side, seed_array, _regions(seed_array, a_side, b_side, config), swapped)
+
+
+def _orientation_key(text: str, span: tuple[int, int]) -> tuple:
+    """Orders the two texts of a pair; equal only for one text with one span."""
+    return span[1] - span[0], len(text), text, span[0]
+
+
+def _regions(seeds: _SeedArray, a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:
+    """The reuse regions of the seeds, ordered by position in b. For each text whose
+    seeds suggest it summarises the other (b first), the seeds are clustered again
+    with ``summary_gap`` on the other text, and the summaries found are preferred
+    where they fit (:func:`_prefer_summaries`)."""
+    if not len(seeds.boxes):
+        return []
+    regions = _filter(_extend(seeds, a, b, config.gap, config.gap, config), a, b, config)
+    summary_modes = ((clusters.B0, (config.summary_gap, config.gap)), (clusters.A0, (config.gap, config.summary_gap)))
+    for summary, gaps in summary_modes:
+        if clusters.summarises(seeds.boxes, summary, config.gap, config.min_words, config.summary_ratio):
+            summaries = _filter(_extend(seeds, a, b, *gaps, config), a, b, config)
+            regions = _prefer_summaries(regions, summaries, seeds.as_boxes(), config)
+    regions = [_trimmed_to_copy(region, seeds, a, b, config) for region in regions]
     regions.sort(key=lambda box: box.b0)
-    return a_side, b_side, seed_array, regions
+    return regions
 
 
 @dataclass(frozen=True)
@@ -274,6 +343,12 @@ class _SeedArray:
     @classmethod
     def empty(cls) -> _SeedArray:
         return cls(np.empty((0, 4), dtype=np.int64), np.empty(0))
+
+    def in_place(self) -> _SeedArray:
+        """The seeds that pair each word of a text aligned with itself with itself: the
+        text is reused where it stands, and only so is the result its own mirror."""
+        diagonal = (self.boxes[:, 0] == self.boxes[:, 2]) & (self.boxes[:, 1] == self.boxes[:, 3])
+        return _SeedArray(self.boxes[diagonal], self.scores[diagonal])
 
     def as_boxes(self) -> list[_Box]:
         return [_Box(*box, score) for box, score in zip(self.boxes.tolist(), self.scores.tolist())]
@@ -354,32 +429,24 @@ def _similarity(box: _Box, a: _Side, b: _Side) -> float:
 # --- summary mode ------------------------------------------------------------
 
 
-def _summary_gaps(seeds: _SeedArray, config: AlignConfig) -> tuple[int, int] | None:
-    """Gaps for summary mode (``summary_gap`` on the long side, the normal gap on the
-    summary's), or ``None`` if neither text summarises the other (test in
-    :func:`copytrace.align.clusters.summary_side`)."""
-    side = clusters.summary_side(seeds.boxes, config.gap, config.min_words, config.summary_ratio)
-    if side == clusters.B0:
-        return config.summary_gap, config.gap
-    if side == clusters.A0:
-        return config.gap, config.summary_gap
-    return None
-
-
 def _prefer_summaries(regions: list[_Box], summaries: list[_Box], seeds: list[_Box], config: AlignConfig) -> list[_Box]:
     """Keep a summary-shaped region found with the wide gap when seeds cover
-    most of its short side (every part of a summary restates something), and
-    either ordinary regions do not already explain it (else the wide gap only
-    joined an ordinary passage with stray seeds) or it holds several whole
-    ordinary regions that follow each other closely on the short side, in the
-    same order on both sides (the sentences of one summary, each restating a
-    later part of the source)."""
+    most of its short side (every part of a summary restates something) and at
+    least ``summary_restated`` of its long side (else they are stray similarities
+    of a short text spread over a long one), and either ordinary regions do not
+    already explain it (else the wide gap only joined an ordinary passage with
+    stray seeds) or it holds several whole ordinary regions that follow each
+    other closely on the short side, in the same order on both sides (the
+    sentences of one summary, each restating a later part of the source)."""
     for summary in summaries:
         if not _is_summary_shaped(summary, config):
             continue
-        axis = "b" if summary.a1 - summary.a0 > summary.b1 - summary.b0 else "a"
-        lo, hi = (summary.b0, summary.b1) if axis == "b" else (summary.a0, summary.a1)
-        seeded = _covered_words([s for s in seeds if _intersects(s, summary)], lo, hi, axis)
+        axis, long_axis = ("b", "a") if summary.a1 - summary.a0 > summary.b1 - summary.b0 else ("a", "b")
+        lo, hi = _extent(summary, axis)
+        long_lo, long_hi = _extent(summary, long_axis)
+        inside = [s for s in seeds if _intersects(s, summary)]
+        seeded = _covered_words(inside, lo, hi, axis)
+        restated = _covered_words(inside, long_lo, long_hi, long_axis)
         covered = [r for r in regions if _overlap(r, lo, hi, axis) > 0]
         explained = _covered_words(covered, lo, hi, axis)
         fragments = (
@@ -389,9 +456,18 @@ def _prefer_summaries(regions: list[_Box], summaries: list[_Box], seeds: list[_B
                 np.array([_corners(r) for r in covered]), clusters.B0 if axis == "b" else clusters.A0, config.gap
             )
         )
-        if 2 * seeded >= hi - lo and (fragments or 2 * explained < hi - lo):
+        if (
+            2 * seeded >= hi - lo
+            and restated >= config.summary_restated * (long_hi - long_lo)
+            and (fragments or 2 * explained < hi - lo)
+        ):
             regions = [r for r in regions if r not in covered] + [summary]
     return regions
+
+
+def _extent(box: _Box, axis: str) -> tuple[int, int]:
+    """The box's word range in one text (``axis``: "a" or "b")."""
+    return (box.b0, box.b1) if axis == "b" else (box.a0, box.a1)
 
 
 def _contains(outer: _Box, inner: _Box) -> bool:
@@ -407,13 +483,13 @@ def _covered_words(boxes: list[_Box], lo: int, hi: int, axis: str) -> int:
     """Words of [lo, hi) on one axis covered by at least one box."""
     covered = np.zeros(hi - lo, dtype=bool)
     for box in boxes:
-        start, end = (box.b0, box.b1) if axis == "b" else (box.a0, box.a1)
+        start, end = _extent(box, axis)
         covered[max(start, lo) - lo : max(min(end, hi) - lo, 0)] = True
     return int(covered.sum())
 
 
 def _overlap(box: _Box, lo: int, hi: int, axis: str) -> int:
-    start, end = (box.b0, box.b1) if axis == "b" else (box.a0, box.a1)
+    start, end = _extent(box, axis)
     return max(0, min(end, hi) - max(start, lo))
 
 

@@ -91,25 +91,25 @@ def one_group_in_order(boxes: np.ndarray, start: int, gap: int) -> bool:
 
 
 @numba.njit(cache=True)
-def summary_side(boxes: np.ndarray, gap: int, min_words: int, ratio: float) -> int:
-    """The text that summarises the other, by its column of starts (A0 or B0), or -1.
+def summarises(boxes: np.ndarray, start: int, gap: int, min_words: int, ratio: float) -> bool:
+    """Do the seeds suggest that one text (``start``: the column of their starts in
+    it, A0 or B0) summarises the other?
 
     Seeds that lie close together in a summary are spread over a much longer
-    stretch of the summarised text: seeds are grouped along each text (b first)
-    with the normal ``gap``; a group of two or more that spans at least
-    ``min_words`` on that text and ``ratio`` times as many on the other marks it.
+    stretch of the summarised text: seeds are grouped along the text with the
+    normal ``gap``; a group of two or more that spans at least ``min_words`` on it
+    and ``ratio`` times as many on the other text marks it.
     """
-    for start in (B0, A0):
-        other = A0 if start == B0 else B0
-        rows, bounds = _split_along(boxes, *_one_group(len(boxes)), start, gap)
-        for group in range(len(bounds) - 1):
-            if bounds[group + 1] - bounds[group] < 2:
-                continue
-            box = bounding_box(boxes[rows[bounds[group] : bounds[group + 1]]])
-            near, far = box[start + 1] - box[start], box[other + 1] - box[other]
-            if near >= min_words and far >= ratio * near:
-                return start
-    return -1
+    other = A0 if start == B0 else B0
+    rows, bounds = _split_along(boxes, *_one_group(len(boxes)), start, gap)
+    for group in range(len(bounds) - 1):
+        if bounds[group + 1] - bounds[group] < 2:
+            continue
+        box = bounding_box(boxes[rows[bounds[group] : bounds[group + 1]]])
+        near, far = box[start + 1] - box[start], box[other + 1] - box[other]
+        if near >= min_words and far >= ratio * near:
+            return True
+    return False
 
 
 @numba.njit(cache=True)
@@ -130,7 +130,7 @@ def piece_boxes(
     of b, then of a.
     """
     boxes, scores = clipped(boxes, scores, region)
-    keep = _best_matches(boxes, scores, min_piece, region[B1])
+    keep = _best_matches(boxes, scores, min_piece, region[A1], region[B1])
     if not len(keep):
         return np.empty((0, 4), dtype=np.int64)
     boxes, scores = boxes[keep], scores[keep]
@@ -151,31 +151,47 @@ def piece_boxes(
 
 
 @numba.njit(cache=True)
-def _best_matches(boxes: np.ndarray, scores: np.ndarray, min_run: int, b_length: int) -> np.ndarray:
+def _best_matches(boxes: np.ndarray, scores: np.ndarray, min_run: int, a_end: int, b_end: int) -> np.ndarray:
     """Rows of the exact matches of at least ``min_run`` words (shorter ones are
-    common phrases found all over a text), then, for each sentence of b not copied
-    word for word, its single most similar sentence of a (the first of equals), in
-    order of first appearance: a sentence similar to several others would
-    otherwise stretch a passage over all of them."""
-    copied = np.zeros(b_length, dtype=np.bool_)
+    common phrases found all over a text), then, in order, the similar-sentence
+    pairs in which a sentence of either text meets its single most similar sentence
+    of the other (the first of equals), both sentences not copied word for word
+    (by those exact matches) for the most part: a sentence similar to several others
+    would otherwise stretch a passage over all of them. ``a_end``/``b_end``: the
+    region's ends, past every seed."""
+    a_copied, b_copied = np.zeros(a_end, dtype=np.bool_), np.zeros(b_end, dtype=np.bool_)
     exact = []
     for row in range(len(boxes)):
         if scores[row] >= 1.0 and boxes[row, A1] - boxes[row, A0] >= min_run:
             exact.append(row)
-            copied[boxes[row, B0] : boxes[row, B1]] = True
-    best = []
-    for row in range(len(boxes)):
-        b0, b1 = boxes[row, B0], boxes[row, B1]
-        if scores[row] >= 1.0 or 2 * np.count_nonzero(copied[b0:b1]) > b1 - b0:
-            continue
-        for k in range(len(best)):  # the sentences of b seen so far: a few dozen
-            if boxes[best[k], B0] == b0 and boxes[best[k], B1] == b1:
-                if scores[row] > scores[best[k]]:
-                    best[k] = row
-                break
-        else:
-            best.append(row)
-    return np.array(exact + best, dtype=np.int64)
+            a_copied[boxes[row, A0] : boxes[row, A1]] = True
+            b_copied[boxes[row, B0] : boxes[row, B1]] = True
+    chosen = np.zeros(len(boxes), dtype=np.bool_)
+    for start in (B0, A0):
+        best = []
+        for row in range(len(boxes)):
+            if scores[row] >= 1.0 or _mostly_copied(boxes[row], a_copied, b_copied):
+                continue
+            lo, hi = boxes[row, start], boxes[row, start + 1]
+            for k in range(len(best)):  # the sentences of this text seen so far: a few dozen
+                if boxes[best[k], start] == lo and boxes[best[k], start + 1] == hi:
+                    if scores[row] > scores[best[k]]:
+                        best[k] = row
+                    break
+            else:
+                best.append(row)
+        for row in best:
+            chosen[row] = True
+    return np.array(exact + [row for row in range(len(boxes)) if chosen[row]], dtype=np.int64)
+
+
+@numba.njit(cache=True)
+def _mostly_copied(box: np.ndarray, a_copied: np.ndarray, b_copied: np.ndarray) -> bool:
+    """Is either side of the box copied word for word for the most part?"""
+    return (
+        2 * np.count_nonzero(a_copied[box[A0] : box[A1]]) > box[A1] - box[A0]
+        or 2 * np.count_nonzero(b_copied[box[B0] : box[B1]]) > box[B1] - box[B0]
+    )
 
 
 @numba.njit(cache=True)

@@ -94,7 +94,7 @@ def compare(a: DocumentLike, b: DocumentLike, config: AlignConfig = DEFAULT_CONF
     one_is_source = decision.source_id == (one.id if one.id != two.id else f"{one.id} (first)")
     source, reprint = (one, two) if one_is_source else (two, one)
     oriented = sorted(
-        passages if one_is_source else [_mirrored(p) for p in passages], key=lambda p: (p.b_start, p.a_start)
+        passages if one_is_source else [p.mirrored() for p in passages], key=lambda p: (p.b_start, p.a_start)
     )
     evidence = derivation_evidence(oriented, source.text, reprint.text, source.body_span, reprint.body_span)
     return Comparison(
@@ -120,17 +120,3 @@ def _document(value: DocumentLike, default_id: str) -> Document:
         raise InputError(value, "is a file name, given as a text to compare; pass Path(...) or use "
                                 "copytrace.compare_files(a, b) to compare the files")
     return document_from_text(value, id=default_id)
-
-
-def _mirrored(passage: Passage) -> Passage:
-    return Passage(
-        a_start=passage.b_start,
-        a_end=passage.b_end,
-        b_start=passage.a_start,
-        b_end=passage.a_end,
-        a_text=passage.b_text,
-        b_text=passage.a_text,
-        similarity=passage.similarity,
-        verbatim_share=passage.verbatim_share,
-        region=passage.region,
-    )
