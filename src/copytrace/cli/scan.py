@@ -68,7 +68,7 @@ def export(
     with open_store(db) as store:
         written = export_tables(store, out, format)
     for path in written:
-        console.print(str(path))
+        console.print(shown(path))
 
 
 @app.command("stories")
