@@ -301,10 +301,11 @@ class LiveArchive:
         with their index keys, and the documents."""
         in_batch = [id_ for id_ in ids if id_ in batch.matched]
         stored = [id_ for id_ in ids if id_ not in batch.matched]
-        documents = self.store.documents_by_id(stored) if stored else {}
+        stored_documents, stored_signatures = self.store.documents_with_signatures(stored) if stored else ([], None)
+        documents = {document.id: document for document in stored_documents}
         documents.update({id_: batch.matched[id_].others[id_] for id_ in in_batch})
         profiles = {}
-        for part, signatures in ((stored, self.store.signatures_of(stored) if stored else None),
+        for part, signatures in ((stored, stored_signatures),
                                  (in_batch, batch.signatures_of(in_batch) if in_batch else None)):
             if not part:
                 continue

@@ -299,15 +299,20 @@ class DuckDBStore:
         rows = self.query(
             "SELECT id, minhash, shingle_count, sampled FROM signatures WHERE id IN (SELECT unnest(?))", [list(ids)]
         )
-        order = {id_: n for n, id_ in enumerate(rows.column("id").to_pylist())}
-        rows = rows.take(pa.array([order[id_] for id_ in ids], pa.int64())) if len(ids) else rows
-        minhash, _ = _blob_values(rows.column("minhash").combine_chunks(), np.uint32)
-        sampled, offsets = _blob_values(rows.column("sampled").combine_chunks(), np.uint64)
-        return Signatures(
-            minhash=minhash.reshape(len(ids), -1) if len(ids) else np.zeros((0, 0), np.uint32),
-            shingle_counts=rows.column("shingle_count").to_numpy(),
-            sampled=TokenHashes(hashes=sampled, offsets=offsets.astype(np.int64)),
+        return _signatures_in_order(rows, ids)
+
+    def documents_with_signatures(self, ids: Sequence[str]) -> tuple[list[Document], Signatures]:
+        """Documents ``ids`` (all stored) and their signatures, in that order: one query,
+        for the live archive's candidates."""
+        columns = ", ".join(f"d.{name}" for name in DOCUMENT_COLUMNS)
+        rows = self.query(
+            f"SELECT {columns}, s.minhash, s.shingle_count, s.sampled FROM documents d JOIN signatures s USING (id) "
+            "WHERE d.id IN (SELECT unnest(?))", [list(ids)]
         )
+        signatures = _signatures_in_order(rows, ids)
+        order = {id_: n for n, id_ in enumerate(rows.column("id").to_pylist())}
+        values = [column.to_pylist() for column in rows.select(list(DOCUMENT_COLUMNS)).columns]
+        return [Document(*(column[order[id_]] for column in values)) for id_ in ids], signatures
 
     def documents_by_id(self, ids: Sequence[str]) -> dict[str, Document]:
         """The stored documents among ``ids``, by id."""
@@ -587,6 +592,20 @@ def _passage_rows(kept: Sequence[VerifiedPair]) -> pa.Table:
              pa.int32(), pa.float64(), pa.float64())
     columns = list(zip(*rows)) if rows else [[] for _ in names]
     return pa.table({n: pa.array(c, t) for n, c, t in zip(names, columns, types)})
+
+
+def _signatures_in_order(rows: pa.Table, ids: Sequence[str]) -> Signatures:
+    """The signatures in ``rows`` (columns id, minhash, shingle_count, sampled), in the
+    order of ``ids``."""
+    order = {id_: n for n, id_ in enumerate(rows.column("id").to_pylist())}
+    rows = rows.take(pa.array([order[id_] for id_ in ids], pa.int64())) if len(ids) else rows
+    minhash, _ = _blob_values(rows.column("minhash").combine_chunks(), np.uint32)
+    sampled, offsets = _blob_values(rows.column("sampled").combine_chunks(), np.uint64)
+    return Signatures(
+        minhash=minhash.reshape(len(ids), -1) if len(ids) else np.zeros((0, 0), np.uint32),
+        shingle_counts=rows.column("shingle_count").to_numpy(),
+        sampled=TokenHashes(hashes=sampled, offsets=offsets.astype(np.int64)),
+    )
 
 
 def _blob_values(blobs: pa.Array, dtype: type) -> tuple[np.ndarray, np.ndarray]:
