@@ -239,7 +239,8 @@ def align(
     a_span: tuple[int, int] | None = None,
     b_span: tuple[int, int] | None = None,
 ) -> list[Passage]:
-    """Every passage of ``a`` reused in ``b``, in the canonical order of the pair.
+    """Every passage of ``a`` reused in ``b``, region by region in order of position in
+    the longer text (the pair's canonical b, see :func:`_aligned`).
 
     ``a_span``/``b_span`` restrict the search to part of each text (the body
     of a document); offsets stay offsets into the whole texts. The result is
