@@ -172,6 +172,7 @@ def test_cli_add_and_query(tmp_path):
     added = runner.invoke(app, ["add", str(first), "--db", str(tmp_path / "s.duckdb")])
     assert added.exit_code == 0, added.output
     assert "akorda: added" in added.output
+    assert "read 1 record: 1 added, 0 already stored, 0 rejected" in added.output
     queried = runner.invoke(app, ["query", str(second), "--db", str(tmp_path / "s.duckdb"), "--json"])
     assert queried.exit_code == 0, queried.output
     report = json.loads(queried.output)

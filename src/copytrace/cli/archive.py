@@ -67,6 +67,11 @@ def _print(reports: list[ArticleReport], rejected: list[Rejection], as_json: boo
         _print_report(report)
     for rejection in rejected:
         console.print(shown(f"rejected {rejection.where}: {rejection.reason}"))
+    counts = {status: sum(report.status == status for report in reports) for status in ("added", "existing", "query")}
+    done = (f"{counts['added']:,} added, {counts['existing']:,} already stored" if not counts["query"]
+            else f"{counts['query']:,} matched")
+    read = len(reports) + len(rejected)
+    console.print(shown(f"read {read:,} record{'' if read == 1 else 's'}: {done}, {len(rejected):,} rejected"))
 
 
 def _print_report(report: ArticleReport) -> None:
