@@ -98,6 +98,21 @@ def test_an_article_that_makes_a_footer_common_drops_the_pairs_it_made(tmp_path)
     assert after == 0  # four articles hold it: a scan would not pair them on it
 
 
+def test_an_article_that_makes_a_footer_boilerplate_drops_the_pairs_it_made(tmp_path):
+    """The third article of one source with the footer makes it boilerplate (the scan's
+    rule): the pair the first two made on it goes, as a scan of the three would have it."""
+    rng = random.Random(6)
+    footer = prose(rng, 60)
+    articles = [Document(f"d{n}", prose(rng, 200) + "\n\n" + footer, source="outlet") for n in range(3)]
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        archive = LiveArchive(store)
+        archive.add(articles[:2])
+        before = store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py()
+        archive.add(articles[2:])
+        after = store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py()
+    assert (before, after) == (1, 0)
+
+
 def test_a_late_original_re_roots_its_story(tmp_path):
     records = {r["id"]: r for r in collection()}
     order = ["story2-copy", "story2-copy-of-copy", "story2-base"]

@@ -16,8 +16,9 @@ or the number of workers. Candidates are verified later by the aligner.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
 from multiprocessing import get_context
@@ -25,7 +26,7 @@ from multiprocessing import get_context
 import numpy as np
 import pyarrow as pa
 
-from copytrace.candidates.containment import sample_ngrams, shared_ngram_pairs
+from copytrace.candidates.containment import BoilerplateNgrams, shared_ngram_pairs, winnow
 from copytrace.candidates.groups import pair_keys, split_pair_keys
 from copytrace.candidates.lsh import lsh_pairs, lsh_threshold
 from copytrace.candidates.minhash import jaccard_estimates, signature_matrix
@@ -47,10 +48,15 @@ class CandidateConfig:
     num_perm, bands: MinHash size and LSH bands; 64 values in 16 bands of 4 rows
         pair texts from Jaccard about 0.5 on (:func:`lsh_threshold`).
     seed: MinHash seed (any fixed value; results depend on it only through estimates).
-    sample_bits: the containment index keeps 1 n-gram in ``2**sample_bits``.
+    window: the passage index keeps the least n-gram of every ``window`` consecutive
+        ones (winnowing): a shared run of ``2 * window + ngram - 1`` words (25 words
+        at 10 and 5) always shares two fingerprints.
     max_df: an n-gram in more documents than this is a stock phrase, not evidence.
-    min_shared: sampled rare n-grams two documents must share to be a candidate.
-    min_containment: and the share of the smaller document's sampled n-grams they are.
+    min_shared: rare fingerprints two documents must share to be a candidate.
+    min_containment: and the share of the smaller document's fingerprints they are
+        (0: a shared passage is enough, whatever the lengths of the two texts).
+    boilerplate_documents: a fingerprint found in this many documents of one source
+        is boilerplate (a footer, a rights line) and pairs no documents (0: off).
     max_days: drop pairs dated more than this many days apart (None: no limit;
         a document without a date is kept).
     skip_same_source: drop pairs from the same source (documents without one are kept).
@@ -60,10 +66,11 @@ class CandidateConfig:
     num_perm: int = 64
     bands: int = 16
     seed: int = 1
-    sample_bits: int = 3
+    window: int = 10
     max_df: int = 50
-    min_shared: int = 3
-    min_containment: float = 0.1
+    min_shared: int = 2
+    min_containment: float = 0.0
+    boilerplate_documents: int = 3
     max_days: int | None = None
     skip_same_source: bool = False
 
@@ -72,15 +79,26 @@ class CandidateConfig:
             "ngram": 1 <= self.ngram <= 8,
             "num_perm": self.num_perm >= 1,
             "bands": 1 <= self.bands <= self.num_perm and self.num_perm % self.bands == 0,
-            "sample_bits": 0 <= self.sample_bits <= 16,
+            "window": 1 <= self.window <= 1000,
             "max_df": self.max_df >= 2,
             "min_shared": self.min_shared >= 1,
             "min_containment": 0.0 <= self.min_containment <= 1.0,
+            "boilerplate_documents": self.boilerplate_documents == 0 or self.boilerplate_documents >= 2,
             "max_days": self.max_days is None or self.max_days >= 0,
         }
         for name, ok in checks.items():
             if not ok:
                 raise InputError(f"candidates.{name}", f"invalid value {getattr(self, name)!r}")
+
+    @staticmethod
+    def stored(settings: str, where: str) -> CandidateConfig:
+        """The settings a store recorded (JSON); an :class:`InputError` naming ``where``
+        when an older copytrace recorded settings this one does not have."""
+        try:
+            return CandidateConfig(**json.loads(settings))
+        except TypeError:
+            raise InputError(where, f"store was built by another version of copytrace (candidates = {settings}); "
+                                    "scan into a new --db") from None
 
     @property
     def lsh_threshold(self) -> float:
@@ -150,7 +168,7 @@ def signatures_for_batch(
     return Signatures(
         minhash=signature_matrix(shingles, config.num_perm, config.seed),
         shingle_counts=shingles.counts,
-        sampled=sample_ngrams(shingles, config.sample_bits),
+        sampled=winnow(shingles, config.window),
     )
 
 
@@ -161,7 +179,8 @@ class CandidatePairs:
     ``jaccard`` is the MinHash estimate of shingle Jaccard similarity;
     ``containment`` estimates the share of the smaller document's shingles found
     in the other; ``method`` indexes :data:`METHODS` (which method found the pair).
-    ``ids`` names the documents when known.
+    ``ids`` names the documents when known. ``boilerplate``: the fingerprints that
+    recur within one source, which paired no documents.
     """
 
     a: np.ndarray
@@ -170,6 +189,7 @@ class CandidatePairs:
     containment: np.ndarray
     method: np.ndarray
     ids: tuple[str, ...] | None = None
+    boilerplate: BoilerplateNgrams = field(default_factory=BoilerplateNgrams.empty)
 
     def __len__(self) -> int:
         return len(self.a)
@@ -206,8 +226,10 @@ def pairs_from_signatures(
 ) -> CandidatePairs:
     """Join the signatures of a whole collection into candidate pairs."""
     near = lsh_pairs(signatures.minhash, config.bands)
+    source_codes = _source_codes(sources, len(signatures))
     shared = shared_ngram_pairs(
-        signatures.sampled, config.max_df, config.min_shared, config.min_containment
+        signatures.sampled, config.max_df, config.min_shared, config.min_containment,
+        source_codes, config.boilerplate_documents,
     )
     shared_keys = pair_keys(shared.a, shared.b)
     keys = np.union1d(near, shared_keys)
@@ -219,7 +241,29 @@ def pairs_from_signatures(
     containment[is_shared] = shared.containment[np.searchsorted(shared_keys, keys[is_shared])]
     is_near = np.isin(keys, near, assume_unique=True)
     method = np.where(is_near & is_shared, 2, np.where(is_shared, 1, 0)).astype(np.int8)
-    return CandidatePairs(a=a, b=b, jaccard=jaccard, containment=containment.astype(np.float32), method=method)
+    return CandidatePairs(a=a, b=b, jaccard=jaccard, containment=containment.astype(np.float32), method=method,
+                          boilerplate=shared.boilerplate)
+
+
+def boilerplate_table(boilerplate: BoilerplateNgrams, sources: Sequence[str | None]) -> pa.Table:
+    """The store's rows of boilerplate n-grams: ngram (hash), documents, source (the name
+    of the source holding it most), source_documents; ``sources`` are the collection's,
+    whose sorted names the source numbers index."""
+    names = np.asarray(sorted({s for s in sources if s}) or [""], dtype=object)
+    return pa.table({
+        "ngram": pa.array(boilerplate.ngrams, pa.uint64()),
+        "documents": pa.array(boilerplate.documents, pa.int32()),
+        "source": pa.array(names[boilerplate.source], pa.string()),
+        "source_documents": pa.array(boilerplate.source_documents, pa.int32()),
+    })
+
+
+def _source_codes(sources: Sequence[str | None] | None, documents: int) -> np.ndarray:
+    """Each document's source as a number (sources in sorted order), -1 for none."""
+    if sources is None:
+        return np.full(documents, -1, dtype=np.int64)
+    codes = {name: i for i, name in enumerate(sorted({s for s in sources if s}))}
+    return np.array([codes[s] if s else -1 for s in sources], dtype=np.int64)
 
 
 def _containment_from_jaccard(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
@@ -242,8 +286,7 @@ def _allowed(
         known = (days[a] >= 0) & (days[b] >= 0)
         allowed &= ~known | (np.abs(days[a] - days[b]) <= config.max_days)
     if config.skip_same_source and sources is not None:
-        codes = {name: i for i, name in enumerate(sorted({s for s in sources if s}))}
-        source_codes = np.array([codes[s] if s else -1 for s in sources], dtype=np.int64)
+        source_codes = _source_codes(sources, len(sources))
         allowed &= (source_codes[a] < 0) | (source_codes[a] != source_codes[b])
     return allowed
 
@@ -358,9 +401,11 @@ def _sign(job: tuple[Sequence[str], CandidateConfig]) -> Signatures:
 
 
 __all__ = [
+    "BoilerplateNgrams",
     "CandidateConfig",
     "CandidatePairs",
     "Signatures",
+    "boilerplate_table",
     "find_candidates",
     "find_candidates_in_arrow",
     "map_batches",

@@ -10,19 +10,23 @@ one by one finds the same candidates as one scan of all of them:
 
 * near-duplicates: the two documents share a whole LSH band
   (:func:`copytrace.candidates.lsh.band_keys`);
-* partial reuse: they share at least ``min_shared`` sampled n-grams found in 2 to
-  ``max_df`` documents of the archive (the new document counted), which are at
-  least ``min_containment`` of the smaller document's distinct sampled n-grams.
+* shared passages: they share at least ``min_shared`` winnowed fingerprints found
+  in 2 to ``max_df`` documents of the archive (the new document counted) and in
+  fewer than ``boilerplate_documents`` documents of any one source
+  (:func:`boilerplate_ngrams`), which are at least ``min_containment`` of the
+  smaller document's distinct fingerprints.
 
-The document frequency is the archive's, so an n-gram that a new document makes
-common (``max_df + 1`` documents) stops counting for every pair that shared it:
-:func:`shared_rare` recounts such pairs.
+The document frequencies are the archive's, so an n-gram that a new document makes
+common (``max_df + 1`` documents) or boilerplate (the n-th document of one source)
+stops counting for every pair that shared it: :func:`shared_rare` recounts such
+pairs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,17 +84,39 @@ def index_keys(signatures: Signatures, config: CandidateConfig) -> list[IndexKey
 
 
 def shared_rare(
-    ngrams: np.ndarray, holders: Mapping[int, Sequence[str]], frequency: Mapping[int, int], max_df: int
+    ngrams: np.ndarray,
+    holders: Mapping[int, Sequence[str]],
+    frequency: Mapping[int, int],
+    max_df: int,
+    boilerplate: Set[int] = frozenset(),
 ) -> dict[str, int]:
     """For each other document, how many of ``ngrams`` it shares that are rare: found
-    in 2 to ``max_df`` documents (``frequency``, the document counted). ``holders``
-    lists the other documents of each n-gram (only rare ones need to be listed)."""
+    in 2 to ``max_df`` documents (``frequency``, the document counted) and not
+    ``boilerplate``. ``holders`` lists the other documents of each n-gram (only rare
+    ones need to be listed)."""
     shared: dict[str, int] = {}
     for ngram in ngrams.tolist():
-        if 2 <= frequency.get(ngram, 1) <= max_df:
+        if 2 <= frequency.get(ngram, 1) <= max_df and ngram not in boilerplate:
             for other in holders.get(ngram, ()):
                 shared[other] = shared.get(other, 0) + 1
     return shared
+
+
+def boilerplate_ngrams(
+    holders: Mapping[int, Sequence[str]], source_of: Mapping[str, str | None], min_documents: int
+) -> set[int]:
+    """The n-grams among ``holders`` (each with all its documents) held by at least
+    ``min_documents`` documents of one source: the scan's rule
+    (:func:`copytrace.candidates.containment.shared_ngram_pairs`); none when it is 0."""
+    if min_documents < 2:
+        return set()
+    found = set()
+    for ngram, documents in holders.items():
+        if len(documents) >= min_documents:
+            per_source = Counter(source for id_ in documents if (source := source_of.get(id_)))
+            if per_source and max(per_source.values()) >= min_documents:
+                found.add(ngram)
+    return found
 
 
 def candidate(

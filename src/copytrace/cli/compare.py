@@ -12,9 +12,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.cli import app, shown
 from copytrace.compare import Comparison, compare
 from copytrace.compare.edits import Span
+from copytrace.store import open_store
 from copytrace.web.report import write_html
 
 console = Console()
@@ -27,9 +29,15 @@ def compare_command(
     second: Path = typer.Argument(..., help="The other article."),
     as_json: bool = typer.Option(False, "--json", help="Print the complete comparison as JSON."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write a side-by-side HTML report to this file."),
+    db: Optional[Path] = typer.Option(
+        None, "--db", help="A scanned store whose boilerplate (footers, rights lines) marks passages."),
 ) -> None:
     """Decide which article is the source; show passages, word changes, altered quotations, cuts."""
-    comparison = compare(first, second)
+    boilerplate = Boilerplate()
+    if db is not None:
+        with open_store(db) as store:
+            boilerplate = store.boilerplate()
+    comparison = compare(first, second, boilerplate=boilerplate)
     if html is not None:
         write_html(comparison, html)
     if as_json:
@@ -48,8 +56,9 @@ def _print_report(c: Comparison) -> None:
     reprint_marks = [(p.reprint, "bold yellow") for p in c.edits.changed if p.reprint]
     reprint_marks += [(s, "bold green") for s in c.edits.added]
     for number, passage in enumerate(c.passages, 1):
+        kind = ", boilerplate" if c.is_boilerplate(number - 1) else ""
         table = Table(show_header=True, expand=True, title=f"Passage {number}: similarity {passage.similarity:.2f}, "
-                      f"verbatim {passage.verbatim_share:.0%}", title_justify="left")
+                      f"verbatim {passage.verbatim_share:.0%}{kind}", title_justify="left")
         table.add_column(shown(f"source · {c.source.id}"), ratio=1)
         table.add_column(shown(f"reprint · {c.reprint.id}"), ratio=1)
         table.add_row(

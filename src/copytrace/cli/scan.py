@@ -21,7 +21,9 @@ from copytrace.store.queries import document_view, story_summaries, story_tree
 
 console = Console()
 DB_OPTION = typer.Option(Path(DEFAULT_DB), "--db", help="DuckDB store file.")
-SHOW_SCHEMA = "copytrace.show/1"  # show --json: {"schema", "document": DocumentView, "story": [TreeNode]}
+# show --json: {"schema", "document": DocumentView, "story": [TreeNode],
+#               "boilerplate": [{"start", "end", "text"}]: the document's boilerplate (docs/boilerplate.md)}
+SHOW_SCHEMA = "copytrace.show/1"
 
 
 @app.command("scan")
@@ -102,8 +104,12 @@ def show(
     with open_store(db) as store:
         view = document_view(store, id)
         nodes = story_tree(store, view.story_id) if view.story_id else []
+        text = store.documents_by_id([view.document_id])[view.document_id].text
+        boilerplate = [{"start": start, "end": end, "text": text[start:end]}
+                       for start, end in store.boilerplate().spans(text)]
     if as_json:
-        tree = {"schema": SHOW_SCHEMA, "document": view.to_json(), "story": [node.to_json() for node in nodes]}
+        tree = {"schema": SHOW_SCHEMA, "document": view.to_json(), "story": [node.to_json() for node in nodes],
+                "boilerplate": boilerplate}
         print(json.dumps(tree, indent=2, ensure_ascii=False))
         return
     if nodes:
@@ -127,3 +133,5 @@ def show(
         console.print(table)
     elif not nodes:
         console.print(shown(f"{id}: no reuse found"))
+    for span in boilerplate:
+        console.print(shown(f"boilerplate at {span['start']}-{span['end']}: {span['text']}", style="dim"))

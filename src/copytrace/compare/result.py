@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage, align
+from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.compare.derivation import (
     DerivationEvidence,
     DerivationLevel,
@@ -51,11 +52,16 @@ class Comparison:
     quotations: QuotationReport
     derivation: DerivationLevel
     derivation_evidence: DerivationEvidence
+    boilerplate: tuple[bool, ...] = ()  # per passage: both its sides are boilerplate
 
     @property
     def meter(self) -> str:
         """The METER level of the reprint: wholly, partially or not derived."""
         return meter_level(self.derivation, self.derivation_evidence.coverage)
+
+    def is_boilerplate(self, passage: int) -> bool:
+        """Whether passage number ``passage`` is boilerplate (docs/boilerplate.md)."""
+        return passage < len(self.boilerplate) and self.boilerplate[passage]
 
     def to_json(self) -> dict:
         """The versioned JSON form; schema in docs/compare.md."""
@@ -65,7 +71,8 @@ class Comparison:
             "reprint": {**self.reprint.to_json(), "text": self.reprint.text},
             "source_argument": self.source_argument,
             "decision": self.decision.to_json(),
-            "passages": [p.to_json("source", "reprint") for p in self.passages],
+            "passages": [{**p.to_json("source", "reprint"), "boilerplate": self.is_boilerplate(n)}
+                         for n, p in enumerate(self.passages)],
             "edits": self.edits.to_json(),
             "names": self.names.to_json(),
             "quotations": self.quotations.to_json(),
@@ -77,14 +84,18 @@ class Comparison:
         }
 
 
-def compare(a: DocumentLike, b: DocumentLike, config: AlignConfig = DEFAULT_CONFIG) -> Comparison:
+def compare(
+    a: DocumentLike, b: DocumentLike, config: AlignConfig = DEFAULT_CONFIG, boilerplate: Boilerplate = Boilerplate()
+) -> Comparison:
     """Compare two articles: decide the source, then report what the reprint kept,
     changed, cut and added, its quotations, names and figures, and derivation level.
 
     ``a`` and ``b`` are documents, paths (``pathlib.Path`` or any path-like; read
     with :func:`copytrace.ingest.read_document`) or texts (``str``). A ``str`` that names
     an existing file or folder is refused (:class:`InputError`): it is surely a path meant
-    as one (``copytrace.compare_files`` compares two files).
+    as one (``copytrace.compare_files`` compares two files). ``boilerplate``: what a
+    collection taught (:meth:`copytrace.store.DuckDBStore.boilerplate`); passages that
+    are boilerplate on both sides are marked.
     """
     first, second = _document(a, "a"), _document(b, "b")
     swapped = (second.text, second.id) < (first.text, first.id)
@@ -108,6 +119,7 @@ def compare(a: DocumentLike, b: DocumentLike, config: AlignConfig = DEFAULT_CONF
         quotations=quotation_report(source.text, source.body_span, reprint.text, reprint.body_span),
         derivation=classify(evidence),
         derivation_evidence=evidence,
+        boilerplate=boilerplate.passages(oriented, source.text, reprint.text),
     )
 
 

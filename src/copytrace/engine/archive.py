@@ -16,7 +16,8 @@ plan for one document, with the same stage functions:
 
 Adding articles one by one, in any order, gives the same pairs, passages and stories
 as one scan of them: a scan counts an n-gram's documents over the whole collection,
-so when an article makes an n-gram common (found in ``max_df + 1`` documents), the
+so when an article makes an n-gram common (found in ``max_df + 1`` documents) or
+boilerplate (found in ``boilerplate_documents`` documents of one source), the
 candidate pairs that shared it are checked again and dropped, with their pair and
 passages, if the scan's rule no longer holds.
 
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -37,7 +37,9 @@ import pyarrow as pa
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage
 from copytrace.candidates import CandidateConfig, Signatures
-from copytrace.candidates.lookup import Candidate, IndexKeys, Profile, candidate, index_keys, shared_rare
+from copytrace.candidates.lookup import (
+    Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, index_keys, shared_rare,
+)
 from copytrace.engine.stages import SignedBatch, VerifiedPair, sign_documents, text_hash, verify_pairs
 from copytrace.errors import InputError, NotFound
 from copytrace.faults import fault_point
@@ -118,7 +120,7 @@ class _Matched:
     candidates: list[Candidate]
     verified: list[VerifiedPair]
     others: dict[str, Document]
-    common: list[list[str]]  # the holders of each n-gram it makes common
+    common: list[list[str]]  # the holders of each n-gram it makes common or boilerplate
 
 
 @dataclass
@@ -254,8 +256,10 @@ class LiveArchive:
         for a, b in pairs:
             (profile_a, keys_a), (profile_b, keys_b) = profiles[a], profiles[b]
             both = np.intersect1d(keys_a.ngrams, keys_b.ngrams)
-            frequency, _ = self.index.ngram_holders(both, 0)
-            shared = shared_rare(both, {h: [b] for h in both.tolist()}, frequency, self.config.max_df).get(b, 0)
+            frequency, holders = self.index.ngram_holders(both, self.config.max_df)
+            boilerplate = self._boilerplate(holders, _Batch())
+            shared = shared_rare(both, {h: [b] for h in both.tolist()}, frequency, self.config.max_df,
+                                 boilerplate).get(b, 0)
             near = bool(np.intersect1d(keys_a.bands, keys_b.bands).size)
             kept = candidate(profile_a, profile_b, shared, near, self.config)
             (dropped.append((a, b)) if kept is None else revised.append(kept))
@@ -279,7 +283,9 @@ class LiveArchive:
         keys = index_keys(signed.signatures, self.config)[0]
         counts, holders = self.index.ngram_holders(keys.ngrams, self.config.max_df)
         frequency = {h: count + 1 for h, count in counts.items()}  # the document counts too
-        shared = shared_rare(keys.ngrams, holders, frequency, self.config.max_df)
+        before = self._boilerplate(holders, batch)
+        boilerplate = self._boilerplate({h: [*ids, document.id] for h, ids in holders.items()}, batch, document)
+        shared = shared_rare(keys.ngrams, holders, frequency, self.config.max_df, boilerplate)
         near = self.index.band_holders(keys.bands)
         others = sorted(({id_ for id_, n in shared.items() if n >= self.config.min_shared} | near) - {document.id})
         mine = Profile(document.id, signed.signatures.minhash[0], int(signed.signatures.shingle_counts[0]),
@@ -292,7 +298,26 @@ class LiveArchive:
         texts[document.id] = document
         verified = verify_pairs([(texts[c.a], texts[c.b]) for c in found], self.align)
         common = [holders[h] for h, count in counts.items() if count == self.config.max_df]
+        common += [holders[h] for h in sorted(boilerplate - before)]
         return _Matched(signed, keys, found, verified, texts, common)
+
+    def _boilerplate(
+        self, holders: dict[int, list[str]], batch: _Batch, document: Document | None = None
+    ) -> set[int]:
+        """The n-grams of ``holders`` (all their documents listed) that are boilerplate:
+        held by ``boilerplate_documents`` documents of one source (the scan's rule)."""
+        least = self.config.boilerplate_documents
+        if least < 2:
+            return set()
+        ids = sorted({id_ for ids in holders.values() if len(ids) >= least for id_ in ids})
+        source_of = {id_: batch.matched[id_].others[id_].source for id_ in ids if id_ in batch.matched}
+        stored = [id_ for id_ in ids if id_ not in source_of]
+        if stored:
+            source_of.update(self.store.connection.execute(
+                "SELECT id, source FROM documents WHERE id IN (SELECT unnest(?))", [stored]).fetchall())
+        if document is not None:
+            source_of[document.id] = document.source
+        return boilerplate_ngrams(holders, source_of, least)
 
     def _profiles(
         self, ids: Sequence[str], batch: _Batch
@@ -372,7 +397,7 @@ def _stored_candidate_config(store: DuckDBStore, wanted: CandidateConfig | None)
     """The candidate settings the store was built with; a new store records ``wanted``
     (or the defaults). A store opened read-only that has none uses the defaults."""
     rows = store.query("SELECT value FROM settings WHERE key = 'candidates'").to_pylist()
-    config = CandidateConfig(**json.loads(rows[0]["value"])) if rows else wanted or CandidateConfig()
+    config = CandidateConfig.stored(rows[0]["value"], store.path) if rows else wanted or CandidateConfig()
     if wanted is not None and wanted != config:
         raise InputError(store.path, f"store was built with other candidate settings ({asdict(config)})")
     if not rows and not store.read_only:

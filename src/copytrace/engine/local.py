@@ -41,7 +41,7 @@ from rich.progress import (
 )
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
-from copytrace.candidates import CandidateConfig, pairs_from_signatures
+from copytrace.candidates import CandidateConfig, boilerplate_table, pairs_from_signatures
 from copytrace.engine.stages import DocumentRow, SignedBatch, parse_and_sign, verify_pairs
 from copytrace.errors import InputError
 from copytrace.faults import fault_point
@@ -350,6 +350,8 @@ def _candidates(store: DuckDBStore, config: CandidateConfig) -> int:
     if not ids:
         return 0
     found = pairs_from_signatures(signatures, config, dates, sources)
+    del signatures
+    store.replace_boilerplate(boilerplate_table(found.boilerplate, sources))
     return store.add_candidates(replace(found, ids=tuple(ids)).to_arrow())
 
 

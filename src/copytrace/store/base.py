@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # Tables every backend exposes (docs/scan.md describes their columns).
 TABLES = (
-    "documents", "signatures", "candidates", "pairs", "passages",
+    "documents", "signatures", "candidates", "pairs", "passages", "boilerplate",
     "stories", "derivation_edges", "runs", "rejects",
 )
 

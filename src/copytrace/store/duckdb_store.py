@@ -20,7 +20,8 @@ import numpy as np
 import pyarrow as pa
 
 from copytrace.arrow_buffers import data_and_offsets
-from copytrace.candidates import Signatures
+from copytrace.candidates import CandidateConfig, Signatures
+from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.candidates.shingles import TokenHashes
 from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
@@ -63,6 +64,8 @@ CREATE TABLE IF NOT EXISTS passages (
     a VARCHAR, b VARCHAR, passage INTEGER, region INTEGER, a_start INTEGER, a_end INTEGER,
     b_start INTEGER, b_end INTEGER, similarity DOUBLE, verbatim_share DOUBLE,
     PRIMARY KEY (a, b, passage));
+CREATE TABLE IF NOT EXISTS boilerplate (
+    ngram UBIGINT PRIMARY KEY, documents INTEGER, source VARCHAR, source_documents INTEGER);
 CREATE TABLE IF NOT EXISTS stories (
     story_id VARCHAR, document_id VARCHAR PRIMARY KEY, parent_id VARCHAR, depth INTEGER);
 CREATE TABLE IF NOT EXISTS derivation_edges (
@@ -79,7 +82,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 # DuckDB COPY formats by export format; COPY streams, so texts never sit in memory at once.
 EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true"}
 _ORDER = {"documents": "id", "signatures": "id", "candidates": "a, b", "pairs": "a, b",
-          "passages": "a, b, passage", "stories": "story_id, depth, document_id",
+          "passages": "a, b, passage", "boilerplate": "ngram", "stories": "story_id, depth, document_id",
           "derivation_edges": "story_id, child_id", "runs": "run_id", "rejects": '"where"'}
 _PAIR_KEYS = pa.schema([("a", pa.string()), ("b", pa.string())])
 _RUN_COUNTS = ("read", "stored", "existing", "rejected", "candidates", "verified", "pairs", "stories")
@@ -197,6 +200,21 @@ class DuckDBStore:
                 "CAST(method AS VARCHAR), false, false FROM new_candidates ON CONFLICT DO NOTHING"
             )
         return self._count("candidates") - before
+
+    def replace_boilerplate(self, boilerplate: pa.Table) -> None:
+        """The collection's boilerplate n-grams (:func:`copytrace.candidates.boilerplate_table`)."""
+        with self._transaction() as con:
+            con.register("new_boilerplate", boilerplate)
+            con.execute("DELETE FROM boilerplate")
+            con.execute("INSERT INTO boilerplate SELECT * FROM new_boilerplate")
+
+    def boilerplate(self) -> Boilerplate:
+        """The boilerplate n-grams the last scan learnt, with the store's candidate settings."""
+        stored = self.connection.execute("SELECT value FROM settings WHERE key = 'candidates'").fetchall()
+        config = CandidateConfig.stored(stored[0][0], self.path) if stored else CandidateConfig()
+        column = self.query("SELECT ngram FROM boilerplate ORDER BY ngram").column("ngram")
+        ngrams = column.to_numpy().astype(np.uint64) if len(column) else np.zeros(0, dtype=np.uint64)
+        return Boilerplate(ngrams, config)
 
     def unverified_candidates(self) -> list[tuple[str, str]]:
         return self.connection.execute(

@@ -1,0 +1,93 @@
+"""Boilerplate: learnt from a collection (recurrence within one source), stored, never a
+reason to pair two articles, and marked in compare, show and the exports."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from copytrace.candidates.boilerplate import Boilerplate
+from copytrace.cli import app
+from copytrace.compare import compare
+from copytrace.engine import ScanConfig, scan
+from copytrace.ingest import Document
+from copytrace.store import DuckDBStore
+from tests.test_scan import prose
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def footered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], str]:
+    """Five articles of one outlet, each with its 50-word footer, and a whole reprint of
+    one of them (footer and all) by another outlet."""
+    rng = random.Random(11)
+    footer = prose(rng, 50)
+    texts = {f"north-{n}": prose(rng, 300) + "\n\n" + footer for n in range(5)}
+    records = [{"id": id_, "text": text, "date": "2024-03-01", "source": "north"} for id_, text in texts.items()]
+    records.append({"id": "reprint", "text": texts["north-0"], "date": "2024-03-02", "source": "south"})
+    folder = tmp_path_factory.mktemp("footered")
+    path = folder / "articles.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    db = folder / "store.duckdb"
+    scan([path], db, config=ScanConfig(workers=1))
+    return db, texts, footer
+
+
+def test_a_footer_is_stored_as_boilerplate_and_pairs_nobody(footered):
+    db, _, _ = footered
+    with DuckDBStore(db, read_only=True) as store:
+        rows = store.query("SELECT * FROM boilerplate").to_pylist()
+        pairs = store.query("SELECT a, b FROM pairs ORDER BY a, b").to_pylist()
+    assert rows and {row["source"] for row in rows} == {"north"}
+    assert all(row["source_documents"] >= 3 for row in rows)
+    # The reprint carries the footer too: it is a reprint all the same.
+    assert pairs == [{"a": "north-0", "b": "reprint"}]
+
+
+def test_compare_marks_a_footer_passage_with_the_stores_boilerplate(footered, tmp_path):
+    db, texts, footer = footered
+    with DuckDBStore(db, read_only=True) as store:
+        learnt = store.boilerplate()
+    one, two = Document("one", texts["north-1"]), Document("two", texts["north-2"])
+    marked = compare(one, two, boilerplate=learnt)
+    assert marked.passages and all(marked.boilerplate)
+    assert not any(compare(one, two).boilerplate)  # two texts alone: nothing to learn from
+    # A whole reprint: its footer is marked, its body is not.
+    whole = compare(Document("one", texts["north-0"]), Document("two", texts["north-0"] + " "), boilerplate=learnt)
+    assert False in whole.boilerplate
+    for number, text in ((1, texts["north-1"]), (2, texts["north-2"])):
+        (tmp_path / f"{number}.txt").write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["compare", str(tmp_path / "1.txt"), str(tmp_path / "2.txt"), "--db", str(db),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert [p["boilerplate"] for p in json.loads(result.output)["passages"]] == [True]
+    plain = runner.invoke(app, ["compare", str(tmp_path / "1.txt"), str(tmp_path / "2.txt"), "--json"])
+    assert [p["boilerplate"] for p in json.loads(plain.output)["passages"]] == [False]
+
+
+def test_show_lists_a_documents_boilerplate(footered):
+    db, texts, footer = footered
+    result = runner.invoke(app, ["show", "north-3", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    [span] = json.loads(result.output)["boilerplate"]
+    text = texts["north-3"]
+    assert span["text"] == text[span["start"]:span["end"]]
+    assert text.index(footer) <= span["start"] and span["end"] <= len(text)
+    assert span["end"] - span["start"] > len(footer) / 2
+
+
+def test_the_boilerplate_table_is_exported(footered, tmp_path):
+    db, _, _ = footered
+    result = runner.invoke(app, ["export", "--db", str(db), "--format", "jsonl", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "out" / "boilerplate.jsonl").read_text().splitlines()]
+    assert rows and {row["source"] for row in rows} == {"north"}
+
+
+def test_no_collection_marks_nothing():
+    assert Boilerplate().spans("any text at all, of some words") == []
