@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from copytrace.cli import Interrupted, app, shown
+from copytrace.cli.spark import engine_chosen, spark_scan_command
 from copytrace.engine import DEFAULT_DB, ScanConfig, scan as run_scan
 from copytrace.engine.local import ScanInterrupted
 from copytrace.ingest import FieldMap
@@ -36,10 +37,17 @@ def scan(
     batch_size: int = typer.Option(1000, "--batch-size", help="Documents per ingest batch (1 to 100,000)."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes (default: one per core; at most one per core and per 350 MB of free memory)."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    engine: str = typer.Option("local", "--engine", help="local, or spark: run on Apache Spark (docs/spark.md)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="--engine spark: folder for the Parquet dataset of the tables."),
+    master: Optional[str] = typer.Option(None, "--master", help="--engine spark: Spark master URL (default: spark-submit's, else local[*])."),
+    conf: list[str] = typer.Option([], "--conf", help="--engine spark: a Spark setting KEY=VALUE (repeatable)."),
 ) -> None:
     """Find every reuse pair in a collection, group them into stories, build source trees."""
     try:
-        summary = run_scan(
+        summary = spark_scan_command(
+            inputs, out, master=master, conf=conf, config=ScanConfig(batch_size=batch_size, workers=workers),
+            field_map=FieldMap.parse(fields) if fields else None, on_error=on_error,
+        ) if engine_chosen(engine) == "spark" else run_scan(
             inputs, db, config=ScanConfig(batch_size=batch_size, workers=workers),
             field_map=FieldMap.parse(fields) if fields else None,
             on_error=on_error, rejects=rejects, progress=not as_json,

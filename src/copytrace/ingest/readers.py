@@ -162,13 +162,24 @@ def read_unparsed(
     format are refused at once. ``outputs`` are the files the caller writes, each with
     what it is (``"the rejects file"``): a path given that is one of them is refused,
     and folder walks pass them by."""
+    return _reads(input_files(paths, outputs), field_map or FieldMap())
+
+
+def input_files(
+    paths: Sequence[str | Path] | str | Path, outputs: Mapping[str | Path, str] | None = None
+) -> Iterator[tuple[Path, str] | Read]:
+    """The files :func:`read_unparsed` reads, in its order, each with the id its
+    document gets when it is a text file (a :class:`Read` for a folder or link that
+    cannot be read); :func:`read_file` reads one. An engine that reads files elsewhere
+    (on Spark executors) lists them here, so both read the same records in the same
+    order. Paths are checked at once, as :func:`read_unparsed` checks them."""
     if isinstance(paths, str | Path):
         paths = [paths]
     written = {os.path.realpath(path): what for path, what in (outputs or {}).items()}
     checked = [_check_path(Path(path), written) for path in paths]
     if not checked:
         raise InputError("input", "no files given")
-    return _read_paths(checked, field_map or FieldMap(), _Walk(written))
+    return _files(checked, _Walk(written))
 
 
 def check_on_error(on_error: str) -> None:
@@ -206,7 +217,7 @@ def accept_records(
     for read in reads:
         outcome = read.outcome
         if not isinstance(outcome, str) and outcome.id in seen_ids:
-            outcome = f"duplicate id '{outcome.id}' (already read in this run)"
+            outcome = duplicate_id(outcome.id)
         if not isinstance(outcome, str):
             seen_ids.add(outcome.id)
             yield outcome
@@ -214,6 +225,11 @@ def accept_records(
             raise InputError(read.where, outcome)
         else:
             yield rejection(read, outcome)
+
+
+def duplicate_id(id_: str) -> str:
+    """Why a second record with an id already accepted in this run is refused."""
+    return f"duplicate id '{id_}' (already read in this run)"
 
 
 def rejection(read: Read, reason: str) -> Rejection:
@@ -314,22 +330,23 @@ def _raw_text(raw: bytes | list[str] | dict[str, Any] | None) -> str | None:
     return None
 
 
-def _read_paths(paths: list[Path], field_map: FieldMap, walk: _Walk) -> Iterator[Read]:
+def _files(paths: list[Path], walk: _Walk) -> Iterator[tuple[Path, str] | Read]:
     for path in paths:
         if path.is_dir():
-            yield from _read_folder(path, field_map, walk)
+            for found in walk.files(path):
+                # Ids of .txt files in a folder are their relative paths, so that
+                # a/1.txt and b/1.txt do not collide.
+                yield found if isinstance(found, Read) else (found, found.relative_to(path).with_suffix("").as_posix())
         elif walk.first_visit(path.stat()):
-            yield from _read_file(path, path.stem, field_map)
+            yield path, path.stem
 
 
-def _read_folder(folder: Path, field_map: FieldMap, walk: _Walk) -> Iterator[Read]:
-    for found in walk.files(folder):
+def _reads(files: Iterator[tuple[Path, str] | Read], field_map: FieldMap) -> Iterator[Read]:
+    for found in files:
         if isinstance(found, Read):
             yield found
         else:
-            # Ids of .txt files in a folder are their relative paths, so that
-            # a/1.txt and b/1.txt do not collide.
-            yield from _read_file(found, found.relative_to(folder).with_suffix("").as_posix(), field_map)
+            yield from read_file(*found, field_map)
 
 
 class _Walk:
@@ -412,7 +429,9 @@ def _supported_name(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def _read_file(path: Path, text_id: str, field_map: FieldMap) -> Iterator[Read]:
+def read_file(path: Path, text_id: str, field_map: FieldMap) -> Iterator[Read]:
+    """The records of one file as found (their parsing deferred); ``text_id`` names the
+    document of a text file."""
     suffix = path.suffix.lower()
     try:
         if suffix in TEXT_SUFFIXES:

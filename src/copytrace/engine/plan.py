@@ -1,0 +1,300 @@
+"""The plan of a scan, stated once, and its steps as functions over Arrow batches.
+
+A scan is five steps; each says what it maps over and what it hands on::
+
+    files ──(1) parse and sign: map over files──▶ PARSED rows (a document and its
+      │          signatures, or why the record was refused), each with its read key
+      │          (file number, record number): the first of an id by read key wins
+      ▼
+    documents ──(2) candidate keys: map──▶ KEY rows (kind, key, id): each distinct
+      │          sampled n-gram and each LSH band of a document
+      ▼
+    KEY rows ──(3) join: group by (kind, key)──▶ PAIR_KEY rows (a, b, kind) of the
+      │          documents that share a key; summed by pair into (a, b, shared, near),
+      │          with both documents' profiles ──▶ CANDIDATE rows, by the rule of
+      │          :func:`copytrace.candidates.lookup.candidate`
+      ▼
+    candidates with both documents ──(4) verify: map over pairs──▶ VERIFIED rows
+      │          (the pair, its passages, what the story step needs of it)
+      ▼
+    VERIFIED rows ──(5) stories: group by connected component──▶ STORY rows
+               (:func:`copytrace.provenance.stories.build_stories` of the component)
+
+Every function here depends on its batch (or group) alone, so an engine may cut the
+collection into batches and partitions as it likes and get the same rows:
+:mod:`copytrace.engine.spark` runs them through ``mapInArrow`` and ``applyInArrow``,
+and Spark only moves rows between them (the group-by-key joins). The local engine
+(:mod:`copytrace.engine.local`) runs the same stage functions
+(:mod:`copytrace.engine.stages`) with its own in-memory join
+(:func:`copytrace.candidates.pairs_from_signatures`), which applies the same rule to
+every pair at once.
+
+Keys do not depend on the collection size or on partitioning: an n-gram's key is
+its whole 64-bit hash and a band's key is :func:`copytrace.candidates.lsh.band_keys`
+(the local join packs document numbers into the low bits of n-gram hashes, which
+can only add an n-gram shared by collision: docs/spark.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import combinations, islice
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from copytrace.align import DEFAULT_CONFIG, AlignConfig
+from copytrace.arrow_buffers import data_and_offsets
+from copytrace.candidates import CandidateConfig, Signatures
+from copytrace.candidates.lookup import Profile, boilerplate_ngrams, candidate, index_keys
+from copytrace.candidates.shingles import TokenHashes
+from copytrace.engine.stages import VerifiedPair, parse_and_sign, verify_pairs
+from copytrace.ingest import Document, FieldMap
+from copytrace.ingest.document import DOCUMENT_COLUMNS
+from copytrace.ingest.readers import Read, read_file, rejection
+from copytrace.provenance.stories import PairEdge, build_stories
+
+NGRAM, BAND = 0, 1  # kinds of candidate key
+
+# --- the records that pass between the steps ----------------------------------
+
+_DOCUMENT_FIELDS = [
+    ("id", pa.string()), ("text", pa.string()), ("date", pa.date32()),
+    *((name, pa.string()) for name in ("source", "url", "title", "language", "credit")),
+    ("body_start", pa.int32()), ("body_end", pa.int32()),
+]
+assert tuple(name for name, _ in _DOCUMENT_FIELDS) == DOCUMENT_COLUMNS
+
+# A file to read: its number in read order, its path, the id of its document when it
+# is a text file; ``reason`` when the walk could not read it (a folder, a broken link).
+FILE = pa.schema([("file", pa.int32()), ("path", pa.string()), ("text_id", pa.string()), ("reason", pa.string())])
+
+# A record as read and parsed: its read key (file, record), where it is, and either
+# why it was refused (``reason``) or its document with signatures. ``raw`` is the
+# rejection excerpt, kept for documents too (a later duplicate id is refused with it).
+PARSED = pa.schema([
+    ("file", pa.int32()), ("record", pa.int64()), ("where", pa.string()), ("reason", pa.string()),
+    ("raw", pa.string()), *_DOCUMENT_FIELDS, ("text_hash", pa.string()),
+    ("minhash", pa.binary()), ("shingle_count", pa.int64()), ("sampled", pa.binary()),
+    ("distinct_ngrams", pa.int64()),
+])
+
+# Candidate keys are a fingerprint n-gram's hash or an LSH band's key (uint64 as int64).
+# A candidate key of a document, with its source (the boilerplate rule counts documents per source).
+KEY = pa.schema([("kind", pa.int8()), ("key", pa.int64()), ("id", pa.string()), ("source", pa.string())])
+KEY_GROUP = pa.schema([("kind", pa.int8()), ("key", pa.int64()),
+                       ("members", pa.list_(pa.struct([("id", pa.string()), ("source", pa.string())])))])
+PAIR_KEY = pa.schema([("a", pa.string()), ("b", pa.string()), ("kind", pa.int8())])
+
+# What the candidate rule needs of a document (:class:`copytrace.candidates.lookup.Profile`).
+PROFILE_FIELDS = [("id", pa.string()), ("date", pa.date32()), ("source", pa.string()),
+                  ("minhash", pa.binary()), ("shingle_count", pa.int64()), ("distinct_ngrams", pa.int64())]
+# Two documents that share keys: n-grams shared (rare ones) and whether they share a band.
+SHARED = pa.schema([("a", pa.string()), ("b", pa.string()), ("shared", pa.int64()), ("near", pa.bool_())])
+CANDIDATE = pa.schema([("a", pa.string()), ("b", pa.string()), ("jaccard_estimate", pa.float32()),
+                       ("containment_estimate", pa.float32()), ("method", pa.string())])
+
+PASSAGE = pa.struct([("region", pa.int32()), ("a_start", pa.int32()), ("a_end", pa.int32()),
+                     ("b_start", pa.int32()), ("b_end", pa.int32()), ("similarity", pa.float64()),
+                     ("verbatim_share", pa.float64())])
+# A verified pair: the pairs table's row, its passages in order, and what the story
+# step needs of it (:class:`copytrace.provenance.stories.PairEdge`, both dates).
+VERIFIED = pa.schema([
+    ("a", pa.string()), ("b", pa.string()), ("source_id", pa.string()), ("confidence", pa.float64()),
+    ("coverage_a", pa.float64()), ("coverage_b", pa.float64()), ("similarity", pa.float64()),
+    ("passages", pa.int32()), ("passage_rows", pa.list_(PASSAGE)), ("moves", pa.int64()),
+    ("verbatim_share", pa.float64()), ("date_a", pa.date32()), ("date_b", pa.date32()),
+])
+# A document's place in its story, with the weight of the edge from its parent.
+STORY = pa.schema([("story_id", pa.string()), ("document_id", pa.string()), ("parent_id", pa.string()),
+                   ("depth", pa.int32()), ("weight", pa.float64())])
+
+
+# --- (1) parse and sign: map over files ------------------------------------------
+
+def read_and_sign(
+    files: Iterable[pa.RecordBatch], field_map: FieldMap, config: CandidateConfig, batch_size: int = 1000
+) -> Iterator[pa.RecordBatch]:
+    """:data:`PARSED` rows of every record of the :data:`FILE` rows, read by the local
+    engine's readers and signed ``batch_size`` records at a time
+    (:func:`copytrace.engine.stages.parse_and_sign`)."""
+    for batch in files:
+        for file in batch.to_pylist():
+            reads = _file_reads(file, field_map)
+            record = 0
+            while chunk := list(islice(reads, batch_size)):
+                yield _parsed_rows(file["file"], record, chunk, config)
+                record += len(chunk)
+
+
+def _file_reads(file: dict, field_map: FieldMap) -> Iterator[Read]:
+    if file["reason"] is not None:
+        return iter([Read(file["path"], None, file["reason"])])
+    return read_file(Path(file["path"]), file["text_id"], field_map)
+
+
+def _parsed_rows(file: int, first_record: int, reads: list[Read], config: CandidateConfig) -> pa.RecordBatch:
+    outcomes, signed = parse_and_sign(reads, config)
+    signatures = signed.signatures
+    offsets = signatures.sampled.offsets
+    documents = signed.documents.to_pylist()
+    rows = []
+    for number, (read, outcome) in enumerate(zip(reads, outcomes)):
+        row = {"file": file, "record": first_record + number, "where": read.where}
+        refused = rejection(read, outcome if isinstance(outcome, str) else "")
+        row["raw"] = refused.raw
+        if isinstance(outcome, str):
+            row["reason"] = outcome
+        else:
+            sampled = signatures.sampled.hashes[offsets[outcome.row]:offsets[outcome.row + 1]]
+            row |= documents[outcome.row] | {
+                "minhash": signatures.minhash[outcome.row].tobytes(),
+                "shingle_count": int(signatures.shingle_counts[outcome.row]),
+                "sampled": sampled.tobytes(),
+                "distinct_ngrams": len(np.unique(sampled)),
+            }
+        rows.append(row)
+    return pa.RecordBatch.from_pylist(rows, schema=PARSED)
+
+
+def signatures_of(batch: pa.RecordBatch | pa.Table) -> Signatures:
+    """The :class:`copytrace.candidates.Signatures` held in the ``minhash``,
+    ``shingle_count`` and ``sampled`` columns of :data:`PARSED` rows."""
+    minhash, _ = _blobs(batch.column("minhash"), np.uint32)
+    hashes, offsets = _blobs(batch.column("sampled"), np.uint64)
+    return Signatures(
+        minhash=minhash.reshape(batch.num_rows, -1) if batch.num_rows else minhash.reshape(0, 0),
+        shingle_counts=np.asarray(batch.column("shingle_count").to_numpy(zero_copy_only=False), dtype=np.int64),
+        sampled=TokenHashes(hashes=hashes, offsets=offsets),
+    )
+
+
+def _blobs(column: pa.Array | pa.ChunkedArray, dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    """Binary values end to end as one array of ``dtype``, and each value's bounds in it."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    data, offsets = data_and_offsets(array)
+    values = data[offsets[0]:offsets[-1]].copy().view(dtype)
+    return values, (offsets - offsets[0]) // np.dtype(dtype).itemsize
+
+
+# --- (2) candidate keys: map over documents ---------------------------------------
+
+def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
+    """:data:`KEY` rows of each document: its distinct sampled n-grams and its LSH band
+    keys (:func:`copytrace.candidates.lookup.index_keys`, the live archive's keys)."""
+    for batch in documents:
+        if not batch.num_rows:
+            continue
+        kinds, keys, ids, sources = [], [], [], []
+        documents = zip(batch.column("id").to_pylist(), batch.column("source").to_pylist())
+        for (id_, source), found in zip(documents, index_keys(signatures_of(batch), config)):
+            for kind, values in ((NGRAM, found.ngrams), (BAND, found.bands)):
+                kinds.append(np.full(len(values), kind, dtype=np.int8))
+                keys.append(values.view(np.int64))
+                ids += [id_] * len(values)
+                sources += [source] * len(values)
+        yield pa.RecordBatch.from_arrays([pa.array(np.concatenate(kinds)), pa.array(np.concatenate(keys)),
+                                          pa.array(ids, pa.string()), pa.array(sources, pa.string())], schema=KEY)
+
+
+# --- (3) join: group by key, then the candidate rule per pair ---------------------
+
+def pairs_sharing_keys(groups: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
+    """:data:`PAIR_KEY` rows of every two documents of each :data:`KEY_GROUP` row (the
+    documents of one key), ``a < b``. An n-gram in more than ``max_df`` documents is a
+    stock phrase and one that recurs within a source is boilerplate: neither pairs any
+    (:func:`copytrace.candidates.lookup.boilerplate_ngrams`, the live archive's rule)."""
+    for batch in groups:
+        a, b, kinds = [], [], []
+        for group in batch.to_pylist():
+            kind, key, ids = group["kind"], group["key"], [member["id"] for member in group["members"]]
+            sources = {member["id"]: member["source"] for member in group["members"]}
+            if len(ids) < 2 or (kind == NGRAM and (len(ids) > config.max_df or boilerplate_ngrams(
+                    {key: ids}, sources, config.boilerplate_documents))):
+                continue
+            for first, second in combinations(sorted(ids), 2):
+                a.append(first)
+                b.append(second)
+                kinds.append(kind)
+        yield pa.RecordBatch.from_arrays([pa.array(a, pa.string()), pa.array(b, pa.string()),
+                                          pa.array(kinds, pa.int8())], schema=PAIR_KEY)
+
+
+def candidate_rows(pairs: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
+    """:data:`CANDIDATE` rows of :data:`SHARED` rows that carry both documents' profile
+    columns (:data:`PROFILE_FIELDS`, prefixed ``a_`` and ``b_``), by the candidate rule
+    of :func:`copytrace.candidates.lookup.candidate`."""
+    for batch in pairs:
+        rows = []
+        for row in batch.to_pylist():
+            found = candidate(_profile(row, "a_"), _profile(row, "b_"), row["shared"], row["near"], config)
+            if found is not None:
+                rows.append(vars(found))
+        yield pa.RecordBatch.from_pylist(rows, schema=CANDIDATE)
+
+
+def _profile(row: dict, prefix: str) -> Profile:
+    values = {name: row[prefix + name] for name, _ in PROFILE_FIELDS}
+    values["minhash"] = np.frombuffer(values["minhash"], dtype=np.uint32)
+    return Profile(**values)
+
+
+# --- (4) verify: map over candidate pairs ------------------------------------------
+
+def verified_rows(
+    pairs: Iterable[pa.RecordBatch], config: AlignConfig = DEFAULT_CONFIG
+) -> Iterator[pa.RecordBatch]:
+    """:data:`VERIFIED` rows of the candidate pairs that share a passage, from rows
+    with both documents' columns (:data:`copytrace.ingest.document.DOCUMENT_COLUMNS`,
+    prefixed ``a_`` and ``b_``), by :func:`copytrace.engine.stages.verify_pairs`."""
+    for batch in pairs:
+        documents = [(_document(row, "a_"), _document(row, "b_")) for row in batch.to_pylist()]
+        kept = verify_pairs(documents, config)
+        dates = {document.id: document.date for pair in documents for document in pair}
+        yield pa.RecordBatch.from_pylist([_verified_row(pair, dates) for pair in kept], schema=VERIFIED)
+
+
+def _document(row: dict, prefix: str) -> Document:
+    return Document(*(row[prefix + name] for name in DOCUMENT_COLUMNS))
+
+
+def _verified_row(pair: VerifiedPair, dates: dict[str, dt.date | None]) -> dict:
+    edge = pair_edge(pair)
+    return {
+        "a": pair.a, "b": pair.b, "source_id": pair.source_id, "confidence": pair.confidence,
+        "coverage_a": pair.coverage_a, "coverage_b": pair.coverage_b, "similarity": pair.similarity,
+        "passages": len(pair.passages),
+        "passage_rows": [{name: getattr(p, name) for name in PASSAGE.names} for p in pair.passages],
+        "moves": edge.moves, "verbatim_share": edge.verbatim_share, "date_a": dates[pair.a], "date_b": dates[pair.b],
+    }
+
+
+def pair_edge(pair: VerifiedPair) -> PairEdge:
+    """What the story step needs of a verified pair: the places where its passages
+    change order (one that starts earlier in ``b`` than the one before it in ``a``) and
+    its verbatim share, weighted by length; the local store's ``pair_graph`` query, whose
+    sums run in the order of ``a`` too (a float sum depends on its order)."""
+    by_a = sorted(pair.passages, key=lambda p: p.a_start)
+    moves = sum(after.b_start < before.b_start for before, after in zip(by_a, by_a[1:]))
+    lengths = [p.a_end - p.a_start + p.b_end - p.b_start for p in by_a]
+    total = sum(lengths)
+    verbatim = sum(n * p.verbatim_share for n, p in zip(lengths, by_a)) / total if total else 1.0
+    return PairEdge(pair.a, pair.b, pair.source_id, pair.confidence, pair.coverage_a, pair.coverage_b,
+                    moves, verbatim)
+
+
+# --- (5) stories: group by connected component -------------------------------------
+
+def story_rows(component: pa.Table) -> pa.Table:
+    """:data:`STORY` rows of one connected component of the pair graph, from its
+    :data:`VERIFIED` rows (passage rows not needed)."""
+    rows = component.to_pylist()
+    edges = [PairEdge(*(row[name] for name in ("a", "b", "source_id", "confidence", "coverage_a", "coverage_b",
+                                                "moves", "verbatim_share"))) for row in rows]
+    dates = {row[side]: row[f"date_{side}"] for row in rows for side in ("a", "b")}
+    forest = build_stories(edges, dates)
+    weights = {edge.child_id: edge.weight for edge in forest.edges}
+    return pa.Table.from_pylist(
+        [vars(node) | {"weight": weights.get(node.document_id)} for node in forest.nodes], schema=STORY)

@@ -1,0 +1,260 @@
+"""The Spark engine: runs the plan of :mod:`copytrace.engine.plan` on Apache Spark and
+writes a Parquet dataset of the store's tables (docs/spark.md).
+
+Every step is a function of :mod:`copytrace.engine.plan` run through ``mapInArrow``
+or ``applyInArrow``; Spark only moves rows between them: it groups keys, joins pairs
+with their documents, picks the first document of each id by read key, and writes
+the tables. The driver lists the input files (in the local engine's order, which
+gives each record its read key) and, at the stories step, finds the connected
+components of the verified pairs (only their ids come back to it).
+
+pyspark is an optional extra (``pip install 'copytrace[spark]'``) and needs Java 17.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from copytrace.engine import plan
+from copytrace.engine.local import ScanConfig, ScanSummary
+from copytrace.errors import InputError
+from copytrace.ingest import FieldMap
+from copytrace.ingest.document import DOCUMENT_COLUMNS
+from copytrace.ingest.readers import OnError, Read, check_on_error, duplicate_id, input_files
+from copytrace.provenance.stories import component_roots
+from copytrace.store.duckdb_store import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+INSTALL_HINT = "the Spark engine needs pyspark and Java 17: pip install 'copytrace[spark]'"
+RUN_ID = 1  # a Spark scan writes a new dataset: one run
+# Tables of the output, each with the columns that order its rows (the DuckDB store's export order).
+TABLE_ORDER = {
+    "documents": ["id"], "signatures": ["id"], "candidates": ["a", "b"], "pairs": ["a", "b"],
+    "passages": ["a", "b", "passage"], "stories": ["story_id", "depth", "document_id"],
+    "derivation_edges": ["story_id", "child_id"], "rejects": ["where"], "runs": ["run_id"], "settings": ["key"],
+}
+_SIGNATURE_COLUMNS = ["id", "minhash", "shingle_count", "sampled"]
+
+
+def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
+    """A Spark session for a scan: ``master`` and ``conf`` as given (``--master``,
+    ``--conf``), else what ``spark-submit`` set, else ``local[*]``. numba caches its
+    compiled kernels in ``NUMBA_CACHE_DIR`` on executors (a writable folder under the
+    system's temporary folder unless set); in local mode, Python workers run this
+    interpreter."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError("--engine spark", INSTALL_HINT) from None
+    settings = {
+        "spark.executorEnv.NUMBA_CACHE_DIR": os.environ.get(
+            "NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "copytrace-numba-cache")),
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        **(conf or {}),
+    }
+    builder = SparkSession.builder.appName("copytrace")
+    if master:
+        builder = builder.master(master)
+    if (master or "local").startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # pyspark reads it, not its conf
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        return builder.getOrCreate()
+    except Exception as error:  # pyspark raises its own errors when Java is missing or too old
+        raise InputError("--engine spark", f"cannot start Spark ({str(error).splitlines()[0]}); {INSTALL_HINT}") from None
+
+
+def spark_scan(
+    paths: Sequence[str | Path],
+    out: str | Path,
+    *,
+    spark: SparkSession,
+    config: ScanConfig = ScanConfig(),
+    field_map: FieldMap | None = None,
+    on_error: OnError = "fail",
+) -> ScanSummary:
+    """Scan ``paths`` on ``spark`` into the Parquet dataset ``out`` (one folder per
+    table, :data:`TABLE_ORDER`): the tables a local scan of the same input into a new
+    store holds (``copytrace import-parquet`` loads them into one)."""
+    started = dt.datetime.now()
+    check_on_error(on_error)
+    field_map = field_map or FieldMap()
+    parsed = _parsed(spark, paths, out, field_map, config).persist()
+    documents, rejects = _first_of_each_id(parsed)
+    documents = documents.persist()
+    if on_error == "fail" and (first := rejects.orderBy("file", "record").first()) is not None:
+        raise InputError(first["where"], first["reason"])
+    candidates = _candidates(documents, config).persist()
+    verified = _verified(documents, candidates, config).persist()
+    stories = _stories(spark, verified)
+    counts = {"read": parsed.count(), "stored": documents.count(), "existing": 0, "rejected": rejects.count()}
+    found = {"candidates": candidates.count(), "verified": candidates.count(), "pairs": verified.count(),
+             "stories": stories.select("story_id").distinct().count()}
+    tables = {
+        "documents": documents.select(*DOCUMENT_COLUMNS, "text_hash", _lit(RUN_ID, "int").alias("run_id"),
+                                      _lit(started, "timestamp").alias("ingested_at")),
+        "signatures": documents.select(*_SIGNATURE_COLUMNS),
+        "candidates": _checked(candidates, verified),
+        "pairs": verified.select(*plan.VERIFIED.names[:8]),
+        "passages": _passages(verified),
+        "stories": stories.select("story_id", "document_id", "parent_id", "depth"),
+        "derivation_edges": stories.where("parent_id IS NOT NULL").select(
+            "story_id", "parent_id", _col("document_id").alias("child_id"), "weight"),
+        "rejects": rejects.select("where", "reason", "raw", _lit(RUN_ID, "int").alias("run_id")),
+        "runs": spark.createDataFrame([_run_row(paths, started, counts, found)], _RUNS_SCHEMA),
+        "settings": spark.createDataFrame(
+            [("candidates", json.dumps(asdict(config.candidates), sort_keys=True)),
+             ("schema_version", json.dumps(SCHEMA_VERSION))], "key string, value string"),
+    }
+    for name, table in tables.items():
+        table.orderBy(*TABLE_ORDER[name]).write.mode("overwrite").parquet(str(Path(out) / name))
+    for frame in (parsed, documents, candidates, verified):
+        frame.unpersist()
+    return ScanSummary(
+        db=str(out), run_id=RUN_ID, **counts, documents=counts["stored"], candidates_added=found["candidates"],
+        verified=found["verified"], pairs=found["pairs"], stories=found["stories"], rejects_file=None,
+        seconds=(dt.datetime.now() - started).total_seconds(),
+    )
+
+
+def _parsed(spark: SparkSession, paths: Sequence[str | Path], out: str | Path,
+            field_map: FieldMap, config: ScanConfig) -> DataFrame:
+    """(1) :data:`copytrace.engine.plan.PARSED` rows of every record, one task per file."""
+    files = _file_rows(paths, out)
+    frame = spark.createDataFrame(files, schema=_spark_schema(plan.FILE))
+    frame = frame.repartition(max(min(files.num_rows, 4 * spark.sparkContext.defaultParallelism), 1), "file")
+    read = partial(plan.read_and_sign, field_map=field_map, config=config.candidates, batch_size=config.batch_size)
+    return frame.mapInArrow(read, _spark_schema(plan.PARSED))
+
+
+def _file_rows(paths: Sequence[str | Path], out: str | Path) -> pa.Table:
+    """The files to read, numbered in the local engine's read order."""
+    rows = []
+    for number, found in enumerate(input_files(paths, {str(out): "the output folder"})):
+        if isinstance(found, Read):
+            rows.append({"file": number, "path": found.where, "text_id": None, "reason": found.outcome})
+        else:
+            rows.append({"file": number, "path": str(found[0]), "text_id": found[1], "reason": None})
+    return pa.Table.from_pylist(rows, schema=plan.FILE)
+
+
+def _first_of_each_id(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """The documents kept and the records refused. Of several documents with one id,
+    the first by read key (file, record) is kept, whatever order Spark read them in;
+    the others are refused as the local engine refuses them."""
+    from pyspark.sql import Window, functions as F
+
+    first = Window.partitionBy("id").orderBy("file", "record")
+    documents = parsed.where("reason IS NULL").withColumn("rank", F.row_number().over(first))
+    before, after = duplicate_id("\0").split("\0")
+    duplicates = documents.where("rank > 1").withColumn("reason", F.concat(F.lit(before), "id", F.lit(after)))
+    rejects = parsed.where("reason IS NOT NULL").select("file", "record", "where", "reason", "raw")
+    return (documents.where("rank = 1").drop("rank"),
+            rejects.unionByName(duplicates.select("file", "record", "where", "reason", "raw")))
+
+
+def _candidates(documents: DataFrame, config: ScanConfig) -> DataFrame:
+    """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows."""
+    from pyspark.sql import functions as F
+
+    keys = documents.select(*_SIGNATURE_COLUMNS, "source").mapInArrow(
+        partial(plan.candidate_keys, config=config.candidates), _spark_schema(plan.KEY))
+    # An n-gram in more than max_df documents pairs none: drop it before its documents are listed.
+    sizes = keys.groupBy("kind", "key").count()
+    wanted = sizes.where((F.col("count") >= 2) & ((F.col("kind") == plan.BAND) | (F.col("count") <= config.candidates.max_df)))
+    groups = keys.join(wanted.select("kind", "key"), ["kind", "key"], "left_semi").groupBy("kind", "key").agg(
+        F.collect_list(F.struct("id", "source")).alias("members"))
+    pairs = groups.mapInArrow(partial(plan.pairs_sharing_keys, config=config.candidates), _spark_schema(plan.PAIR_KEY))
+    shared = pairs.groupBy("a", "b").agg(
+        F.sum((F.col("kind") == plan.NGRAM).cast("long")).alias("shared"), F.max(F.col("kind") == plan.BAND).alias("near"))
+    profiles = documents.select(*(name for name, _ in plan.PROFILE_FIELDS))
+    return _with_both(shared, profiles).mapInArrow(partial(plan.candidate_rows, config=config.candidates), _spark_schema(plan.CANDIDATE))
+
+
+def _verified(documents: DataFrame, candidates: DataFrame, config: ScanConfig) -> DataFrame:
+    """(4) verify: :data:`copytrace.engine.plan.VERIFIED` rows, pairs spread over every core."""
+    texts = documents.select(*DOCUMENT_COLUMNS)
+    pairs = _with_both(candidates.select("a", "b"), texts)
+    pairs = pairs.repartition(4 * documents.sparkSession.sparkContext.defaultParallelism, "a", "b")
+    return pairs.mapInArrow(partial(plan.verified_rows, config=config.align), _spark_schema(plan.VERIFIED))
+
+
+def _stories(spark: SparkSession, verified: DataFrame) -> DataFrame:
+    """(5) stories: :data:`copytrace.engine.plan.STORY` rows, one group per connected
+    component (found here from the pairs' ids)."""
+    edges = [(row["a"], row["b"]) for row in verified.select("a", "b").toLocalIterator()]
+    roots = component_roots(edges)
+    components = spark.createDataFrame(pa.table({"id": list(roots), "component": list(roots.values())}))
+    rows = verified.drop("passage_rows").join(components.withColumnRenamed("id", "a"), "a")
+    return rows.groupBy("component").applyInArrow(plan.story_rows, _spark_schema(plan.STORY))
+
+
+def _checked(candidates: DataFrame, verified: DataFrame) -> DataFrame:
+    """The candidates table: every candidate verified, ``kept`` where a pair was found."""
+    from pyspark.sql import functions as F
+
+    kept = verified.select("a", "b", F.lit(True).alias("kept"))
+    return candidates.join(kept, ["a", "b"], "left").select(
+        *plan.CANDIDATE.names, F.lit(True).alias("verified"), F.coalesce("kept", F.lit(False)).alias("kept"))
+
+
+def _passages(verified: DataFrame) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    exploded = verified.select("a", "b", F.posexplode("passage_rows").alias("passage", "p"))
+    columns = ("region", "a_start", "a_end", "b_start", "b_end", "similarity", "verbatim_share")
+    return exploded.select("a", "b", F.col("passage").cast("int").alias("passage"), *(F.col(f"p.{c}").alias(c) for c in columns))
+
+
+_RUNS_SCHEMA = ("run_id int, started_at timestamp, finished_at timestamp, stage string, inputs string, "
+                "read long, stored long, existing long, rejected long, candidates long, verified long, "
+                "pairs long, stories long")
+
+
+def _run_row(paths: Sequence[str | Path], started: dt.datetime, counts: dict, found: dict) -> tuple:
+    return (RUN_ID, started, dt.datetime.now(), "done", json.dumps([str(p) for p in paths]),
+            counts["read"], counts["stored"], counts["existing"], counts["rejected"],
+            found["candidates"], found["verified"], found["pairs"], found["stories"])
+
+
+def _with_both(pairs: DataFrame, documents: DataFrame) -> DataFrame:
+    """``pairs`` (columns a, b) with the columns of both documents, prefixed ``a_`` and ``b_``."""
+    from pyspark.sql import functions as F
+
+    joined = pairs
+    for side in ("a", "b"):
+        joined = joined.join(documents.select(*(F.col(name).alias(f"{side}_{name}") for name in documents.columns)),
+                             F.col(side) == F.col(f"{side}_id"))
+    return joined
+
+
+def _spark_schema(schema: pa.Schema):
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
+
+
+def _lit(value: object, type_: str):
+    from pyspark.sql import functions as F
+
+    return F.lit(value).cast(type_)
+
+
+def _col(name: str):
+    from pyspark.sql import functions as F
+
+    return F.col(name)
