@@ -178,3 +178,13 @@ def test_the_article_page_marks_boilerplate_once_a_report_carries_it(client):
 
     marked = article_segments(WithBoilerplate(report.document, report.status, report.story_id, [], []))
     assert marked[0].css == "boilerplate" and marked[0].text == report.document.text[:10]
+
+
+def test_a_story_page_checks_the_quotations_of_its_first_edges_and_says_so(client, monkeypatch):
+    from copytrace.web.views import stories
+
+    page = client.get("/stories/akorda", headers=HTML).text
+    assert "altered 2 quotations of akorda" in page and "Treaty" in page and "reprints (in tree order) are checked" not in page
+    monkeypatch.setattr(stories, "QUOTATION_CHECK_EDGES", 1)
+    edges = sum(a["parent_id"] is not None for a in client.get("/stories/akorda.json").json()["articles"])
+    assert f"the first 1 of {edges} reprints" in client.get("/stories/akorda", headers=HTML).text

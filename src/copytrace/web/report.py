@@ -142,8 +142,8 @@ def _stretches(text: str, marks: list[Mark], passages: list[tuple[int, int]], fl
     """``text`` cut into stretches by passage (a later passage shows over an earlier
     one where they overlap), each cut into styled segments, with a segment starting
     at each flagged offset."""
-    styled = _Partition(text, segment_text(text, marks))
-    numbered = _Partition(text, segment_text(text, [Mark(s, e, str(n)) for n, (s, e) in enumerate(passages, 1)]))
+    styled = _Partition(segment_text(text, marks))
+    numbered = _Partition(segment_text(text, [Mark(s, e, str(n)) for n, (s, e) in enumerate(passages, 1)]))
     cuts = sorted({*styled.starts, *numbered.starts, *(f for f in flags if 0 <= f < len(text)), len(text)})
     stretches: list[Stretch] = []
     for lo, hi in zip(cuts, cuts[1:]):
@@ -164,7 +164,7 @@ def _stretches(text: str, marks: list[Mark], passages: list[tuple[int, int]], fl
 class _Partition:
     """Segments that cut a text, looked up by offset."""
 
-    def __init__(self, text: str, segments: list[Segment]) -> None:
+    def __init__(self, segments: list[Segment]) -> None:
         self.segments = segments
         self.starts: list[int] = []
         offset = 0

@@ -60,7 +60,7 @@ def story(request: Request, story_id: str):
         view = story_view(store, strip_format(story_id))
         if wants_json(request):
             return respond(request, "story.html", view)
-        checks = quotation_checks(store, view)
+        checks = quotation_checks(store, view, QUOTATION_CHECK_EDGES)
     return respond(request, "story.html", view, children=_children(view.articles), quotation_checks=checks,
                    edges=sum(article.parent_id is not None for article in view.articles))
 
