@@ -4,6 +4,7 @@ whose form posts to ``/articles`` or ``/query``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 from copytrace.engine.archive import ArchiveMatch, ArticleReport, batch_report_json
 from copytrace.ingest import Document, document_from_record
 from copytrace.web.forms import FormPage, FormRoute, form_token
-from copytrace.web.render import respond, strip_format
+from copytrace.web.render import respond, strip_format, wants_json
 from copytrace.web.report import Mark, Segment, segment_text
 from copytrace.web.security import require_token
 
@@ -83,7 +84,7 @@ def query(request: Request, body: ArticleIn):
     """The sources and reprints the archive holds for an article, which is not stored
     (``copytrace.article/1``)."""
     report = request.app.state.service.query(body.document("article"))
-    return respond(request, "article.html", report, segments=article_segments(report))
+    return _article_page(request, report)
 
 
 @router.get("/add", include_in_schema=False)
@@ -99,17 +100,25 @@ def add_page(request: Request):
 def article(request: Request, document_id: str):
     """A stored article, its story, sources and reprints (``copytrace.article/1``)."""
     report = request.app.state.service.report(strip_format(document_id))
-    return respond(request, "article.html", report, segments=article_segments(report))
+    return _article_page(request, report)
 
 
-def article_segments(report: ArticleReport) -> list[Segment]:
+def _article_page(request: Request, report: ArticleReport):
+    if wants_json(request):
+        return respond(request, "article.html", report)
+    with request.app.state.service.reader() as store:
+        boilerplate = store.boilerplate().spans(report.document.text)
+    return respond(request, "article.html", report, segments=article_segments(report, boilerplate))
+
+
+def article_segments(report: ArticleReport, boilerplate: Sequence[tuple[int, int]] = ()) -> list[Segment]:
     """The article's text cut into segments: the passages it shares with its sources
-    and reprints marked ``reused``, and its boilerplate ``boilerplate`` once the scan
-    marks it (a report with a ``boilerplate`` list of spans; none has one yet)."""
+    and reprints marked ``reused``, and its ``boilerplate`` spans (where the boilerplate
+    a scan learnt occurs in it: docs/boilerplate.md) marked ``boilerplate``."""
     document = report.document
     marks = [Mark(start, end, "reused", f"shared with {match.document.id}")
              for match in [*report.sources, *report.reprints] for start, end in _spans_in(match, document.id)]
-    marks += [Mark(span.start, span.end, "boilerplate", "boilerplate") for span in getattr(report, "boilerplate", ())]
+    marks += [Mark(start, end, "boilerplate", "boilerplate: text this outlet repeats") for start, end in boilerplate]
     return segment_text(document.text, marks)
 
 
