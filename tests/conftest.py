@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import numba
 import pytest
+
+from copytrace.cli import main
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -32,3 +35,18 @@ def numba_thread_counts() -> Iterator[Iterator[int]]:
 
     yield counts()
     numba.set_num_threads(before)
+
+
+def cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    """`copytrace ARGS` in this process (a rerun costs no start-up): exit status,
+    stdout, stderr."""
+    argv, sys.argv = sys.argv, ["copytrace", *args]
+    try:
+        main()
+        status = 0
+    except SystemExit as exit:
+        status = exit.code
+    finally:
+        sys.argv = argv
+    out, err = capsys.readouterr()
+    return status, out, err

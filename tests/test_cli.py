@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from copytrace import __version__, compare, compare_files
-from copytrace.cli import main
 from copytrace.engine import ScanConfig, scan
 from copytrace.errors import InputError
 from tests.test_scan import collection, write_jsonl
+from tests.conftest import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
 PRESS_RELEASE = str(EXAMPLES / "akorda-press-release.txt")
@@ -86,18 +86,6 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, name: str, content: by
 HOSTILE = "[/VIDEO] [bold]x[/bold] [link=file:///etc]l[/link] \x1b[2J\x1b[31m\x07\x08\r\x9b[0m"
 
 
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    """`copytrace ARGS` in this process: exit status, stdout, stderr."""
-    argv, sys.argv = sys.argv, ["copytrace", *args]
-    try:
-        main()
-        status = 0
-    except SystemExit as exit:
-        status = exit.code
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def assert_shown_as_text(output: str) -> None:

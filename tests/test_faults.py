@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 import copytrace
-from copytrace.cli import main
 from copytrace.engine import ScanConfig
 from copytrace.engine import local as engine
 from copytrace.faults import FAULT_VARIABLE
 from tests.test_scan import mutate, prose, results, write_jsonl
+from tests.conftest import cli
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux's /proc")
 
@@ -110,19 +110,6 @@ def assert_no_process_left(marker: str) -> None:
     assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]
 
 
-def cli(*args: str, capsys) -> tuple[int, str, str]:
-    """The CLI in this process (a rerun costs no start-up): exit status, stdout, stderr."""
-    argv = sys.argv
-    sys.argv = ["copytrace", *args]
-    try:
-        main()
-        status = 0
-    except SystemExit as exit:
-        status = exit.code
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.mark.parametrize(
@@ -152,7 +139,7 @@ def test_stopped_scan_exits_right_leaves_nothing_behind_and_reruns_to_the_same_t
         [line] = stopped.stderr.strip().splitlines()
         assert line.startswith("interrupted while") and "run the same scan again to resume" in line
 
-    status, out, err = cli("scan", str(docs), "--db", str(db), "--workers", "1", "--json", capsys=capsys)
+    status, out, err = cli(capsys, "scan", str(docs), "--db", str(db), "--workers", "1", "--json")
     assert status == 0, err
     summary = json.loads(out)
     assert summary["read"] == summary["stored"] + summary["existing"] == len(stories_collection())
@@ -171,7 +158,7 @@ def test_ctrl_c_in_the_checkpoint_after_ingest_is_the_interrupted_line(docs, tmp
         raise RuntimeError("Query interrupted")
 
     monkeypatch.setattr(engine.DuckDBStore, "checkpoint", interrupted_checkpoint)
-    status, _, err = cli("scan", str(docs), "--db", str(tmp_path / "s.duckdb"), "--workers", "1", capsys=capsys)
+    status, _, err = cli(capsys, "scan", str(docs), "--db", str(tmp_path / "s.duckdb"), "--workers", "1")
     assert status == 130
     [line] = err.strip().splitlines()
     assert line.startswith("interrupted while reading documents: this scan stored 96 documents")
@@ -231,9 +218,9 @@ def test_a_full_disk_is_one_line_the_store_still_opens_and_a_rerun_completes(tmp
         assert ("No space left on device" if mounted else "File too large") in line
         if mounted:
             subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
-        status, _, err = cli("stories", "--db", str(db), "--json", capsys=capsys)
+        status, _, err = cli(capsys, "stories", "--db", str(db), "--json")
         assert status == 0, err
-        status, out, err = cli("scan", *args, "--json", capsys=capsys)
+        status, out, err = cli(capsys, "scan", *args, "--json")
         assert status == 0, err
         summary = json.loads(out)
         assert summary["read"] == summary["stored"] + summary["existing"] == summary["documents"] == 400

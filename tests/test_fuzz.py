@@ -17,10 +17,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from copytrace.cli import main
 from copytrace.errors import InputError
 from copytrace.ingest import Rejection, read_documents
 from copytrace.store import open_store
+from tests.conftest import cli
 
 MARKUP = ["[/VIDEO]", "[bold]", "[/]", "\x1b[31m", "\x00", "\r", "\u2028", "\ufeff", "{", '"', ",", "\n", "é", "😀"]
 words = st.sampled_from(["the", "minister", "said", "treaty", "signed", "in", "Astana", *MARKUP])
@@ -93,17 +93,6 @@ def stored_ids(db: Path) -> list[str]:
     return sorted(ids, key=lambda id_: "[" not in id_)  # markup-like ones first
 
 
-def cli(*args: str, capsys) -> tuple[int, str, str]:
-    argv, sys.argv = sys.argv, ["copytrace", *args]
-    try:
-        main()
-        status = 0
-    except SystemExit as exit:
-        status = exit.code
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -138,14 +127,14 @@ def test_scan_exits_0_or_2_accounts_for_every_record_and_changes_no_input(kinds,
         args = ["scan", *map(str, paths), "--db", str(db), "--on-error", on_error, "--workers", "1", "--json",
                 "--rejects", str(Path(folder) / "rejects.jsonl")]
         for _ in range(2 if twice else 1):
-            status, out, err = cli(*args, capsys=capsys)
+            status, out, err = cli(capsys, *args)
             assert status in (0, 2) and "Traceback" not in err
             if status == 0:
                 summary = json.loads(out)
                 assert summary["read"] == summary["stored"] + summary["existing"] + summary["rejected"]
                 shows = [["show", "--db", str(db), "--", id_] for id_ in stored_ids(db)[:2]]
                 for command in (["stories", "--db", str(db)], *shows):  # ids and titles as text
-                    status, _, err = cli(*command, capsys=capsys)
+                    status, _, err = cli(capsys, *command)
                     assert status == 0, err
             else:
                 assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
