@@ -531,13 +531,14 @@ def _check_store_file(path: Path) -> None:
 def _pair_edges(where: str) -> str:
     """The pairs matching ``where`` as :class:`copytrace.provenance.stories.PairEdge` rows:
     with the places where their passages change order (a passage that starts earlier in
-    ``b`` than the one before it in ``a``) and their verbatim share, weighted by length."""
+    ``b`` than the one before it in ``a``) and their verbatim share, weighted by length
+    and summed in ``a_start`` order (a parallel sum's order, and so its last bits, vary)."""
     return f"""
         SELECT p.a, p.b, p.source_id, p.confidence, p.coverage_a, p.coverage_b,
                coalesce(s.moves, 0) AS moves, coalesce(s.verbatim_share, 1.0) AS verbatim_share
         FROM (SELECT * FROM pairs WHERE {where}) p LEFT JOIN (
             SELECT a, b, count(*) FILTER (WHERE b_start < previous_b_start) AS moves,
-                   sum((a_end - a_start + b_end - b_start) * verbatim_share)
+                   sum((a_end - a_start + b_end - b_start) * verbatim_share ORDER BY a_start)
                    / sum(a_end - a_start + b_end - b_start) AS verbatim_share
             FROM (SELECT *, lag(b_start) OVER (PARTITION BY a, b ORDER BY a_start) AS previous_b_start
                   FROM passages WHERE {where})
