@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -32,7 +33,7 @@ from copytrace.candidates.lsh import lsh_pairs, lsh_threshold
 from copytrace.candidates.minhash import jaccard_estimates, signature_matrix
 from copytrace.candidates.shingles import TokenHashes, ngram_hashes, token_hashes
 from copytrace.errors import InputError
-from copytrace.parallel import kernel_threads, one_native_thread, thread_map_in_order
+from copytrace.parallel import kernel_threads, start_worker, thread_map_in_order
 from copytrace.ingest import Document
 
 SCHEMA = "copytrace.candidates/1"
@@ -391,8 +392,8 @@ def map_batches(batches: Iterable[Sequence[str]], config: CandidateConfig, worke
         for batch in batches:
             yield signatures_for_batch(batch, config)
         return
-    # spawn, not fork: rensa may already run threads in this process.
-    with get_context("spawn").Pool(workers, initializer=one_native_thread) as pool:
+    # spawn, not fork: rensa may already run threads in this process. Workers die with it.
+    with get_context("spawn").Pool(workers, initializer=start_worker, initargs=(os.getpid(),)) as pool:
         yield from pool.imap(_sign, ((batch, config) for batch in batches))
 
 

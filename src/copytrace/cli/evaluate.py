@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from copytrace.cli import app
+from copytrace.cli import app, shown
 from copytrace.evaluation.derivation import LEVELS, evaluate_derivation
 from copytrace.evaluation.pan import run_pan
 
@@ -36,7 +36,7 @@ def pan(
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
         return
-    table = Table(title=f"PAN text alignment: {corpus}")
+    table = Table(title=shown(f"PAN text alignment: {corpus}"))
     for column in ("type", "pairs", "cases", "detections", "precision", "recall",
                    "granularity", "plagdet", "align s"):
         table.add_column(column, justify="left" if column == "type" else "right")
@@ -47,10 +47,10 @@ def pan(
             f"{s.recall:.3f}", f"{s.granularity:.3f}", f"{s.plagdet:.3f}", f"{row.align_seconds:.1f}",
         )
     console.print(table)
-    console.print(
+    console.print(shown(
         f"{report.elapsed_seconds:.1f} s on {report.workers} workers; "
         f"detections in {report.detections_dir}"
-    )
+    ))
 
 
 @eval_app.command("derivation")
