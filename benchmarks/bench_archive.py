@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--datasketch-size", type=int, default=100_000,
+    parser.add_argument("--datasketch-size", type=int, default=20_000,
                         help="archive articles datasketch indexes (its inserts take minutes past that)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()

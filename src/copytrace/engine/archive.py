@@ -47,7 +47,7 @@ from copytrace.ingest import Document, Rejection
 from copytrace.parallel import one_kernel_thread
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store import DuckDBStore
-from copytrace.store.archive_index import ArchiveIndex
+from copytrace.store.archive_index import ArchiveIndex, archive_rows_of
 from copytrace.store.duckdb_store import VerifiedRows
 
 REPORT_SCHEMA = "copytrace.article/1"
@@ -156,7 +156,7 @@ class LiveArchive:
 
     def _open_index(self) -> ArchiveIndex:
         return ArchiveIndex.open(
-            self.store.path, self.config, self.store.document_ids(), self.store.signatures_of,
+            self.store.path, self.config, self.store.document_ids(), self.store.archive_rows,
             writable=not self.store.read_only,
         )
 
@@ -200,7 +200,7 @@ class LiveArchive:
                 )
                 if known is None:
                     batch.matched[document.id] = matched = self._match(document, batch)
-                    self.index.add([document.id], [matched.keys])
+                    self.index.add([document.id], [matched.keys], archive_rows_of(matched.signed))
                 elif known != text_hash(document.text):
                     raise InputError(f"document '{document.id}'", "id is already in the store with a different text")
             self._store_batch(batch, run_id)
@@ -311,12 +311,11 @@ class LiveArchive:
             return set()
         ids = sorted({id_ for ids in holders.values() if len(ids) >= least for id_ in ids})
         source_of = {id_: batch.matched[id_].others[id_].source for id_ in ids if id_ in batch.matched}
-        stored = [id_ for id_ in ids if id_ not in source_of]
-        if stored:
-            source_of.update(self.store.connection.execute(
-                "SELECT id, source FROM documents WHERE id IN (SELECT unnest(?))", [stored]).fetchall())
         if document is not None:
             source_of[document.id] = document.source
+        stored = [id_ for id_ in ids if id_ not in source_of]
+        if stored:
+            source_of.update(self.index.sources_of(stored))
         return boilerplate_ngrams(holders, source_of, least)
 
     def _profiles(
@@ -326,7 +325,7 @@ class LiveArchive:
         with their index keys, and the documents."""
         in_batch = [id_ for id_ in ids if id_ in batch.matched]
         stored = [id_ for id_ in ids if id_ not in batch.matched]
-        stored_documents, stored_signatures = self.store.documents_with_signatures(stored) if stored else ([], None)
+        stored_documents, stored_signatures = self.index.documents_with_signatures(stored) if stored else ([], None)
         documents = {document.id: document for document in stored_documents}
         documents.update({id_: batch.matched[id_].others[id_] for id_ in in_batch})
         profiles = {}
@@ -346,7 +345,7 @@ class LiveArchive:
 
     def report_of(self, document_id: str, status: str = "existing") -> ArticleReport:
         """The report of a stored document, from its stored pairs."""
-        found = self.store.documents_by_id([document_id])
+        found = self._documents([document_id])
         if document_id not in found:
             raise NotFound(document_id, "no such document in the store")
         rows = self.store.query(
@@ -355,10 +354,18 @@ class LiveArchive:
         passages = self.store.query(
             "SELECT * FROM passages WHERE a = $1 OR b = $1 ORDER BY a, b, passage", [document_id]
         ).to_pylist()
-        others = self.store.documents_by_id([r["b"] if r["a"] == document_id else r["a"] for r in rows])
+        others = self._documents([r["b"] if r["a"] == document_id else r["a"] for r in rows])
         others[document_id] = found[document_id]
         verified = [_stored_pair(row, passages, others) for row in rows]
         return self._report(found[document_id], status, verified, others, self._story_of_document(document_id))
+
+    def _documents(self, ids: Sequence[str]) -> dict[str, Document]:
+        """Stored documents among ``ids``, by id: from the index (a store reads a text by
+        scanning), or from the store for one committed but not indexed yet."""
+        indexed = [id_ for id_ in ids if id_ in self.index]
+        found = dict(zip(indexed, self.index.documents_with_signatures(indexed)[0])) if indexed else {}
+        rest = [id_ for id_ in ids if id_ not in found]
+        return {**found, **(self.store.documents_by_id(rest) if rest else {})}
 
     def _report(
         self, document: Document, status: str, verified: Sequence[VerifiedPair], texts: dict[str, Document],

@@ -46,15 +46,14 @@ import numpy as np
 import pyarrow as pa
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
-from copytrace.arrow_buffers import data_and_offsets
-from copytrace.candidates import CandidateConfig, Signatures
+from copytrace.candidates import CandidateConfig
 from copytrace.candidates.lookup import Profile, boilerplate_ngrams, candidate, index_keys
-from copytrace.candidates.shingles import TokenHashes
 from copytrace.engine.stages import VerifiedPair, parse_and_sign, verify_pairs
 from copytrace.ingest import Document, FieldMap
 from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.ingest.readers import Read, read_file, rejection
 from copytrace.provenance.stories import PairEdge, build_stories
+from copytrace.store.blobs import signatures_from_rows
 
 NGRAM, BAND = 0, 1  # kinds of candidate key
 
@@ -159,26 +158,6 @@ def _parsed_rows(file: int, first_record: int, reads: list[Read], config: Candid
     return pa.RecordBatch.from_pylist(rows, schema=PARSED)
 
 
-def signatures_of(batch: pa.RecordBatch | pa.Table) -> Signatures:
-    """The :class:`copytrace.candidates.Signatures` held in the ``minhash``,
-    ``shingle_count`` and ``sampled`` columns of :data:`PARSED` rows."""
-    minhash, _ = _blobs(batch.column("minhash"), np.uint32)
-    hashes, offsets = _blobs(batch.column("sampled"), np.uint64)
-    return Signatures(
-        minhash=minhash.reshape(batch.num_rows, -1) if batch.num_rows else minhash.reshape(0, 0),
-        shingle_counts=np.asarray(batch.column("shingle_count").to_numpy(zero_copy_only=False), dtype=np.int64),
-        sampled=TokenHashes(hashes=hashes, offsets=offsets),
-    )
-
-
-def _blobs(column: pa.Array | pa.ChunkedArray, dtype: type) -> tuple[np.ndarray, np.ndarray]:
-    """Binary values end to end as one array of ``dtype``, and each value's bounds in it."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    data, offsets = data_and_offsets(array)
-    values = data[offsets[0]:offsets[-1]].copy().view(dtype)
-    return values, (offsets - offsets[0]) // np.dtype(dtype).itemsize
-
-
 # --- (2) candidate keys: map over documents ---------------------------------------
 
 def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
@@ -189,7 +168,7 @@ def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig)
             continue
         kinds, keys, ids, sources = [], [], [], []
         documents = zip(batch.column("id").to_pylist(), batch.column("source").to_pylist())
-        for (id_, source), found in zip(documents, index_keys(signatures_of(batch), config)):
+        for (id_, source), found in zip(documents, index_keys(signatures_from_rows(batch), config)):
             for kind, values in ((NGRAM, found.ngrams), (BAND, found.bands)):
                 kinds.append(np.full(len(values), kind, dtype=np.int8))
                 keys.append(values.view(np.int64))

@@ -19,14 +19,15 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from copytrace.arrow_buffers import data_and_offsets
 from copytrace.candidates import CandidateConfig, Signatures
 from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.candidates.shingles import TokenHashes
 from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
 from copytrace.ingest.document import DOCUMENT_COLUMNS
+from copytrace.store.archive_index import ARCHIVE_ROWS
 from copytrace.store.base import TABLES
+from copytrace.store.blobs import blob_values, signature_blobs
 from copytrace.store.holder import holder
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ class DuckDBStore:
         rows = len(batch)
         documents = batch.documents.append_column("run_id", pa.array([run_id] * rows, pa.int32()))
         documents = documents.append_column("ingested_at", pa.array([dt.datetime.now()] * rows, pa.timestamp("us")))
-        signatures = _signature_rows(batch)
+        signatures = signature_blobs(batch)
         rejects = pa.table(
             {
                 "where": [r.where for r in rejections],
@@ -181,9 +182,9 @@ class DuckDBStore:
             ids += batch.column(0).to_pylist()
             dates += batch.column(1).to_pylist()
             sources += batch.column(2).to_pylist()
-            minhash[row : row + size] = _blob_values(batch.column(3), np.uint32)[0].reshape(size, num_perm)
+            minhash[row : row + size] = blob_values(batch.column(3), np.uint32)[0].reshape(size, num_perm)
             counts[row : row + size] = batch.column(4).to_numpy()
-            sampled, sampled_ends = _blob_values(batch.column(5), np.uint64)
+            sampled, sampled_ends = blob_values(batch.column(5), np.uint64)
             start = offsets[row]
             hashes[start : start + sampled_ends[-1]] = sampled
             offsets[row + 1 : row + size + 1] = start + sampled_ends[1:]
@@ -312,25 +313,18 @@ class DuckDBStore:
         """Every stored document's id."""
         return self.query("SELECT id FROM documents").column("id").to_pylist()
 
-    def signatures_of(self, ids: Sequence[str]) -> Signatures:
-        """The signatures of documents ``ids`` (all stored), in that order."""
-        rows = self.query(
-            "SELECT id, minhash, shingle_count, sampled FROM signatures WHERE id IN (SELECT unnest(?))", [list(ids)]
-        )
-        return _signatures_in_order(rows, ids)
-
-    def documents_with_signatures(self, ids: Sequence[str]) -> tuple[list[Document], Signatures]:
-        """Documents ``ids`` (all stored) and their signatures, in that order: one query,
-        for the live archive's candidates."""
+    def archive_rows(self, ids: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The rows the live archive's index keeps (:data:`copytrace.store.archive_index.ARCHIVE_ROWS`:
+        document and signature columns) of documents ``ids``, or of every document in id order,
+        streamed in batches."""
         columns = ", ".join(f"d.{name}" for name in DOCUMENT_COLUMNS)
-        rows = self.query(
+        where = "" if ids is None else "WHERE d.id IN (SELECT unnest(?)) "
+        reader = self.connection.sql(
             f"SELECT {columns}, s.minhash, s.shingle_count, s.sampled FROM documents d JOIN signatures s USING (id) "
-            "WHERE d.id IN (SELECT unnest(?))", [list(ids)]
-        )
-        signatures = _signatures_in_order(rows, ids)
-        order = {id_: n for n, id_ in enumerate(rows.column("id").to_pylist())}
-        values = [column.to_pylist() for column in rows.select(list(DOCUMENT_COLUMNS)).columns]
-        return [Document(*(column[order[id_]] for column in values)) for id_ in ids], signatures
+            f"{where}ORDER BY d.id", params=None if ids is None else [list(ids)],
+        ).to_arrow_reader(_SIGNATURE_ROWS)
+        for batch in reader:
+            yield batch.cast(ARCHIVE_ROWS)
 
     def documents_by_id(self, ids: Sequence[str]) -> dict[str, Document]:
         """The stored documents among ``ids``, by id."""
@@ -552,22 +546,6 @@ def open_store(db: str | Path) -> DuckDBStore:
     return DuckDBStore(db, read_only=True)
 
 
-def _signature_rows(batch: SignedBatch) -> pa.Table:
-    signatures = batch.signatures
-    offsets = signatures.sampled.offsets
-    return pa.table(
-        {
-            "id": batch.documents.column("id"),
-            "minhash": pa.array([row.tobytes() for row in signatures.minhash], pa.binary()),
-            "shingle_count": pa.array(signatures.shingle_counts, pa.int64()),
-            "sampled": pa.array(
-                [signatures.sampled.hashes[offsets[i]:offsets[i + 1]].tobytes() for i in range(len(signatures))],
-                pa.binary(),
-            ),
-        }
-    )
-
-
 @dataclass(frozen=True)
 class VerifiedRows:
     """Rows of the pairs and passages tables for verified pairs. Built where the pairs
@@ -611,25 +589,3 @@ def _passage_rows(kept: Sequence[VerifiedPair]) -> pa.Table:
              pa.int32(), pa.float64(), pa.float64())
     columns = list(zip(*rows)) if rows else [[] for _ in names]
     return pa.table({n: pa.array(c, t) for n, c, t in zip(names, columns, types)})
-
-
-def _signatures_in_order(rows: pa.Table, ids: Sequence[str]) -> Signatures:
-    """The signatures in ``rows`` (columns id, minhash, shingle_count, sampled), in the
-    order of ``ids``."""
-    order = {id_: n for n, id_ in enumerate(rows.column("id").to_pylist())}
-    rows = rows.take(pa.array([order[id_] for id_ in ids], pa.int64())) if len(ids) else rows
-    minhash, _ = _blob_values(rows.column("minhash").combine_chunks(), np.uint32)
-    sampled, offsets = _blob_values(rows.column("sampled").combine_chunks(), np.uint64)
-    return Signatures(
-        minhash=minhash.reshape(len(ids), -1) if len(ids) else np.zeros((0, 0), np.uint32),
-        shingle_counts=rows.column("shingle_count").to_numpy(),
-        sampled=TokenHashes(hashes=sampled, offsets=offsets.astype(np.int64)),
-    )
-
-
-def _blob_values(blobs: pa.Array, dtype: type) -> tuple[np.ndarray, np.ndarray]:
-    """The blobs of a binary array end to end, as one array of ``dtype`` (no copy), and
-    where each blob starts and ends in it."""
-    data, offsets = data_and_offsets(blobs)
-    values = data[offsets[0] : offsets[-1]].view(dtype)
-    return values, (offsets - offsets[0]) // np.dtype(dtype).itemsize
