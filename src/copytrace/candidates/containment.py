@@ -162,7 +162,7 @@ def shared_ngram_pairs(
         ngram_keys = _ngram_keys(sampled.hashes, sampled.offsets, shift, group.start, bounds, doc_bits)
         joined = thread_starmap(
             _join_partition,
-            [(ngram_keys[bounds[k] : bounds[k + 1]], doc_bits, max_df, source_codes, min_source_documents)
+            [(ngram_keys[bounds[k] : bounds[k + 1]], doc_bits, max_df, source_codes, min_source_documents, sampled)
              for k in range(len(group))],
         )
         for pair_keys_, lengths, counts, boilerplate in joined:
@@ -176,40 +176,32 @@ def shared_ngram_pairs(
     keep = (shared >= min_shared) & (containment >= min_containment)
     return SharedNgrams(
         a=a[keep], b=b[keep], shared=shared[keep], containment=containment[keep],
-        boilerplate=_full_hashes(sampled.hashes, found, doc_bits),
+        boilerplate=_sorted_boilerplate(found),
     )
 
 
 def _join_partition(
-    ngram_keys: np.ndarray, doc_bits: int, max_df: int, source_codes: np.ndarray, min_source_documents: int
+    ngram_keys: np.ndarray, doc_bits: int, max_df: int, source_codes: np.ndarray, min_source_documents: int,
+    sampled: TokenHashes,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """One partition's pair keys, the n-grams each pair shares in it, each document's
     distinct n-grams in it, and its boilerplate n-grams (sorts ``ngram_keys`` in place)."""
     ngram_keys.sort()
     distinct = np.zeros(len(source_codes), dtype=np.int64)
     pairs, boilerplate = _pairs_in_rare_ngrams(ngram_keys, doc_bits, max_df, distinct, source_codes,
-                                               min_source_documents)
+                                               min_source_documents, sampled.hashes, sampled.offsets)
     pairs = np.sort(pairs)
     starts, lengths = run_bounds(pairs)
     return pairs[starts], lengths, distinct, boilerplate
 
 
-def _full_hashes(hashes: np.ndarray, found: list[tuple[np.ndarray, ...]], doc_bits: int) -> BoilerplateNgrams:
-    """The boilerplate n-grams with their full hashes: the join knows them without their
-    low ``doc_bits`` bits, so each fingerprint of the collection is matched on its high bits."""
-    prefixes = np.concatenate([part[0] for part in found]) if found else np.zeros(0, dtype=np.uint64)
-    if not len(prefixes):
+def _sorted_boilerplate(found: list[tuple[np.ndarray, ...]]) -> BoilerplateNgrams:
+    """The boilerplate n-grams of all partitions, by hash."""
+    if not found or not sum(len(part[0]) for part in found):
         return BoilerplateNgrams.empty()
-    order = np.argsort(prefixes)
-    prefixes = prefixes[order]
-    columns = [np.concatenate([part[k] for part in found])[order] for k in (1, 2, 3)]
-    bits = np.uint64(doc_bits)
-    full = np.unique(hashes)
-    at = np.searchsorted(prefixes, (full >> bits) << bits)
-    matched = at < len(prefixes)
-    matched[matched] = prefixes[at[matched]] == ((full[matched] >> bits) << bits)
-    full, at = full[matched], at[matched]
-    return BoilerplateNgrams(full, *(column[at] for column in columns))
+    ngrams, documents, source, source_documents = (np.concatenate([part[k] for part in found]) for k in range(4))
+    order = np.argsort(ngrams, kind="stable")
+    return BoilerplateNgrams(ngrams[order], documents[order], source[order], source_documents[order])
 
 
 @numba.njit(cache=True)
@@ -246,13 +238,14 @@ def _ngram_keys(hashes, offsets, shift, first, bounds, doc_bits):
 
 
 @numba.njit(cache=True, nogil=True)
-def _pairs_in_rare_ngrams(keys, doc_bits, max_df, distinct, source_codes, min_source_documents):
+def _pairs_in_rare_ngrams(keys, doc_bits, max_df, distinct, source_codes, min_source_documents, hashes, offsets):
     """Pair keys (:func:`copytrace.candidates.groups.pair_keys`) of every two documents
     that share an n-gram found in 2 to ``max_df`` documents and in fewer than
     ``min_source_documents`` of any one source, from sorted n-gram keys; adds each
-    document's distinct n-grams to ``distinct``. Also the n-grams (hash without its low
-    ``doc_bits`` bits) found in ``min_source_documents`` or more of one source, with
-    their documents, that source and its documents."""
+    document's distinct n-grams to ``distinct``. Also the n-grams found in
+    ``min_source_documents`` or more of one source, with their documents, that source
+    and its documents: the key lacks a hash's low ``doc_bits`` bits, so its whole hash is
+    looked up among its first document's fingerprints (``hashes``, ``offsets``)."""
     bits, mask = np.uint64(doc_bits), np.uint64((1 << doc_bits) - 1)
     # Distinct keys (an n-gram twice in one document counts once), in place.
     unique = 0
@@ -261,24 +254,19 @@ def _pairs_in_rare_ngrams(keys, doc_bits, max_df, distinct, source_codes, min_so
             keys[unique] = keys[position]
             unique += 1
             distinct[keys[position] & mask] += 1
-    # The runs of keys of one n-gram found in 2 to max_df documents, not boilerplate.
+    # The runs of keys of one n-gram found in 2 to max_df documents, not boilerplate, from
+    # the front of run_starts/run_ends; those of boilerplate n-grams from the back.
     run_starts, run_ends = np.empty(unique, dtype=np.int64), np.empty(unique, dtype=np.int64)
-    boilerplate = np.empty(unique, dtype=np.uint64)
-    boilerplate_counts = np.empty((unique, 3), dtype=np.int64)
     runs, found, total, start = 0, 0, 0, 0
     for end in range(1, unique + 1):
         if end == unique or keys[end] >> bits != keys[start] >> bits:
             length = end - start
-            if min_source_documents >= 2 and length >= min_source_documents:
-                source, count = _most_frequent_source(keys[start:end], mask, source_codes)
-                if count >= min_source_documents:
-                    boilerplate[found] = (keys[start] >> bits) << bits
-                    boilerplate_counts[found, 0], boilerplate_counts[found, 1] = length, source
-                    boilerplate_counts[found, 2] = count
-                    found += 1
-                    start = end
-                    continue
-            if 2 <= length <= max_df:
+            if min_source_documents >= 2 and length >= min_source_documents and (
+                _most_frequent_source(keys[start:end], mask, source_codes)[1] >= min_source_documents
+            ):
+                found += 1
+                run_starts[unique - found], run_ends[unique - found] = start, end
+            elif 2 <= length <= max_df:
                 run_starts[runs], run_ends[runs] = start, end
                 runs += 1
                 total += length * (length - 1) // 2
@@ -291,8 +279,26 @@ def _pairs_in_rare_ngrams(keys, doc_bits, max_df, distinct, source_codes, min_so
                 # Documents ascend within an n-gram: first's is the lower.
                 pairs[written] = ((keys[first] & mask) << np.uint64(32)) | (keys[second] & mask)
                 written += 1
-    counts = boilerplate_counts[:found]
-    return pairs, (boilerplate[:found].copy(), counts[:, 0].copy(), counts[:, 1].copy(), counts[:, 2].copy())
+    boilerplate = np.empty(found, dtype=np.uint64)
+    documents, sources = np.empty(found, dtype=np.int64), np.empty(found, dtype=np.int64)
+    source_documents = np.empty(found, dtype=np.int64)
+    for number in range(found):
+        first, end = run_starts[unique - 1 - number], run_ends[unique - 1 - number]
+        boilerplate[number] = _whole_hash(keys[first], bits, mask, hashes, offsets)
+        documents[number] = end - first
+        sources[number], source_documents[number] = _most_frequent_source(keys[first:end], mask, source_codes)
+    return pairs, (boilerplate, documents, sources, source_documents)
+
+
+@numba.njit(cache=True, nogil=True)
+def _whole_hash(key, bits, mask, hashes, offsets):
+    """The fingerprint of document ``key & mask`` whose high bits are the key's."""
+    document = np.int64(key & mask)
+    prefix = key >> bits
+    for position in range(offsets[document], offsets[document + 1]):
+        if hashes[position] >> bits == prefix:
+            return hashes[position]
+    return (key >> bits) << bits  # unreachable: every key comes from a fingerprint
 
 
 @numba.njit(cache=True, nogil=True)
