@@ -400,8 +400,9 @@ def test_a_lightly_edited_passage_of_40_words_pairs_two_long_articles():
     (0.985 over 200 seeds; 0.895 with one word in 10 replaced)."""
     found = 0
     for seed in range(40):
-        a, b = _quoted_in_long_articles(article(10_000 + seed, 40), seed)
-        edited = Document("b", b.text.replace(article(10_000 + seed, 40), changed(article(10_000 + seed, 40), 0.05, seed)))
+        passage = article(10_000 + seed, 40)
+        a, b = _quoted_in_long_articles(passage, seed)
+        edited = Document("b", b.text.replace(passage, changed(passage, 0.05, seed)))
         found += len(find_candidates([a, edited])) == 1
     assert found >= 38
 
