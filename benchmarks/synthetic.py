@@ -73,6 +73,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from copytrace.text import words as text_words
+
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PAN_SOURCES = DATA / "pan13-text-alignment-train" / "src"
 SEMEVAL = DATA / "semeval2022-task8-sample" / "train.csv"
@@ -147,8 +149,12 @@ def without_shared_ngrams(windows: list[list[str]], fixed_words: frozenset[str] 
 
 
 def _ngram_hashes(words: list[str]) -> set[int]:
-    folded = [w.casefold() for w in words]
-    return {hash(tuple(folded[i : i + SHARED_NGRAM])) for i in range(len(folded) - SHARED_NGRAM + 1)}
+    # Split on spaces, and as copytrace reads words: a URL, a path or JSON that one
+    # space-separated "word" holds is 10 to 30 words to copytrace, shared text all the same.
+    hashes = set()
+    for kind, folded in enumerate(([w.casefold() for w in words], text_words(" ".join(words)))):
+        hashes |= {hash((kind, *folded[i : i + SHARED_NGRAM])) for i in range(len(folded) - SHARED_NGRAM + 1)}
+    return hashes
 
 
 class Prose:
