@@ -356,7 +356,10 @@ class LiveArchive:
         ).to_pylist()
         others = self._documents([r["b"] if r["a"] == document_id else r["a"] for r in rows])
         others[document_id] = found[document_id]
-        verified = [_stored_pair(row, passages, others) for row in rows]
+        by_pair: dict[tuple[str, str], list[dict]] = {}
+        for passage in passages:
+            by_pair.setdefault((passage["a"], passage["b"]), []).append(passage)
+        verified = [_stored_pair(row, by_pair.get((row["a"], row["b"]), []), others) for row in rows]
         return self._report(found[document_id], status, verified, others, self._story_of_document(document_id))
 
     def _documents(self, ids: Sequence[str]) -> dict[str, Document]:
@@ -392,12 +395,11 @@ class LiveArchive:
         ).fetchall())
 
     def _story_of(self, verified: Sequence[VerifiedPair]) -> str | None:
-        """The story a queried document would join: that of its first matched document."""
-        for pair in verified:
-            for id_ in (pair.a, pair.b):
-                if (story := self._story_of_document(id_)) is not None:
-                    return story
-        return None
+        """The story a queried document would join: that of its first matched document
+        (one look-up for all of them)."""
+        matched = [id_ for pair in verified for id_ in (pair.a, pair.b)]
+        stories = self._stories_of(matched) if matched else {}
+        return next((stories[id_] for id_ in matched if id_ in stories), None)
 
 
 def _stored_candidate_config(store: DuckDBStore, wanted: CandidateConfig | None) -> CandidateConfig:
@@ -436,10 +438,9 @@ def _candidate_table(candidates: Sequence[Candidate], kept: set[tuple[str, str]]
     return pa.table(columns)
 
 
-def _stored_pair(row: dict, passages: list[dict], texts: dict[str, Document]) -> VerifiedPair:
-    """A stored pair with its passages, as the scan verified it."""
+def _stored_pair(row: dict, own: list[dict], texts: dict[str, Document]) -> VerifiedPair:
+    """A stored pair with its passages (``own``, in order), as the scan verified it."""
     a, b = texts[row["a"]], texts[row["b"]]
-    own = [p for p in passages if p["a"] == row["a"] and p["b"] == row["b"]]
     return VerifiedPair(
         a=row["a"], b=row["b"], source_id=row["source_id"], confidence=row["confidence"],
         coverage_a=row["coverage_a"], coverage_b=row["coverage_b"], similarity=row["similarity"],

@@ -93,9 +93,8 @@ class ArchiveIndex:
         memory gets an index in memory."""
         index = cls(None if db == ":memory:" else Path(f"{db}.index"), config, writable)
         index._load_base()
-        listed = set(index._ids)
-        missing = sorted(set(ids) - listed)
-        if len(listed) + len(missing) != len(ids) or index._delta_too_large(len(missing)):
+        missing = sorted(set(ids) - index._row_of.keys())
+        if len(index._row_of) + len(missing) != len(ids) or index._delta_too_large(len(missing)):
             index = cls(index.folder, config, writable)
             missing = sorted(ids)
         if len(missing) > COMPACT_AT and not index._ids:
