@@ -53,7 +53,7 @@ from copytrace.ingest import Document, FieldMap
 from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.ingest.readers import Read, read_file, rejection
 from copytrace.provenance.stories import PairEdge, build_stories
-from copytrace.store.blobs import signatures_from_rows
+from copytrace.store.blobs import signature_blobs, signatures_from_rows
 
 NGRAM, BAND = 0, 1  # kinds of candidate key
 
@@ -136,9 +136,9 @@ def _file_reads(file: dict, field_map: FieldMap) -> Iterator[Read]:
 
 def _parsed_rows(file: int, first_record: int, reads: list[Read], config: CandidateConfig) -> pa.RecordBatch:
     outcomes, signed = parse_and_sign(reads, config)
-    signatures = signed.signatures
-    offsets = signatures.sampled.offsets
+    offsets = signed.signatures.sampled.offsets
     documents = signed.documents.to_pylist()
+    blobs = signature_blobs(signed).to_pylist()
     rows = []
     for number, (read, outcome) in enumerate(zip(reads, outcomes)):
         row = {"file": file, "record": first_record + number, "where": read.where}
@@ -147,13 +147,8 @@ def _parsed_rows(file: int, first_record: int, reads: list[Read], config: Candid
         if isinstance(outcome, str):
             row["reason"] = outcome
         else:
-            sampled = signatures.sampled.hashes[offsets[outcome.row]:offsets[outcome.row + 1]]
-            row |= documents[outcome.row] | {
-                "minhash": signatures.minhash[outcome.row].tobytes(),
-                "shingle_count": int(signatures.shingle_counts[outcome.row]),
-                "sampled": sampled.tobytes(),
-                "distinct_ngrams": len(np.unique(sampled)),
-            }
+            sampled = signed.signatures.sampled.hashes[offsets[outcome.row]:offsets[outcome.row + 1]]
+            row |= documents[outcome.row] | blobs[outcome.row] | {"distinct_ngrams": len(np.unique(sampled))}
         rows.append(row)
     return pa.RecordBatch.from_pylist(rows, schema=PARSED)
 
