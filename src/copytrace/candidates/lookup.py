@@ -83,6 +83,13 @@ def index_keys(signatures: Signatures, config: CandidateConfig) -> list[IndexKey
     ]
 
 
+def distinct_ngram_counts(signatures: Signatures) -> list[int]:
+    """How many distinct sampled n-grams each document of a signed batch holds (the
+    length of its :attr:`IndexKeys.ngrams`, without its band keys)."""
+    hashes, offsets = signatures.sampled.hashes, signatures.sampled.offsets
+    return [len(np.unique(hashes[offsets[row] : offsets[row + 1]])) for row in range(len(signatures))]
+
+
 def shared_rare(
     ngrams: np.ndarray,
     holders: Mapping[int, Sequence[str]],

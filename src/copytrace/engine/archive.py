@@ -38,17 +38,17 @@ import pyarrow as pa
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage
 from copytrace.candidates import CandidateConfig, Signatures
 from copytrace.candidates.lookup import (
-    Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, index_keys, shared_rare,
+    Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, distinct_ngram_counts, index_keys, shared_rare,
 )
-from copytrace.engine.stages import SignedBatch, VerifiedPair, sign_documents, text_hash, verify_pairs
+from copytrace.engine.stages import sign_documents, text_hash, verify_pairs
 from copytrace.errors import InputError, NotFound
 from copytrace.faults import fault_point
 from copytrace.ingest import Document, Rejection
 from copytrace.parallel import one_kernel_thread
 from copytrace.provenance.stories import PairEdge, build_stories
-from copytrace.store import DuckDBStore
+from copytrace.store import ArchiveStore
 from copytrace.store.archive_index import ArchiveIndex, archive_rows_of
-from copytrace.store.duckdb_store import VerifiedRows
+from copytrace.store.records import SignedBatch, VerifiedPair, VerifiedRows
 
 REPORT_SCHEMA = "copytrace.article/1"
 BATCH_SCHEMA = "copytrace.articles/1"
@@ -139,7 +139,7 @@ class LiveArchive:
     caller serialises :meth:`add` (``copytrace serve`` runs every write on one thread)."""
 
     def __init__(
-        self, store: DuckDBStore, align: AlignConfig = DEFAULT_CONFIG, candidates: CandidateConfig | None = None
+        self, store: ArchiveStore, align: AlignConfig = DEFAULT_CONFIG, candidates: CandidateConfig | None = None
     ) -> None:
         """``candidates``: the settings for a new store (a store keeps those it was built with)."""
         self.store = store
@@ -147,7 +147,7 @@ class LiveArchive:
         self.align = align
         self.index = self._open_index()
 
-    def reading(self, store: DuckDBStore) -> LiveArchive:
+    def reading(self, store: ArchiveStore) -> LiveArchive:
         """This archive, reading through another connection to its store (a server's
         request threads each read through their own): for :meth:`query` and reports."""
         view = copy.copy(self)
@@ -231,15 +231,14 @@ class LiveArchive:
             Signatures.concatenate([m.signed.signatures for m in matched]),
         )
         candidates = [c for m in matched for c in m.candidates]
-        checked = [(c.a, c.b) for c in candidates]
         verified = [p for m in matched for p in m.verified]
         kept = {(p.a, p.b) for p in verified}
         with self.store.transaction():
             self.store.add_batch(signed, [], run_id)
             self.store.add_matched(_candidate_table(candidates, kept), VerifiedRows.of(verified))
             dropped = self._recheck_common_ngrams([group for m in matched for group in m.common])
-            touched = set(batch.matched) | {id_ for pair in [*checked, *dropped] for id_ in pair}
-            self._rebuild_stories(touched)
+            # Only pairs kept or dropped change the reuse graph, and so the stories.
+            self._rebuild_stories({id_ for pair in [*kept, *dropped] for id_ in pair})
             fault_point("add")
 
     def _recheck_common_ngrams(self, sharing: list[list[str]]) -> list[tuple[str, str]]:
@@ -251,10 +250,13 @@ class LiveArchive:
         pairs = [(a, b) for a, b in self.store.candidates_among(holders) if any(a in g and b in g for g in groups)]
         if not pairs:
             return []
-        profiles = self._profiles(sorted({id_ for pair in pairs for id_ in pair}), _Batch())[0]
+        holding = sorted({id_ for pair in pairs for id_ in pair})
+        documents, signatures = self.index.documents_with_signatures(holding)
+        profiles = _profiles_of(documents, signatures)
+        keys = dict(zip(holding, index_keys(signatures, self.config)))
         dropped, revised = [], []
         for a, b in pairs:
-            (profile_a, keys_a), (profile_b, keys_b) = profiles[a], profiles[b]
+            profile_a, profile_b, keys_a, keys_b = profiles[a], profiles[b], keys[a], keys[b]
             both = np.intersect1d(keys_a.ngrams, keys_b.ngrams)
             frequency, holders = self.index.ngram_holders(both, self.config.max_df)
             boilerplate = self._boilerplate(holders, _Batch())
@@ -269,6 +271,8 @@ class LiveArchive:
     def _rebuild_stories(self, touched: set[str]) -> None:
         """Rebuild the stories of ``touched`` documents, whole: their components can
         only have merged (new pairs) or split (dropped pairs) within them."""
+        if not touched:
+            return
         members = sorted(self.store.story_members(sorted(touched)) | touched)
         pairs, dates = self.store.pair_graph_of(members)
         forest = build_stories([PairEdge(**row) for row in pairs.to_pylist()], dates)
@@ -293,7 +297,7 @@ class LiveArchive:
         profiles, texts = self._profiles(others, batch)
         found = [
             kept for other in others
-            if (kept := candidate(mine, profiles[other][0], shared.get(other, 0), other in near, self.config))
+            if (kept := candidate(mine, profiles[other], shared.get(other, 0), other in near, self.config))
         ]
         texts[document.id] = document
         verified = verify_pairs([(texts[c.a], texts[c.b]) for c in found], self.align)
@@ -318,27 +322,20 @@ class LiveArchive:
             source_of.update(self.index.sources_of(stored))
         return boilerplate_ngrams(holders, source_of, least)
 
-    def _profiles(
-        self, ids: Sequence[str], batch: _Batch
-    ) -> tuple[dict[str, tuple[Profile, IndexKeys]], dict[str, Document]]:
+    def _profiles(self, ids: Sequence[str], batch: _Batch) -> tuple[dict[str, Profile], dict[str, Document]]:
         """What the candidate rule needs of indexed documents (stored, or in ``batch``),
-        with their index keys, and the documents."""
+        and the documents."""
         in_batch = [id_ for id_ in ids if id_ in batch.matched]
         stored = [id_ for id_ in ids if id_ not in batch.matched]
-        stored_documents, stored_signatures = self.index.documents_with_signatures(stored) if stored else ([], None)
-        documents = {document.id: document for document in stored_documents}
-        documents.update({id_: batch.matched[id_].others[id_] for id_ in in_batch})
-        profiles = {}
-        for part, signatures in ((stored, stored_signatures),
-                                 (in_batch, batch.signatures_of(in_batch) if in_batch else None)):
-            if not part:
-                continue
-            keys = index_keys(signatures, self.config)
-            for n, id_ in enumerate(part):
-                document = documents[id_]
-                profile = Profile(id_, signatures.minhash[n], int(signatures.shingle_counts[n]),
-                                  len(keys[n].ngrams), document.date, document.source)
-                profiles[id_] = (profile, keys[n])
+        profiles, documents = {}, {}
+        if stored:
+            stored_documents, signatures = self.index.documents_with_signatures(stored)
+            profiles.update(_profiles_of(stored_documents, signatures))
+            documents.update((document.id, document) for document in stored_documents)
+        if in_batch:
+            batch_documents = [batch.matched[id_].others[id_] for id_ in in_batch]
+            profiles.update(_profiles_of(batch_documents, batch.signatures_of(in_batch)))
+            documents.update(zip(in_batch, batch_documents))
         return profiles, documents
 
     # --- reporting -------------------------------------------------------------
@@ -402,7 +399,7 @@ class LiveArchive:
         return next((stories[id_] for id_ in matched if id_ in stories), None)
 
 
-def _stored_candidate_config(store: DuckDBStore, wanted: CandidateConfig | None) -> CandidateConfig:
+def _stored_candidate_config(store: ArchiveStore, wanted: CandidateConfig | None) -> CandidateConfig:
     """The candidate settings the store was built with; a new store records ``wanted``
     (or the defaults). A store opened read-only that has none uses the defaults."""
     rows = store.query("SELECT value FROM settings WHERE key = 'candidates'").to_pylist()
@@ -412,6 +409,16 @@ def _stored_candidate_config(store: DuckDBStore, wanted: CandidateConfig | None)
     if not rows and not store.read_only:
         store.check_settings({"candidates": asdict(config)})
     return config
+
+
+def _profiles_of(documents: Sequence[Document], signatures: Signatures) -> dict[str, Profile]:
+    """The candidate rule's profile of each signed document, by id."""
+    ngram_counts = distinct_ngram_counts(signatures)
+    return {
+        document.id: Profile(document.id, signatures.minhash[n], int(signatures.shingle_counts[n]), ngram_counts[n],
+                             document.date, document.source)
+        for n, document in enumerate(documents)
+    }
 
 
 def batch_report_json(reports: Sequence[ArticleReport], rejected: Sequence[Rejection]) -> dict:

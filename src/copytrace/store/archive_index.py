@@ -44,7 +44,7 @@ from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
 
 if TYPE_CHECKING:
-    from copytrace.engine.stages import SignedBatch
+    from copytrace.store.records import SignedBatch
 
 # A document's row: what matching needs of it besides its keys (DOCUMENT_COLUMNS and
 # the signature blobs of copytrace.store.blobs).
@@ -74,6 +74,8 @@ class ArchiveIndex:
         self._ids: list[str] = []
         self._rows = _empty_rows()  # the base's rows, in the order of _ids
         self._row_of: dict[str, int] = {}
+        self._sources: list[str | None] = []  # the base's sources, dictionary-coded: names ...
+        self._source_codes = np.zeros(0, dtype=np.int32)  # ... and each row's code
         self._delta_rows: dict[str, pa.Table] = {}
         self._base = _empty_base()
         self._delta_ngrams: dict[int, list[str]] = defaultdict(list)
@@ -129,6 +131,9 @@ class ArchiveIndex:
         self._base, self._rows = base, rows
         self._ids = rows.column("id").to_pylist()
         self._row_of = {id_: n for n, id_ in enumerate(self._ids)}
+        coded = rows.column("source").combine_chunks().dictionary_encode()
+        self._sources = [*coded.dictionary.to_pylist(), None]
+        self._source_codes = coded.indices.fill_null(len(coded.dictionary)).to_numpy()
 
     def _current(self) -> dict | None:
         if self.folder is None:
@@ -243,10 +248,14 @@ class ArchiveIndex:
 
     def sources_of(self, ids: Sequence[str]) -> dict[str, str | None]:
         """The source (outlet) of each of indexed documents ``ids``."""
-        return dict(zip(ids, self._rows_of(ids).column("source").to_pylist()))
+        return {
+            id_: self._sources[self._source_codes[self._row_of[id_]]] if id_ in self._row_of
+            else self._delta_rows[id_].column("source")[0].as_py()
+            for id_ in ids
+        }
 
     def _rows_of(self, ids: Sequence[str]) -> pa.Table:
-        # Slices, never take(): take on a chunked column copies the whole column first.
+        # Slices, never take(): take() copies the whole record batch a row falls in.
         if not ids:
             return _empty_rows()
         return pa.concat_tables(
