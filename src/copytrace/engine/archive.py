@@ -111,16 +111,17 @@ class ArticleReport:
         }
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Matched:
-    """A signed document and what the archive holds for it."""
+    """A signed document and what the archive holds for it: its candidates, then the
+    pairs verified among them."""
 
     signed: SignedBatch
     keys: IndexKeys
     candidates: list[Candidate]
-    verified: list[VerifiedPair]
     others: dict[str, Document]
     common: list[list[str]]  # the holders of each n-gram it makes common or boilerplate
+    verified: list[VerifiedPair] = field(default_factory=list)
 
 
 @dataclass
@@ -164,7 +165,9 @@ class LiveArchive:
         """The sources and reprints the archive holds for ``document``, stored or not;
         nothing is written."""
         with one_kernel_thread():
-            matched = self._match(document, _Batch())
+            signed = sign_documents([document], self.config)
+            matched = self._match(document, signed, index_keys(signed.signatures, self.config)[0], _Batch())
+            self._verify([matched])
         return self._report(document, "query", matched.verified, matched.others, self._story_of(matched.verified))
 
     def add(
@@ -188,21 +191,18 @@ class LiveArchive:
     # --- adding ----------------------------------------------------------------
 
     def _add_batch(self, documents: Sequence[Document], run_id: int) -> list[ArticleReport]:
-        stored = dict(self.store.connection.execute(
-            "SELECT id, text_hash FROM documents WHERE id IN (SELECT unnest(?))", [[d.id for d in documents]]
-        ).fetchall())
+        fresh = self._not_stored(documents)
         batch = _Batch()
         try:
-            for document in documents:
-                known = stored.get(document.id) or (
-                    batch.matched[document.id].signed.documents.column("text_hash")[0].as_py()
-                    if document.id in batch.matched else None
-                )
-                if known is None:
-                    batch.matched[document.id] = matched = self._match(document, batch)
-                    self.index.add([document.id], [matched.keys], archive_rows_of(matched.signed))
-                elif known != text_hash(document.text):
-                    raise InputError(f"document '{document.id}'", "id is already in the store with a different text")
+            # Signed together (one call per batch, not per article); matched one by one,
+            # since each is matched against those before it; verified together.
+            signed = sign_documents(list(fresh.values()), self.config)
+            keys = index_keys(signed.signatures, self.config)
+            for n, document in enumerate(fresh.values()):
+                one = SignedBatch(signed.documents.slice(n, 1), signed.signatures.take([n]))
+                batch.matched[document.id] = self._match(document, one, keys[n], batch)
+                self.index.add([document.id], [keys[n]], archive_rows_of(one))
+            self._verify(list(batch.matched.values()))
             self._store_batch(batch, run_id)
         except BaseException:
             self.index = self._open_index()  # the index must not hold what was not stored
@@ -218,6 +218,21 @@ class LiveArchive:
                 reports.append(self._report(document, "added", matched.verified, matched.others,
                                             stories.get(document.id)))
         return reports
+
+    def _not_stored(self, documents: Sequence[Document]) -> dict[str, Document]:
+        """The documents the store does not hold, each id once, by id; refuses an id
+        stored (or earlier in ``documents``) with a different text."""
+        stored = dict(self.store.connection.execute(
+            "SELECT id, text_hash FROM documents WHERE id IN (SELECT unnest(?))", [[d.id for d in documents]]
+        ).fetchall())
+        fresh: dict[str, Document] = {}
+        for document in documents:
+            known = stored.get(document.id) or (text_hash(fresh[document.id].text) if document.id in fresh else None)
+            if known is None:
+                fresh[document.id] = document
+            elif known != text_hash(document.text):
+                raise InputError(f"document '{document.id}'", "id is already in the store with a different text")
+        return fresh
 
     def _store_batch(self, batch: _Batch, run_id: int) -> None:
         """Store a batch's documents, candidates and pairs, check again the pairs that
@@ -280,11 +295,9 @@ class LiveArchive:
 
     # --- matching --------------------------------------------------------------
 
-    def _match(self, document: Document, batch: _Batch) -> _Matched:
-        """Sign ``document``, find its candidates in the index (the documents of
-        ``batch`` included) and verify them."""
-        signed = sign_documents([document], self.config)
-        keys = index_keys(signed.signatures, self.config)[0]
+    def _match(self, document: Document, signed: SignedBatch, keys: IndexKeys, batch: _Batch) -> _Matched:
+        """Find the candidates of ``document`` (signed, with its index keys) in the
+        index, the documents of ``batch`` included; :meth:`_verify` verifies them."""
         counts, holders = self.index.ngram_holders(keys.ngrams, self.config.max_df)
         frequency = {h: count + 1 for h, count in counts.items()}  # the document counts too
         before = self._boilerplate(holders, batch)
@@ -300,10 +313,18 @@ class LiveArchive:
             if (kept := candidate(mine, profiles[other], shared.get(other, 0), other in near, self.config))
         ]
         texts[document.id] = document
-        verified = verify_pairs([(texts[c.a], texts[c.b]) for c in found], self.align)
         common = [holders[h] for h, count in counts.items() if count == self.config.max_df]
         common += [holders[h] for h in sorted(boilerplate - before)]
-        return _Matched(signed, keys, found, verified, texts, common)
+        return _Matched(signed, keys, found, texts, common)
+
+    def _verify(self, matched: Sequence[_Matched]) -> None:
+        """Verify the candidates of every matched document, in one call."""
+        owner = {(c.a, c.b): m for m in matched for c in m.candidates}
+        pairs = [(m.others[c.a], m.others[c.b]) for m in matched for c in m.candidates]
+        for pair in verify_pairs(pairs, self.align):
+            owner[(pair.a, pair.b)].verified.append(pair)
+
+
 
     def _boilerplate(
         self, holders: dict[int, list[str]], batch: _Batch, document: Document | None = None
