@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import os
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from copytrace.align import Passage
 from copytrace.candidates import CandidateConfig, CandidatePairs
-from copytrace.engine.stages import VerifiedPair, sign_documents
+from copytrace.engine.stages import sign_documents
 from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
 from copytrace.provenance.stories import PairEdge, build_stories
-from copytrace.store import TABLES, DuckDBStore, open_store
-from copytrace.store import duckdb_store
-from copytrace.store.duckdb_store import VerifiedRows
+from copytrace.store import TABLES, ArchiveStore, DuckDBStore, Store, open_store
+from copytrace.store import duckdb_store, schema
+from copytrace.store.export import EXPORTED_TABLES, export_tables
+from copytrace.store.parquet_import import import_parquet
+from copytrace.store.records import VerifiedPair, VerifiedRows
+from copytrace.store.schema import SCHEMAS
 from copytrace.store.spill import DocumentSpill, read_spilled
 
 CONFIG = CandidateConfig()
@@ -154,3 +160,105 @@ def test_bulk_writes_get_more_memory_and_end_folded_into_the_file(tmp_path):
         assert not log.exists() or log.stat().st_size == 0
         assert memory() == usual
         assert store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py() == len(DOCS)
+
+
+# --- one Arrow schema per table --------------------------------------------------
+
+DUCKDB_NAMES = {pa.string(): "VARCHAR", pa.binary(): "BLOB", pa.date32(): "DATE", pa.timestamp("us"): "TIMESTAMP",
+                pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.uint64(): "UBIGINT", pa.float32(): "FLOAT",
+                pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}
+
+
+def filled_store(path) -> DuckDBStore:
+    """A store with a row in every table."""
+    store = DuckDBStore(path)
+    run = store.start_run(["x.jsonl"])
+    store.add_batch(sign_documents(DOCS, CONFIG), [Rejection("f.jsonl:3", "no text", "{}")], run_id=run)
+    store.add_candidates(CandidatePairs(a=np.array([0]), b=np.array([1]), jaccard=np.array([0.5], np.float32),
+                                        containment=np.array([0.6], np.float32), method=np.array([1], np.int8),
+                                        ids=("a", "b")).to_arrow())
+    store.add_verified([("a", "b")], VerifiedRows.of([pair()]))
+    store.replace_stories(build_stories([PairEdge("a", "b", "a", 0.9, 0.8, 0.8)], {}))
+    store.replace_boilerplate(pa.table({"ngram": pa.array([2**63 + 5], pa.uint64()), "documents": pa.array([3], pa.int32()),
+                                        "source": ["x"], "source_documents": pa.array([3], pa.int32())}))
+    store.update_run(run, stage="done", finished_at=dt.datetime(2024, 1, 3), read=3, stored=2, rejected=1)
+    return store
+
+
+@pytest.mark.parametrize("name", [*TABLES, "settings"])
+def test_the_store_creates_each_table_from_its_arrow_schema(name):
+    wanted = SCHEMAS.get(name, schema.SETTINGS)
+    with DuckDBStore(":memory:") as store:
+        columns = store.query("SELECT column_name, data_type FROM information_schema.columns "
+                              "WHERE table_name = ? ORDER BY ordinal_position", [name]).to_pylist()
+        [key] = store.query("SELECT constraint_column_names AS key FROM duckdb_constraints() "
+                            "WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [name]).column("key").to_pylist()
+        read = store.query(f"SELECT * FROM {name}").schema
+    assert [(c["column_name"], c["data_type"]) for c in columns] == [(f.name, DUCKDB_NAMES[f.type]) for f in wanted]
+    assert key == schema.primary_key(wanted)
+    assert read.equals(wanted, check_metadata=False)
+
+
+def test_every_table_is_read_and_exported_to_parquet_with_its_schema(tmp_path):
+    with filled_store(tmp_path / "s.duckdb") as store:
+        for name in TABLES:
+            table = store.table(name)
+            assert table.num_rows >= 1 and table.schema.equals(SCHEMAS[name], check_metadata=False), name
+        written = export_tables(store, tmp_path / "out", "parquet")
+    assert {path.stem for path in written} == set(EXPORTED_TABLES)
+    for path in written:
+        assert schema.conforms(pq.read_schema(path), path.stem) == [], path.stem  # names, order, types
+
+
+def write_dataset(store: DuckDBStore, folder, **replaced: pa.Table) -> None:
+    """The store's tables as a Parquet dataset (the Spark engine's output layout)."""
+    settings = store.query("SELECT * FROM settings ORDER BY key")
+    for name, table in {"settings": settings, **{n: store.table(n) for n in TABLES}, **replaced}.items():
+        (folder / name).mkdir(parents=True)
+        pq.write_table(table, folder / name / "part-0.parquet")
+
+
+def test_a_parquet_dataset_of_the_store_schemas_imports_as_it_was(tmp_path):
+    with filled_store(tmp_path / "s.duckdb") as store:
+        write_dataset(store, tmp_path / "dataset")
+        before = {name: store.table(name) for name in TABLES}
+    counted = import_parquet(tmp_path / "dataset", tmp_path / "imported.duckdb")
+    assert all(counted[name] == before[name].num_rows for name in TABLES)
+    with open_store(tmp_path / "imported.duckdb") as imported:
+        for name in TABLES:
+            assert imported.table(name).equals(before[name]), name
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t: t.set_column(6, "similarity", t.column("similarity").cast(pa.float32())),
+     "column 'similarity' is float, not double"),
+    (lambda t: t.drop_columns(["passages"]), "expected a, b, source_id"),
+    (lambda t: t.select(["b", "a", *t.column_names[2:]]), "columns b, a, source_id"),
+])
+def test_a_parquet_table_that_differs_from_its_schema_is_refused_naming_the_file(tmp_path, change, message):
+    with filled_store(tmp_path / "s.duckdb") as store:
+        write_dataset(store, tmp_path / "dataset", pairs=change(store.table("pairs")))
+    with pytest.raises(InputError, match=message) as refused:
+        import_parquet(tmp_path / "dataset", tmp_path / "imported.duckdb")
+    assert refused.value.where.endswith("part-0.parquet") and "pairs" in refused.value.where
+
+
+# --- the store interface ----------------------------------------------------------
+
+@pytest.mark.parametrize("protocol", [Store, ArchiveStore])
+def test_the_duckdb_store_implements_the_store_interfaces(protocol):
+    with DuckDBStore(":memory:") as store:
+        assert isinstance(store, protocol)
+    for name, method in vars(protocol).items():
+        if callable(method) and not name.startswith("_"):
+            wanted = list(inspect.signature(method).parameters)
+            assert list(inspect.signature(getattr(DuckDBStore, name)).parameters) == wanted, name
+
+
+def test_a_store_without_one_of_the_methods_is_not_a_store():
+    class Partial(DuckDBStore):
+        pair_graph = None
+
+    store = object.__new__(Partial)
+    store.path, store.read_only = ":memory:", False
+    assert not isinstance(store, Store) and not isinstance(store, ArchiveStore)

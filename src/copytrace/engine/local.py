@@ -42,7 +42,7 @@ from rich.progress import (
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, boilerplate_table, pairs_from_signatures
-from copytrace.engine.stages import DocumentRow, SignedBatch, parse_and_sign, verify_pairs
+from copytrace.engine.stages import DocumentRow, parse_and_sign, verify_pairs
 from copytrace.errors import InputError
 from copytrace.faults import fault_point
 from copytrace.ingest import FieldMap, Rejection
@@ -50,8 +50,8 @@ from copytrace.ingest.readers import OnError, Read, accept_records, check_on_err
 from copytrace.ingest.rejects import RejectsFile
 from copytrace.parallel import bounded_map, process_pool, worker_count
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
-from copytrace.store import DuckDBStore
-from copytrace.store.duckdb_store import VerifiedRows
+from copytrace.store import DuckDBStore, Store
+from copytrace.store.records import SignedBatch, VerifiedRows
 from copytrace.store.spill import DocumentSpill, read_spilled
 
 SUMMARY_SCHEMA = "copytrace.scan/1"
@@ -278,7 +278,7 @@ def _parsed_and_signed(
 
 
 def _ingest(
-    store: DuckDBStore,
+    store: Store,
     batches: Iterable[tuple[list[Read], SignedBatch]],
     on_error: OnError,
     run_id: int,
@@ -343,7 +343,7 @@ def _batches(records: Iterator, size: int) -> Iterator[list]:
         yield batch
 
 
-def _candidates(store: DuckDBStore, config: CandidateConfig) -> int:
+def _candidates(store: Store, config: CandidateConfig) -> int:
     """Candidates among all stored documents; the number not stored before."""
     fault_point("candidates")
     ids, dates, sources, signatures = store.signatures()
@@ -355,7 +355,7 @@ def _candidates(store: DuckDBStore, config: CandidateConfig) -> int:
     return store.add_candidates(replace(found, ids=tuple(ids)).to_arrow())
 
 
-def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress | None) -> int:
+def _verify(store: Store, config: AlignConfig, workers: int, bar: Progress | None) -> int:
     """Align every unverified candidate on ``workers`` processes; store the results
     every :data:`STORE_EVERY` pairs, each time in one transaction."""
     pending = _grouped_by_component(store.unverified_candidates())
@@ -382,7 +382,7 @@ def _verify(store: DuckDBStore, config: AlignConfig, workers: int, bar: Progress
     return len(pending)
 
 
-def _scratch_folder(store: DuckDBStore) -> str | None:
+def _scratch_folder(store: Store) -> str | None:
     """Beside the store file (its disk has room for the texts); the system's for a store in memory."""
     return None if store.path == ":memory:" else str(Path(store.path).resolve().parent)
 
@@ -419,7 +419,7 @@ def _map_in_workers(
         yield from bounded_map(pool, function, calls, 2 * workers, ordered)
 
 
-def _stories(store: DuckDBStore, tracker: _Tracker):
+def _stories(store: Store, tracker: _Tracker):
     """Rebuild every story from all verified pairs."""
     pairs, dates = store.pair_graph()
     edges = [PairEdge(**row) for row in pairs.to_pylist()]

@@ -48,12 +48,13 @@ import pyarrow as pa
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig
 from copytrace.candidates.lookup import Profile, boilerplate_ngrams, candidate, index_keys
-from copytrace.engine.stages import VerifiedPair, parse_and_sign, verify_pairs
+from copytrace.engine.stages import parse_and_sign, verify_pairs
 from copytrace.ingest import Document, FieldMap
 from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.ingest.readers import Read, read_file, rejection
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
+from copytrace.store.records import VerifiedPair
 
 NGRAM, BAND = 0, 1  # kinds of candidate key
 

@@ -15,39 +15,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import pyarrow as pa
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage, align
-from copytrace.candidates import CandidateConfig, Signatures, signatures_for_batch
+from copytrace.candidates import CandidateConfig, signatures_for_batch
 from copytrace.ingest import Document
 from copytrace.ingest.document import documents_table
 from copytrace.ingest.readers import Read, parse_records
 from copytrace.provenance.source import decide_source
-
-PAIR_SCHEMA = "copytrace.pair/1"
-
-
-@dataclass(frozen=True)
-class SignedBatch:
-    """A batch of documents as Arrow rows (the columns of
-    :func:`copytrace.ingest.document.documents_table` and ``text_hash``), with their
-    signatures. Arrow, so that a batch signed in a worker process travels back as a
-    few buffers, not one Python object per document."""
-
-    documents: pa.Table
-    signatures: Signatures
-
-    def __len__(self) -> int:
-        return self.documents.num_rows
-
-    def take(self, rows: Sequence[int]) -> SignedBatch:
-        """The batch of documents ``rows``, in that order."""
-        if list(rows) == list(range(len(self))):
-            return self
-        return SignedBatch(self.documents.take(pa.array(rows, pa.int64())), self.signatures.take(rows))
+from copytrace.store.records import SignedBatch, VerifiedPair
 
 
 class DocumentRow(NamedTuple):
@@ -87,40 +65,6 @@ def parse_and_sign(reads: Sequence[Read], config: CandidateConfig) -> tuple[list
         outcome if isinstance(outcome, str) else DocumentRow(outcome.id, *next(numbered_hashes))
         for outcome in outcomes
     ], signed
-
-
-@dataclass(frozen=True)
-class VerifiedPair:
-    """Two documents (``a < b`` by id) that share at least one aligned passage.
-
-    ``source_id`` is the document the source decision names as the original of
-    the two, with its ``confidence``. ``coverage_a``/``coverage_b``: share of each
-    body covered by the passages. ``similarity``: mean passage similarity weighted
-    by passage length.
-    """
-
-    a: str
-    b: str
-    source_id: str
-    confidence: float
-    coverage_a: float
-    coverage_b: float
-    similarity: float
-    passages: tuple[Passage, ...]
-
-    def to_json(self) -> dict:
-        """JSON form, schema ``copytrace.pair/1``."""
-        return {
-            "schema": PAIR_SCHEMA,
-            "a": self.a,
-            "b": self.b,
-            "source_id": self.source_id,
-            "confidence": round(self.confidence, 4),
-            "coverage_a": round(self.coverage_a, 4),
-            "coverage_b": round(self.coverage_b, 4),
-            "similarity": round(self.similarity, 4),
-            "passages": [passage.to_json() for passage in self.passages],
-        }
 
 
 def verify_pairs(

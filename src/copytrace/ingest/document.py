@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-# The fields of a document's Arrow form, in the order Document takes them.
-DOCUMENT_COLUMNS = ("id", "text", "date", "source", "url", "title", "language", "credit", "body_start", "body_end")
+# A document's Arrow form, its fields in the order Document takes them.
+DOCUMENT_SCHEMA = pa.schema([
+    ("id", pa.string()), ("text", pa.string()), ("date", pa.date32()),
+    *((name, pa.string()) for name in ("source", "url", "title", "language", "credit")),
+    ("body_start", pa.int32()), ("body_end", pa.int32()),
+])
+DOCUMENT_COLUMNS = tuple(DOCUMENT_SCHEMA.names)
 
 
 @dataclass(frozen=True)
@@ -63,16 +68,7 @@ class Document:
 
 
 def documents_table(documents: Sequence[Document]) -> pa.Table:
-    """Documents as an Arrow table with the :data:`DOCUMENT_COLUMNS` (``body_end``
-    resolved); ``Document(*row)`` turns a row back into its document."""
-    return pa.table(
-        {
-            "id": pa.array([d.id for d in documents], pa.string()),
-            "text": pa.array([d.text for d in documents], pa.string()),
-            "date": pa.array([d.date for d in documents], pa.date32()),
-            **{name: pa.array([getattr(d, name) for d in documents], pa.string())
-               for name in ("source", "url", "title", "language", "credit")},
-            "body_start": pa.array([d.body_start for d in documents], pa.int32()),
-            "body_end": pa.array([d.body_span[1] for d in documents], pa.int32()),
-        }
-    )
+    """Documents as an Arrow table of :data:`DOCUMENT_SCHEMA` (``body_end`` resolved);
+    ``Document(*row)`` turns a row back into its document."""
+    columns = {name: [getattr(d, name) for d in documents] for name in DOCUMENT_COLUMNS[:-1]}
+    return pa.table({**columns, "body_end": [d.body_span[1] for d in documents]}, schema=DOCUMENT_SCHEMA)

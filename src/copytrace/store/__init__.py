@@ -8,7 +8,7 @@ scan's database for reading; its tables come back as pyarrow Tables, which
 convert to pandas (``.to_pandas()``) or polars (``polars.from_arrow``).
 """
 
-from copytrace.store.base import TABLES, Store
+from copytrace.store.base import TABLES, ArchiveStore, Store
 from copytrace.store.duckdb_store import DuckDBStore, open_store
 
-__all__ = ["TABLES", "DuckDBStore", "Store", "open_store"]
+__all__ = ["TABLES", "ArchiveStore", "DuckDBStore", "Store", "open_store"]

@@ -14,7 +14,7 @@ from copytrace.candidates import Signatures
 from copytrace.candidates.shingles import TokenHashes
 
 if TYPE_CHECKING:
-    from copytrace.engine.stages import SignedBatch
+    from copytrace.store.records import SignedBatch
 
 
 def signature_blobs(batch: SignedBatch) -> pa.Table:

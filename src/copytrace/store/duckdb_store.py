@@ -11,7 +11,6 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,12 +25,14 @@ from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
 from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.store.archive_index import ARCHIVE_ROWS
-from copytrace.store.base import TABLES
 from copytrace.store.blobs import blob_values, signature_blobs
 from copytrace.store.holder import holder
+from copytrace.store.records import SignedBatch, VerifiedRows
+from copytrace.store.schema import (
+    BOILERPLATE, DERIVATION_EDGES, DOCUMENTS, PAIR_FIELDS, REJECTS, SCHEMAS, SIGNATURES, STORIES, TABLES, ddl, row_order,
+)
 
 if TYPE_CHECKING:
-    from copytrace.engine.stages import SignedBatch, VerifiedPair
     from copytrace.provenance.stories import StoryForest
 
 SCHEMA_VERSION = "1"
@@ -46,46 +47,9 @@ BULK_MEMORY_LIMIT = "2500MB"
 _STREAM_ROWS = 1024  # documents per batch read from a streamed query
 _SIGNATURE_ROWS = 65536  # signatures per batch read by DuckDBStore.signatures
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE IF NOT EXISTS documents (
-    id VARCHAR PRIMARY KEY, text VARCHAR, date DATE, source VARCHAR, url VARCHAR,
-    title VARCHAR, language VARCHAR, credit VARCHAR, body_start INTEGER, body_end INTEGER,
-    text_hash VARCHAR, run_id INTEGER, ingested_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS signatures (
-    id VARCHAR PRIMARY KEY, minhash BLOB USING COMPRESSION uncompressed, shingle_count BIGINT,
-    sampled BLOB USING COMPRESSION uncompressed);
-CREATE TABLE IF NOT EXISTS candidates (
-    a VARCHAR, b VARCHAR, jaccard_estimate FLOAT, containment_estimate FLOAT, method VARCHAR,
-    verified BOOLEAN, kept BOOLEAN, PRIMARY KEY (a, b));
-CREATE TABLE IF NOT EXISTS pairs (
-    a VARCHAR, b VARCHAR, source_id VARCHAR, confidence DOUBLE, coverage_a DOUBLE,
-    coverage_b DOUBLE, similarity DOUBLE, passages INTEGER, PRIMARY KEY (a, b));
-CREATE TABLE IF NOT EXISTS passages (
-    a VARCHAR, b VARCHAR, passage INTEGER, region INTEGER, a_start INTEGER, a_end INTEGER,
-    b_start INTEGER, b_end INTEGER, similarity DOUBLE, verbatim_share DOUBLE,
-    PRIMARY KEY (a, b, passage));
-CREATE TABLE IF NOT EXISTS boilerplate (
-    ngram UBIGINT PRIMARY KEY, documents INTEGER, source VARCHAR, source_documents INTEGER);
-CREATE TABLE IF NOT EXISTS stories (
-    story_id VARCHAR, document_id VARCHAR PRIMARY KEY, parent_id VARCHAR, depth INTEGER);
-CREATE TABLE IF NOT EXISTS derivation_edges (
-    story_id VARCHAR, parent_id VARCHAR, child_id VARCHAR PRIMARY KEY, weight DOUBLE);
-CREATE SEQUENCE IF NOT EXISTS run_ids START 1;
-CREATE TABLE IF NOT EXISTS runs (
-    run_id INTEGER PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, stage VARCHAR,
-    inputs VARCHAR, read BIGINT, stored BIGINT, existing BIGINT, rejected BIGINT,
-    candidates BIGINT, verified BIGINT, pairs BIGINT, stories BIGINT);
-CREATE TABLE IF NOT EXISTS rejects (
-    "where" VARCHAR PRIMARY KEY, reason VARCHAR, raw VARCHAR, run_id INTEGER);
-"""
-
 # DuckDB COPY formats by export format; COPY streams, so texts never sit in memory at once.
 EXPORT_FORMATS = {"parquet": "FORMAT parquet", "jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true"}
-_ORDER = {"documents": "id", "signatures": "id", "candidates": "a, b", "pairs": "a, b",
-          "passages": "a, b, passage", "boilerplate": "ngram", "stories": "story_id, depth, document_id",
-          "derivation_edges": "story_id, child_id", "runs": "run_id", "rejects": '"where"'}
-_PAIR_KEYS = pa.schema([("a", pa.string()), ("b", pa.string())])
+_PAIR_KEYS = pa.schema(PAIR_FIELDS)
 _RUN_COUNTS = ("read", "stored", "existing", "rejected", "candidates", "verified", "pairs", "stories")
 
 
@@ -113,7 +77,7 @@ class DuckDBStore:
             # the log; the scan checkpoints itself after ingest. See bulk_writes.
             self.connection.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-            self.connection.execute(_DDL)
+            self.connection.execute(ddl())
             self.check_settings({"schema_version": SCHEMA_VERSION})
 
     # --- writing -----------------------------------------------------------
@@ -136,17 +100,12 @@ class DuckDBStore:
 
     def add_batch(self, batch: SignedBatch, rejections: Sequence[Rejection], run_id: int) -> None:
         rows = len(batch)
-        documents = batch.documents.append_column("run_id", pa.array([run_id] * rows, pa.int32()))
-        documents = documents.append_column("ingested_at", pa.array([dt.datetime.now()] * rows, pa.timestamp("us")))
-        signatures = signature_blobs(batch)
-        rejects = pa.table(
-            {
-                "where": [r.where for r in rejections],
-                "reason": [r.reason for r in rejections],
-                "raw": pa.array([r.raw for r in rejections], pa.string()),
-                "run_id": pa.array([run_id] * len(rejections), pa.int32()),
-            }
-        )
+        documents = pa.Table.from_arrays(
+            [*batch.documents.columns, pa.array([run_id] * rows, pa.int32()),
+             pa.array([dt.datetime.now()] * rows, pa.timestamp("us"))], schema=DOCUMENTS)
+        signatures = signature_blobs(batch).cast(SIGNATURES)
+        rejects = pa.table({"where": [r.where for r in rejections], "reason": [r.reason for r in rejections],
+                            "raw": [r.raw for r in rejections], "run_id": [run_id] * len(rejections)}, schema=REJECTS)
         with self._transaction() as con:
             con.register("new_documents", documents)
             con.register("new_signatures", signatures)
@@ -205,7 +164,7 @@ class DuckDBStore:
     def replace_boilerplate(self, boilerplate: pa.Table) -> None:
         """The collection's boilerplate n-grams (:func:`copytrace.candidates.boilerplate_table`)."""
         with self._transaction() as con:
-            con.register("new_boilerplate", boilerplate)
+            con.register("new_boilerplate", boilerplate.cast(BOILERPLATE))
             con.execute("DELETE FROM boilerplate")
             con.execute("INSERT INTO boilerplate SELECT * FROM new_boilerplate")
 
@@ -260,22 +219,9 @@ class DuckDBStore:
 
     @staticmethod
     def _insert_forest(con: _Transaction, forest: StoryForest) -> None:
-        nodes = pa.table(
-            {
-                "story_id": pa.array([n.story_id for n in forest.nodes], pa.string()),
-                "document_id": pa.array([n.document_id for n in forest.nodes], pa.string()),
-                "parent_id": pa.array([n.parent_id for n in forest.nodes], pa.string()),
-                "depth": pa.array([n.depth for n in forest.nodes], pa.int32()),
-            }
-        )
-        edges = pa.table(
-            {
-                "story_id": pa.array([e.story_id for e in forest.edges], pa.string()),
-                "parent_id": pa.array([e.parent_id for e in forest.edges], pa.string()),
-                "child_id": pa.array([e.child_id for e in forest.edges], pa.string()),
-                "weight": pa.array([e.weight for e in forest.edges], pa.float64()),
-            }
-        )
+        nodes = pa.table({name: [getattr(n, name) for n in forest.nodes] for name in STORIES.names}, schema=STORIES)
+        edges = pa.table({name: [getattr(e, name) for e in forest.edges] for name in DERIVATION_EDGES.names},
+                         schema=DERIVATION_EDGES)
         con.register("new_stories", nodes)
         con.register("new_edges", edges)
         con.execute("INSERT INTO stories SELECT * FROM new_stories")
@@ -457,7 +403,8 @@ class DuckDBStore:
     def _select_all(name: str) -> str:
         if name not in TABLES:
             raise InputError("table", f"unknown table '{name}' (known: {', '.join(TABLES)})")
-        return f"SELECT * FROM {name} ORDER BY {_ORDER[name]}"
+        order = ", ".join(f'"{column}"' for column in row_order(SCHEMAS[name]))
+        return f"SELECT * FROM {name} ORDER BY {order}"
 
     def _count(self, table: str) -> int:
         [(count,)] = self.connection.execute(f"SELECT count(*) FROM {table}").fetchall()
@@ -544,48 +491,3 @@ def open_store(db: str | Path) -> DuckDBStore:
     """Open a scan's store for reading: ``.documents()``, ``.pairs()``, ``.passages()``,
     ``.stories()`` and ``.table(name)`` return pyarrow Tables."""
     return DuckDBStore(db, read_only=True)
-
-
-@dataclass(frozen=True)
-class VerifiedRows:
-    """Rows of the pairs and passages tables for verified pairs. Built where the pairs
-    were verified (:meth:`of`, in the worker), so that compact Arrow tables travel back
-    to the process that stores them, not the pairs' passages with their texts."""
-
-    pairs: pa.Table
-    passages: pa.Table
-
-    @classmethod
-    def of(cls, kept: Sequence[VerifiedPair]) -> VerifiedRows:
-        pairs = pa.table(
-            {
-                "a": [p.a for p in kept], "b": [p.b for p in kept],
-                "source_id": [p.source_id for p in kept],
-                "confidence": pa.array([p.confidence for p in kept], pa.float64()),
-                "coverage_a": pa.array([p.coverage_a for p in kept], pa.float64()),
-                "coverage_b": pa.array([p.coverage_b for p in kept], pa.float64()),
-                "similarity": pa.array([p.similarity for p in kept], pa.float64()),
-                "passages": pa.array([len(p.passages) for p in kept], pa.int32()),
-            }
-        )
-        return cls(pairs=pairs, passages=_passage_rows(kept))
-
-    @staticmethod
-    def concatenate(parts: Sequence[VerifiedRows]) -> VerifiedRows:
-        return VerifiedRows(
-            pairs=pa.concat_tables([part.pairs for part in parts]),
-            passages=pa.concat_tables([part.passages for part in parts]),
-        )
-
-
-def _passage_rows(kept: Sequence[VerifiedPair]) -> pa.Table:
-    rows = [
-        (pair.a, pair.b, index, p.region, p.a_start, p.a_end, p.b_start, p.b_end, p.similarity, p.verbatim_share)
-        for pair in kept
-        for index, p in enumerate(pair.passages)
-    ]
-    names = ("a", "b", "passage", "region", "a_start", "a_end", "b_start", "b_end", "similarity", "verbatim_share")
-    types = (pa.string(), pa.string(), pa.int32(), pa.int32(), pa.int32(), pa.int32(), pa.int32(),
-             pa.int32(), pa.float64(), pa.float64())
-    columns = list(zip(*rows)) if rows else [[] for _ in names]
-    return pa.table({n: pa.array(c, t) for n, c, t in zip(names, columns, types)})

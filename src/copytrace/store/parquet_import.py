@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from copytrace.errors import InputError
-from copytrace.store.base import TABLES
 from copytrace.store.duckdb_store import DuckDBStore
+from copytrace.store.schema import TABLES, conforms
 
 
 def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
@@ -21,6 +22,8 @@ def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
     if missing:
         raise InputError(str(folder), f"not the output of copytrace scan --engine spark (no {', '.join(missing)})")
     found = [name for name in TABLES if (folder / name).is_dir()]  # a table not written stays empty
+    for name in ("settings", *found):
+        _check_schema(folder / name, name)
     with DuckDBStore(db) as store:
         if store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py():
             raise InputError(str(db), "already holds documents; import into a new --db")
@@ -29,16 +32,34 @@ def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
         counted = {}
         with store.transaction() as con:
             for name in found:
-                columns = ", ".join(f'"{column}"' for column in _columns(store, name))
                 pattern = str(folder / name / "*.parquet").replace("'", "''")
-                con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM read_parquet('{pattern}')")
+                con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet('{pattern}')")
         for name in TABLES:
             counted[name] = store.query(f"SELECT count(*) AS n FROM {name}").column("n")[0].as_py()
         store.connection.execute(f"CREATE OR REPLACE SEQUENCE run_ids START {counted['runs'] + 1}")
     return counted
 
 
-def _columns(store: DuckDBStore, table: str) -> list[str]:
-    return [row["column_name"] for row in store.query(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-        [table]).to_pylist()]
+def _check_schema(table: Path, name: str) -> None:
+    """Refuse a table's Parquet files unless their columns are the store's
+    (:data:`copytrace.store.schema.SCHEMAS`): names, order and types."""
+    files = sorted(table.glob("*.parquet"))
+    if not files:
+        raise InputError(str(table), "holds no Parquet file")
+    for file in files:
+        try:
+            differences = conforms(_unsigned(pq.read_schema(file)), name)
+        except (pa.ArrowException, OSError) as error:
+            raise InputError(str(file), f"cannot read it as Parquet: {error}") from None
+        if differences:
+            raise InputError(str(file), f"not the {name} table of a copytrace scan: {'; '.join(differences)}")
+
+
+# Spark has no unsigned 64-bit type: the Spark engine writes a uint64 column (a
+# boilerplate n-gram's hash) as decimal(20, 0), which DuckDB casts back on insert.
+_SPARK_UINT64 = pa.decimal128(20, 0)
+
+
+def _unsigned(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with its decimal(20, 0) columns read as the uint64 they hold."""
+    return pa.schema([field.with_type(pa.uint64()) if field.type == _SPARK_UINT64 else field for field in schema])

@@ -1,0 +1,108 @@
+"""The records that pass from the engine's steps to the store: a signed batch of
+documents, a verified pair, and the store's rows of verified pairs. Here, below the
+engine, so that the store takes them without importing the engine that makes them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from copytrace.align import Passage
+from copytrace.candidates import Signatures
+from copytrace.store.schema import PAIRS, PASSAGES
+
+PAIR_SCHEMA = "copytrace.pair/1"
+
+
+@dataclass(frozen=True)
+class SignedBatch:
+    """A batch of documents as Arrow rows (the columns of
+    :func:`copytrace.ingest.document.documents_table` and ``text_hash``), with their
+    signatures. Arrow, so that a batch signed in a worker process travels back as a
+    few buffers, not one Python object per document."""
+
+    documents: pa.Table
+    signatures: Signatures
+
+    def __len__(self) -> int:
+        return self.documents.num_rows
+
+    def take(self, rows: Sequence[int]) -> SignedBatch:
+        """The batch of documents ``rows``, in that order."""
+        if list(rows) == list(range(len(self))):
+            return self
+        return SignedBatch(self.documents.take(pa.array(rows, pa.int64())), self.signatures.take(rows))
+
+
+@dataclass(frozen=True)
+class VerifiedPair:
+    """Two documents (``a < b`` by id) that share at least one aligned passage.
+
+    ``source_id`` is the document the source decision names as the original of
+    the two, with its ``confidence``. ``coverage_a``/``coverage_b``: share of each
+    body covered by the passages. ``similarity``: mean passage similarity weighted
+    by passage length.
+    """
+
+    a: str
+    b: str
+    source_id: str
+    confidence: float
+    coverage_a: float
+    coverage_b: float
+    similarity: float
+    passages: tuple[Passage, ...]
+
+    def to_json(self) -> dict:
+        """JSON form, schema ``copytrace.pair/1``."""
+        return {
+            "schema": PAIR_SCHEMA,
+            "a": self.a,
+            "b": self.b,
+            "source_id": self.source_id,
+            "confidence": round(self.confidence, 4),
+            "coverage_a": round(self.coverage_a, 4),
+            "coverage_b": round(self.coverage_b, 4),
+            "similarity": round(self.similarity, 4),
+            "passages": [passage.to_json() for passage in self.passages],
+        }
+
+
+@dataclass(frozen=True)
+class VerifiedRows:
+    """Rows of the pairs and passages tables (:data:`copytrace.store.schema.PAIRS`,
+    :data:`~copytrace.store.schema.PASSAGES`) for verified pairs. Built where the pairs
+    were verified (:meth:`of`, in the worker), so that compact Arrow tables travel back
+    to the process that stores them, not the pairs' passages with their texts."""
+
+    pairs: pa.Table
+    passages: pa.Table
+
+    @classmethod
+    def of(cls, kept: Sequence[VerifiedPair]) -> VerifiedRows:
+        pairs = pa.table({
+            **{name: [getattr(p, name) for p in kept] for name in PAIRS.names[:-1]},
+            "passages": [len(p.passages) for p in kept],
+        }, schema=PAIRS)
+        return cls(pairs=pairs, passages=_passage_rows(kept))
+
+    @staticmethod
+    def concatenate(parts: Sequence[VerifiedRows]) -> VerifiedRows:
+        return VerifiedRows(
+            pairs=pa.concat_tables([part.pairs for part in parts]),
+            passages=pa.concat_tables([part.passages for part in parts]),
+        )
+
+
+def _passage_rows(kept: Sequence[VerifiedPair]) -> pa.Table:
+    """The passages rows of ``kept``: each pair's passages, numbered in order."""
+    passage_columns = PASSAGES.names[3:]  # after a, b, passage: Passage's attributes
+    rows = [
+        (pair.a, pair.b, index, *(getattr(p, name) for name in passage_columns))
+        for pair in kept
+        for index, p in enumerate(pair.passages)
+    ]
+    columns = list(zip(*rows)) if rows else [[] for _ in PASSAGES.names]
+    return pa.table(dict(zip(PASSAGES.names, columns)), schema=PASSAGES)
