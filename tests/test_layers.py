@@ -22,9 +22,10 @@ LAYERS = (
     ("compare", ("compare",)),
     ("store", ("store",)),
     ("engine", ("engine",)),
+    ("dedup", ("dedup",)),
     ("evaluation", ("evaluation",)),
     ("api", ("",)),  # copytrace/__init__.py
-    ("front ends", ("cli", "web", "dedup", "__main__")),
+    ("front ends", ("cli", "web", "__main__")),
 )
 # cli/__init__.py defines the app, then imports the modules that register each command on it.
 REGISTRATIONS = {("copytrace.cli", "copytrace.cli.commands")}
