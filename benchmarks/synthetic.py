@@ -5,12 +5,20 @@ sentences of the PAN 2013 text alignment source documents
 (../shared/data/pan13-text-alignment-train/src). Those documents reuse each
 other's passages, so every sentence that shares a word 8-gram with another
 sentence is dropped first (otherwise two "unrelated" articles would share text
-nobody planted). Each pass over the shuffled sentences respells the content
-words with a new bijection of the vocabulary (the 300 most frequent words are
-kept; sentences holding an 8-gram of kept words alone are dropped too, since
-respelling leaves it as it is), so a sentence drawn twice in a large collection
-does not create reuse either, while the text keeps the rhythm and stock phrases
-of real prose.
+nobody planted). Each pass over the shuffled sentences respells every word
+with new bijections of the vocabulary: the 300 most frequent words (function
+words) onto each other, keeping each word's shape (capital first letter, a
+letter first, punctuation last), and the other words onto each other. A sentence
+drawn in two passes of a large collection (about 28 passes at 100k articles)
+then shares no run of words with itself and creates no reuse, while within a
+pass the text keeps the rhythm and stock phrases of real prose. Sentences
+holding a URL, a path or markup (a space-separated word that copytrace reads as
+3 or more words, 3% of them) are dropped: respelled into other sentences, such a
+word would be a run of words shared by unrelated articles. (Respelling only
+the other words left a sentence's function words as they were: its copies in
+each pass shared word 5-grams such as "has some new information to", rare
+enough to make candidates, and aligned as edited copies: the 8,442 false pairs
+of the 100k scan of 2026-11-29.)
 
 Planted kinds (each derived article names its lineage parent): ``verbatim``
 copies (the whole text, boilerplate and all), ``trimmed`` reprints (first
@@ -50,7 +58,8 @@ Each collection folder gets:
 * ``content.jsonl``: one line per article: id, sentences (ranges ``[first,
   stop)`` of the planted prose sentences it holds, numbered once for the whole
   collection: two articles share planted text exactly when their ranges meet),
-  boilerplate (labels of the footer and wire line it carries), lang.
+  boilerplate (labels of the footer and wire line it carries), body_chars (where
+  the boilerplate, after the body, starts in the text), lang.
 
 Streaming and deterministic for a seed:
 
@@ -78,8 +87,9 @@ from copytrace.text import words as text_words
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PAN_SOURCES = DATA / "pan13-text-alignment-train" / "src"
 SEMEVAL = DATA / "semeval2022-task8-sample" / "train.csv"
-KEPT_FUNCTION_WORDS = 300
+FUNCTION_WORDS = 300  # the most frequent words, respelled among themselves
 SHARED_NGRAM = 8  # a sentence sharing this many words in a row with another is dropped
+MAX_WORDS_IN_ONE = 2  # a sentence holding a space-separated word that copytrace reads as more is dropped
 RECENT = 2000
 OUTLETS = 200
 FOOTER_SHARE = 0.5
@@ -133,9 +143,9 @@ def load_sentences(folder: Path = PAN_SOURCES) -> list[list[str]]:
     return sentences
 
 
-def without_shared_ngrams(windows: list[list[str]], fixed_words: frozenset[str] | set[str] = frozenset()) -> list[int]:
+def without_shared_ngrams(windows: list[list[str]]) -> list[int]:
     """Indices of the windows (sentences, texts) that share no word 8-gram (case-folded)
-    with another window and hold no 8-gram made only of ``fixed_words``."""
+    with another window."""
     owners: dict[int, int] = {}  # hash of an 8-gram -> the one window holding it, or -1 if shared
     for index, words in enumerate(windows):
         for gram in _ngram_hashes(words):
@@ -144,7 +154,6 @@ def without_shared_ngrams(windows: list[list[str]], fixed_words: frozenset[str] 
         index
         for index, words in enumerate(windows)
         if all(owners[gram] == index for gram in _ngram_hashes(words))
-        and not any(all(w in fixed_words for w in words[i : i + SHARED_NGRAM]) for i in range(len(words) - SHARED_NGRAM + 1))
     ]
 
 
@@ -158,14 +167,14 @@ def _ngram_hashes(words: list[str]) -> set[int]:
 
 
 class Prose:
-    """An endless stream of distinct sentences: each pass respells the content words."""
+    """An endless stream of distinct sentences: each pass respells every word."""
 
     def __init__(self, sentences: list[list[str]], rng: random.Random) -> None:
-        counts = Counter(w for s in sentences for w in s)
-        self.function_words = {w for w, _ in counts.most_common(KEPT_FUNCTION_WORDS)}
-        self.sentences = [sentences[i] for i in without_shared_ngrams(sentences, self.function_words)]
+        self.sentences = [sentences[i] for i in without_shared_ngrams(sentences) if _few_words_each(sentences[i])]
         self.rng = rng
-        self.content = sorted({w for s in self.sentences for w in s} - self.function_words)
+        counts = Counter(w for s in self.sentences for w in s)
+        self.function_words = sorted(w for w, _ in counts.most_common(FUNCTION_WORDS))
+        self.content = sorted(set(counts) - set(self.function_words))
         self.rank = {w: i for i, w in enumerate(self.content)}
         self.epoch = -1
         self.queue: list[int] = []
@@ -179,6 +188,7 @@ class Prose:
             size = len(self.content)
             self.multiplier = self._coprime(size)
             self.offset = self.rng.randrange(size)
+            self.function_map = self._function_bijection()
         words = self.sentences[self.queue.pop()]
         if self.epoch:
             words = [self._respell(w) for w in words]
@@ -189,16 +199,31 @@ class Prose:
         return self.content[self.rng.randrange(len(self.content))]
 
     def _respell(self, word: str) -> str:
-        if word in self.function_words:
-            return word
+        if word in self.function_map:
+            return self.function_map[word]
         size = len(self.content)
         return self.content[(self.rank[word] * self.multiplier + self.offset) % size]
+
+    def _function_bijection(self) -> dict[str, str]:
+        """The function words shuffled among those of the same shape, so a sentence
+        still starts with a capital and ends with its punctuation."""
+        by_shape: dict[tuple[bool, bool, bool], list[str]] = {}
+        for word in self.function_words:
+            by_shape.setdefault((word[0].isupper(), word[0].isalpha(), word[-1].isalnum()), []).append(word)
+        return {word: new for words in by_shape.values() for word, new in zip(words, self.rng.sample(words, len(words)))}
 
     def _coprime(self, size: int) -> int:
         while True:
             candidate = self.rng.randrange(2, size)
             if _gcd(candidate, size) == 1:
                 return candidate
+
+
+def _few_words_each(sentence: list[str]) -> bool:
+    """Is each space-separated word at most :data:`MAX_WORDS_IN_ONE` words to copytrace?
+    A URL, a path or markup is 10 to 30: respelled into other sentences in other passes,
+    it would be a long run of words shared by unrelated articles."""
+    return all(word.isalnum() or len(text_words(word)) <= MAX_WORDS_IN_ONE for word in sentence)
 
 
 def _gcd(a: int, b: int) -> int:
@@ -314,7 +339,10 @@ class Article:
         return record | ({"language": self.lang} if self.lang else {})
 
     def content(self) -> dict:
-        content = {"id": self.id, "sentences": self.sentence_ranges(), "boilerplate": [l for l, _ in self.boilerplate]}
+        content = {
+            "id": self.id, "sentences": self.sentence_ranges(), "boilerplate": [l for l, _ in self.boilerplate],
+            "body_chars": len(self.body()),
+        }
         return content | ({"lang": self.lang} if self.lang else {})
 
 

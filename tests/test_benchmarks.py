@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -21,9 +22,30 @@ def eight_grams(text: str) -> set[tuple[str, ...]]:
 
 def test_windows_sharing_an_8_gram_are_dropped():
     shared = "one two three four five six seven eight".split()
-    windows = [["a", *shared, "b"], ["c", *shared], "nine ten eleven twelve thirteen fourteen fifteen sixteen".split(),
-               ["the"] * 9]
-    assert synthetic.without_shared_ngrams(windows, fixed_words={"the"}) == [2]
+    windows = [["a", *shared, "b"], ["c", *shared], "nine ten eleven twelve thirteen fourteen fifteen sixteen".split()]
+    assert synthetic.without_shared_ngrams(windows) == [2]
+
+
+def random_pool() -> list[list[str]]:
+    """40 sentences in which nearly every word is one of the 300 most frequent, as in a
+    skeleton of function words."""
+    rng = random.Random(5)
+    return [[f"w{rng.randrange(400)}" for _ in range(15)] for _ in range(40)]
+
+
+def test_sentences_holding_a_url_are_left_out():
+    url = ["see", "http://example.org/news/2024/05/17/story.html", "for", "more"]
+    prose = synthetic.Prose([*random_pool(), url], random.Random(1))
+    assert url not in prose.sentences and len(prose.sentences) == 40
+
+
+def test_a_sentence_drawn_in_several_passes_shares_no_5_gram_across_them():
+    pool = random_pool()
+    prose = synthetic.Prose(pool, random.Random(1))
+    passes = [[prose.sentence() for _ in prose.sentences] for _ in range(3)]
+    grams = [{s.words[i : i + 5] for s in drawn for i in range(len(s.words) - 4)} for drawn in passes]
+    assert len(prose.sentences) == len(pool)
+    assert not grams[0] & grams[1] and not grams[0] & grams[2] and not grams[1] & grams[2]
 
 
 @pytest.fixture(scope="module")
