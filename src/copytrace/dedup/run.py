@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from copytrace.dedup.decide import MEASURES, Duplicate, ScoredPair, near_duplicates, pair_scores, priority
 from copytrace.engine.local import _progress_bars, _Tracker
 from copytrace.errors import InputError
-from copytrace.ingest.document import DOCUMENT_COLUMNS
+from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
 from copytrace.store.duckdb_store import MEMORY_LIMIT, open_store
 
 SCHEMA = "copytrace.dedup/1"
@@ -34,10 +34,6 @@ DEFAULT_THRESHOLD = 0.8
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 PARQUET_TABLES = ("documents", "pairs", "passages", "stories")  # what dedup reads of a Spark scan
 _BATCH_ROWS = 1024  # documents per batch streamed to the output
-# The collection's columns with the store's types, whichever engine wrote them.
-_DOCUMENT_SELECT = ", ".join(
-    f"CAST({name} AS {'DATE' if name == 'date' else 'INTEGER' if name.startswith('body_') else 'VARCHAR'}) AS {name}"
-    for name in DOCUMENT_COLUMNS)
 # A pair's verbatim share: its passages' shares weighted by length, summed in a fixed
 # order (a parallel sum's order, and so its last bits, would vary), as the stories stage does.
 _PAIRS = """
@@ -201,11 +197,12 @@ def _dropped_rows(duplicates: list[Duplicate]) -> pa.RecordBatchReader:
 
 
 def _kept_documents(connection: duckdb.DuckDBPyConnection, duplicates: list[Duplicate]) -> pa.RecordBatchReader:
-    """The documents not dropped, in id order, streamed in batches."""
+    """The documents not dropped, in id order, streamed in batches with the store's types
+    (whichever engine wrote them)."""
     connection.register("dropped_ids", pa.table({"id": [duplicate.id for duplicate in duplicates]}, schema=_IDS))
     return connection.sql(
-        f"SELECT {_DOCUMENT_SELECT} FROM documents WHERE id NOT IN (SELECT id FROM dropped_ids) ORDER BY id"
-    ).to_arrow_reader(_BATCH_ROWS)
+        f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE id NOT IN (SELECT id FROM dropped_ids) ORDER BY id"
+    ).to_arrow_reader(_BATCH_ROWS).cast(DOCUMENT_SCHEMA)
 
 
 @contextmanager
