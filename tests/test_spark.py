@@ -7,6 +7,7 @@ pyspark or Java is missing.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import sys
@@ -24,7 +25,7 @@ from copytrace.errors import InputError
 from copytrace.store.parquet_import import import_parquet
 from tests.test_scan import collection, mutate, prose
 
-TABLES = ("documents", "signatures", "candidates", "pairs", "passages", "stories", "derivation_edges", "rejects", "runs")
+TABLES = ("documents", "signatures", "candidates", "pairs", "passages", "boilerplate", "stories", "derivation_edges", "rejects", "runs")
 NOT_COMPARED = {"documents": ("ingested_at",), "runs": ("started_at", "finished_at")}  # clock times
 
 
@@ -76,49 +77,67 @@ def news(seed: int = 7, stories: int = 120, unrelated: int = 1500) -> list[dict]
 
 
 def write_inputs(folder: Path) -> list[Path]:
-    """The collection in three files (two JSONL, one Parquet), with bad records."""
+    """The collection in two JSONL files (bad records, a blank line, invalid UTF-8, a
+    line ending in CRLF, no newline at the end), a Parquet folder of two files, a
+    CSV file with a record over two lines, and a text file."""
     records = news()
     third = len(records) // 3
     first = folder / "a.jsonl"
-    lines = [json.dumps(r) for r in records[:third]] + ["{not json", json.dumps({"id": "no-text"})]
-    first.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = [json.dumps(r).encode() for r in records[:third]] + [
+        b"{not json", b"", json.dumps({"id": "no-text"}).encode(), b'{"id": "bad-utf8", "text": "caf\xff"}',
+        json.dumps({"id": "crlf", "text": prose(random.Random(2), 60)}).encode() + b"\r"]
+    first.write_bytes(b"\n".join(lines) + b"\n")
     second = folder / "b.jsonl"
-    second.write_text("".join(json.dumps(r) + "\n" for r in records[third:2 * third]), encoding="utf-8")
-    third_file = folder / "c.parquet"
+    second.write_text("\n".join(json.dumps(r) for r in records[third:2 * third]), encoding="utf-8")
+    dataset = folder / "c.parquet.d"
+    dataset.mkdir()
     rest = records[2 * third:]
-    pq.write_table(pa.table({name: [r.get(name) for r in rest] for name in ("id", "text", "date", "source")}), third_file)
-    return [first, second, third_file]
+    for part, rows in enumerate((rest[:len(rest) // 2], rest[len(rest) // 2:])):
+        pq.write_table(pa.table({name: [r.get(name) for r in rows] for name in ("id", "text", "date", "source")}),
+                       dataset / f"part-{part}.parquet")
+    (dataset / "_SUCCESS").write_text("")
+    table = folder / "d.csv"
+    table.write_text(f'id,text,source\ncsv-1,"{prose(random.Random(3), 80)}\n{prose(random.Random(4), 40)}",csv\n',
+                     encoding="utf-8")
+    text = folder / "e.txt"
+    text.write_text(prose(random.Random(5), 90), encoding="utf-8")
+    return [first, second, dataset, table, text]
 
 
 @pytest.fixture(scope="module")
 def spark():
     from copytrace.engine.spark import spark_session
 
+    # Small file splits: a JSONL file is read in several blocks, its lines numbered across them.
     session = spark_session("local[2]", {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4",
-                                         "spark.driver.host": "127.0.0.1"})
+                                         "spark.driver.host": "127.0.0.1", "spark.sql.files.maxPartitionBytes": "200000"})
     yield session
     session.stop()
 
 
 @pytest.fixture(scope="module")
 def scanned(spark, tmp_path_factory):
-    """The same inputs scanned by both engines: the local store and the Spark dataset imported."""
+    """The same inputs scanned by both engines, Spark's given as ``file://`` URIs: the
+    local store and the Spark dataset imported."""
     from copytrace.engine.spark import spark_scan
 
     folder = tmp_path_factory.mktemp("spark")
     inputs = write_inputs(folder)
     local = folder / "local.duckdb"
     copytrace.scan(inputs, local, config=ScanConfig(workers=2), on_error="skip")
-    summary = spark_scan(inputs, folder / "out", spark=spark, config=ScanConfig(batch_size=97), on_error="skip")
+    uris = [f"file://{path}" for path in inputs]
+    summary = spark_scan(uris, folder / "out", spark=spark, config=ScanConfig(batch_size=97), on_error="skip")
     imported = folder / "imported.duckdb"
     import_parquet(folder / "out", imported)
     return local, imported, summary
 
 
 def table(db: Path, name: str) -> list[dict]:
+    """A table's rows, clock times left out and files named without ``file://``."""
     dropped = NOT_COMPARED.get(name, ())
     with copytrace.open_store(db) as store:
-        return [{k: v for k, v in row.items() if k not in dropped} for row in store.table(name).to_pylist()]
+        rows = [{k: v for k, v in row.items() if k not in dropped} for row in store.table(name).to_pylist()]
+    return [{k: v.replace("file://", "") if isinstance(v, str) else v for k, v in row.items()} for row in rows]
 
 
 @requires_spark
@@ -133,7 +152,8 @@ def test_the_collection_has_what_the_comparison_needs(scanned):
     """Rejects, a duplicate id, stories with several members, and snippet pairs."""
     local, _, summary = scanned
     reasons = [row["reason"] for row in table(local, "rejects")]
-    assert any(reason.startswith("duplicate id 's0-base'") for reason in reasons) and len(reasons) == 3
+    assert any(reason.startswith("duplicate id 's0-base'") for reason in reasons) and len(reasons) == 4
+    assert any(reason.startswith("binary or not UTF-8: invalid UTF-8 at byte") for reason in reasons)
     assert summary.read == summary.stored + summary.rejected
     assert summary.stories >= 100 and summary.pairs >= 200
     pairs = {(row["a"], row["b"]) for row in table(local, "pairs")}
@@ -172,3 +192,53 @@ def test_without_pyspark_the_spark_engine_says_how_to_install_it(tmp_path, monke
     assert exit.value.code == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "pip install 'copytrace[spark]'" in line
+
+
+@requires_spark
+def test_a_uri_that_names_nothing_is_refused_naming_it(spark, tmp_path):
+    from copytrace.engine.spark import spark_scan
+
+    missing = f"file://{tmp_path}/nothing-here"
+    with pytest.raises(InputError, match="no such file or folder") as refused:
+        spark_scan([missing], tmp_path / "out", spark=spark)
+    assert refused.value.where == missing
+
+
+def _numba_cache_dir(batches):
+    import os
+
+    for _ in batches:
+        yield pa.RecordBatch.from_pydict({"folder": [os.environ.get("NUMBA_CACHE_DIR")]})
+
+
+@requires_spark
+def test_python_workers_cache_numba_kernels_in_the_configured_folder(spark):
+    from copytrace.engine.spark import numba_cache_dir
+
+    found = spark.range(1).mapInArrow(_numba_cache_dir, "folder string").collect()
+    assert found[0]["folder"] == numba_cache_dir()
+
+
+@requires_spark
+def test_spark_submit_runs_a_scan_with_the_package(tmp_path):
+    """spark-submit runs copytrace/cli/spark_submit.py as its application (docs/spark.md)."""
+    import subprocess
+
+    import copytrace.cli.spark_submit as application
+
+    rng = random.Random(9)
+    base = prose(rng, 200)
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in (
+        {"id": "one", "text": base}, {"id": "two", "text": mutate(rng, base, 0.05)}, {"id": "three", "text": prose(rng, 150)})))
+    submit = Path(sys.executable).parent / "spark-submit"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    done = subprocess.run(
+        [str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
+         "--conf", "spark.sql.shuffle.partitions=2",
+         application.__file__, str(source), "--out", str(tmp_path / "out"), "--json"],
+        capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout[done.stdout.index("{"):])
+    assert (summary["stored"], summary["pairs"]) == (3, 1)
+    assert pq.read_table(tmp_path / "out" / "pairs").num_rows == 1

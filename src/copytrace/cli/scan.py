@@ -29,7 +29,8 @@ SHOW_SCHEMA = "copytrace.show/1"
 
 @app.command("scan")
 def scan(
-    inputs: list[Path] = typer.Argument(..., help="Files or folders (.txt, .jsonl, .csv, .parquet)."),
+    # Strings, not Paths: a Path would turn --engine spark's URIs (s3a://bucket/key) into s3a:/bucket/key.
+    inputs: list[str] = typer.Argument(..., help="Files or folders (.txt, .jsonl, .csv, .parquet); with --engine spark also URIs (s3a://, hdfs://)."),
     db: Path = DB_OPTION,
     on_error: str = typer.Option("fail", "--on-error", help="fail: stop at the first bad record; skip: reject it."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="JSONL of this run's rejected records (default <db>.rejects.jsonl); replaced only when a record is rejected."),
@@ -38,7 +39,7 @@ def scan(
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes (default: one per core; at most one per core and per 350 MB of free memory)."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
     engine: str = typer.Option("local", "--engine", help="local, or spark: run on Apache Spark (docs/spark.md)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="--engine spark: folder for the Parquet dataset of the tables."),
+    out: Optional[str] = typer.Option(None, "--out", help="--engine spark: folder or URI for the Parquet dataset of the tables."),
     master: Optional[str] = typer.Option(None, "--master", help="--engine spark: Spark master URL (default: spark-submit's, else local[*])."),
     conf: list[str] = typer.Option([], "--conf", help="--engine spark: a Spark setting KEY=VALUE (repeatable)."),
 ) -> None:

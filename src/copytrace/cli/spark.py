@@ -26,7 +26,7 @@ def engine_chosen(engine: str) -> str:
 
 
 def spark_scan_command(
-    inputs: Sequence[Path], out: Path | None, *, master: str | None, conf: Sequence[str],
+    inputs: Sequence[str | Path], out: str | Path | None, *, master: str | None, conf: Sequence[str],
     config: ScanConfig, field_map: FieldMap | None, on_error: OnError,
 ) -> ScanSummary:
     """Run :func:`copytrace.engine.spark.spark_scan` with the command line's options."""

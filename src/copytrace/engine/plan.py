@@ -2,9 +2,11 @@
 
 A scan is five steps; each says what it maps over and what it hands on::
 
-    files ──(1) parse and sign: map over files──▶ PARSED rows (a document and its
-      │          signatures, or why the record was refused), each with its read key
-      │          (file number, record number): the first of an id by read key wins
+    records ──(1) parse and sign: map over records as the engine read them (LINE:
+      │          a JSONL line; WHOLE_FILE: a text or CSV file; a Parquet row)──▶ PARSED
+      │          rows (a document and its signatures, or why the record was refused),
+      │          each with its read key (file number, record number): the first of
+      │          an id by read key wins
       ▼
     documents ──(2) candidate keys: map──▶ KEY rows (kind, key, id): each distinct
       │          sampled n-gram and each LSH band of a document
@@ -30,17 +32,19 @@ and Spark only moves rows between them (the group-by-key joins). The local engin
 every pair at once.
 
 Keys do not depend on the collection size or on partitioning: an n-gram's key is
-its whole 64-bit hash and a band's key is :func:`copytrace.candidates.lsh.band_keys`
-(the local join packs document numbers into the low bits of n-gram hashes, which
-can only add an n-gram shared by collision: docs/spark.md).
+its whole 64-bit hash (in the local join too:
+:func:`copytrace.candidates.containment.shared_ngram_pairs`) and a band's key is
+:func:`copytrace.candidates.lsh.band_keys`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from itertools import combinations, islice
-from pathlib import Path
+from pathlib import PurePosixPath
 
 import numpy as np
 import pyarrow as pa
@@ -50,26 +54,30 @@ from copytrace.candidates import CandidateConfig
 from copytrace.candidates.lookup import Profile, boilerplate_ngrams, candidate, index_keys
 from copytrace.engine.stages import parse_and_sign, verify_pairs
 from copytrace.ingest import Document, FieldMap
-from copytrace.ingest.document import DOCUMENT_COLUMNS
-from copytrace.ingest.readers import Read, read_file, rejection
+from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
+from copytrace.ingest.readers import (
+    CSV_SUFFIXES, Read, csv_records, jsonl_record, parquet_record, rejection, text_file_record,
+)
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
 from copytrace.store.records import VerifiedPair
+from copytrace.store.schema import CANDIDATES, PAIRS, STORIES
 
 NGRAM, BAND = 0, 1  # kinds of candidate key
 
 # --- the records that pass between the steps ----------------------------------
 
-_DOCUMENT_FIELDS = [
-    ("id", pa.string()), ("text", pa.string()), ("date", pa.date32()),
-    *((name, pa.string()) for name in ("source", "url", "title", "language", "credit")),
-    ("body_start", pa.int32()), ("body_end", pa.int32()),
-]
-assert tuple(name for name, _ in _DOCUMENT_FIELDS) == DOCUMENT_COLUMNS
+_DOCUMENT_FIELDS = list(DOCUMENT_SCHEMA)
 
-# A file to read: its number in read order, its path, the id of its document when it
-# is a text file; ``reason`` when the walk could not read it (a folder, a broken link).
-FILE = pa.schema([("file", pa.int32()), ("path", pa.string()), ("text_id", pa.string()), ("reason", pa.string())])
+# Records as the engine's readers found them, each with its read key (file number in
+# read order, record number in its file) and its file's name as the user gave it. A
+# JSONL line: its number (from 1), its byte offset in the file, its bytes with newline.
+LINE = pa.schema([("file", pa.int32()), ("record", pa.int64()), ("name", pa.string()), ("offset", pa.int64()),
+                  ("line", pa.binary())])
+# A text or CSV file, whole; ``text_id`` names a text file's document.
+WHOLE_FILE = pa.schema([("file", pa.int32()), ("name", pa.string()), ("text_id", pa.string()), ("content", pa.binary())])
+# The read key of a Parquet row (its number from 1), before the row's own columns.
+ROW_KEY = pa.schema([("_file", pa.int32()), ("_record", pa.int64()), ("_name", pa.string())])
 
 # A record as read and parsed: its read key (file, record), where it is, and either
 # why it was refused (``reason``) or its document with signatures. ``raw`` is the
@@ -87,14 +95,21 @@ KEY = pa.schema([("kind", pa.int8()), ("key", pa.int64()), ("id", pa.string()), 
 KEY_GROUP = pa.schema([("kind", pa.int8()), ("key", pa.int64()),
                        ("members", pa.list_(pa.struct([("id", pa.string()), ("source", pa.string())])))])
 PAIR_KEY = pa.schema([("a", pa.string()), ("b", pa.string()), ("kind", pa.int8())])
+# An n-gram held by ``documents`` documents, with how many of them each source holds.
+SOURCE_COUNTS = pa.schema([("key", pa.int64()), ("documents", pa.int64()),
+                           ("sources", pa.list_(pa.struct([("source", pa.string()), ("documents", pa.int64())])))])
+# The store's boilerplate table (:func:`copytrace.candidates.boilerplate_table`); the
+# n-gram's hash, a uint64, as a decimal: Spark and Parquet readers have no unsigned 64 bits.
+BOILERPLATE = pa.schema([("ngram", pa.decimal128(20, 0)), ("documents", pa.int32()), ("source", pa.string()),
+                         ("source_documents", pa.int32())])
 
 # What the candidate rule needs of a document (:class:`copytrace.candidates.lookup.Profile`).
 PROFILE_FIELDS = [("id", pa.string()), ("date", pa.date32()), ("source", pa.string()),
                   ("minhash", pa.binary()), ("shingle_count", pa.int64()), ("distinct_ngrams", pa.int64())]
 # Two documents that share keys: n-grams shared (rare ones) and whether they share a band.
 SHARED = pa.schema([("a", pa.string()), ("b", pa.string()), ("shared", pa.int64()), ("near", pa.bool_())])
-CANDIDATE = pa.schema([("a", pa.string()), ("b", pa.string()), ("jaccard_estimate", pa.float32()),
-                       ("containment_estimate", pa.float32()), ("method", pa.string())])
+# The candidates table's columns but verified and kept (every candidate is verified).
+CANDIDATE = pa.schema(list(CANDIDATES)[:-2])
 
 PASSAGE = pa.struct([("region", pa.int32()), ("a_start", pa.int32()), ("a_end", pa.int32()),
                      ("b_start", pa.int32()), ("b_end", pa.int32()), ("similarity", pa.float64()),
@@ -102,47 +117,80 @@ PASSAGE = pa.struct([("region", pa.int32()), ("a_start", pa.int32()), ("a_end", 
 # A verified pair: the pairs table's row, its passages in order, and what the story
 # step needs of it (:class:`copytrace.provenance.stories.PairEdge`, both dates).
 VERIFIED = pa.schema([
-    ("a", pa.string()), ("b", pa.string()), ("source_id", pa.string()), ("confidence", pa.float64()),
-    ("coverage_a", pa.float64()), ("coverage_b", pa.float64()), ("similarity", pa.float64()),
-    ("passages", pa.int32()), ("passage_rows", pa.list_(PASSAGE)), ("moves", pa.int64()),
+    *PAIRS, ("passage_rows", pa.list_(PASSAGE)), ("moves", pa.int64()),
     ("verbatim_share", pa.float64()), ("date_a", pa.date32()), ("date_b", pa.date32()),
 ])
 # A document's place in its story, with the weight of the edge from its parent.
-STORY = pa.schema([("story_id", pa.string()), ("document_id", pa.string()), ("parent_id", pa.string()),
-                   ("depth", pa.int32()), ("weight", pa.float64())])
+STORY = pa.schema([*STORIES, ("weight", pa.float64())])
 
 
-# --- (1) parse and sign: map over files ------------------------------------------
+# --- (1) parse and sign: map over records as the engine's readers found them ---------
 
-def read_and_sign(
+def parse_lines(
+    lines: Iterable[pa.RecordBatch], field_map: FieldMap, config: CandidateConfig, batch_size: int = 1000
+) -> Iterator[pa.RecordBatch]:
+    """:data:`PARSED` rows of JSONL :data:`LINE` rows (:func:`copytrace.ingest.readers.jsonl_record`)."""
+    reads = ((row["file"], row["record"], jsonl_record(row["name"], row["record"], row["offset"], row["line"], field_map))
+             for batch in lines for row in batch.to_pylist())
+    return _signed(((file, record, read) for file, record, read in reads if read is not None), config, batch_size)
+
+
+def parse_whole_files(
     files: Iterable[pa.RecordBatch], field_map: FieldMap, config: CandidateConfig, batch_size: int = 1000
 ) -> Iterator[pa.RecordBatch]:
-    """:data:`PARSED` rows of every record of the :data:`FILE` rows, read by the local
-    engine's readers and signed ``batch_size`` records at a time
+    """:data:`PARSED` rows of :data:`WHOLE_FILE` rows: a text file's one record
+    (:func:`copytrace.ingest.readers.text_file_record`), a CSV file's records
+    (:func:`copytrace.ingest.readers.csv_records`)."""
+    return _signed((keyed for batch in files for row in batch.to_pylist() for keyed in _whole_file_reads(row, field_map)),
+                   config, batch_size)
+
+
+def _whole_file_reads(row: dict, field_map: FieldMap) -> Iterator[tuple[int, int, Read]]:
+    name, content = row["name"], row["content"]
+    if PurePosixPath(name).suffix.lower() in CSV_SUFFIXES:
+        for number, read in enumerate(csv_records(name, io.BytesIO(content), field_map)):
+            yield row["file"], number, read
+    else:
+        yield row["file"], 0, text_file_record(name, row["text_id"], len(content), partial(bytes, content))
+
+
+def parse_rows(
+    rows: Iterable[pa.RecordBatch], field_map: FieldMap, config: CandidateConfig, batch_size: int = 1000
+) -> Iterator[pa.RecordBatch]:
+    """:data:`PARSED` rows of Parquet rows: :data:`ROW_KEY` columns, then the columns
+    of ``field_map`` the files have (:func:`copytrace.ingest.readers.parquet_record`)."""
+    keys = ROW_KEY.names
+
+    def reads() -> Iterator[tuple[int, int, Read]]:
+        for batch in rows:
+            for row in batch.to_pylist():
+                file, record, name = (row.pop(key) for key in keys)
+                yield file, record, parquet_record(name, record, row, field_map)
+
+    return _signed(reads(), config, batch_size)
+
+
+def refused_files(files: Sequence[tuple[int, str, str]]) -> pa.RecordBatch:
+    """:data:`PARSED` rows of files refused as a whole: (file number, where, why)."""
+    return _parsed_rows([(file, 0) for file, _, _ in files], [Read(where, None, why) for _, where, why in files],
+                        CandidateConfig())
+
+
+def _signed(reads: Iterator[tuple[int, int, Read]], config: CandidateConfig, batch_size: int) -> Iterator[pa.RecordBatch]:
+    """:data:`PARSED` rows of keyed reads, parsed and signed ``batch_size`` at a time
     (:func:`copytrace.engine.stages.parse_and_sign`)."""
-    for batch in files:
-        for file in batch.to_pylist():
-            reads = _file_reads(file, field_map)
-            record = 0
-            while chunk := list(islice(reads, batch_size)):
-                yield _parsed_rows(file["file"], record, chunk, config)
-                record += len(chunk)
+    while chunk := list(islice(reads, batch_size)):
+        yield _parsed_rows([(file, record) for file, record, _ in chunk], [read for _, _, read in chunk], config)
 
 
-def _file_reads(file: dict, field_map: FieldMap) -> Iterator[Read]:
-    if file["reason"] is not None:
-        return iter([Read(file["path"], None, file["reason"])])
-    return read_file(Path(file["path"]), file["text_id"], field_map)
-
-
-def _parsed_rows(file: int, first_record: int, reads: list[Read], config: CandidateConfig) -> pa.RecordBatch:
+def _parsed_rows(keys: list[tuple[int, int]], reads: list[Read], config: CandidateConfig) -> pa.RecordBatch:
     outcomes, signed = parse_and_sign(reads, config)
     offsets = signed.signatures.sampled.offsets
     documents = signed.documents.to_pylist()
     blobs = signature_blobs(signed).to_pylist()
     rows = []
-    for number, (read, outcome) in enumerate(zip(reads, outcomes)):
-        row = {"file": file, "record": first_record + number, "where": read.where}
+    for (file, record), read, outcome in zip(keys, reads, outcomes):
+        row = {"file": file, "record": record, "where": read.where}
         refused = rejection(read, outcome if isinstance(outcome, str) else "")
         row["raw"] = refused.raw
         if isinstance(outcome, str):
@@ -195,6 +243,21 @@ def pairs_sharing_keys(groups: Iterable[pa.RecordBatch], config: CandidateConfig
                 kinds.append(kind)
         yield pa.RecordBatch.from_arrays([pa.array(a, pa.string()), pa.array(b, pa.string()),
                                           pa.array(kinds, pa.int8())], schema=PAIR_KEY)
+
+
+def boilerplate_rows(counts: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
+    """:data:`BOILERPLATE` rows of the n-grams of :data:`SOURCE_COUNTS` rows held by at least
+    ``boilerplate_documents`` documents of one source (the rule of
+    :func:`copytrace.candidates.lookup.boilerplate_ngrams`), each with the source holding
+    it most (of several, the first by name, as the local join picks it)."""
+    for batch in counts:
+        rows = []
+        for row in batch.to_pylist():
+            named = sorted((-held["documents"], held["source"]) for held in row["sources"] if held["source"])
+            if config.boilerplate_documents >= 2 and named and -named[0][0] >= config.boilerplate_documents:
+                rows.append({"ngram": row["key"] % (1 << 64), "documents": row["documents"],
+                             "source": named[0][1], "source_documents": -named[0][0]})
+        yield pa.RecordBatch.from_pylist(rows, schema=BOILERPLATE)
 
 
 def candidate_rows(pairs: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:

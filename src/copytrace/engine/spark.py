@@ -18,7 +18,8 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -28,11 +29,11 @@ import pyarrow as pa
 
 from copytrace.engine import plan
 from copytrace.engine.local import ScanConfig, ScanSummary
+from copytrace.engine.spark_read import list_inputs, parsed_records, spark_schema
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap
 from copytrace.ingest.document import DOCUMENT_COLUMNS
-from copytrace.ingest.readers import OnError, Read, check_on_error, duplicate_id, input_files
-from copytrace.provenance.stories import component_roots
+from copytrace.ingest.readers import OnError, check_on_error, duplicate_id
 from copytrace.store.duckdb_store import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ RUN_ID = 1  # a Spark scan writes a new dataset: one run
 # Tables of the output, each with the columns that order its rows (the DuckDB store's export order).
 TABLE_ORDER = {
     "documents": ["id"], "signatures": ["id"], "candidates": ["a", "b"], "pairs": ["a", "b"],
-    "passages": ["a", "b", "passage"], "stories": ["story_id", "depth", "document_id"],
+    "passages": ["a", "b", "passage"], "boilerplate": ["ngram"], "stories": ["story_id", "depth", "document_id"],
     "derivation_edges": ["story_id", "child_id"], "rejects": ["where"], "runs": ["run_id"], "settings": ["key"],
 }
 _SIGNATURE_COLUMNS = ["id", "minhash", "shingle_count", "sampled"]
@@ -60,8 +61,7 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
     except ImportError:
         raise InputError("--engine spark", INSTALL_HINT) from None
     settings = {
-        "spark.executorEnv.NUMBA_CACHE_DIR": os.environ.get(
-            "NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "copytrace-numba-cache")),
+        "spark.executorEnv.NUMBA_CACHE_DIR": numba_cache_dir(),
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         **(conf or {}),
     }
@@ -76,6 +76,14 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         return builder.getOrCreate()
     except Exception as error:  # pyspark raises its own errors when Java is missing or too old
         raise InputError("--engine spark", f"cannot start Spark ({str(error).splitlines()[0]}); {INSTALL_HINT}") from None
+
+
+def numba_cache_dir() -> str:
+    """Where executors' Python workers cache numba's compiled kernels unless
+    ``spark.executorEnv.NUMBA_CACHE_DIR`` is set: the driver's ``$NUMBA_CACHE_DIR``, else
+    a folder under the system's temporary folder (an installed package's own folder
+    may not be writable)."""
+    return os.environ.get("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "copytrace-numba-cache"))
 
 
 def spark_scan(
@@ -93,24 +101,32 @@ def spark_scan(
     started = dt.datetime.now()
     check_on_error(on_error)
     field_map = field_map or FieldMap()
-    parsed = _parsed(spark, paths, out, field_map, config).persist()
-    documents, rejects = _first_of_each_id(parsed)
-    documents = documents.persist()
-    if on_error == "fail" and (first := rejects.orderBy("file", "record").first()) is not None:
-        raise InputError(first["where"], first["reason"])
-    candidates = _candidates(documents, config).persist()
-    verified = _verified(documents, candidates, config).persist()
-    stories = _stories(spark, verified)
-    counts = {"read": parsed.count(), "stored": documents.count(), "existing": 0, "rejected": rejects.count()}
-    found = {"candidates": candidates.count(), "verified": candidates.count(), "pairs": verified.count(),
-             "stories": stories.select("story_id").distinct().count()}
+    cached: list[DataFrame] = []
+    with _step(spark, "parse and sign"):
+        parsed = _kept(_parsed(spark, paths, out, field_map, config), cached)
+        documents, rejects = _first_of_each_id(parsed)
+        documents = _kept(documents, cached)
+        if on_error == "fail" and (first := rejects.orderBy("file", "record").first()) is not None:
+            raise InputError(first["where"], first["reason"])
+        counts = {"read": parsed.count(), "stored": documents.count(), "existing": 0, "rejected": rejects.count()}
+    with _step(spark, "candidates"):
+        candidates, boilerplate = _candidates(documents, config, cached)
+        candidates = _kept(candidates, cached)
+        found = {"candidates": candidates.count(), "verified": candidates.count()}
+    with _step(spark, "verify"):
+        verified = _kept(_verified(documents, candidates, config), cached)
+        found["pairs"] = verified.count()
+    with _step(spark, "stories"):
+        stories = _kept(_stories(verified, cached), cached)
+        found["stories"] = stories.select("story_id").distinct().count()
     tables = {
         "documents": documents.select(*DOCUMENT_COLUMNS, "text_hash", _lit(RUN_ID, "int").alias("run_id"),
-                                      _lit(started, "timestamp").alias("ingested_at")),
+                                      _lit(started, "timestamp_ntz").alias("ingested_at")),
         "signatures": documents.select(*_SIGNATURE_COLUMNS),
         "candidates": _checked(candidates, verified),
         "pairs": verified.select(*plan.VERIFIED.names[:8]),
         "passages": _passages(verified),
+        "boilerplate": boilerplate,
         "stories": stories.select("story_id", "document_id", "parent_id", "depth"),
         "derivation_edges": stories.where("parent_id IS NOT NULL").select(
             "story_id", "parent_id", _col("document_id").alias("child_id"), "weight"),
@@ -120,9 +136,10 @@ def spark_scan(
             [("candidates", json.dumps(asdict(config.candidates), sort_keys=True)),
              ("schema_version", json.dumps(SCHEMA_VERSION))], "key string, value string"),
     }
-    for name, table in tables.items():
-        table.orderBy(*TABLE_ORDER[name]).write.mode("overwrite").parquet(str(Path(out) / name))
-    for frame in (parsed, documents, candidates, verified):
+    with _step(spark, "write"):
+        for name, table in tables.items():
+            table.orderBy(*TABLE_ORDER[name]).write.mode("overwrite").parquet(table_path(out, name))
+    for frame in cached:
         frame.unpersist()
     return ScanSummary(
         db=str(out), run_id=RUN_ID, **counts, documents=counts["stored"], candidates_added=found["candidates"],
@@ -131,25 +148,34 @@ def spark_scan(
     )
 
 
+def table_path(out: str | Path, name: str) -> str:
+    """The folder of table ``name`` in the dataset ``out`` (a local folder or a URI)."""
+    return f"{str(out).rstrip('/')}/{name}"
+
+
+@contextmanager
+def _step(spark: SparkSession, name: str) -> Iterator[None]:
+    """Spark jobs started inside are described as the plan's step ``name`` (the Spark
+    UI and its REST API show it beside each stage: benchmarks/bench_spark.py)."""
+    spark.sparkContext.setJobDescription(f"copytrace: {name}")
+    try:
+        yield
+    finally:
+        spark.sparkContext.setJobDescription(None)
+
+
+def _kept(frame: DataFrame, cached: list[DataFrame]) -> DataFrame:
+    """``frame`` persisted (it is read more than once), noted in ``cached`` to free at the end."""
+    cached.append(frame.persist())
+    return frame
+
+
 def _parsed(spark: SparkSession, paths: Sequence[str | Path], out: str | Path,
             field_map: FieldMap, config: ScanConfig) -> DataFrame:
-    """(1) :data:`copytrace.engine.plan.PARSED` rows of every record, one task per file."""
-    files = _file_rows(paths, out)
-    frame = spark.createDataFrame(files, schema=_spark_schema(plan.FILE))
-    frame = frame.repartition(max(min(files.num_rows, 4 * spark.sparkContext.defaultParallelism), 1), "file")
-    read = partial(plan.read_and_sign, field_map=field_map, config=config.candidates, batch_size=config.batch_size)
-    return frame.mapInArrow(read, _spark_schema(plan.PARSED))
-
-
-def _file_rows(paths: Sequence[str | Path], out: str | Path) -> pa.Table:
-    """The files to read, numbered in the local engine's read order."""
-    rows = []
-    for number, found in enumerate(input_files(paths, {str(out): "the output folder"})):
-        if isinstance(found, Read):
-            rows.append({"file": number, "path": found.where, "text_id": None, "reason": found.outcome})
-        else:
-            rows.append({"file": number, "path": str(found[0]), "text_id": found[1], "reason": None})
-    return pa.Table.from_pylist(rows, schema=plan.FILE)
+    """(1) :data:`copytrace.engine.plan.PARSED` rows of every record, read by Spark's
+    readers (:mod:`copytrace.engine.spark_read`)."""
+    files, refused = list_inputs(spark, paths, {str(out): "the output folder"})
+    return parsed_records(spark, files, refused, field_map, config.candidates, config.batch_size)
 
 
 def _first_of_each_id(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
@@ -167,22 +193,40 @@ def _first_of_each_id(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
             rejects.unionByName(duplicates.select("file", "record", "where", "reason", "raw")))
 
 
-def _candidates(documents: DataFrame, config: ScanConfig) -> DataFrame:
-    """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows."""
+def _candidates(documents: DataFrame, config: ScanConfig, cached: list[DataFrame]) -> tuple[DataFrame, DataFrame]:
+    """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows,
+    and the :data:`copytrace.engine.plan.BOILERPLATE` rows learnt on the way."""
     from pyspark.sql import functions as F
 
     keys = documents.select(*_SIGNATURE_COLUMNS, "source").mapInArrow(
-        partial(plan.candidate_keys, config=config.candidates), _spark_schema(plan.KEY))
+        partial(plan.candidate_keys, config=config.candidates), spark_schema(plan.KEY))
+    keys = _kept(keys, cached)
     # An n-gram in more than max_df documents pairs none: drop it before its documents are listed.
     sizes = keys.groupBy("kind", "key").count()
     wanted = sizes.where((F.col("count") >= 2) & ((F.col("kind") == plan.BAND) | (F.col("count") <= config.candidates.max_df)))
     groups = keys.join(wanted.select("kind", "key"), ["kind", "key"], "left_semi").groupBy("kind", "key").agg(
         F.collect_list(F.struct("id", "source")).alias("members"))
-    pairs = groups.mapInArrow(partial(plan.pairs_sharing_keys, config=config.candidates), _spark_schema(plan.PAIR_KEY))
+    pairs = groups.mapInArrow(partial(plan.pairs_sharing_keys, config=config.candidates), spark_schema(plan.PAIR_KEY))
     shared = pairs.groupBy("a", "b").agg(
         F.sum((F.col("kind") == plan.NGRAM).cast("long")).alias("shared"), F.max(F.col("kind") == plan.BAND).alias("near"))
     profiles = documents.select(*(name for name, _ in plan.PROFILE_FIELDS))
-    return _with_both(shared, profiles).mapInArrow(partial(plan.candidate_rows, config=config.candidates), _spark_schema(plan.CANDIDATE))
+    candidates = _with_both(shared, profiles).mapInArrow(
+        partial(plan.candidate_rows, config=config.candidates), spark_schema(plan.CANDIDATE))
+    return candidates, _boilerplate(keys, sizes, config)
+
+
+def _boilerplate(keys: DataFrame, sizes: DataFrame, config: ScanConfig) -> DataFrame:
+    """:data:`copytrace.engine.plan.BOILERPLATE` rows: n-grams counted per source, and
+    only those some source holds often enough listed with their sources."""
+    from pyspark.sql import functions as F
+
+    per_source = keys.where(F.col("kind") == plan.NGRAM).groupBy("key", "source").agg(F.count("*").alias("documents"))
+    often = per_source.where(F.col("documents") >= max(config.candidates.boilerplate_documents, 2)).select("key").distinct()
+    counts = per_source.join(often, "key", "left_semi").groupBy("key").agg(
+        F.collect_list(F.struct("source", "documents")).alias("sources")).join(
+        sizes.where(F.col("kind") == plan.NGRAM).select("key", F.col("count").alias("documents")), "key")
+    return counts.select(*plan.SOURCE_COUNTS.names).mapInArrow(
+        partial(plan.boilerplate_rows, config=config.candidates), spark_schema(plan.BOILERPLATE))
 
 
 def _verified(documents: DataFrame, candidates: DataFrame, config: ScanConfig) -> DataFrame:
@@ -190,17 +234,41 @@ def _verified(documents: DataFrame, candidates: DataFrame, config: ScanConfig) -
     texts = documents.select(*DOCUMENT_COLUMNS)
     pairs = _with_both(candidates.select("a", "b"), texts)
     pairs = pairs.repartition(4 * documents.sparkSession.sparkContext.defaultParallelism, "a", "b")
-    return pairs.mapInArrow(partial(plan.verified_rows, config=config.align), _spark_schema(plan.VERIFIED))
+    return pairs.mapInArrow(partial(plan.verified_rows, config=config.align), spark_schema(plan.VERIFIED))
 
 
-def _stories(spark: SparkSession, verified: DataFrame) -> DataFrame:
+def _stories(verified: DataFrame, cached: list[DataFrame]) -> DataFrame:
     """(5) stories: :data:`copytrace.engine.plan.STORY` rows, one group per connected
-    component (found here from the pairs' ids)."""
-    edges = [(row["a"], row["b"]) for row in verified.select("a", "b").toLocalIterator()]
-    roots = component_roots(edges)
-    components = spark.createDataFrame(pa.table({"id": list(roots), "component": list(roots.values())}))
-    rows = verified.drop("passage_rows").join(components.withColumnRenamed("id", "a"), "a")
-    return rows.groupBy("component").applyInArrow(plan.story_rows, _spark_schema(plan.STORY))
+    component of the verified pairs (:func:`_components`)."""
+    pairs = verified.drop("passage_rows")
+    components = _components(pairs.select("a", "b"), cached)
+    rows = pairs.join(components.withColumnRenamed("id", "a"), "a")
+    return rows.groupBy("component").applyInArrow(plan.story_rows, spark_schema(plan.STORY))
+
+
+def _components(edges: DataFrame, cached: list[DataFrame]) -> DataFrame:
+    """Each document of ``edges`` (a, b) with its connected component, named by its
+    least id, found with DataFrame joins (nothing is collected on the driver): every
+    document takes the least label among its own and its neighbours', then the label of
+    its label (pointer jumping, so a chain of n documents settles in about log n
+    rounds), until no label changes. Each round's labels are checkpointed, so the
+    lineage does not grow with the rounds."""
+    from pyspark.sql import functions as F
+
+    edges = _kept(edges, cached)
+    both_ways = edges.select(F.col("a").alias("src"), F.col("b").alias("dst")).unionByName(
+        edges.select(F.col("b").alias("src"), F.col("a").alias("dst")))
+    labels = both_ways.select(F.col("src").alias("id")).distinct().withColumn("label", F.col("id"))
+    labels = labels.localCheckpoint()
+    while True:
+        offered = both_ways.join(labels.withColumnRenamed("id", "src"), "src").select(F.col("dst").alias("id"), "label")
+        least = labels.unionByName(offered).groupBy("id").agg(F.min("label").alias("label"))
+        jumped = least.join(least.select(F.col("id").alias("label"), F.col("label").alias("of_label")), "label").select(
+            "id", F.least("label", "of_label").alias("label")).localCheckpoint()
+        changed = jumped.join(labels.withColumnRenamed("label", "before"), "id").where("label != before").count()
+        labels = jumped
+        if not changed:
+            return labels.withColumnRenamed("label", "component")
 
 
 def _checked(candidates: DataFrame, verified: DataFrame) -> DataFrame:
@@ -220,7 +288,7 @@ def _passages(verified: DataFrame) -> DataFrame:
     return exploded.select("a", "b", F.col("passage").cast("int").alias("passage"), *(F.col(f"p.{c}").alias(c) for c in columns))
 
 
-_RUNS_SCHEMA = ("run_id int, started_at timestamp, finished_at timestamp, stage string, inputs string, "
+_RUNS_SCHEMA = ("run_id int, started_at timestamp_ntz, finished_at timestamp_ntz, stage string, inputs string, "
                 "read long, stored long, existing long, rejected long, candidates long, verified long, "
                 "pairs long, stories long")
 
@@ -242,12 +310,6 @@ def _with_both(pairs: DataFrame, documents: DataFrame) -> DataFrame:
     return joined
 
 
-def _spark_schema(schema: pa.Schema):
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(schema)
-
-
 def _lit(value: object, type_: str):
     from pyspark.sql import functions as F
 
@@ -258,3 +320,4 @@ def _col(name: str):
     from pyspark.sql import functions as F
 
     return F.col(name)
+

@@ -32,8 +32,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import partial
-from pathlib import Path
-from typing import Any, Literal, NamedTuple, Protocol
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Literal, NamedTuple, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -447,15 +447,25 @@ def read_file(path: Path, text_id: str, field_map: FieldMap) -> Iterator[Read]:
 
 
 def _read_text_file(path: Path, text_id: str) -> Read:
-    size = path.stat().st_size
+    return text_file_record(str(path), text_id, path.stat().st_size, partial(_read_bytes, path))
+
+
+def text_file_record(name: str, text_id: str, size: int, data: Callable[[], bytes]) -> Read:
+    """The record of the text file ``name`` of ``size`` bytes, its document ``text_id``;
+    ``data`` reads its bytes (when parsed). Engines that read files their own way
+    (Spark's readers) call it, and the other ``*_record`` functions, with what they read."""
     if size > MAX_TEXT_BYTES:
-        return Read(str(path), None, f"file is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit")
-    return Read(str(path), None, partial(_text_file_document, path, text_id))
+        return Read(name, None, f"file is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit")
+    return Read(name, None, partial(_text_file_document, data, text_id))
 
 
-def _text_file_document(path: Path, text_id: str) -> Document | str:
+def _read_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def _text_file_document(data: Callable[[], bytes], text_id: str) -> Document | str:
     try:
-        return _document(_decode(path.read_bytes()), text_id)
+        return _document(_decode(data()), text_id)
     except _Invalid as error:
         return str(error)
     except OSError as error:
@@ -496,13 +506,26 @@ def _read_jsonl(path: Path, field_map: FieldMap) -> Iterator[Read]:
     with path.open("rb", buffering=_READ_CHUNK) as stream:
         offset = 0
         for number, (line, length) in enumerate(_bounded_lines(stream), start=1):
-            where = f"{path}:{number}"
-            if line is None:
-                yield Read(where, None, f"line over the {MAX_LINE_BYTES:,}-byte limit")
-            elif line.strip():  # blank lines are not records
-                parse = partial(_jsonl_document, line, number, offset, f"{path.stem}:{number}", field_map)
-                yield Read(where, line, parse)
+            if (read := jsonl_record(str(path), number, offset, line, field_map)) is not None:
+                yield read
             offset += length
+
+
+def jsonl_record(name: str, number: int, offset: int, line: bytes | None, field_map: FieldMap) -> Read | None:
+    """The record of line ``number`` (at byte ``offset``, with its newline) of the JSONL
+    file ``name``; None for a blank line. A line over :data:`MAX_LINE_BYTES` (``None``
+    when the reader left it unread) is refused."""
+    where = f"{name}:{number}"
+    if line is None or len(line) - line.endswith(b"\n") > MAX_LINE_BYTES:
+        return Read(where, None, f"line over the {MAX_LINE_BYTES:,}-byte limit")
+    if not line.strip():  # blank lines are not records
+        return None
+    return Read(where, line, partial(_jsonl_document, line, number, offset, f"{_stem(name)}:{number}", field_map))
+
+
+def _stem(name: str) -> str:
+    """A file's name without folder and suffix, from its path or URI."""
+    return PurePosixPath(name).stem
 
 
 def _bounded_lines(stream: io.BufferedReader) -> Iterator[tuple[bytes | None, int]]:
@@ -531,25 +554,30 @@ def _jsonl_document(line: bytes, number: int, offset: int, default_id: str, fiel
 
 
 def _read_csv(path: Path, field_map: FieldMap) -> Iterator[Read]:
-    _allow_long_csv_fields()
     with path.open("rb") as stream:
-        lines = _decoded_lines(stream, str(path))
-        reader = csv.reader(lines)
-        try:
-            header = next(reader, None)
-        except (csv.Error, InputError) as error:
-            yield _file_failure(path, error, 1)
-            return
-        if header is None:
-            yield Read(str(path), None, "empty CSV file")
-            return
-        if field_map.text not in header:
-            yield Read(str(path), None, _missing_text_column(field_map, header))
-            return
-        yield from _csv_rows(path, reader, header, field_map)
+        yield from csv_records(str(path), stream, field_map)
 
 
-def _csv_rows(path: Path, reader: Any, header: list[str], field_map: FieldMap) -> Iterator[Read]:
+def csv_records(name: str, stream: IO[bytes], field_map: FieldMap) -> Iterator[Read]:
+    """The records of the CSV file ``name``, read from ``stream``."""
+    _allow_long_csv_fields()
+    lines = _decoded_lines(stream, name)
+    reader = csv.reader(lines)
+    try:
+        header = next(reader, None)
+    except (csv.Error, InputError) as error:
+        yield _file_failure(name, error, 1)
+        return
+    if header is None:
+        yield Read(name, None, "empty CSV file")
+        return
+    if field_map.text not in header:
+        yield Read(name, None, missing_text_column(field_map, header))
+        return
+    yield from _csv_rows(name, reader, header, field_map)
+
+
+def _csv_rows(path: str, reader: Any, header: list[str], field_map: FieldMap) -> Iterator[Read]:
     while True:
         line = reader.line_num + 1
         try:
@@ -566,10 +594,10 @@ def _csv_rows(path: Path, reader: Any, header: list[str], field_map: FieldMap) -
         if len(row) != len(header):
             yield Read(where, row, f"row has {_counted(len(row), 'field')}, header has {len(header)}")
             continue
-        yield Read(where, row, partial(_record_document, dict(zip(header, row)), f"{path.stem}:{line}", field_map))
+        yield Read(where, row, partial(_record_document, dict(zip(header, row)), f"{_stem(path)}:{line}", field_map))
 
 
-def _decoded_lines(stream: io.BufferedReader, name: str) -> Iterator[str]:
+def _decoded_lines(stream: IO[bytes], name: str) -> Iterator[str]:
     """Decode line by line so that invalid UTF-8 is reported with its line."""
     offset = 0
     for number, line in enumerate(stream, start=1):
@@ -580,7 +608,7 @@ def _decoded_lines(stream: io.BufferedReader, name: str) -> Iterator[str]:
         offset += len(line)
 
 
-def _file_failure(path: Path, error: Exception, line: int) -> Read:
+def _file_failure(path: str, error: Exception, line: int) -> Read:
     if isinstance(error, InputError):
         return Read(error.where, None, error.reason)
     return Read(f"{path}:{line}", None, f"malformed CSV: {error}")
@@ -600,7 +628,7 @@ def _read_parquet(path: Path, field_map: FieldMap) -> Iterator[Read]:
         return
     names = parquet.schema_arrow.names
     if field_map.text not in names:
-        yield Read(str(path), None, _missing_text_column(field_map, names))
+        yield Read(str(path), None, missing_text_column(field_map, names))
         return
     columns = [column for column in dict.fromkeys(field_map.columns()) if column in names]
     batches = parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns)
@@ -616,11 +644,15 @@ def _read_parquet(path: Path, field_map: FieldMap) -> Iterator[Read]:
             return
         for record in batch.to_pylist():
             number += 1
-            parse = partial(_record_document, record, f"{path.stem}:{number}", field_map)
-            yield Read(f"{path}:row {number}", record, parse)
+            yield parquet_record(str(path), number, record, field_map)
 
 
-def _missing_text_column(field_map: FieldMap, columns: Iterable[str]) -> str:
+def parquet_record(name: str, number: int, record: dict[str, Any], field_map: FieldMap) -> Read:
+    """The record of row ``number`` (from 1) of the Parquet file ``name``: its columns of ``field_map``."""
+    return Read(f"{name}:row {number}", record, partial(_record_document, record, f"{_stem(name)}:{number}", field_map))
+
+
+def missing_text_column(field_map: FieldMap, columns: Iterable[str]) -> str:
     return f"no text column '{field_map.text}' (columns: {', '.join(columns)}); map it with text=COLUMN"
 
 
