@@ -145,42 +145,30 @@ class ArchiveIndex:
 
     def _build_base(self, batches: Iterator[pa.RecordBatch]) -> None:
         """A base of every document (an empty index), as sorted arrays (no Python object
-        per key), from their rows streamed in batches."""
+        per key), from their rows streamed in batches: each batch's rows go to the new
+        generation's file as they come (a 1M-article archive's texts are 6 GB)."""
         parts: dict[str, list[np.ndarray]] = {name: [] for name in _ARRAYS}
-        tables, first = [], 0
-        for batch in batches:
-            rows = pa.Table.from_batches([batch])
-            signatures = signatures_from_rows(rows)
-            numbers = np.arange(first, first + len(signatures), dtype=np.uint32)
-            first += len(signatures)
-            offsets = signatures.sampled.offsets
-            parts["ngram_hashes"].append(signatures.sampled.hashes)
-            parts["ngram_docs"].append(np.repeat(numbers, np.diff(offsets)))
-            present = signed_rows(signatures.minhash)
-            per_band = self.config.num_perm // self.config.bands
-            for band in range(self.config.bands):
-                parts["band_keys"].append(band_keys(signatures.minhash, present, band, per_band))
-                parts["band_docs"].append(numbers[present])
-            tables.append(rows)
-        self._merge_into_base(parts, pa.concat_tables(tables) if tables else _empty_rows())
 
-    def _merge_into_base(self, parts: dict[str, list[np.ndarray]], rows: pa.Table) -> None:
-        """Sorted postings of the base and ``parts``, an n-gram counted once per document,
-        with the base's rows and ``rows`` (the new documents, numbered after the base's);
-        written as a new generation for a store on disk."""
-        merged = {}
-        for keys_name, docs_name in (("ngram_hashes", "ngram_docs"), ("band_keys", "band_docs")):
-            keys = np.concatenate([self._base[keys_name], *parts[keys_name]]).astype(np.uint64, copy=False)
-            docs = np.concatenate([self._base[docs_name], *parts[docs_name]]).astype(np.uint32, copy=False)
-            order = np.lexsort((docs, keys))
-            keys, docs = keys[order], docs[order]
-            distinct = np.ones(len(keys), dtype=bool)
-            distinct[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
-            merged[keys_name], merged[docs_name] = keys[distinct], docs[distinct]
-        all_rows = pa.concat_tables([self._rows, rows])
-        if self.folder is not None and self.writable:
-            merged, all_rows = self._write_base(merged, all_rows)
-        self._use_base(merged, all_rows)
+        def posted(first: int = 0) -> Iterator[pa.Table]:
+            for batch in batches:
+                rows = pa.Table.from_batches([batch])
+                self._add_postings(parts, signatures_from_rows(rows), first)
+                first += rows.num_rows
+                yield rows
+
+        self._new_base(posted(), parts)
+
+    def _add_postings(self, parts: dict[str, list[np.ndarray]], signatures: Signatures, first: int) -> None:
+        """Append to ``parts`` the n-grams and band keys of signed documents numbered
+        from ``first``."""
+        numbers = np.arange(first, first + len(signatures), dtype=np.uint32)
+        parts["ngram_hashes"].append(signatures.sampled.hashes)
+        parts["ngram_docs"].append(np.repeat(numbers, np.diff(signatures.sampled.offsets)))
+        present = signed_rows(signatures.minhash)
+        per_band = self.config.num_perm // self.config.bands
+        for band in range(self.config.bands):
+            parts["band_keys"].append(band_keys(signatures.minhash, present, band, per_band))
+            parts["band_docs"].append(numbers[present])
 
     def compact(self) -> None:
         """Fold the delta into a new base."""
@@ -193,23 +181,30 @@ class ArchiveIndex:
             for key, holders in delta.items():
                 parts[keys_name].append(np.full(len(holders), key, dtype=np.uint64))
                 parts[docs_name].append(np.array([number[h] for h in holders], dtype=np.uint32))
-        self._merge_into_base(parts, pa.concat_tables([_empty_rows(), *(self._delta_rows[id_] for id_ in delta_ids)]))
+        self._new_base(iter([self._rows, *(self._delta_rows[id_] for id_ in delta_ids)]), parts)
         self._delta_ngrams.clear()
         self._delta_bands.clear()
         self._delta_ids.clear()
         self._delta_rows.clear()
 
-    def _write_base(self, base: dict[str, np.ndarray], rows: pa.Table) -> tuple[dict[str, np.ndarray], pa.Table]:
-        """Write a new generation and name it in CURRENT; its arrays and rows, mapped."""
+    def _new_base(self, rows: Iterator[pa.Table], parts: dict[str, list[np.ndarray]]) -> None:
+        """Replace the base by one of ``rows`` (every document's, in number order; read
+        before ``parts`` is) and the postings of the base merged with ``parts``. For a
+        store on disk it is written as a new generation, named in CURRENT once whole."""
+        if self.folder is None or not self.writable:
+            all_rows = pa.concat_tables([_empty_rows(), *(table.cast(ARCHIVE_ROWS) for table in rows)])
+            self._use_base(_merged_postings(self._base, parts), all_rows)
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         number = (self._current() or {}).get("number", 0) + 1
         generation = self.folder / f"generation-{number:06d}"
         shutil.rmtree(generation, ignore_errors=True)
         generation.mkdir()
-        for name in _ARRAYS:
-            np.save(generation / f"{name}.npy", np.ascontiguousarray(base[name]))
-        with pa.OSFile(str(generation / "rows.arrow"), "wb") as sink, pa.ipc.new_file(sink, rows.schema) as writer:
-            writer.write_table(rows, max_chunksize=BUILD_ROWS)
+        with pa.OSFile(str(generation / "rows.arrow"), "wb") as sink, pa.ipc.new_file(sink, ARCHIVE_ROWS) as writer:
+            for table in rows:
+                writer.write_table(table.cast(ARCHIVE_ROWS), max_chunksize=BUILD_ROWS)
+        for name, array in _merged_postings(self._base, parts).items():
+            np.save(generation / f"{name}.npy", np.ascontiguousarray(array))
         pointer = self.folder / "CURRENT.tmp"
         pointer.write_text(
             json.dumps({"generation": generation.name, "number": number, "config": asdict(self.config)}),
@@ -219,8 +214,7 @@ class ArchiveIndex:
         for old in self.folder.glob("generation-*"):
             if old != generation:
                 shutil.rmtree(old, ignore_errors=True)
-        mapped = pa.ipc.open_file(pa.memory_map(str(generation / "rows.arrow"))).read_all()
-        return _mapped_arrays(generation), mapped
+        self._use_base(_mapped_arrays(generation), pa.ipc.open_file(pa.memory_map(str(generation / "rows.arrow"))).read_all())
 
     # --- using ---------------------------------------------------------------
 
@@ -289,6 +283,20 @@ class ArchiveIndex:
             if max_holders is None or count <= max_holders:
                 holders[key] = [self._ids[n] for n in docs[start:end].tolist()] + list(extra)
         return counts, holders
+
+
+def _merged_postings(base: dict[str, np.ndarray], parts: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
+    """Sorted postings of ``base`` and ``parts``, an n-gram counted once per document."""
+    merged = {}
+    for keys_name, docs_name in (("ngram_hashes", "ngram_docs"), ("band_keys", "band_docs")):
+        keys = np.concatenate([base[keys_name], *parts[keys_name]]).astype(np.uint64, copy=False)
+        docs = np.concatenate([base[docs_name], *parts[docs_name]]).astype(np.uint32, copy=False)
+        order = np.lexsort((docs, keys))
+        keys, docs = keys[order], docs[order]
+        distinct = np.ones(len(keys), dtype=bool)
+        distinct[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
+        merged[keys_name], merged[docs_name] = keys[distinct], docs[distinct]
+    return merged
 
 
 def _mapped_arrays(generation: Path) -> dict[str, np.ndarray]:
