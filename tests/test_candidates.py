@@ -457,3 +457,16 @@ def test_an_article_reprinted_whole_with_its_footer_is_still_a_candidate():
     documents = _outlet_articles(footer, ["outlet"] * 5)
     documents.append(Document("reprint", documents[0].text, source="other"))
     assert pair_set(find_candidates(documents)) == {("d0", "reprint")}
+
+
+def test_containment_join_keys_on_whole_hashes_whatever_the_collection_size():
+    """Fingerprints that differ only in their low bits are different n-grams (the join
+    once replaced those bits by the document's number, as many as the collection needed)."""
+    shared = np.array([0x1234_5678_9ABC_DEF0, 0x0FED_CBA9_8765_4320, 0x7777_0000_1111_2220], dtype=np.uint64)
+    for documents in (3, 1000):
+        hashes = [shared, shared ^ np.uint64(1), shared]  # 0 and 2 share all three; 1 none
+        hashes += [np.array([np.uint64(i) << np.uint64(40)], dtype=np.uint64) for i in range(documents - 3)]
+        sampled = TokenHashes(hashes=np.concatenate(hashes),
+                              offsets=np.concatenate([[0], np.cumsum([len(h) for h in hashes])]).astype(np.int64))
+        join = shared_ngram_pairs(sampled, max_df=50, min_shared=1, min_containment=0.0)
+        assert list(zip(join.a.tolist(), join.b.tolist(), join.shared.tolist())) == [(0, 2, 3)]

@@ -18,13 +18,15 @@ a run of ``2 * window + n - 1`` words at least two, whatever else the two texts
 hold. The density is about ``2 / (window + 1)`` of the n-grams.
 
 N-grams are ordered by the low half of their hash first, so that the high bits,
-which partition the join below, stay uniform among the fingerprints kept, and the
-low bits, which the join overwrites with the document's index, are the ones
-biased towards small values.
+which place them in the join's partitions and buckets below, stay uniform among
+the fingerprints kept; the low bits are the ones biased towards small values.
 
-The join runs over partitions of the n-gram hashes (their high bits), so its
-sorting needs memory for a few partitions at a time; the pairs of all partitions
-are summed at the end. The result does not depend on the number of partitions.
+The join groups fingerprints by their whole 64-bit hash, as the Spark plan and the
+live archive do, so two documents share an n-gram exactly when they share its hash,
+whatever the size of the collection. It runs over partitions of the hashes (their
+high bits), so its sorting needs memory for a few partitions at a time; the pairs of
+all partitions are summed at the end. The result does not depend on the number of
+partitions.
 """
 
 from __future__ import annotations
@@ -138,34 +140,36 @@ def shared_ngram_pairs(
     -1 for none; 0 turns this off). Boilerplate fingerprints of any frequency are
     returned too.
 
-    Each fingerprint becomes one uint64 key, its hash with the low bits replaced
-    by its document's index, so that a plain (SIMD) sort of the keys groups the
-    documents of each n-gram. The hashes keep their ``64 - bits(documents)`` high
-    bits (winnowing leaves them uniform), and the rare collisions this adds can
-    only add a shared n-gram.
+    The key of a fingerprint is its whole 64-bit hash, as in the Spark plan
+    (:mod:`copytrace.engine.plan`), whatever the size of the collection. To sort the
+    (hash, document) pairs as single uint64s, the hashes are first placed in buckets by
+    their top ``bits`` bits (at least as many as a document number needs); within a
+    bucket those bits are known, so each key holds the rest of its hash followed by its
+    document's number, and sorting a bucket's keys groups the documents of each hash.
     """
     if partitions < 1 or partitions & (partitions - 1):
         raise ValueError(f"partitions must be a power of two, not {partitions}")
     if source_codes is None:
         source_codes, min_source_documents = np.full(len(sampled), -1, dtype=np.int64), 0
-    doc_bits = max(int(len(sampled) - 1).bit_length(), 1)
+    partition_bits = partitions.bit_length() - 1
+    bits = max(int(len(sampled) - 1).bit_length(), partition_bits, 1)
+    buckets_per_partition = 1 << (bits - partition_bits)
     distinct = np.zeros(len(sampled), dtype=np.int64)
     keys, shared, found = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)], []
-    # Partition p holds the hashes whose top bits are p; a pass over the hashes
-    # collects the keys of PARTITIONS_PER_PASS partitions, laid out by partition,
-    # and joins them in threads.
-    shift = 64 - (partitions.bit_length() - 1)
-    sizes = _partition_sizes(sampled.hashes, shift, partitions)
+    # A pass over the hashes collects the keys of PARTITIONS_PER_PASS partitions (their
+    # buckets in order) and joins the partitions in threads.
+    sizes = _bucket_sizes(sampled.hashes, bits)
     for first in range(0, partitions, PARTITIONS_PER_PASS):
         group = range(first, min(first + PARTITIONS_PER_PASS, partitions))
-        bounds = np.concatenate(([0], np.cumsum(sizes[group.start : group.stop])))
-        ngram_keys = _ngram_keys(sampled.hashes, sampled.offsets, shift, group.start, bounds, doc_bits)
-        joined = thread_starmap(
-            _join_partition,
-            [(ngram_keys[bounds[k] : bounds[k + 1]], doc_bits, max_df, source_codes, min_source_documents, sampled)
-             for k in range(len(group))],
-        )
-        for pair_keys_, lengths, counts, boilerplate in joined:
+        first_bucket = group.start * buckets_per_partition
+        bounds = np.concatenate(([0], np.cumsum(sizes[first_bucket : group.stop * buckets_per_partition])))
+        bucket_keys = _bucket_keys(sampled.hashes, sampled.offsets, bits, first_bucket, bounds)
+        jobs = []
+        for k in range(len(group)):
+            own = bounds[k * buckets_per_partition : (k + 1) * buckets_per_partition + 1]
+            jobs.append((bucket_keys[own[0] : own[-1]], own - own[0], first_bucket + k * buckets_per_partition,
+                         bits, max_df, source_codes, min_source_documents))
+        for pair_keys_, lengths, counts, boilerplate in thread_starmap(_join_partition, jobs):
             keys.append(pair_keys_)
             shared.append(lengths)
             distinct += counts
@@ -181,15 +185,15 @@ def shared_ngram_pairs(
 
 
 def _join_partition(
-    ngram_keys: np.ndarray, doc_bits: int, max_df: int, source_codes: np.ndarray, min_source_documents: int,
-    sampled: TokenHashes,
+    keys: np.ndarray, bounds: np.ndarray, first_bucket: int, bits: int, max_df: int, source_codes: np.ndarray,
+    min_source_documents: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """One partition's pair keys, the n-grams each pair shares in it, each document's
-    distinct n-grams in it, and its boilerplate n-grams (sorts ``ngram_keys`` in place)."""
-    ngram_keys.sort()
+    distinct n-grams in it, and its boilerplate n-grams, from its buckets' keys
+    (``keys[bounds[i]:bounds[i + 1]]`` is bucket ``first_bucket + i``; sorted in place)."""
     distinct = np.zeros(len(source_codes), dtype=np.int64)
-    pairs, boilerplate = _pairs_in_rare_ngrams(ngram_keys, doc_bits, max_df, distinct, source_codes,
-                                               min_source_documents, sampled.hashes, sampled.offsets)
+    pairs, boilerplate = _pairs_in_rare_ngrams(keys, bounds, first_bucket, bits, max_df, distinct, source_codes,
+                                               min_source_documents)
     pairs = np.sort(pairs)
     starts, lengths = run_bounds(pairs)
     return pairs[starts], lengths, distinct, boilerplate
@@ -205,72 +209,76 @@ def _sorted_boilerplate(found: list[tuple[np.ndarray, ...]]) -> BoilerplateNgram
 
 
 @numba.njit(cache=True)
-def _partition(value, shift):
-    """The partition of a hash: its top bits, ``value >> shift`` (one partition when ``shift`` is 64)."""
-    return np.int64(value >> np.uint64(shift)) if shift < 64 else 0
-
-
-@numba.njit(cache=True)
-def _partition_sizes(hashes, shift, partitions):
-    """How many hashes fall in each partition."""
-    sizes = np.zeros(partitions, dtype=np.int64)
+def _bucket_sizes(hashes, bits):
+    """How many hashes fall in each bucket (their top ``bits`` bits)."""
+    sizes = np.zeros(1 << bits, dtype=np.int64)
+    shift = np.uint64(64 - bits)
     for position in range(len(hashes)):
-        sizes[_partition(hashes[position], shift)] += 1
+        sizes[hashes[position] >> shift] += 1
     return sizes
 
 
 @numba.njit(cache=True)
-def _ngram_keys(hashes, offsets, shift, first, bounds, doc_bits):
-    """Keys ``hash >> doc_bits << doc_bits | document`` of the hashes of partitions
-    ``first`` to ``first + len(bounds) - 2``; partition ``first + k``'s are
-    ``keys[bounds[k]:bounds[k + 1]]``."""
+def _bucket_keys(hashes, offsets, bits, first_bucket, bounds):
+    """Keys ``hash << bits | document`` of the hashes of buckets ``first_bucket`` to
+    ``first_bucket + len(bounds) - 2`` (the top ``bits`` bits of a hash are its bucket);
+    bucket ``first_bucket + i``'s are ``keys[bounds[i]:bounds[i + 1]]``."""
     keys = np.empty(bounds[-1], dtype=np.uint64)
     written = bounds[:-1].copy()
-    bits, groups = np.uint64(doc_bits), len(bounds) - 1
+    shift, width = np.uint64(64 - bits), np.uint64(bits)
     for text in range(len(offsets) - 1):
         for position in range(offsets[text], offsets[text + 1]):
             value = hashes[position]
-            k = _partition(value, shift) - first
-            if 0 <= k < groups:
-                keys[written[k]] = ((value >> bits) << bits) | np.uint64(text)
-                written[k] += 1
+            bucket = np.int64(value >> shift) - first_bucket
+            if 0 <= bucket < len(written):
+                keys[written[bucket]] = (value << width) | np.uint64(text)
+                written[bucket] += 1
     return keys
 
 
 @numba.njit(cache=True, nogil=True)
-def _pairs_in_rare_ngrams(keys, doc_bits, max_df, distinct, source_codes, min_source_documents, hashes, offsets):
+def _pairs_in_rare_ngrams(keys, bounds, first_bucket, bits, max_df, distinct, source_codes, min_source_documents):
     """Pair keys (:func:`copytrace.candidates.groups.pair_keys`) of every two documents
     that share an n-gram found in 2 to ``max_df`` documents and in fewer than
-    ``min_source_documents`` of any one source, from sorted n-gram keys; adds each
-    document's distinct n-grams to ``distinct``. Also the n-grams found in
-    ``min_source_documents`` or more of one source, with their documents, that source
-    and its documents: the key lacks a hash's low ``doc_bits`` bits, so its whole hash is
-    looked up among its first document's fingerprints (``hashes``, ``offsets``)."""
-    bits, mask = np.uint64(doc_bits), np.uint64((1 << doc_bits) - 1)
-    # Distinct keys (an n-gram twice in one document counts once), in place.
+    ``min_source_documents`` of any one source, from the keys of :func:`_bucket_keys`
+    (each bucket sorted here, in place); adds each document's distinct n-grams to
+    ``distinct``. Also the n-grams found in ``min_source_documents`` or more of one
+    source, with their documents, that source and its documents."""
+    width, mask = np.uint64(bits), np.uint64((1 << bits) - 1)
+    # Each bucket sorted, then its distinct keys (an n-gram twice in one document counts
+    # once) moved to the front, in place; unique_bounds delimits each bucket's.
     unique = 0
-    for position in range(len(keys)):
-        if position == 0 or keys[position] != keys[position - 1]:
-            keys[unique] = keys[position]
-            unique += 1
-            distinct[keys[position] & mask] += 1
+    unique_bounds = np.zeros(len(bounds), dtype=np.int64)
+    for bucket in range(len(bounds) - 1):
+        keys[bounds[bucket] : bounds[bucket + 1]].sort()
+        for position in range(bounds[bucket], bounds[bucket + 1]):
+            if position == bounds[bucket] or keys[position] != keys[position - 1]:
+                keys[unique] = keys[position]
+                unique += 1
+                distinct[keys[position] & mask] += 1
+        unique_bounds[bucket + 1] = unique
     # The runs of keys of one n-gram found in 2 to max_df documents, not boilerplate, from
-    # the front of run_starts/run_ends; those of boilerplate n-grams from the back.
+    # the front of run_starts/run_ends; those of boilerplate n-grams from the back, with
+    # their buckets.
     run_starts, run_ends = np.empty(unique, dtype=np.int64), np.empty(unique, dtype=np.int64)
-    runs, found, total, start = 0, 0, 0, 0
-    for end in range(1, unique + 1):
-        if end == unique or keys[end] >> bits != keys[start] >> bits:
-            length = end - start
-            if min_source_documents >= 2 and length >= min_source_documents and (
-                _most_frequent_source(keys[start:end], mask, source_codes)[1] >= min_source_documents
-            ):
-                found += 1
-                run_starts[unique - found], run_ends[unique - found] = start, end
-            elif 2 <= length <= max_df:
-                run_starts[runs], run_ends[runs] = start, end
-                runs += 1
-                total += length * (length - 1) // 2
-            start = end
+    run_buckets = np.empty(unique, dtype=np.int64)
+    runs, found, total = 0, 0, 0
+    for bucket in range(len(bounds) - 1):
+        start, stop = unique_bounds[bucket], unique_bounds[bucket + 1]
+        for end in range(start + 1, stop + 1):
+            if end == stop or keys[end] >> width != keys[start] >> width:
+                length = end - start
+                if min_source_documents >= 2 and length >= min_source_documents and (
+                    _most_frequent_source(keys[start:end], mask, source_codes)[1] >= min_source_documents
+                ):
+                    found += 1
+                    run_starts[unique - found], run_ends[unique - found] = start, end
+                    run_buckets[unique - found] = first_bucket + bucket
+                elif 2 <= length <= max_df:
+                    run_starts[runs], run_ends[runs] = start, end
+                    runs += 1
+                    total += length * (length - 1) // 2
+                start = end
     pairs = np.empty(total, dtype=np.uint64)
     written = 0
     for run in range(runs):
@@ -284,21 +292,12 @@ def _pairs_in_rare_ngrams(keys, doc_bits, max_df, distinct, source_codes, min_so
     source_documents = np.empty(found, dtype=np.int64)
     for number in range(found):
         first, end = run_starts[unique - 1 - number], run_ends[unique - 1 - number]
-        boilerplate[number] = _whole_hash(keys[first], bits, mask, hashes, offsets)
+        # The whole hash: the bucket's top bits, then the rest of the key's hash.
+        boilerplate[number] = (np.uint64(run_buckets[unique - 1 - number]) << np.uint64(64 - bits)) | (
+            keys[first] >> width)
         documents[number] = end - first
         sources[number], source_documents[number] = _most_frequent_source(keys[first:end], mask, source_codes)
     return pairs, (boilerplate, documents, sources, source_documents)
-
-
-@numba.njit(cache=True, nogil=True)
-def _whole_hash(key, bits, mask, hashes, offsets):
-    """The fingerprint of document ``key & mask`` whose high bits are the key's."""
-    document = np.int64(key & mask)
-    prefix = key >> bits
-    for position in range(offsets[document], offsets[document + 1]):
-        if hashes[position] >> bits == prefix:
-            return hashes[position]
-    return (key >> bits) << bits  # unreachable: every key comes from a fingerprint
 
 
 @numba.njit(cache=True, nogil=True)
