@@ -43,7 +43,7 @@ _PAIRS = """
                      / sum(a_end - a_start + b_end - b_start) AS verbatim_share
         FROM passages GROUP BY a, b) s USING (a, b)
     ORDER BY p.a, p.b"""
-_UMASK = os.umask(0o022)
+_UMASK = os.umask(0o022)  # the process's file mode mask: read by setting one, then put back
 os.umask(_UMASK)
 _IDS = pa.schema([("id", pa.string())])
 _DROPPED_SCHEMA = pa.schema([("id", pa.string()), ("duplicate_of", pa.string()), ("score", pa.float64())])
