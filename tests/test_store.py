@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -262,3 +264,16 @@ def test_a_store_without_one_of_the_methods_is_not_a_store():
     store = object.__new__(Partial)
     store.path, store.read_only = ":memory:", False
     assert not isinstance(store, Store) and not isinstance(store, ArchiveStore)
+
+
+def test_no_connection_of_a_store_prints_duckdbs_progress_bar(tmp_path):
+    """DuckDB prints one on stdout for a query past 2 s (it broke --json output under load).
+    Checked in a process of its own: under pytest, DuckDB starts with the bar off."""
+    DuckDBStore(tmp_path / "s.duckdb").close()
+    check = ("import sys; from copytrace.store import DuckDBStore, open_store\n"
+             "for open_ in (DuckDBStore, open_store):\n"
+             "    with open_(sys.argv[1]) as store:\n"
+             "        for connection in (store, store.reader()):\n"
+             "            print(connection.query(\"SELECT current_setting('enable_progress_bar') AS on\")['on'][0])\n")
+    shown = subprocess.run([sys.executable, "-c", check, str(tmp_path / "s.duckdb")], capture_output=True, text=True)
+    assert shown.stdout.split() == ["False"] * 4, shown.stderr

@@ -70,6 +70,8 @@ class DuckDBStore:
                 raise InputError(self.path, f"the store is held by {server}; send articles to its API "
                                             "(POST /articles) or stop it first") from error
             raise InputError(self.path, f"cannot open the store: {error}") from error
+        # DuckDB prints a progress bar on stdout for a query past 2 s: it broke --json output.
+        self.connection.execute("SET enable_progress_bar = false")
         if not read_only:
             # Checkpoint (fold the write-ahead log into the file) every 2 GB of log, not
             # every 16 MB: a scan commits a batch at a time, and each checkpoint rewrites
