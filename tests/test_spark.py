@@ -87,7 +87,7 @@ def write_inputs(folder: Path) -> list[Path]:
         b"{not json", b"", json.dumps({"id": "no-text"}).encode(), b'{"id": "bad-utf8", "text": "caf\xff"}',
         json.dumps({"id": "crlf", "text": prose(random.Random(2), 60)}).encode() + b"\r"]
     first.write_bytes(b"\n".join(lines) + b"\n")
-    second = folder / "b.jsonl"
+    second = folder / "b news.jsonl"  # a space: Spark reports the path URL-encoded
     second.write_text("\n".join(json.dumps(r) for r in records[third:2 * third]), encoding="utf-8")
     dataset = folder / "c.parquet.d"
     dataset.mkdir()

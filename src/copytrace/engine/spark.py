@@ -3,10 +3,10 @@ writes a Parquet dataset of the store's tables (docs/spark.md).
 
 Every step is a function of :mod:`copytrace.engine.plan` run through ``mapInArrow``
 or ``applyInArrow``; Spark only moves rows between them: it groups keys, joins pairs
-with their documents, picks the first document of each id by read key, and writes
-the tables. The driver lists the input files (in the local engine's order, which
-gives each record its read key) and, at the stories step, finds the connected
-components of the verified pairs (only their ids come back to it).
+with their documents, picks the first document of each id by read key, labels
+connected components (:func:`_components`), and writes the tables. The driver lists
+the input files (in the local engine's order, which gives each record its read key)
+and reads nothing else (:mod:`copytrace.engine.spark_read`).
 
 pyspark is an optional extra (``pip install 'copytrace[spark]'``) and needs Java 17.
 """
@@ -24,8 +24,6 @@ from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import pyarrow as pa
 
 from copytrace.engine import plan
 from copytrace.engine.local import ScanConfig, ScanSummary

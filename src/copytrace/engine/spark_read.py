@@ -63,9 +63,17 @@ class InputFile:
 
 
 def file_key(location: str) -> str:
-    """One spelling of a file's URI, whether Spark reports it (``file:/a%20b``) or it was
-    written (``file:///a b``), to match a row read to its file."""
-    return re.sub(r"^file://(?=/)", "file:", unquote(location))
+    """One spelling of a file's location: ``file:///a b`` and ``file:/a b`` are one."""
+    return re.sub(r"^file://(?=/)", "file:", location)
+
+
+def _read_key(path: str) -> str:
+    """:func:`file_key` of the path Spark gives a row read (``_metadata.file_path``, URL-encoded)."""
+    return file_key(unquote(path))
+
+
+def _local_location(path: str | Path) -> str:
+    return "file://" + os.path.abspath(path)
 
 
 def is_uri(path: str | Path) -> bool:
@@ -88,32 +96,33 @@ def list_inputs(
             if isinstance(entry, Read):
                 refused.append((number, entry.where, entry.outcome))
             else:
-                path, text_id = entry
-                location = path if isinstance(path, str) else "file://" + os.path.abspath(path)
-                files.append(InputFile(number, str(path), location, text_id))
+                name, location, text_id = entry if uris else (str(entry[0]), _local_location(entry[0]), entry[1])
+                files.append(InputFile(number, name, location, text_id))
             number += 1
     return files, refused
 
 
-def _hadoop_files(spark: SparkSession, uri: str, outputs: Mapping[str, str]) -> Iterator[tuple[str, str]]:
+def _hadoop_files(spark: SparkSession, uri: str, outputs: Mapping[str, str]) -> Iterator[tuple[str, str, str]]:
     """The supported files under ``uri`` (or ``uri`` itself), depth first in name order,
-    hidden entries and the run's outputs passed by, each with the id of its document
-    when it is a text file (its path under ``uri``, without suffix)."""
+    hidden entries and the run's outputs passed by: each file's name (under ``uri`` as
+    given), its location (as its file system qualifies it, which Spark reports), and
+    the id of its document when it is a text file (its path under ``uri``, without suffix)."""
     jvm = spark.sparkContext._jvm
     root = jvm.org.apache.hadoop.fs.Path(uri)
     system = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     if not system.exists(root):
         raise InputError(uri, "no such file or folder")
-    if file_key(uri.rstrip("/")) in {file_key(output) for output in outputs}:
-        raise InputError(uri, f"is {outputs[uri.rstrip('/')]} of this run; it cannot also be an input")
-    if not system.getFileStatus(root).isDirectory():
-        _check_format(uri)
-        yield uri, PurePosixPath(uri).stem
-        return
-    skipped = {file_key(output) for output in outputs}
+    skipped = {file_key(output if is_uri(output) else _local_location(output)): what for output, what in outputs.items()}
     base = uri.rstrip("/")
+    if file_key(base) in skipped:
+        raise InputError(uri, f"is {skipped[file_key(base)]} of this run; it cannot also be an input")
+    status = system.getFileStatus(root)
+    if not status.isDirectory():
+        _check_format(uri)
+        yield uri, status.getPath().toString(), PurePosixPath(uri).stem
+        return
 
-    def walk(relative: str) -> Iterator[tuple[str, str]]:
+    def walk(relative: str) -> Iterator[tuple[str, str, str]]:
         folder = jvm.org.apache.hadoop.fs.Path(f"{base}/{relative}" if relative else base)
         for status in sorted(system.listStatus(folder), key=lambda status: status.getPath().getName()):
             name = status.getPath().getName()
@@ -123,7 +132,7 @@ def _hadoop_files(spark: SparkSession, uri: str, outputs: Mapping[str, str]) -> 
             if status.isDirectory():
                 yield from walk(path)
             elif PurePosixPath(name).suffix.lower() in SUPPORTED_SUFFIXES:
-                yield f"{base}/{path}", str(PurePosixPath(path).with_suffix(""))
+                yield f"{base}/{path}", status.getPath().toString(), str(PurePosixPath(path).with_suffix(""))
 
     found = list(walk(""))
     if not found:
@@ -179,7 +188,7 @@ def _metadata(field: str):
 
 
 def _by_key(files: Iterable[InputFile]) -> dict[str, InputFile]:
-    return {file.key: file for file in files}
+    return {file.key: file for file in files}  # rows read are matched by _read_key
 
 
 # --- JSONL: lines, numbered over the blocks Spark splits a file into -----------------------
@@ -212,7 +221,7 @@ def _jsonl(spark: SparkSession, files: list[InputFile], parse: dict) -> DataFram
 def _blocks(counted: list, files: Mapping[str, InputFile]) -> dict[tuple[str, int], _Block]:
     """Each block's place in its file, from the lines and bytes (newlines counted) of each."""
     blocks = {}
-    for key, group in groupby(sorted((file_key(row["path"]), row["start"], row["size"], row["lines"], row["bytes"])
+    for key, group in groupby(sorted((_read_key(row["path"]), row["start"], row["size"], row["lines"], row["bytes"])
                                      for row in counted), key=lambda row: row[0]):
         group = list(group)
         last_line, size = sum(row[3] for row in group), group[0][2]
@@ -238,7 +247,7 @@ def _numbered_lines(batches: Iterable[pa.RecordBatch], blocks: Mapping[tuple[str
         rows = {name: [] for name in plan.LINE.names}
         for path, start, line in zip(*(batch.column(name).to_pylist() for name in ("path", "start", "line"))):
             if (path, start) != current:
-                current, block = (path, start), blocks[file_key(path), start]
+                current, block = (path, start), blocks[_read_key(path), start]
                 number, offset = block.lines_before, block.bytes_before
             number += 1
             if number < block.last_line or block.ends_with_newline:
@@ -254,7 +263,7 @@ def _numbered_lines(batches: Iterable[pa.RecordBatch], blocks: Mapping[tuple[str
 def _parse_whole_files(batches: Iterable[pa.RecordBatch], files: Mapping[str, InputFile],
                        **parse) -> Iterator[pa.RecordBatch]:
     def whole(batch: pa.RecordBatch) -> pa.RecordBatch:
-        found = [files[file_key(path)] for path in batch.column("path").to_pylist()]
+        found = [files[_read_key(path)] for path in batch.column("path").to_pylist()]
         return pa.RecordBatch.from_pydict({
             "file": [file.number for file in found], "name": [file.name for file in found],
             "text_id": [file.text_id for file in found], "content": batch.column("content")}, schema=plan.WHOLE_FILE)
@@ -279,7 +288,7 @@ def _parquet(spark: SparkSession, files: list[InputFile], field_map: FieldMap, p
 
 def _parse_rows(batches: Iterable[pa.RecordBatch], files: Mapping[str, InputFile], **parse) -> Iterator[pa.RecordBatch]:
     def keyed(batch: pa.RecordBatch) -> pa.RecordBatch:
-        found = [files[file_key(path)] for path in batch.column("path").to_pylist()]
+        found = [files[_read_key(path)] for path in batch.column("path").to_pylist()]
         key = [pa.array([file.number for file in found], pa.int32()), batch.column("row"),
                pa.array([file.name for file in found], pa.string())]
         return pa.RecordBatch.from_arrays(key + batch.columns[2:], names=plan.ROW_KEY.names + batch.schema.names[2:])
