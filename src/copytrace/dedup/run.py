@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from copytrace.dedup.decide import MEASURES, Duplicate, ScoredPair, near_duplicates, pair_scores, priority
-from copytrace.engine.local import _progress_bars, _Tracker
+from copytrace.progress import Tracker, progress_bars
 from copytrace.errors import InputError
 from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
 from copytrace.store.duckdb_store import MEMORY_LIMIT, open_store
@@ -91,15 +91,15 @@ def dedup(
     if source.is_dir():
         _check_dataset(source)
     _check_outputs(source, out, dropped)
-    bars = _progress_bars() if progress else nullcontext(None)
+    bars = progress_bars() if progress else nullcontext(None)
     with _collection(source) as connection, bars as bar, ExitStack() as outputs:
         kept_temporary = outputs.enter_context(_replaced_when_done(out))
         dropped_temporary = outputs.enter_context(_replaced_when_done(dropped))
-        duplicates = _duplicates(connection, measure, threshold, _Tracker(bar, "pairs", None))
+        duplicates = _duplicates(connection, measure, threshold, Tracker(bar, "pairs", None))
         _write(dropped_temporary, dropped, _dropped_rows(duplicates))
         [(read,)] = connection.sql("SELECT count(*) FROM documents").fetchall()
         kept = _write(kept_temporary, out, _kept_documents(connection, duplicates),
-                      _Tracker(bar, "write", read - len(duplicates)))
+                      Tracker(bar, "write", read - len(duplicates)))
         if read != kept + len(duplicates):  # every document is written or listed, once
             raise RuntimeError(f"dedup lost documents: read {read}, kept {kept}, dropped {len(duplicates)}")
     return DedupSummary(
@@ -170,7 +170,7 @@ def _quoted(path: str | Path) -> str:
 
 
 def _duplicates(
-    connection: duckdb.DuckDBPyConnection, measure: str, threshold: float, tracker: _Tracker
+    connection: duckdb.DuckDBPyConnection, measure: str, threshold: float, tracker: Tracker
 ) -> list[Duplicate]:
     """The documents to drop, read from the pairs and their priority."""
     pairs = connection.sql(_PAIRS).to_arrow_table()
@@ -223,7 +223,7 @@ def _replaced_when_done(path: Path) -> Iterator[Path]:
     os.replace(name, path)
 
 
-def _write(temporary: Path, path: Path, batches: pa.RecordBatchReader, tracker: _Tracker | None = None) -> int:
+def _write(temporary: Path, path: Path, batches: pa.RecordBatchReader, tracker: Tracker | None = None) -> int:
     """Write ``batches`` to ``temporary`` in the format of ``path``'s suffix (JSON lines or
     Parquet); the rows written."""
     parquet = FORMATS[path.suffix.lower()] == "parquet"

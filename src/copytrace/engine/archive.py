@@ -207,7 +207,7 @@ class LiveArchive:
         except BaseException:
             self.index = self._open_index()  # the index must not hold what was not stored
             raise
-        stories = self._stories_of([d.id for d in documents])
+        stories = self.store.story_ids([d.id for d in documents])
         reports, reported = [], set()
         for document in documents:
             matched = batch.matched.get(document.id)
@@ -222,9 +222,7 @@ class LiveArchive:
     def _not_stored(self, documents: Sequence[Document]) -> dict[str, Document]:
         """The documents the store does not hold, each id once, by id; refuses an id
         stored (or earlier in ``documents``) with a different text."""
-        stored = dict(self.store.connection.execute(
-            "SELECT id, text_hash FROM documents WHERE id IN (SELECT unnest(?))", [[d.id for d in documents]]
-        ).fetchall())
+        stored = self.store.text_hashes([d.id for d in documents])
         fresh: dict[str, Document] = {}
         for document in documents:
             known = stored.get(document.id) or (text_hash(fresh[document.id].text) if document.id in fresh else None)
@@ -405,18 +403,13 @@ class LiveArchive:
         )
 
     def _story_of_document(self, document_id: str) -> str | None:
-        return self._stories_of([document_id]).get(document_id)
-
-    def _stories_of(self, ids: Sequence[str]) -> dict[str, str]:
-        return dict(self.store.connection.execute(
-            "SELECT document_id, story_id FROM stories WHERE document_id IN (SELECT unnest(?))", [list(ids)]
-        ).fetchall())
+        return self.store.story_ids([document_id]).get(document_id)
 
     def _story_of(self, verified: Sequence[VerifiedPair]) -> str | None:
         """The story a queried document would join: that of its first matched document
         (one look-up for all of them)."""
         matched = [id_ for pair in verified for id_ in (pair.a, pair.b)]
-        stories = self._stories_of(matched) if matched else {}
+        stories = self.store.story_ids(matched) if matched else {}
         return next((stories[id_] for id_ in matched if id_ in stories), None)
 
 

@@ -35,10 +35,7 @@ from itertools import chain, islice
 from pathlib import Path
 
 import duckdb
-from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskProgressColumn,
-    TextColumn, TimeElapsedColumn, TimeRemainingColumn,
-)
+from rich.progress import Progress
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, boilerplate_table, pairs_from_signatures
@@ -48,6 +45,7 @@ from copytrace.faults import fault_point
 from copytrace.ingest import FieldMap, Rejection
 from copytrace.ingest.readers import OnError, Read, accept_records, check_on_error, read_unparsed, rejection
 from copytrace.ingest.rejects import RejectsFile
+from copytrace.progress import Tracker, progress_bars
 from copytrace.parallel import bounded_map, process_pool, worker_count
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
 from copytrace.store import DuckDBStore, Store
@@ -203,19 +201,19 @@ def _scan(
     rejects_path = Path(rejects) if rejects else Path(f"{db}.rejects.jsonl")
     unparsed = read_unparsed(paths, field_map, _outputs(db, rejects_path))
     rejects_output = RejectsFile(rejects_path) if on_error == "skip" else nullcontext()
-    bars = _progress_bars() if progress else nullcontext(None)
+    bars = progress_bars() if progress else nullcontext(None)
     with DuckDBStore(db) as store, bars as bar:
         store.check_settings({"candidates": asdict(config.candidates)})
         run_id = store.start_run(paths)
         with rejects_output as rejects_file, store.bulk_writes():
             reads = _parsed_and_signed(unparsed, config, workers)
-            counts = _ingest(store, reads, on_error, run_id, rejects_file, _Tracker(bar, "read", None))
+            counts = _ingest(store, reads, on_error, run_id, rejects_file, Tracker(bar, "read", None))
         store.update_run(run_id, stage="candidates", **counts)
         added = _candidates(store, config.candidates)
         store.update_run(run_id, stage="verify", candidates=added)
         verified = _verify(store, config.align, workers, bar)
         store.update_run(run_id, stage="stories", verified=verified)
-        forest = _stories(store, _Tracker(bar, "stories", None))
+        forest = _stories(store, Tracker(bar, "stories", None))
         pairs = store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py()
         documents = store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py()
         stories = len({node.story_id for node in forest.nodes})
@@ -239,34 +237,6 @@ def _outputs(db: str | Path, rejects: Path) -> dict[str, str]:
     return {**outputs, str(rejects): "the rejects file"}
 
 
-def _progress_bars() -> Progress:
-    return Progress(
-        SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-        TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(), TimeRemainingColumn(),
-    )
-
-
-class _Tracker:
-    """Advances one progress bar, with the rate shown; does nothing without bars."""
-
-    def __init__(self, bar: Progress | None, name: str, total: int | None) -> None:
-        self.bar = bar
-        self.task = bar.add_task(name, total=total, rate="") if bar else None
-
-    def advance(self, n: int) -> None:
-        if self.bar is None:
-            return
-        self.bar.advance(self.task, n)
-        speed = self.bar.tasks[self.task].speed
-        self.bar.update(self.task, rate=f"{speed:,.0f}/s" if speed else "")
-
-    def done(self) -> None:
-        if self.bar is not None:
-            task = self.bar.tasks[self.task]
-            self.bar.update(self.task, total=task.completed)
-
-
 def _parsed_and_signed(
     unparsed: Iterator[Read], config: ScanConfig, workers: int
 ) -> Iterator[tuple[list[Read], SignedBatch]]:
@@ -283,7 +253,7 @@ def _ingest(
     on_error: OnError,
     run_id: int,
     rejects_file: RejectsFile | None,
-    tracker: _Tracker,
+    tracker: Tracker,
 ) -> dict[str, int]:
     """Store new documents batch by batch; count every record read. Each batch is stored
     in a thread while the next is accounted for (DuckDB works without the GIL); one
@@ -361,7 +331,7 @@ def _verify(store: Store, config: AlignConfig, workers: int, bar: Progress | Non
     pending = _grouped_by_component(store.unverified_candidates())
     if not pending:
         return 0
-    tracker = _Tracker(bar, "verify", len(pending))
+    tracker = Tracker(bar, "verify", len(pending))
     chunks = [pending[i:i + VERIFY_CHUNK] for i in range(0, len(pending), VERIFY_CHUNK)]
     with DocumentSpill(_scratch_folder(store)) as spill:
         spill.write(store.documents_to_verify())
@@ -419,7 +389,7 @@ def _map_in_workers(
         yield from bounded_map(pool, function, calls, 2 * workers, ordered)
 
 
-def _stories(store: Store, tracker: _Tracker):
+def _stories(store: Store, tracker: Tracker):
     """Rebuild every story from all verified pairs."""
     pairs, dates = store.pair_graph()
     edges = [PairEdge(**row) for row in pairs.to_pylist()]

@@ -120,6 +120,12 @@ class ArchiveStore(Store, Protocol):
     def revise_candidates(self, dropped: Sequence[tuple[str, str]], revised: pa.Table) -> None:
         """Drop candidate pairs (with their pairs and passages) and rewrite others' estimates."""
 
+    def text_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        """The text hash of each stored document among ``ids``."""
+
+    def story_ids(self, ids: Sequence[str]) -> dict[str, str]:
+        """The story of each document among ``ids`` that is in one."""
+
     def story_members(self, ids: Sequence[str]) -> set[str]:
         """Every document of the stories that hold any of ``ids``."""
 

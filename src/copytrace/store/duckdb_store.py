@@ -317,6 +317,18 @@ class DuckDBStore:
                 "FROM revised_candidates r WHERE candidates.a = r.a AND candidates.b = r.b"
             )
 
+    def text_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        """The text hash of each stored document among ``ids``."""
+        return dict(self.connection.execute(
+            "SELECT id, text_hash FROM documents WHERE id IN (SELECT unnest(?))", [list(ids)]
+        ).fetchall())
+
+    def story_ids(self, ids: Sequence[str]) -> dict[str, str]:
+        """The story of each document among ``ids`` that is in one."""
+        return dict(self.connection.execute(
+            "SELECT document_id, story_id FROM stories WHERE document_id IN (SELECT unnest(?))", [list(ids)]
+        ).fetchall())
+
     def story_members(self, ids: Sequence[str]) -> set[str]:
         """Every document of the stories that hold any of ``ids``."""
         rows = self.connection.execute(
