@@ -44,6 +44,9 @@ MEMORY_LIMIT = "1GB"
 # While ingesting (DuckDBStore.bulk_writes): room for what a checkpoint folds in
 # (CHECKPOINT_THRESHOLD of log), so that it is not evicted to <db>.tmp and read back.
 BULK_MEMORY_LIMIT = "2500MB"
+# Passages whose pair edges one query of DuckDBStore.pair_graph sums (well within
+# MEMORY_LIMIT: the whole of a 100k-article store's 1.4M passages fits).
+PASSAGES_PER_PART = 1_000_000
 _STREAM_ROWS = 1024  # documents per batch read from a streamed query
 _SIGNATURE_ROWS = 65536  # signatures per batch read by DuckDBStore.signatures
 
@@ -207,7 +210,13 @@ class DuckDBStore:
             con.execute("INSERT INTO passages SELECT * FROM new_passages")
 
     def pair_graph(self) -> tuple[pa.Table, dict[str, object]]:
-        pairs = self.query(_pair_edges("TRUE"))
+        # In parts by a hash of a pair's first document: the window over every passage
+        # at once outgrew MEMORY_LIMIT at 1M articles (about 14M passages) and failed.
+        passages = self.connection.execute("SELECT count(*) FROM passages").fetchall()[0][0]
+        parts = max(1, -(-passages // PASSAGES_PER_PART))
+        pairs = pa.concat_tables([
+            self.query(_pair_edges(f"hash(a) % {parts} = {part}")) for part in range(parts)
+        ]).sort_by([("a", "ascending"), ("b", "ascending")])
         dates = dict(self.connection.execute(
             "SELECT id, date FROM documents WHERE id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)"
         ).fetchall())
