@@ -277,3 +277,18 @@ def test_no_connection_of_a_store_prints_duckdbs_progress_bar(tmp_path):
              "            print(connection.query(\"SELECT current_setting('enable_progress_bar') AS on\")['on'][0])\n")
     shown = subprocess.run([sys.executable, "-c", check, str(tmp_path / "s.duckdb")], capture_output=True, text=True)
     assert shown.stdout.split() == ["False"] * 4, shown.stderr
+
+
+def test_the_pair_graph_read_in_parts_is_the_graph_read_whole(tmp_path, monkeypatch):
+    documents = [Document(f"d{n}", f"text {n}") for n in range(12)]
+    passages = (Passage(0, 10, 20, 30, "x", "x", 0.9, 0.5, 0), Passage(20, 30, 0, 10, "y", "y", 0.8, 1.0, 1))
+    pairs = [VerifiedPair(f"d{n}", f"d{n + 1}", f"d{n}", 0.7, 0.5, 0.6, 0.9, passages[: 1 + n % 2])
+             for n in range(11)]
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.add_batch(sign_documents(documents, CONFIG), [], run_id=1)
+        store.add_verified([], VerifiedRows.of(pairs))
+        whole, dates = store.pair_graph()
+        monkeypatch.setattr(duckdb_store, "PASSAGES_PER_PART", 2)  # 9 parts, some of them empty
+        parted, parted_dates = store.pair_graph()
+    assert parted.equals(whole) and parted_dates == dates
+    assert whole.num_rows == 11 and sum(whole.column("moves").to_pylist()) == 5
