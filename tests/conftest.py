@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,14 @@ import pytest
 from copytrace.cli import main
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def python_ctrl_c_handler() -> None:
+    """Each test starts with Python's own Ctrl-C handler, as a command run from a shell
+    does: a SparkContext (and uvicorn) install their own and keep it after they stop, and
+    the interrupted-scan tests (tests/test_faults.py) need Python's."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def require_data(subpath: str) -> Path:

@@ -8,7 +8,6 @@ import hashlib
 import json
 import math
 import random
-import signal
 from pathlib import Path
 
 import numpy as np
@@ -46,15 +45,6 @@ def dedup_collection(seed: int = 3) -> list[dict]:
         {"id": "c2", "text": mutate(rng, first_copy, 0.03), "date": "2024-04-03"},
         *({"id": f"other-{n}", "text": prose(rng, 250), "date": "2024-05-01", "language": "en"} for n in range(4)),
     ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def ctrl_c_handler_restored():
-    """A SparkContext replaces Python's Ctrl-C handler and keeps it after it stops; the
-    tests of interrupted scans (tests/test_faults.py), which run later, need Python's."""
-    handler = signal.getsignal(signal.SIGINT)
-    yield
-    signal.signal(signal.SIGINT, handler)
 
 
 @pytest.fixture(scope="module")
