@@ -90,7 +90,7 @@ class ArchiveIndex:
         """The index of the store ``db`` holding documents ``ids``: the base written
         earlier if it was built with ``config``, plus a delta of the documents it
         lacks, whose rows ``rows_of(some_ids)`` streams (:data:`ARCHIVE_ROWS`; every
-        document's, in id order, for None). When the base is missing, stale or would
+        document's, in any order, for None). When the base is missing, stale or would
         need a large delta, a new one is built from every document's row. A store in
         memory gets an index in memory."""
         index = cls(None if db == ":memory:" else Path(f"{db}.index"), config, writable)
