@@ -268,8 +268,8 @@ class LiveArchive:
             return []
         holding = sorted({id_ for pair in pairs for id_ in pair})
         documents, signatures = self.index.documents_with_signatures(holding)
-        profiles = _profiles_of(documents, signatures)
         keys = dict(zip(holding, index_keys(signatures, self.config)))
+        profiles = _profiles_of(documents, signatures, [len(keys[id_].ngrams) for id_ in holding])
         dropped, revised = [], []
         for a, b in pairs:
             profile_a, profile_b, keys_a, keys_b = profiles[a], profiles[b], keys[a], keys[b]
@@ -325,8 +325,6 @@ class LiveArchive:
         for pair in verify_pairs(pairs, self.align):
             owner[(pair.a, pair.b)].verified.append(pair)
 
-
-
     def _boilerplate(
         self, holders: dict[int, list[str]], batch: _Batch, document: Document | None = None
     ) -> set[int]:
@@ -352,11 +350,13 @@ class LiveArchive:
         profiles, documents = {}, {}
         if stored:
             stored_documents, signatures = self.index.documents_with_signatures(stored)
-            profiles.update(_profiles_of(stored_documents, signatures))
+            profiles.update(_profiles_of(stored_documents, signatures, distinct_ngram_counts(signatures)))
             documents.update((document.id, document) for document in stored_documents)
         if in_batch:
             batch_documents = [batch.matched[id_].others[id_] for id_ in in_batch]
-            profiles.update(_profiles_of(batch_documents, batch.signatures_of(in_batch)))
+            # Their index keys are known: no need to count their n-grams again.
+            counts = [len(batch.matched[id_].keys.ngrams) for id_ in in_batch]
+            profiles.update(_profiles_of(batch_documents, batch.signatures_of(in_batch), counts))
             documents.update(zip(in_batch, batch_documents))
         return profiles, documents
 
@@ -428,9 +428,11 @@ def _stored_candidate_config(store: ArchiveStore, wanted: CandidateConfig | None
     return config
 
 
-def _profiles_of(documents: Sequence[Document], signatures: Signatures) -> dict[str, Profile]:
-    """The candidate rule's profile of each signed document, by id."""
-    ngram_counts = distinct_ngram_counts(signatures)
+def _profiles_of(
+    documents: Sequence[Document], signatures: Signatures, ngram_counts: Sequence[int]
+) -> dict[str, Profile]:
+    """The candidate rule's profile of each signed document, by id, given how many
+    distinct sampled n-grams each holds (the length of its IndexKeys.ngrams)."""
     return {
         document.id: Profile(document.id, signatures.minhash[n], int(signatures.shingle_counts[n]), ngram_counts[n],
                              document.date, document.source)
