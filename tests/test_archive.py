@@ -36,7 +36,8 @@ TABLE_ORDERS = {
 
 def footered_collection(seed: int = 3) -> list[dict]:
     """The scan tests' collection plus articles that share only an outlet's footer (a
-    few per outlet, more than ``SMALL_DF.max_df``) and a snippet quoted in a new text."""
+    few per outlet, more than ``SMALL_DF.max_df``), two briefs that are mostly that
+    footer, and a snippet quoted in a new text."""
     rng = random.Random(seed)
     records = collection(seed)
     footers = {outlet: prose(rng, 45) for outlet in ("north", "south")}
@@ -44,6 +45,9 @@ def footered_collection(seed: int = 3) -> list[dict]:
         outlet = "north" if n % 2 else "south"
         records.append({"id": f"{outlet}-{n}", "text": prose(rng, 250) + "\n\n" + footers[outlet],
                         "date": f"2024-08-{n + 1:02d}", "source": outlet})
+    # Briefs that are mostly their outlet's footer: near-duplicates that share only it.
+    records += [{"id": f"north-brief-{n}", "text": prose(rng, 10) + "\n\n" + footers["north"],
+                 "date": "2024-08-20", "source": "north"} for n in range(2)]
     quoted = " ".join(records[3]["text"].split()[40:90])
     records.append({"id": "quoting", "text": prose(rng, 200) + " " + quoted + " " + prose(rng, 100),
                     "date": "2024-09-01"})
@@ -81,6 +85,9 @@ def test_adding_one_by_one_in_any_order_gives_the_scan(tmp_path, scanned, order_
     # Footers held by more than max_df articles pair nobody, although every order of
     # arrival paired some articles on them while they were rare.
     assert not [p for p in expected["pairs"] if p["a"].startswith(("north", "south"))]
+    # The briefs are near-duplicates on their footer alone: a candidate, not a pair.
+    assert [(c["a"], c["kept"]) for c in expected["candidates"] if c["b"] == "north-brief-1"] == [
+        ("north-brief-0", False)]
     assert len(expected["stories"]) >= 6
 
 

@@ -14,7 +14,8 @@ from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.cli import app
 from copytrace.compare import compare
 from copytrace.engine import ScanConfig, scan
-from copytrace.ingest import Document
+from copytrace.engine.archive import LiveArchive
+from copytrace.ingest import Document, read_documents
 from copytrace.store import DuckDBStore
 from tests.test_scan import prose
 
@@ -47,6 +48,32 @@ def test_a_footer_is_stored_as_boilerplate_and_pairs_nobody(footered):
     assert all(row["source_documents"] >= 3 for row in rows)
     # The reprint carries the footer too: it is a reprint all the same.
     assert pairs == [{"a": "north-0", "b": "reprint"}]
+
+
+def test_articles_that_share_only_their_footer_are_candidates_not_pairs(tmp_path):
+    """Two briefs of one outlet, mostly its footer, are near-duplicates; their only
+    passage is that footer, so verification does not keep them, in a scan and in the
+    live archive whichever arrives first."""
+    rng = random.Random(12)
+    footer = prose(rng, 50)
+    records = [{"id": f"north-{n}", "text": prose(rng, 300) + "\n\n" + footer, "source": "north"} for n in range(3)]
+    records += [{"id": f"brief-{n}", "text": prose(rng, 12) + "\n\n" + footer, "source": "north"} for n in range(2)]
+    path = tmp_path / "articles.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    scan([path], tmp_path / "scan.duckdb", config=ScanConfig(workers=1))
+    documents = list(read_documents([path]))
+    with DuckDBStore(tmp_path / "live.duckdb") as live:
+        archive = LiveArchive(live)
+        archive.add(documents[3:])  # the briefs first: the footer is not boilerplate yet
+        assert live.query("SELECT a, b FROM pairs").to_pylist() == [{"a": "brief-0", "b": "brief-1"}]
+        archive.add(documents[:3])  # the outlet's third article with it makes it boilerplate
+        assert live.query("SELECT a, b FROM pairs").num_rows == 0
+        live_candidates = live.query("SELECT a, b, kept FROM candidates ORDER BY a, b").to_pylist()
+    with DuckDBStore(tmp_path / "scan.duckdb", read_only=True) as scanned:
+        assert scanned.query("SELECT a, b FROM pairs").num_rows == 0
+        candidates = scanned.query("SELECT a, b, kept FROM candidates ORDER BY a, b").to_pylist()
+    assert {"a": "brief-0", "b": "brief-1", "kept": False} in candidates
+    assert live_candidates == candidates
 
 
 def test_compare_marks_a_footer_passage_with_the_stores_boilerplate(footered, tmp_path):
@@ -90,4 +117,4 @@ def test_the_boilerplate_table_is_exported(footered, tmp_path):
 
 
 def test_no_collection_marks_nothing():
-    assert Boilerplate().spans("any text at all, of some words") == []
+    assert Boilerplate().spans(Document("any", "any text at all, of some words")) == []

@@ -45,7 +45,8 @@ requires_spark = pytest.mark.skipif(_spark_missing() is not None, reason=str(_sp
 def news(seed: int = 7, stories: int = 120, unrelated: int = 1500) -> list[dict]:
     """A collection of a few thousand articles: stories with copies, edited copies and
     copies of copies; snippets of 2-4 sentences quoted in other articles; a footer that
-    every article of an outlet ends with (boilerplate); unrelated articles; the bundled
+    every article of an outlet ends with (boilerplate), and briefs that share nothing
+    else; unrelated articles; the bundled
     press release with its reprint; and two records with one id (the first wins)."""
     rng = random.Random(seed)
     footers = {f"outlet-{n}": prose(rng, 30) for n in range(6)}
@@ -72,6 +73,9 @@ def news(seed: int = 7, stories: int = 120, unrelated: int = 1500) -> list[dict]
             snippet = ". ".join(sentences[start:start + rng.randint(2, 4)])
             records.append(article(f"s{story}-snippet", f"{prose(rng, 200)} {snippet}. {prose(rng, 100)}"))
     records += [article(f"solo-{n}", prose(rng, rng.randint(80, 200))) for n in range(unrelated)]
+    # Briefs of one outlet, mostly its footer: near-duplicates that share nothing else.
+    records += [{"id": f"brief-{n}", "text": f"{prose(rng, 8)}\n\n{footers['outlet-0']} {footers['outlet-1']}",
+                 "source": "outlet-0", "date": "2024-06-01"} for n in range(3)]
     records.append({"id": "s0-base", "text": "a second record with a taken id"})
     return records
 
@@ -158,6 +162,9 @@ def test_the_collection_has_what_the_comparison_needs(scanned):
     assert summary.stories >= 100 and summary.pairs >= 200
     pairs = {(row["a"], row["b"]) for row in table(local, "pairs")}
     assert sum(b.endswith("-snippet") for _, b in pairs) >= 20
+    # Briefs that share only boilerplate are candidates, never pairs.
+    briefs = [row for row in table(local, "candidates") if row["a"].startswith("brief")]
+    assert briefs and not any(row["kept"] for row in briefs)
 
 
 @requires_spark

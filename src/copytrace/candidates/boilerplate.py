@@ -1,27 +1,34 @@
-"""Where a text holds boilerplate: the spans its collection's boilerplate n-grams cover.
+"""Where a document holds boilerplate: the spans its own boilerplate fingerprints cover.
 
 The scan learns boilerplate from its collection (:func:`copytrace.candidates.containment.shared_ngram_pairs`:
 winnowed n-grams found in ``boilerplate_documents`` documents of one source) and
-stores their hashes (the ``boilerplate`` table). A text's boilerplate is then where
-those n-grams occur in it. Only fingerprints are known, about one n-gram in
-``(window + 1) / 2``; winnowing puts one in every ``window`` consecutive n-grams of a
-repeated passage, so marked n-grams at most ``window`` apart are one stretch of
-boilerplate, and the words between them are marked too.
+stores their hashes (the ``boilerplate`` table). A document's boilerplate is where its
+own fingerprints (the winnowed n-grams of its body that candidate generation keeps,
+Schleimer et al. 2003) are boilerplate. Winnowing keeps about one n-gram in
+``(window + 1) / 2`` and one in every ``window`` consecutive n-grams of a repeated
+passage, so marked n-grams at most ``window`` apart are one stretch of boilerplate, and
+the words between them are marked too. Using the document's own fingerprints, not every
+n-gram of its text, makes its spans change only when one of its fingerprints becomes
+boilerplate, which the live archive can follow (:mod:`copytrace.engine.archive`).
 
 A passage is boilerplate when at least :data:`BOILERPLATE_SHARE` of each of its two
 sides lies in boilerplate: a footer both articles carry. A reprint that copies its
-source's body with the footer has one passage mostly of body, so it is not.
+source's body with the footer has one passage mostly of body, so it is not. Two
+articles whose every passage is boilerplate are not a reuse pair
+(:meth:`Boilerplate.only_boilerplate`, applied by verification).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from copytrace.candidates import CandidateConfig
+from copytrace.candidates.containment import winnow
 from copytrace.candidates.shingles import ngram_hashes, token_hashes
+from copytrace.ingest.document import Document
 from copytrace.text import tokenise
 
 BOILERPLATE_SHARE = 0.5
@@ -32,41 +39,57 @@ Span = tuple[int, int]
 @dataclass(frozen=True)
 class Boilerplate:
     """What a collection taught about boilerplate: the hashes of its boilerplate n-grams
-    (sorted; a store's ``boilerplate`` table) and the candidate settings that made them.
-    Without a collection it is empty: two texts alone cannot tell an outlet's footer
-    from a quotation, so nothing is marked beyond the header and credit lines that
-    :mod:`copytrace.ingest` keeps out of a document's body."""
+    (sorted; a store's ``boilerplate`` table, or any sorted set holding those of the
+    documents at hand) and the candidate settings that made them. Without a collection
+    it is empty: two texts alone cannot tell an outlet's footer from a quotation, so
+    nothing is marked beyond the header and credit lines that :mod:`copytrace.ingest`
+    keeps out of a document's body."""
 
     ngrams: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     config: CandidateConfig = CandidateConfig()
 
-    def spans(self, text: str) -> list[Span]:
-        """:func:`boilerplate_spans` of ``text``."""
-        return boilerplate_spans(text, self.ngrams, self.config)
+    def spans(self, document: Document) -> list[Span]:
+        """:func:`boilerplate_spans` of ``document``."""
+        return boilerplate_spans(document, self.ngrams, self.config)
 
-    def passages(self, passages: Sequence, a_text: str, b_text: str) -> tuple[bool, ...]:
-        """:func:`boilerplate_passages` of passages between ``a_text`` and ``b_text``."""
+    def passages(self, passages: Sequence, a: Document, b: Document) -> tuple[bool, ...]:
+        """:func:`boilerplate_passages` of passages between documents ``a`` and ``b``."""
         if not len(self.ngrams):
             return (False,) * len(passages)
-        return boilerplate_passages(passages, self.spans(a_text), self.spans(b_text))
+        return boilerplate_passages(passages, self.spans(a), self.spans(b))
+
+    def only_boilerplate(self, passages: Sequence, a: Document, b: Document) -> bool:
+        """Whether ``a`` and ``b`` share passages and every one of them is boilerplate:
+        they then share nothing but an outlet's or a wire's standard text."""
+        return bool(passages) and all(self.passages(passages, a, b))
 
 
-def boilerplate_spans(text: str, boilerplate: np.ndarray, config: CandidateConfig = CandidateConfig()) -> list[Span]:
-    """Character spans of ``text`` covered by the n-grams whose hashes are in
-    ``boilerplate`` (sorted), stretches of them at most ``config.window`` n-grams apart
-    joined."""
-    if not len(boilerplate) or not text:
+def boilerplate_spans(document: Document, boilerplate: np.ndarray, config: CandidateConfig = CandidateConfig()
+                      ) -> list[Span]:
+    """Character spans of ``document.text`` covered by the n-grams of its body that are
+    among its own fingerprints and in ``boilerplate`` (sorted), stretches of them at
+    most ``config.window`` n-grams apart joined."""
+    body = document.body
+    if not len(boilerplate) or not body:
         return []
-    words = tokenise(text)
-    ngrams = ngram_hashes(token_hashes([text]), config.ngram).hashes
-    if len(ngrams) != max(len(words) - config.ngram + 1, 1) or len(words) < config.ngram:
+    words = tokenise(body)
+    shingles = ngram_hashes(token_hashes([body]), config.ngram)
+    if len(shingles.hashes) != max(len(words) - config.ngram + 1, 1) or len(words) < config.ngram:
         return []  # a text whose folded words are not its words (rare: see docs/candidates.md)
-    at = np.searchsorted(boilerplate, ngrams)
-    marked = np.flatnonzero((at < len(boilerplate)) & (boilerplate[np.minimum(at, len(boilerplate) - 1)] == ngrams))
-    spans: list[Span] = []
-    for first, last in _stretches(marked, config.window):
-        spans.append((int(words.starts[first]), int(words.ends[last + config.ngram - 1])))
-    return spans
+    own = np.intersect1d(winnow(shingles, config.window).hashes, boilerplate)
+    marked = np.flatnonzero(np.isin(shingles.hashes, own))
+    offset = document.body_span[0]
+    return [(offset + int(words.starts[first]), offset + int(words.ends[last + config.ngram - 1]))
+            for first, last in _stretches(marked, config.window)]
+
+
+def fingerprints(documents: Iterable[Document], config: CandidateConfig = CandidateConfig()) -> np.ndarray:
+    """The distinct fingerprints of the documents' bodies, as their signatures sample
+    them (:func:`copytrace.candidates.signatures_for_batch`), sorted."""
+    bodies = [document.body for document in documents]
+    if not bodies:
+        return np.zeros(0, dtype=np.uint64)
+    return np.unique(winnow(ngram_hashes(token_hashes(bodies), config.ngram), config.window).hashes)
 
 
 def _stretches(positions: np.ndarray, gap: int) -> list[tuple[int, int]]:

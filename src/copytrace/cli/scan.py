@@ -113,9 +113,9 @@ def show(
     with open_store(db) as store:
         view = document_view(store, id)
         nodes = story_tree(store, view.story_id) if view.story_id else []
-        text = store.documents_by_id([view.document_id])[view.document_id].text
-        boilerplate = [{"start": start, "end": end, "text": text[start:end]}
-                       for start, end in store.boilerplate().spans(text)]
+        document = store.documents_by_id([view.document_id])[view.document_id]
+        boilerplate = [{"start": start, "end": end, "text": document.text[start:end]}
+                       for start, end in store.boilerplate().spans(document)]
     if as_json:
         tree = {"schema": SHOW_SCHEMA, "document": view.to_json(), "story": [node.to_json() for node in nodes],
                 "boilerplate": boilerplate}

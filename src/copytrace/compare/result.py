@@ -119,7 +119,7 @@ def compare(
         quotations=quotation_report(source.text, source.body_span, reprint.text, reprint.body_span),
         derivation=classify(evidence),
         derivation_evidence=evidence,
-        boilerplate=boilerplate.passages(oriented, source.text, reprint.text),
+        boilerplate=boilerplate.passages(oriented, source, reprint),
     )
 
 

@@ -19,7 +19,10 @@ as one scan of them: a scan counts an n-gram's documents over the whole collecti
 so when an article makes an n-gram common (found in ``max_df + 1`` documents) or
 boilerplate (found in ``boilerplate_documents`` documents of one source), the
 candidate pairs that shared it are checked again and dropped, with their pair and
-passages, if the scan's rule no longer holds.
+passages, if the scan's rule no longer holds. Likewise, a pair whose every passage is
+boilerplate is not kept (:meth:`copytrace.candidates.boilerplate.Boilerplate.only_boilerplate`),
+so when an n-gram becomes boilerplate the stored pairs of the documents holding it are
+checked again.
 
 :meth:`LiveArchive.query` does steps 1-3 without storing anything.
 """
@@ -37,6 +40,7 @@ import pyarrow as pa
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage
 from copytrace.candidates import CandidateConfig, Signatures
+from copytrace.candidates.boilerplate import Boilerplate, fingerprints
 from copytrace.candidates.lookup import (
     Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, distinct_ngram_counts, index_keys, shared_rare,
 )
@@ -201,12 +205,14 @@ class LiveArchive:
             # since each is matched against those before it; verified together.
             signed = sign_documents(list(fresh.values()), self.config)
             keys = index_keys(signed.signatures, self.config)
+            held = np.unique(np.concatenate([k.ngrams for k in keys])) if keys else np.zeros(0, dtype=np.uint64)
+            before = self._boilerplate_among(held)
             for n, document in enumerate(fresh.values()):
                 one = SignedBatch(signed.documents.slice(n, 1), signed.signatures.take([n]))
                 batch.matched[document.id] = self._match(document, one, keys[n], batch)
                 self.index.add([document.id], [keys[n]], archive_rows_of(one))
             self._verify(list(batch.matched.values()))
-            self._store_batch(batch, run_id)
+            self._store_batch(batch, run_id, np.setdiff1d(self._boilerplate_among(held), before))
         except BaseException:
             self.index = self._open_index()  # the index must not hold what was not stored
             raise
@@ -235,10 +241,10 @@ class LiveArchive:
                 raise InputError(f"document '{document.id}'", "id is already in the store with a different text")
         return fresh
 
-    def _store_batch(self, batch: _Batch, run_id: int) -> None:
-        """Store a batch's documents, candidates and pairs, check again the pairs that
-        shared an n-gram it made common, and rebuild the stories it touched: one
-        transaction."""
+    def _store_batch(self, batch: _Batch, run_id: int, became_boilerplate: np.ndarray) -> None:
+        """Store a batch's documents, candidates and pairs, check again the candidates
+        that shared an n-gram it made common and the pairs of documents holding an n-gram
+        it made boilerplate, and rebuild the stories it touched: one transaction."""
         if not batch.matched:
             return
         matched = list(batch.matched.values())
@@ -253,6 +259,7 @@ class LiveArchive:
             self.store.add_batch(signed, [], run_id)
             self.store.add_matched(_candidate_table(candidates, kept), VerifiedRows.of(verified))
             dropped = self._recheck_common_ngrams([group for m in matched for group in m.common])
+            dropped += self._recheck_boilerplate_pairs(became_boilerplate, kept)
             # Only pairs kept or dropped change the reuse graph, and so the stories.
             self._rebuild_stories({id_ for pair in [*kept, *dropped] for id_ in pair})
             fault_point("add")
@@ -283,6 +290,34 @@ class LiveArchive:
             (dropped.append((a, b)) if kept is None else revised.append(kept))
         self.store.revise_candidates(dropped, _candidate_table(revised))
         return dropped
+
+    def _recheck_boilerplate_pairs(self, became: np.ndarray, checked: set[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Check again the stored pairs (but those ``checked`` already) of the documents
+        holding an n-gram that has ``became`` boilerplate, whose boilerplate spans grew;
+        unkeep those whose every passage is now boilerplate, as a scan of all of them
+        would (boilerplate only grows, so a pair dropped stays dropped). The pairs dropped."""
+        if not len(became):
+            return []
+        _, holders = self.index.ngram_holders(became, None)
+        spans = self.store.passage_spans_of(sorted({id_ for ids in holders.values() for id_ in ids}))
+        spans = {pair: passages for pair, passages in spans.items() if pair not in checked}
+        if not spans:
+            return []
+        ids = sorted({id_ for pair in spans for id_ in pair})
+        documents = dict(zip(ids, self.index.documents_with_signatures(ids)[0]))
+        boilerplate = self._learnt_boilerplate(documents.values())
+        unkept = [(a, b) for (a, b), passages in spans.items()
+                  if boilerplate.only_boilerplate(passages, documents[a], documents[b])]
+        if unkept:
+            self.store.unkeep_pairs(unkept)
+        return unkept
+
+    def _learnt_boilerplate(self, documents: Iterable[Document]) -> Boilerplate:
+        """What the archive has learnt of boilerplate, as far as ``documents`` hold it."""
+        return Boilerplate(self._boilerplate_among(fingerprints(documents, self.config)), self.config)
+
+    def _boilerplate_among(self, ngrams: np.ndarray) -> np.ndarray:
+        return self.index.boilerplate_among(ngrams, self.config.boilerplate_documents)
 
     def _rebuild_stories(self, touched: set[str]) -> None:
         """Rebuild the stories of ``touched`` documents, whole: their components can
@@ -319,10 +354,12 @@ class LiveArchive:
         return _Matched(signed, keys, found, texts, common)
 
     def _verify(self, matched: Sequence[_Matched]) -> None:
-        """Verify the candidates of every matched document, in one call."""
+        """Verify the candidates of every matched document, in one call, with the
+        boilerplate the archive has learnt so far."""
         owner = {(c.a, c.b): m for m in matched for c in m.candidates}
         pairs = [(m.others[c.a], m.others[c.b]) for m in matched for c in m.candidates]
-        for pair in verify_pairs(pairs, self.align):
+        boilerplate = self._learnt_boilerplate({d.id: d for pair in pairs for d in pair}.values())
+        for pair in verify_pairs(pairs, self.align, boilerplate):
             owner[(pair.a, pair.b)].verified.append(pair)
 
     def _boilerplate(

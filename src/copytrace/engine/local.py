@@ -39,6 +39,7 @@ from rich.progress import Progress
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, boilerplate_table, pairs_from_signatures
+from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.engine.stages import DocumentRow, parse_and_sign, verify_pairs
 from copytrace.errors import InputError
 from copytrace.faults import fault_point
@@ -326,8 +327,9 @@ def _candidates(store: Store, config: CandidateConfig) -> int:
 
 
 def _verify(store: Store, config: AlignConfig, workers: int, bar: Progress | None) -> int:
-    """Align every unverified candidate on ``workers`` processes; store the results
-    every :data:`STORE_EVERY` pairs, each time in one transaction."""
+    """Align every unverified candidate on ``workers`` processes, with the boilerplate
+    the candidate step stored; store the results every :data:`STORE_EVERY` pairs, each
+    time in one transaction."""
     pending = _grouped_by_component(store.unverified_candidates())
     if not pending:
         return 0
@@ -338,7 +340,8 @@ def _verify(store: Store, config: AlignConfig, workers: int, bar: Progress | Non
         jobs = ((chunk, (spill.path, [spill.locate(id_) for pair in chunk for id_ in pair])) for chunk in chunks)
         checked: list[tuple[str, str]] = []
         kept: list[VerifiedRows] = []
-        for chunk, rows in _map_in_workers(_verify_spilled, jobs, config, workers, ordered=False):
+        settings = (config, store.boilerplate())
+        for chunk, rows in _map_in_workers(_verify_spilled, jobs, settings, workers, ordered=False):
             fault_point("verify")
             checked += chunk
             kept.append(rows)
@@ -357,12 +360,12 @@ def _scratch_folder(store: Store) -> str | None:
     return None if store.path == ":memory:" else str(Path(store.path).resolve().parent)
 
 
-def _verify_spilled(job: tuple[str, list], config: AlignConfig) -> VerifiedRows:
+def _verify_spilled(job: tuple[str, list], settings: tuple[AlignConfig, Boilerplate]) -> VerifiedRows:
     """:func:`verify_pairs` over a chunk's pairs, read from the spill file by the worker;
     the store's rows of the pairs kept."""
     path, locations = job
     documents = read_spilled(path, locations)
-    return VerifiedRows.of(verify_pairs(list(zip(documents[::2], documents[1::2])), config))
+    return VerifiedRows.of(verify_pairs(list(zip(documents[::2], documents[1::2])), *settings))
 
 
 def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:

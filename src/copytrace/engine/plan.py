@@ -51,6 +51,7 @@ import pyarrow as pa
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig
+from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.candidates.lookup import Profile, boilerplate_ngrams, candidate, index_keys
 from copytrace.engine.stages import parse_and_sign, verify_pairs
 from copytrace.ingest import Document, FieldMap
@@ -282,14 +283,15 @@ def _profile(row: dict, prefix: str) -> Profile:
 # --- (4) verify: map over candidate pairs ------------------------------------------
 
 def verified_rows(
-    pairs: Iterable[pa.RecordBatch], config: AlignConfig = DEFAULT_CONFIG
+    pairs: Iterable[pa.RecordBatch], config: AlignConfig = DEFAULT_CONFIG, boilerplate: Boilerplate = Boilerplate()
 ) -> Iterator[pa.RecordBatch]:
-    """:data:`VERIFIED` rows of the candidate pairs that share a passage, from rows
-    with both documents' columns (:data:`copytrace.ingest.document.DOCUMENT_COLUMNS`,
-    prefixed ``a_`` and ``b_``), by :func:`copytrace.engine.stages.verify_pairs`."""
+    """:data:`VERIFIED` rows of the candidate pairs that share a passage, not only
+    ``boilerplate``, from rows with both documents' columns
+    (:data:`copytrace.ingest.document.DOCUMENT_COLUMNS`, prefixed ``a_`` and ``b_``), by
+    :func:`copytrace.engine.stages.verify_pairs`."""
     for batch in pairs:
         documents = [(_document(row, "a_"), _document(row, "b_")) for row in batch.to_pylist()]
-        kept = verify_pairs(documents, config)
+        kept = verify_pairs(documents, config, boilerplate)
         dates = {document.id: document.date for pair in documents for document in pair}
         yield pa.RecordBatch.from_pylist([_verified_row(pair, dates) for pair in kept], schema=VERIFIED)
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage, align
 from copytrace.candidates import CandidateConfig, signatures_for_batch
+from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.ingest import Document
 from copytrace.ingest.document import documents_table
 from copytrace.ingest.readers import Read, parse_records
@@ -68,9 +69,12 @@ def parse_and_sign(reads: Sequence[Read], config: CandidateConfig) -> tuple[list
 
 
 def verify_pairs(
-    pairs: Sequence[tuple[Document, Document]], config: AlignConfig = DEFAULT_CONFIG
+    pairs: Sequence[tuple[Document, Document]], config: AlignConfig = DEFAULT_CONFIG,
+    boilerplate: Boilerplate = Boilerplate(),
 ) -> list[VerifiedPair]:
-    """Align each candidate pair; keep those with at least one passage.
+    """Align each candidate pair; keep those with at least one passage that is not
+    ``boilerplate`` on both sides (docs/boilerplate.md): two articles that share only
+    an outlet's footer are not a reuse pair.
 
     A passage is only reported when it has ``config.min_words`` words (25 by
     default) on its shorter side, so a kept pair shares at least that much text.
@@ -78,7 +82,7 @@ def verify_pairs(
     kept = []
     for a, b in pairs:
         passages = align(a.text, b.text, config, a_span=a.body_span, b_span=b.body_span)
-        if passages:
+        if passages and not boilerplate.only_boilerplate(passages, a, b):
             kept.append(_verified(a, b, passages))
     return kept
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -260,6 +260,29 @@ class ArchiveIndex:
         """How many indexed documents hold each n-gram, and which ones for the n-grams
         held by at most ``max_holders``."""
         return self._lookup(ngrams, "ngram_hashes", "ngram_docs", self._delta_ngrams, max_holders)
+
+    def boilerplate_among(self, ngrams: np.ndarray, least: int) -> np.ndarray:
+        """Those of ``ngrams`` held by at least ``least`` indexed documents of one source
+        (the scan's boilerplate rule, docs/boilerplate.md), sorted; none when ``least`` < 2.
+        Every holder counts, as in a scan: also those of n-grams too common to pair."""
+        ngrams = np.unique(ngrams)
+        if least < 2 or not len(ngrams):
+            return np.zeros(0, dtype=np.uint64)
+        keys, docs = self._base["ngram_hashes"], self._base["ngram_docs"]
+        starts, ends = np.searchsorted(keys, ngrams, "left"), np.searchsorted(keys, ngrams, "right")
+        found = []
+        for ngram, start, end in zip(ngrams.tolist(), starts.tolist(), ends.tolist()):
+            extra = self._delta_ngrams.get(ngram, ())
+            if end - start + len(extra) < least:
+                continue
+            per_source = Counter(self.sources_of(extra).values())
+            codes = np.bincount(self._source_codes[docs[start:end]], minlength=len(self._sources))
+            for code in np.flatnonzero(codes).tolist():
+                per_source[self._sources[code]] += int(codes[code])
+            per_source.pop(None, None)
+            if per_source and max(per_source.values()) >= least:
+                found.append(ngram)
+        return np.array(found, dtype=np.uint64)
 
     def band_holders(self, bands: np.ndarray) -> set[str]:
         """The indexed documents that share at least one band key."""

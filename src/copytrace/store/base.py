@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from copytrace.candidates.boilerplate import Boilerplate
     from copytrace.ingest import Document, Rejection
     from copytrace.provenance.stories import StoryForest
-    from copytrace.store.records import SignedBatch, VerifiedRows
+    from copytrace.store.records import PassageSpan, SignedBatch, VerifiedRows
 
 __all__ = ["TABLES", "ArchiveStore", "Store"]
 
@@ -51,6 +51,9 @@ class Store(Protocol):
     def add_candidates(self, candidates: pa.Table) -> int:
         """Add candidate pairs (columns a, b, jaccard_estimate, containment_estimate,
         method) not yet stored; the number added."""
+
+    def boilerplate(self) -> Boilerplate:
+        """The boilerplate n-grams the last scan learnt, with the store's candidate settings."""
 
     def unverified_candidates(self) -> list[tuple[str, str]]:
         """Candidate pairs not yet verified, ordered."""
@@ -99,9 +102,6 @@ class ArchiveStore(Store, Protocol):
     def query(self, sql: str, parameters: Sequence[object] = ()) -> pa.Table:
         """A read query on the store."""
 
-    def boilerplate(self) -> Boilerplate:
-        """The boilerplate n-grams the last scan learnt, with the store's candidate settings."""
-
     def document_ids(self) -> list[str]:
         """Every stored document's id."""
 
@@ -119,6 +119,12 @@ class ArchiveStore(Store, Protocol):
 
     def revise_candidates(self, dropped: Sequence[tuple[str, str]], revised: pa.Table) -> None:
         """Drop candidate pairs (with their pairs and passages) and rewrite others' estimates."""
+
+    def passage_spans_of(self, ids: Sequence[str]) -> dict[tuple[str, str], list[PassageSpan]]:
+        """The passages of each stored pair with a document among ``ids``, by pair."""
+
+    def unkeep_pairs(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Drop verified pairs and their passages; their candidates stay, not kept."""
 
     def text_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         """The text hash of each stored document among ``ids``."""

@@ -27,7 +27,7 @@ from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.store.archive_index import ARCHIVE_ROWS
 from copytrace.store.blobs import blob_values, signature_blobs
 from copytrace.store.holder import holder
-from copytrace.store.records import SignedBatch, VerifiedRows
+from copytrace.store.records import PassageSpan, SignedBatch, VerifiedRows
 from copytrace.store.schema import (
     BOILERPLATE, DERIVATION_EDGES, DOCUMENTS, PAIR_FIELDS, REJECTS, SCHEMAS, SIGNATURES, STORIES, TABLES, ddl, row_order,
 )
@@ -326,6 +326,28 @@ class DuckDBStore:
                 "containment_estimate = r.containment_estimate, method = CAST(r.method AS VARCHAR) "
                 "FROM revised_candidates r WHERE candidates.a = r.a AND candidates.b = r.b"
             )
+
+    def passage_spans_of(self, ids: Sequence[str]) -> dict[tuple[str, str], list[PassageSpan]]:
+        """The passages of each stored pair with a document among ``ids``, by pair, in
+        passage order."""
+        rows = self.connection.execute(
+            "SELECT a, b, a_start, a_end, b_start, b_end FROM passages "
+            "WHERE a IN (SELECT unnest($1)) OR b IN (SELECT unnest($1)) ORDER BY a, b, passage", [list(ids)],
+        ).fetchall()
+        spans: dict[tuple[str, str], list[PassageSpan]] = {}
+        for a, b, *offsets in rows:
+            spans.setdefault((a, b), []).append(PassageSpan(*offsets))
+        return spans
+
+    def unkeep_pairs(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Drop verified pairs (with their passages), their candidates kept as not kept."""
+        keys = pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}, schema=_PAIR_KEYS)
+        with self._transaction() as con:
+            con.register("unkept_keys", keys)
+            for table in ("pairs", "passages"):
+                con.execute(f"DELETE FROM {table} t USING unkept_keys k WHERE t.a = k.a AND t.b = k.b")
+            con.execute("UPDATE candidates SET kept = false FROM unkept_keys k "
+                        "WHERE candidates.a = k.a AND candidates.b = k.b")
 
     def text_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         """The text hash of each stored document among ``ids``."""

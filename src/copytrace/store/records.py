@@ -1,11 +1,13 @@
-"""The records that pass from the engine's steps to the store: a signed batch of
-documents, a verified pair, and the store's rows of verified pairs. Here, below the
+"""The records that pass between the engine's steps and the store: a signed batch of
+documents, a verified pair, the store's rows of verified pairs and a stored passage's
+offsets. Here, below the
 engine, so that the store takes them without importing the engine that makes them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pyarrow as pa
 
@@ -14,6 +16,15 @@ from copytrace.candidates import Signatures
 from copytrace.store.schema import PAIRS, PASSAGES
 
 PAIR_SCHEMA = "copytrace.pair/1"
+
+
+class PassageSpan(NamedTuple):
+    """Where a stored passage lies in its pair's two texts (``a_end``, ``b_end`` excluded)."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def _article_page(request: Request, report: ArticleReport):
     if wants_json(request):
         return respond(request, "article.html", report)
     with request.app.state.service.reader() as store:
-        boilerplate = store.boilerplate().spans(report.document.text)
+        boilerplate = store.boilerplate().spans(report.document)
     return respond(request, "article.html", report, segments=article_segments(report, boilerplate))
 
 
