@@ -29,7 +29,7 @@ from copytrace.candidates import CandidateConfig
 from copytrace.candidates.containment import winnow
 from copytrace.candidates.shingles import ngram_hashes, token_hashes
 from copytrace.ingest.document import Document
-from copytrace.text import tokenise
+from copytrace.text import word_keys
 
 BOILERPLATE_SHARE = 0.5
 
@@ -60,8 +60,16 @@ class Boilerplate:
 
     def only_boilerplate(self, passages: Sequence, a: Document, b: Document) -> bool:
         """Whether ``a`` and ``b`` share passages and every one of them is boilerplate:
-        they then share nothing but an outlet's or a wire's standard text."""
-        return bool(passages) and all(self.passages(passages, a, b))
+        they then share nothing but an outlet's or a wire's standard text. ``b`` is only
+        read when every passage is boilerplate in ``a`` (verification asks this of
+        every pair it keeps)."""
+        if not passages or not len(self.ngrams):
+            return False
+        a_spans = self.spans(a)
+        if not all(covered_share(p.a_start, p.a_end, a_spans) >= BOILERPLATE_SHARE for p in passages):
+            return False
+        b_spans = self.spans(b)
+        return all(covered_share(p.b_start, p.b_end, b_spans) >= BOILERPLATE_SHARE for p in passages)
 
 
 def boilerplate_spans(document: Document, boilerplate: np.ndarray, config: CandidateConfig = CandidateConfig()
@@ -72,14 +80,15 @@ def boilerplate_spans(document: Document, boilerplate: np.ndarray, config: Candi
     body = document.body
     if not len(boilerplate) or not body:
         return []
-    words = tokenise(body)
     shingles = ngram_hashes(token_hashes([body]), config.ngram)
+    own = np.intersect1d(winnow(shingles, config.window).hashes, boilerplate)
+    if not len(own):
+        return []
+    words = word_keys(document.text, *document.body_span)  # cached: the aligner's words
     if len(shingles.hashes) != max(len(words) - config.ngram + 1, 1) or len(words) < config.ngram:
         return []  # a text whose folded words are not its words (rare: see docs/candidates.md)
-    own = np.intersect1d(winnow(shingles, config.window).hashes, boilerplate)
     marked = np.flatnonzero(np.isin(shingles.hashes, own))
-    offset = document.body_span[0]
-    return [(offset + int(words.starts[first]), offset + int(words.ends[last + config.ngram - 1]))
+    return [(int(words.starts[first]), int(words.ends[last + config.ngram - 1]))
             for first, last in _stretches(marked, config.window)]
 
 
