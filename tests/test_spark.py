@@ -91,7 +91,7 @@ def write_inputs(folder: Path) -> list[Path]:
         b"{not json", b"", json.dumps({"id": "no-text"}).encode(), b'{"id": "bad-utf8", "text": "caf\xff"}',
         json.dumps({"id": "crlf", "text": prose(random.Random(2), 60)}).encode() + b"\r"]
     first.write_bytes(b"\n".join(lines) + b"\n")
-    second = folder / "b news.jsonl"  # a space: Spark reports the path URL-encoded
+    second = folder / "b news [1].jsonl"  # a space: Spark reports the path URL-encoded; brackets: a glob
     second.write_text("\n".join(json.dumps(r) for r in records[third:2 * third]), encoding="utf-8")
     dataset = folder / "c.parquet.d"
     dataset.mkdir()
@@ -103,7 +103,7 @@ def write_inputs(folder: Path) -> list[Path]:
     table = folder / "d.csv"
     table.write_text(f'id,text,source\ncsv-1,"{prose(random.Random(3), 80)}\n{prose(random.Random(4), 40)}",csv\n',
                      encoding="utf-8")
-    text = folder / "e.txt"
+    text = folder / "e{x}*.txt"  # glob characters stand for themselves
     text.write_text(prose(random.Random(5), 90), encoding="utf-8")
     return [first, second, dataset, table, text]
 

@@ -62,7 +62,8 @@ from copytrace.ingest.readers import (
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
 from copytrace.store.records import VerifiedPair
-from copytrace.store.schema import CANDIDATES, PAIRS, STORIES
+from copytrace.store import schema as store_schema
+from copytrace.store.schema import CANDIDATES, PAIRS, SIGNATURE_FIELDS, STORIES, parquet_schema
 
 NGRAM, BAND = 0, 1  # kinds of candidate key
 
@@ -85,8 +86,7 @@ ROW_KEY = pa.schema([("_file", pa.int32()), ("_record", pa.int64()), ("_name", p
 # rejection excerpt, kept for documents too (a later duplicate id is refused with it).
 PARSED = pa.schema([
     ("file", pa.int32()), ("record", pa.int64()), ("where", pa.string()), ("reason", pa.string()),
-    ("raw", pa.string()), *_DOCUMENT_FIELDS, ("text_hash", pa.string()),
-    ("minhash", pa.binary()), ("shingle_count", pa.int64()), ("sampled", pa.binary()),
+    ("raw", pa.string()), *_DOCUMENT_FIELDS, ("text_hash", pa.string()), *SIGNATURE_FIELDS,
     ("distinct_ngrams", pa.int64()),
 ])
 
@@ -101,8 +101,7 @@ SOURCE_COUNTS = pa.schema([("key", pa.int64()), ("documents", pa.int64()),
                            ("sources", pa.list_(pa.struct([("source", pa.string()), ("documents", pa.int64())])))])
 # The store's boilerplate table (:func:`copytrace.candidates.boilerplate_table`); the
 # n-gram's hash, a uint64, as a decimal: Spark and Parquet readers have no unsigned 64 bits.
-BOILERPLATE = pa.schema([("ngram", pa.decimal128(20, 0)), ("documents", pa.int32()), ("source", pa.string()),
-                         ("source_documents", pa.int32())])
+BOILERPLATE = parquet_schema(store_schema.BOILERPLATE)
 
 # What the candidate rule needs of a document (:class:`copytrace.candidates.lookup.Profile`).
 PROFILE_FIELDS = [("id", pa.string()), ("date", pa.date32()), ("source", pa.string()),

@@ -61,6 +61,12 @@ class InputFile:
         """:func:`file_key` of its location."""
         return file_key(self.location)
 
+    @property
+    def literal(self) -> str:
+        """Its location as Spark's readers take it: they read a path as a Hadoop glob, so
+        ``*?[]{}`` (and the escape ``\\``) in a name are escaped to stand for themselves."""
+        return re.sub(r"([*?\[\]{}\\])", r"\\\1", self.location)
+
 
 def file_key(location: str) -> str:
     """One spelling of a file's location: ``file:///a b`` and ``file:/a b`` are one."""
@@ -160,7 +166,7 @@ def parsed_records(
     if lines := by_kind[JSONL_SUFFIXES]:
         parts.append(_jsonl(spark, lines, parse))
     if whole := by_kind[TEXT_SUFFIXES] + by_kind[CSV_SUFFIXES]:
-        read = spark.read.format("binaryFile").load([file.location for file in whole])
+        read = spark.read.format("binaryFile").load([file.literal for file in whole])
         rows = read.select(_metadata("file_path").alias("path"), "content")
         parts.append(rows.mapInArrow(partial(_parse_whole_files, files=_by_key(whole), **parse), spark_schema(plan.PARSED)))
     if tables := by_kind[PARQUET_SUFFIXES]:
@@ -209,7 +215,7 @@ class _Block:
 def _jsonl(spark: SparkSession, files: list[InputFile], parse: dict) -> DataFrame:
     from pyspark.sql import functions as F
 
-    lines = spark.read.option("lineSep", "\n").text([file.location for file in files]).select(
+    lines = spark.read.option("lineSep", "\n").text([file.literal for file in files]).select(
         _metadata("file_path").alias("path"), _metadata("file_block_start").alias("start"),
         _metadata("file_size").alias("size"), F.col("value").cast("binary").alias("line"))
     counted = lines.groupBy("path", "start", "size").agg(
@@ -275,7 +281,7 @@ def _parquet(spark: SparkSession, files: list[InputFile], field_map: FieldMap, p
     """Parquet rows with their read keys; every file refused when none has the text column."""
     from pyspark.sql import functions as F
 
-    table = spark.read.option("mergeSchema", "true").parquet(*(file.location for file in files))
+    table = spark.read.option("mergeSchema", "true").parquet(*(file.literal for file in files))
     if field_map.text not in table.columns:
         why = missing_text_column(field_map, table.columns)
         refused = plan.refused_files([(file.number, file.name, why) for file in files])

@@ -106,6 +106,12 @@ def ddl() -> str:
 _PARQUET_FORMS = {pa.uint64(): pa.decimal128(20, 0)}
 
 
+def parquet_schema(schema: pa.Schema) -> pa.Schema:
+    """``schema`` as Spark writes it: each unsigned 64-bit column a decimal of 20 digits."""
+    return pa.schema([field.with_type(_PARQUET_FORMS.get(field.type, field.type)) for field in schema],
+                     metadata=schema.metadata)
+
+
 def conforms(table: pa.Schema, name: str) -> list[str]:
     """How the columns of ``table`` (a table or Parquet file read back) differ from those
     of the store's table ``name``: names, order and types; empty when they conform."""
