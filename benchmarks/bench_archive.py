@@ -218,10 +218,10 @@ def datasketch_latency(db: Path, documents: list[Document], truth: dict[str, str
 
 
 def add_throughput(db: Path, batched: list[Document], single: list[Document]) -> tuple[dict, dict]:
-    """Articles per second added by LiveArchive.add in its batches, then one at a time."""
+    """Articles per second added by LiveArchive.add in its batches, then one at a time,
+    verifying on every core (as ``serve`` and ``copytrace add`` do)."""
     results = []
-    with DuckDBStore(db) as store:
-        archive = LiveArchive(store)
+    with DuckDBStore(db) as store, LiveArchive(store, workers=None) as archive:
         for documents, batch_size in ((batched, None), (single, 1)):
             started = time.perf_counter()
             archive.add(documents, **({} if batch_size is None else {"batch_size": batch_size}))

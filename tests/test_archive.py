@@ -12,11 +12,14 @@ import pytest
 from typer.testing import CliRunner
 
 from copytrace.candidates import CandidateConfig
+from copytrace.candidates.boilerplate import PASSAGE_DOCUMENTS
 from copytrace.cli import app
 from copytrace.engine import ScanConfig, scan
+from copytrace.engine import archive as archive_module
 from copytrace.engine.archive import LiveArchive
 from copytrace.errors import InputError
 from copytrace.ingest import Document, document_from_record, read_documents
+from copytrace.parallel import worker_count
 from copytrace.store import DuckDBStore
 from tests.conftest import require_data
 from tests.test_scan import collection, mutate, prose
@@ -41,12 +44,12 @@ def footered_collection(seed: int = 3) -> list[dict]:
     rng = random.Random(seed)
     records = collection(seed)
     footers = {outlet: prose(rng, 45) for outlet in ("north", "south")}
-    for n in range(10):
+    for n in range(2 * PASSAGE_DOCUMENTS):  # each outlet's footer marks passages
         outlet = "north" if n % 2 else "south"
         records.append({"id": f"{outlet}-{n}", "text": prose(rng, 250) + "\n\n" + footers[outlet],
-                        "date": f"2024-08-{n + 1:02d}", "source": outlet})
+                        "date": f"2024-08-{n % 28 + 1:02d}", "source": outlet})
     # Briefs that are mostly their outlet's footer: near-duplicates that share only it.
-    records += [{"id": f"north-brief-{n}", "text": prose(rng, 10) + "\n\n" + footers["north"],
+    records += [{"id": f"north-brief-{n}", "text": prose(rng, 4) + "\n\n" + footers["north"],
                  "date": "2024-08-20", "source": "north"} for n in range(2)]
     quoted = " ".join(records[3]["text"].split()[40:90])
     records.append({"id": "quoting", "text": prose(rng, 200) + " " + quoted + " " + prose(rng, 100),
@@ -89,6 +92,18 @@ def test_adding_one_by_one_in_any_order_gives_the_scan(tmp_path, scanned, order_
     assert [(c["a"], c["kept"]) for c in expected["candidates"] if c["b"] == "north-brief-1"] == [
         ("north-brief-0", False)]
     assert len(expected["stories"]) >= 6
+
+
+@pytest.mark.skipif(worker_count(2) < 2, reason="one core (or too little memory) for a second verifying process")
+def test_verifying_on_two_processes_gives_the_scan(tmp_path, scanned, monkeypatch):
+    monkeypatch.setattr(archive_module, "PARALLEL_PAIRS", 2)  # every batch splits its pairs
+    documents, expected = scanned
+    shuffled = random.Random(4).sample(documents, len(documents))
+    with DuckDBStore(tmp_path / "live.duckdb") as store, LiveArchive(store, candidates=SMALL_DF, workers=2) as archive:
+        archive.add(shuffled, batch_size=40)
+        assert archive._pool is not None
+    assert archive._pool is None  # closed with the archive
+    assert tables(tmp_path / "live.duckdb") == expected
 
 
 def test_an_article_that_makes_a_footer_common_drops_the_pairs_it_made(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from copytrace.candidates.boilerplate import Boilerplate
+from copytrace.candidates.boilerplate import PASSAGE_DOCUMENTS, Boilerplate
 from copytrace.cli import app
 from copytrace.compare import compare
 from copytrace.engine import ScanConfig, scan
@@ -24,11 +24,11 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def footered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], str]:
-    """Five articles of one outlet, each with its 50-word footer, and a whole reprint of
-    one of them (footer and all) by another outlet."""
+    """Ten articles of one outlet, each with its 50-word footer (enough to mark passages:
+    PASSAGE_DOCUMENTS), and a whole reprint of one of them (footer and all) by another outlet."""
     rng = random.Random(11)
     footer = prose(rng, 50)
-    texts = {f"north-{n}": prose(rng, 300) + "\n\n" + footer for n in range(5)}
+    texts = {f"north-{n}": prose(rng, 300) + "\n\n" + footer for n in range(PASSAGE_DOCUMENTS)}
     records = [{"id": id_, "text": text, "date": "2024-03-01", "source": "north"} for id_, text in texts.items()]
     records.append({"id": "reprint", "text": texts["north-0"], "date": "2024-03-02", "source": "south"})
     folder = tmp_path_factory.mktemp("footered")
@@ -56,7 +56,9 @@ def test_articles_that_share_only_their_footer_are_candidates_not_pairs(tmp_path
     live archive whichever arrives first."""
     rng = random.Random(12)
     footer = prose(rng, 50)
-    records = [{"id": f"north-{n}", "text": prose(rng, 300) + "\n\n" + footer, "source": "north"} for n in range(3)]
+    outlet = PASSAGE_DOCUMENTS - 2  # with the briefs, just enough articles to mark the footer
+    records = [{"id": f"north-{n}", "text": prose(rng, 300) + "\n\n" + footer, "source": "north"}
+               for n in range(outlet)]
     records += [{"id": f"brief-{n}", "text": prose(rng, 12) + "\n\n" + footer, "source": "north"} for n in range(2)]
     path = tmp_path / "articles.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
@@ -64,9 +66,9 @@ def test_articles_that_share_only_their_footer_are_candidates_not_pairs(tmp_path
     documents = list(read_documents([path]))
     with DuckDBStore(tmp_path / "live.duckdb") as live:
         archive = LiveArchive(live)
-        archive.add(documents[3:])  # the briefs first: the footer is not boilerplate yet
+        archive.add(documents[outlet:])  # the briefs first: the footer is not boilerplate yet
         assert live.query("SELECT a, b FROM pairs").to_pylist() == [{"a": "brief-0", "b": "brief-1"}]
-        archive.add(documents[:3])  # the outlet's third article with it makes it boilerplate
+        archive.add(documents[:outlet])  # the outlet's other articles make it boilerplate
         assert live.query("SELECT a, b FROM pairs").num_rows == 0
         live_candidates = live.query("SELECT a, b, kept FROM candidates ORDER BY a, b").to_pylist()
     with DuckDBStore(tmp_path / "scan.duckdb", read_only=True) as scanned:
@@ -74,6 +76,20 @@ def test_articles_that_share_only_their_footer_are_candidates_not_pairs(tmp_path
         candidates = scanned.query("SELECT a, b, kept FROM candidates ORDER BY a, b").to_pylist()
     assert {"a": "brief-0", "b": "brief-1", "kept": False} in candidates
     assert live_candidates == candidates
+
+
+def test_a_story_an_outlet_runs_three_times_is_still_reuse(tmp_path):
+    """Three articles of one outlet carrying one story make its text boilerplate to the
+    candidate rule, but too few to mark passages: they stay pairs."""
+    rng = random.Random(13)
+    story = prose(rng, 300)
+    records = [{"id": f"update-{n}", "text": story + " " + prose(rng, 40), "source": "north"} for n in range(3)]
+    path = tmp_path / "articles.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    scan([path], tmp_path / "scan.duckdb", config=ScanConfig(workers=1))
+    with DuckDBStore(tmp_path / "scan.duckdb", read_only=True) as store:
+        assert store.query("SELECT count(*) AS n FROM boilerplate").column("n")[0].as_py() > 0
+        assert store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py() == 3
 
 
 def test_compare_marks_a_footer_passage_with_the_stores_boilerplate(footered, tmp_path):

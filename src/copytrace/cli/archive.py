@@ -29,11 +29,13 @@ def add(
     fields: Optional[str] = FIELDS_OPTION,
     on_error: str = typer.Option("fail", "--on-error", help="fail: stop at the first bad record; skip: report it."),
     as_json: bool = JSON_OPTION,
+    workers: Optional[int] = typer.Option(
+        None, "--workers", help="Processes that verify candidates (default: one per core; started for large batches)."),
 ) -> None:
     """Add articles to a store: match each against the archive, store it, update its story."""
     documents, rejected = _read(inputs, fields, on_error)
-    with DuckDBStore(db) as store:
-        reports = LiveArchive(store).add(documents, run_inputs=[str(path) for path in inputs])
+    with DuckDBStore(db) as store, LiveArchive(store, workers=workers) as archive:
+        reports = archive.add(documents, run_inputs=[str(path) for path in inputs])
     _print(reports, rejected, as_json)
 
 

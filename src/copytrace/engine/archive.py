@@ -32,6 +32,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 
@@ -40,7 +42,7 @@ import pyarrow as pa
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage
 from copytrace.candidates import CandidateConfig, Signatures
-from copytrace.candidates.boilerplate import Boilerplate, fingerprints
+from copytrace.candidates.boilerplate import Boilerplate, fingerprints, passage_documents
 from copytrace.candidates.lookup import (
     Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, distinct_ngram_counts, index_keys, shared_rare,
 )
@@ -48,7 +50,7 @@ from copytrace.engine.stages import sign_documents, text_hash, verify_pairs
 from copytrace.errors import InputError, NotFound
 from copytrace.faults import fault_point
 from copytrace.ingest import Document, Rejection
-from copytrace.parallel import one_kernel_thread
+from copytrace.parallel import one_kernel_thread, process_pool, worker_count
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store import ArchiveStore
 from copytrace.store.archive_index import ArchiveIndex, archive_rows_of
@@ -62,6 +64,9 @@ BATCH_SCHEMA = "copytrace.articles/1"
 # 64, 141/s of 256, 160/s of 1,024 (measured beside the test suite); 256 keeps a
 # batch's wait short.
 ADD_BATCH = 256
+# A batch's candidate pairs are verified on several cores from this many (about a
+# second of aligning): below, starting a worker and sending it the texts costs more.
+PARALLEL_PAIRS = 256
 
 
 @dataclass(frozen=True)
@@ -144,16 +149,35 @@ class _Batch:
 
 class LiveArchive:
     """A store opened for matching and adding articles. One writer at a time: the
-    caller serialises :meth:`add` (``copytrace serve`` runs every write on one thread)."""
+    caller serialises :meth:`add` (``copytrace serve`` runs every write on one thread).
+    Close it (or use it as a context manager) to stop its verification workers."""
 
     def __init__(
-        self, store: ArchiveStore, align: AlignConfig = DEFAULT_CONFIG, candidates: CandidateConfig | None = None
+        self, store: ArchiveStore, align: AlignConfig = DEFAULT_CONFIG, candidates: CandidateConfig | None = None,
+        workers: int | None = 1,
     ) -> None:
-        """``candidates``: the settings for a new store (a store keeps those it was built with)."""
+        """``candidates``: the settings for a new store (a store keeps those it was built
+        with). ``workers``: the processes that verify a batch's candidates, this one
+        included (None: one per core); the others start at the first batch that needs them,
+        from the thread that adds (they stop if it dies)."""
         self.store = store
         self.config = _stored_candidate_config(store, candidates)
         self.align = align
+        self.workers = worker_count(workers)
+        self._pool: ProcessPoolExecutor | None = None
         self.index = self._open_index()
+
+    def close(self) -> None:
+        """Stop the verification workers, if any started."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> LiveArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def reading(self, store: ArchiveStore) -> LiveArchive:
         """This archive, reading through another connection to its store (a server's
@@ -317,7 +341,8 @@ class LiveArchive:
         return Boilerplate(self._boilerplate_among(fingerprints(documents, self.config)), self.config)
 
     def _boilerplate_among(self, ngrams: np.ndarray) -> np.ndarray:
-        return self.index.boilerplate_among(ngrams, self.config.boilerplate_documents)
+        """Those of ``ngrams`` that mark passages as boilerplate (:func:`passage_documents`)."""
+        return self.index.boilerplate_among(ngrams, passage_documents(self.config))
 
     def _rebuild_stories(self, touched: set[str]) -> None:
         """Rebuild the stories of ``touched`` documents, whole: their components can
@@ -359,8 +384,25 @@ class LiveArchive:
         owner = {(c.a, c.b): m for m in matched for c in m.candidates}
         pairs = [(m.others[c.a], m.others[c.b]) for m in matched for c in m.candidates]
         boilerplate = self._learnt_boilerplate({d.id: d for pair in pairs for d in pair}.values())
-        for pair in verify_pairs(pairs, self.align, boilerplate):
+        for pair in self._verified_pairs(pairs, boilerplate):
             owner[(pair.a, pair.b)].verified.append(pair)
+
+    def _verified_pairs(self, pairs: list[tuple[Document, Document]], boilerplate: Boilerplate) -> list[VerifiedPair]:
+        """:func:`verify_pairs`, in order, split into consecutive shares (an article's
+        pairs stay together, its text prepared once) for this process and the workers."""
+        if self.workers <= 1 or len(pairs) < PARALLEL_PAIRS:
+            return verify_pairs(pairs, self.align, boilerplate)
+        if self._pool is None:
+            self._pool = process_pool(self.workers - 1)
+        bounds = [len(pairs) * n // self.workers for n in range(self.workers + 1)]
+        shares = [pairs[start:end] for start, end in zip(bounds, bounds[1:])]
+        sent = [self._pool.submit(verify_pairs, share, self.align, boilerplate) for share in shares[1:]]
+        here = verify_pairs(shares[0], self.align, boilerplate)
+        try:
+            return here + [pair for future in sent for pair in future.result()]
+        except BrokenProcessPool:
+            self.close()  # a worker died: the next batch starts new ones
+            raise
 
     def _boilerplate(
         self, holders: dict[int, list[str]], batch: _Batch, document: Document | None = None

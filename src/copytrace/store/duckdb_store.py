@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from copytrace.candidates import CandidateConfig, Signatures
-from copytrace.candidates.boilerplate import Boilerplate
+from copytrace.candidates.boilerplate import Boilerplate, passage_documents
 from copytrace.candidates.shingles import TokenHashes
 from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
@@ -174,10 +174,13 @@ class DuckDBStore:
             con.execute("INSERT INTO boilerplate SELECT * FROM new_boilerplate")
 
     def boilerplate(self) -> Boilerplate:
-        """The boilerplate n-grams the last scan learnt, with the store's candidate settings."""
+        """The boilerplate n-grams the last scan learnt that mark passages
+        (:func:`copytrace.candidates.boilerplate.passage_documents`), with the store's
+        candidate settings."""
         stored = self.connection.execute("SELECT value FROM settings WHERE key = 'candidates'").fetchall()
         config = CandidateConfig.stored(stored[0][0], self.path) if stored else CandidateConfig()
-        column = self.query("SELECT ngram FROM boilerplate ORDER BY ngram").column("ngram")
+        column = self.query("SELECT ngram FROM boilerplate WHERE source_documents >= $1 ORDER BY ngram",
+                            [passage_documents(config)]).column("ngram")
         ngrams = column.to_numpy().astype(np.uint64) if len(column) else np.zeros(0, dtype=np.uint64)
         return Boilerplate(ngrams, config)
 

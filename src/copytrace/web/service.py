@@ -31,7 +31,7 @@ class ArchiveService:
     def __init__(self, db: str | Path) -> None:
         self.db = str(db)
         self.store = DuckDBStore(db)
-        self.archive = LiveArchive(self.store)
+        self.archive = LiveArchive(self.store, workers=None)  # verification workers start with a large batch
         self._requests: queue.Queue[tuple[Sequence[Document], Future] | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write, name="copytrace-writer", daemon=True)
         self._writer.start()
@@ -68,6 +68,12 @@ class ArchiveService:
         self.store.close()
 
     def _write(self) -> None:
+        try:
+            self._write_queued()
+        finally:
+            self.archive.close()  # its workers die with the thread that started them: this one
+
+    def _write_queued(self) -> None:
         while (first := self._requests.get()) is not None:
             group = [first]
             while sum(len(documents) for documents, _ in group) < ADD_BATCH:
