@@ -172,6 +172,18 @@ def test_an_id_added_again_is_existing_or_refused(tmp_path):
         assert store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py() == 1
 
 
+def test_an_id_of_the_batch_still_waiting_is_existing_or_refused(tmp_path):
+    """The next batch is matched before the one before it is stored: its ids count too."""
+    text = prose(random.Random(1), 100)
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        archive = LiveArchive(store)
+        reports = archive.add([Document("x", text), Document("x", text)], batch_size=1)
+        assert [r.status for r in reports] == ["added", "existing"]
+        with pytest.raises(InputError, match="different text"):
+            archive.add([Document("y", text), Document("y", "Another text entirely, with other words.")], batch_size=1)
+        assert store.query("SELECT id FROM documents").column("id").to_pylist() == ["x"]
+
+
 def test_a_failed_batch_stores_nothing_and_leaves_the_index_clean(tmp_path):
     rng = random.Random(2)
     text = prose(rng, 200)

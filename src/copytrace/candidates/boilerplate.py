@@ -12,7 +12,9 @@ n-gram of its text, makes its spans change only when one of its fingerprints bec
 boilerplate, which the live archive can follow (:mod:`copytrace.engine.archive`).
 
 A passage is boilerplate when at least :data:`BOILERPLATE_SHARE` of each of its two
-sides lies in boilerplate: a footer both articles carry. A reprint that copies its
+sides lies in boilerplate both articles carry: the spans of the boilerplate fingerprints
+that both hold (a footer both carry). Asking for shared fingerprints lets the live archive
+find, from the n-grams of the article it adds, every pair whose answer may change. A reprint that copies its
 source's body with the footer has one passage mostly of body, so it is not. Two
 articles whose every passage is boilerplate are not a reuse pair
 (:meth:`Boilerplate.only_boilerplate`, applied by verification).
@@ -20,8 +22,9 @@ articles whose every passage is boilerplate are not a reuse pair
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -61,23 +64,46 @@ class Boilerplate:
         return boilerplate_spans(document, self.ngrams, self.config)
 
     def passages(self, passages: Sequence, a: Document, b: Document) -> tuple[bool, ...]:
-        """:func:`boilerplate_passages` of passages between documents ``a`` and ``b``."""
-        if not len(self.ngrams):
+        """:func:`boilerplate_passages` of passages between documents ``a`` and ``b``, with
+        the boilerplate both carry: the spans of the boilerplate fingerprints both hold."""
+        body_a, body_b, marks = self._shared_marks(a, b)
+        if not len(marks):
             return (False,) * len(passages)
-        return boilerplate_passages(passages, self.spans(a), self.spans(b))
+        return boilerplate_passages(passages, _marked_spans(a, body_a, marks, self.config),
+                                    _marked_spans(b, body_b, marks, self.config))
 
     def only_boilerplate(self, passages: Sequence, a: Document, b: Document) -> bool:
-        """Whether ``a`` and ``b`` share passages and every one of them is boilerplate:
-        they then share nothing but an outlet's or a wire's standard text. ``b`` is only
-        read when every passage is boilerplate in ``a`` (verification asks this of
-        every pair it keeps)."""
-        if not passages or not len(self.ngrams):
+        """Whether ``a`` and ``b`` share passages and every one of them is boilerplate
+        (:meth:`passages`): they then share nothing but an outlet's or a wire's standard
+        text. ``b``'s spans are only found when every passage is boilerplate in ``a``
+        (verification asks this of every pair it keeps)."""
+        body_a, body_b, marks = self._shared_marks(a, b) if passages else (None, None, self.ngrams[:0])
+        if not len(marks):
             return False
-        a_spans = self.spans(a)
+        a_spans = _marked_spans(a, body_a, marks, self.config)
         if not all(covered_share(p.a_start, p.a_end, a_spans) >= BOILERPLATE_SHARE for p in passages):
             return False
-        b_spans = self.spans(b)
+        b_spans = _marked_spans(b, body_b, marks, self.config)
         return all(covered_share(p.b_start, p.b_end, b_spans) >= BOILERPLATE_SHARE for p in passages)
+
+    def _shared_marks(self, a: Document, b: Document) -> tuple[_Body | None, _Body | None, np.ndarray]:
+        """The n-grams of both bodies and the boilerplate fingerprints both hold (``b``'s
+        n-grams only read when ``a`` holds some)."""
+        if not len(self.ngrams) or not a.body or not b.body:
+            return None, None, self.ngrams[:0]
+        body_a = _body_ngrams(a, self.config)
+        marks = np.intersect1d(body_a.fingerprints, self.ngrams, assume_unique=True)
+        if not len(marks):
+            return body_a, None, marks
+        body_b = _body_ngrams(b, self.config)
+        return body_a, body_b, np.intersect1d(marks, body_b.fingerprints, assume_unique=True)
+
+
+class _Body(NamedTuple):
+    """A document body's n-gram hashes, in text order, and its fingerprints (distinct, sorted)."""
+
+    ngrams: np.ndarray
+    fingerprints: np.ndarray
 
 
 def passage_documents(config: CandidateConfig) -> int:
@@ -90,30 +116,30 @@ def passage_documents(config: CandidateConfig) -> int:
 def boilerplate_spans(document: Document, boilerplate: np.ndarray, config: CandidateConfig = CandidateConfig()
                       ) -> list[Span]:
     """Character spans of ``document.text`` covered by the n-grams of its body that are
-    among its own fingerprints and in ``boilerplate`` (sorted), stretches of them at
-    most ``config.window`` n-grams apart joined."""
-    body = document.body
-    if not len(boilerplate) or not body:
+    among its own fingerprints and in ``boilerplate`` (sorted, distinct), stretches of
+    them at most ``config.window`` n-grams apart joined."""
+    if not len(boilerplate) or not document.body:
         return []
-    shingles = ngram_hashes(token_hashes([body]), config.ngram)
-    own = np.intersect1d(winnow(shingles, config.window).hashes, boilerplate)
-    if not len(own):
+    body = _body_ngrams(document, config)
+    return _marked_spans(document, body, np.intersect1d(body.fingerprints, boilerplate, assume_unique=True), config)
+
+
+def _body_ngrams(document: Document, config: CandidateConfig) -> _Body:
+    shingles = ngram_hashes(token_hashes([document.body]), config.ngram)
+    return _Body(shingles.hashes, np.unique(winnow(shingles, config.window).hashes))
+
+
+def _marked_spans(document: Document, body: _Body, marks: np.ndarray, config: CandidateConfig) -> list[Span]:
+    """The stretches of ``document``'s body whose n-grams are in ``marks``, at most
+    ``config.window`` n-grams apart, as character spans."""
+    if not len(marks):
         return []
     words = word_keys(document.text, *document.body_span)  # cached: the aligner's words
-    if len(shingles.hashes) != max(len(words) - config.ngram + 1, 1) or len(words) < config.ngram:
+    if len(body.ngrams) != max(len(words) - config.ngram + 1, 1) or len(words) < config.ngram:
         return []  # a text whose folded words are not its words (rare: see docs/candidates.md)
-    marked = np.flatnonzero(np.isin(shingles.hashes, own))
+    marked = np.flatnonzero(np.isin(body.ngrams, marks))
     return [(int(words.starts[first]), int(words.ends[last + config.ngram - 1]))
             for first, last in _stretches(marked, config.window)]
-
-
-def fingerprints(documents: Iterable[Document], config: CandidateConfig = CandidateConfig()) -> np.ndarray:
-    """The distinct fingerprints of the documents' bodies, as their signatures sample
-    them (:func:`copytrace.candidates.signatures_for_batch`), sorted."""
-    bodies = [document.body for document in documents]
-    if not bodies:
-        return np.zeros(0, dtype=np.uint64)
-    return np.unique(winnow(ngram_hashes(token_hashes(bodies), config.ngram), config.window).hashes)
 
 
 def _stretches(positions: np.ndarray, gap: int) -> list[tuple[int, int]]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -42,7 +42,7 @@ import pyarrow as pa
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage
 from copytrace.candidates import CandidateConfig, Signatures
-from copytrace.candidates.boilerplate import Boilerplate, fingerprints, passage_documents
+from copytrace.candidates.boilerplate import Boilerplate, passage_documents
 from copytrace.candidates.lookup import (
     Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, distinct_ngram_counts, index_keys, shared_rare,
 )
@@ -64,7 +64,7 @@ BATCH_SCHEMA = "copytrace.articles/1"
 # 64, 141/s of 256, 160/s of 1,024 (measured beside the test suite); 256 keeps a
 # batch's wait short.
 ADD_BATCH = 256
-# A batch's candidate pairs are verified on several cores from this many (about a
+# A batch's candidate pairs are verified in worker processes from this many (about a
 # second of aligning): below, starting a worker and sending it the texts costs more.
 PARALLEL_PAIRS = 256
 
@@ -133,15 +133,22 @@ class _Matched:
     candidates: list[Candidate]
     others: dict[str, Document]
     common: list[list[str]]  # the holders of each n-gram it makes common or boilerplate
+    frequent: np.ndarray  # its n-grams in enough documents, it counted, to mark boilerplate passages
     verified: list[VerifiedPair] = field(default_factory=list)
 
 
 @dataclass
 class _Batch:
     """Documents matched and indexed, not stored yet: later documents of the batch are
-    matched against them too, and the batch is stored in one transaction."""
+    matched against them too, and the batch is stored in one transaction. ``documents``:
+    the batch as given; ``fresh``: those to store, by id; ``verified``: waits for their
+    candidates' verification; ``became_boilerplate``: the n-grams they made mark passages."""
 
+    documents: Sequence[Document] = ()
+    fresh: dict[str, Document] = field(default_factory=dict)
     matched: dict[str, _Matched] = field(default_factory=dict)
+    verified: Callable[[], None] = lambda: None
+    became_boilerplate: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
     def signatures_of(self, ids: Sequence[str]) -> Signatures:
         return Signatures.concatenate([self.matched[id_].signed.signatures for id_ in ids])
@@ -157,9 +164,10 @@ class LiveArchive:
         workers: int | None = 1,
     ) -> None:
         """``candidates``: the settings for a new store (a store keeps those it was built
-        with). ``workers``: the processes that verify a batch's candidates, this one
-        included (None: one per core); the others start at the first batch that needs them,
-        from the thread that adds (they stop if it dies)."""
+        with). ``workers``: the processes an add runs on, this one included (None: one per
+        core). This one matches and stores batches; the others verify their candidates
+        while it does. They start with the first batch that has enough candidate pairs,
+        from the thread that adds, and die with it."""
         self.store = store
         self.config = _stored_candidate_config(store, candidates)
         self.align = align
@@ -198,20 +206,35 @@ class LiveArchive:
         with one_kernel_thread():
             signed = sign_documents([document], self.config)
             matched = self._match(document, signed, index_keys(signed.signatures, self.config)[0], _Batch())
-            self._verify([matched])
+            self._start_verifying([matched], in_workers=False)()
         return self._report(document, "query", matched.verified, matched.others, self._story_of(matched.verified))
 
     def add(
         self, documents: Iterable[Document], run_inputs: Sequence[str] = ("add",), batch_size: int = ADD_BATCH
     ) -> list[ArticleReport]:
         """Match and store each document, in order; each batch of ``batch_size`` in one
-        transaction (so a crash leaves each article stored whole or not at all)."""
+        transaction (so a crash leaves each article stored whole or not at all).
+
+        Batches overlap: while a batch's candidates are verified in worker processes,
+        the next batch is matched here (against the index, which holds the batch before
+        it), then the batch is stored. If anything fails, the batch being stored and the
+        one matched after it are not stored; those before are."""
         run_id = self.store.start_run(list(run_inputs))
         reports: list[ArticleReport] = []
         documents = iter(documents)
+        batch, waiting = list(islice(documents, batch_size)), None
         with one_kernel_thread():
-            while batch := list(islice(documents, batch_size)):
-                reports += self._add_batch(batch, run_id)
+            try:
+                while batch or waiting:
+                    following = list(islice(documents, batch_size)) if batch else []
+                    # The last batch is verified here too: no batch is matched meanwhile.
+                    matched = self._match_batch(batch, waiting, last=not following) if batch else None
+                    if waiting is not None:
+                        reports += self._store_batch(waiting, run_id)
+                    batch, waiting = following, matched
+            except BaseException:
+                self.index = self._open_index()  # the index must not hold what was not stored
+                raise
         added = sum(report.status == "added" for report in reports)
         self.store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), read=len(reports),
                               stored=added, existing=len(reports) - added, rejected=0)
@@ -221,28 +244,44 @@ class LiveArchive:
 
     # --- adding ----------------------------------------------------------------
 
-    def _add_batch(self, documents: Sequence[Document], run_id: int) -> list[ArticleReport]:
-        fresh = self._not_stored(documents)
-        batch = _Batch()
-        try:
-            # Signed together (one call per batch, not per article); matched one by one,
-            # since each is matched against those before it; verified together.
-            signed = sign_documents(list(fresh.values()), self.config)
-            keys = index_keys(signed.signatures, self.config)
-            held = np.unique(np.concatenate([k.ngrams for k in keys])) if keys else np.zeros(0, dtype=np.uint64)
-            before = self._boilerplate_among(held)
-            for n, document in enumerate(fresh.values()):
-                one = SignedBatch(signed.documents.slice(n, 1), signed.signatures.take([n]))
-                batch.matched[document.id] = self._match(document, one, keys[n], batch)
-                self.index.add([document.id], [keys[n]], archive_rows_of(one))
-            self._verify(list(batch.matched.values()))
-            self._store_batch(batch, run_id, np.setdiff1d(self._boilerplate_among(held), before))
-        except BaseException:
-            self.index = self._open_index()  # the index must not hold what was not stored
-            raise
-        stories = self.store.story_ids([d.id for d in documents])
-        reports, reported = [], set()
+    def _match_batch(self, documents: Sequence[Document], waiting: _Batch | None, last: bool) -> _Batch:
+        """Sign, match and index a batch's documents, and start verifying their
+        candidates (in this process too when it is the ``last``); ``waiting``: the batch
+        before it, matched but not stored yet."""
+        batch = _Batch(documents, self._not_stored(documents, waiting))
+        # Signed together (one call per batch, not per article); matched one by one,
+        # since each is matched against those before it; verified together.
+        signed = sign_documents(list(batch.fresh.values()), self.config)
+        keys = index_keys(signed.signatures, self.config)
+        for n, document in enumerate(batch.fresh.values()):
+            one = SignedBatch(signed.documents.slice(n, 1), signed.signatures.take([n]))
+            batch.matched[document.id] = self._match(document, one, keys[n], batch)
+            self.index.add([document.id], [keys[n]], archive_rows_of(one))
+        matched = list(batch.matched.values())
+        batch.verified = self._start_verifying(matched, in_workers=True, here=last)
+        batch.became_boilerplate = self._became_boilerplate(matched, frozenset(batch.fresh))
+        return batch
+
+    def _not_stored(self, documents: Sequence[Document], waiting: _Batch | None) -> dict[str, Document]:
+        """The documents neither the store nor the ``waiting`` batch holds, each id once,
+        by id; refuses an id held (or earlier in ``documents``) with a different text."""
+        stored = self.store.text_hashes([d.id for d in documents])
+        held = dict(waiting.fresh) if waiting else {}
+        fresh: dict[str, Document] = {}
         for document in documents:
+            earlier = fresh.get(document.id) or held.get(document.id)
+            known = stored.get(document.id) or (text_hash(earlier.text) if earlier else None)
+            if known is None:
+                fresh[document.id] = document
+            elif known != text_hash(document.text):
+                raise InputError(f"document '{document.id}'", "id is already in the store with a different text")
+        return fresh
+
+    def _reports(self, batch: _Batch) -> list[ArticleReport]:
+        """The report of each document of a stored batch, in order."""
+        stories = self.store.story_ids([d.id for d in batch.documents])
+        reports, reported = [], set()
+        for document in batch.documents:
             matched = batch.matched.get(document.id)
             if matched is None or document.id in reported:
                 reports.append(self.report_of(document.id, "existing"))
@@ -252,25 +291,17 @@ class LiveArchive:
                                             stories.get(document.id)))
         return reports
 
-    def _not_stored(self, documents: Sequence[Document]) -> dict[str, Document]:
-        """The documents the store does not hold, each id once, by id; refuses an id
-        stored (or earlier in ``documents``) with a different text."""
-        stored = self.store.text_hashes([d.id for d in documents])
-        fresh: dict[str, Document] = {}
-        for document in documents:
-            known = stored.get(document.id) or (text_hash(fresh[document.id].text) if document.id in fresh else None)
-            if known is None:
-                fresh[document.id] = document
-            elif known != text_hash(document.text):
-                raise InputError(f"document '{document.id}'", "id is already in the store with a different text")
-        return fresh
+    def _store_batch(self, batch: _Batch, run_id: int) -> list[ArticleReport]:
+        """Store a batch's documents, candidates and pairs once verified, check again the
+        candidates that shared an n-gram it made common and the pairs of documents holding
+        an n-gram it made boilerplate, and rebuild the stories it touched: one
+        transaction. The reports of its documents."""
+        batch.verified()
+        if batch.matched:
+            self._store_matched(batch, run_id)
+        return self._reports(batch)
 
-    def _store_batch(self, batch: _Batch, run_id: int, became_boilerplate: np.ndarray) -> None:
-        """Store a batch's documents, candidates and pairs, check again the candidates
-        that shared an n-gram it made common and the pairs of documents holding an n-gram
-        it made boilerplate, and rebuild the stories it touched: one transaction."""
-        if not batch.matched:
-            return
+    def _store_matched(self, batch: _Batch, run_id: int) -> None:
         matched = list(batch.matched.values())
         signed = SignedBatch(
             pa.concat_tables([m.signed.documents for m in matched]),
@@ -283,7 +314,7 @@ class LiveArchive:
             self.store.add_batch(signed, [], run_id)
             self.store.add_matched(_candidate_table(candidates, kept), VerifiedRows.of(verified))
             dropped = self._recheck_common_ngrams([group for m in matched for group in m.common])
-            dropped += self._recheck_boilerplate_pairs(became_boilerplate, kept)
+            dropped += self._recheck_boilerplate_pairs(batch.became_boilerplate, kept)
             # Only pairs kept or dropped change the reuse graph, and so the stories.
             self._rebuild_stories({id_ for pair in [*kept, *dropped] for id_ in pair})
             fault_point("add")
@@ -316,33 +347,40 @@ class LiveArchive:
         return dropped
 
     def _recheck_boilerplate_pairs(self, became: np.ndarray, checked: set[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Check again the stored pairs (but those ``checked`` already) of the documents
-        holding an n-gram that has ``became`` boilerplate, whose boilerplate spans grew;
-        unkeep those whose every passage is now boilerplate, as a scan of all of them
+        """Check again the stored pairs (but those ``checked`` already) of documents that
+        both hold an n-gram that has ``became`` boilerplate: the boilerplate they share
+        grew. Unkeep those whose every passage is now boilerplate, as a scan of all of them
         would (boilerplate only grows, so a pair dropped stays dropped). The pairs dropped."""
         if not len(became):
             return []
-        _, holders = self.index.ngram_holders(became, None)
-        spans = self.store.passage_spans_of(sorted({id_ for ids in holders.values() for id_ in ids}))
-        spans = {pair: passages for pair, passages in spans.items() if pair not in checked}
+        groups = [set(ids) for ids in self.index.ngram_holders(became, None)[1].values()]
+        spans = self.store.passage_spans_of(sorted(set().union(*groups)))
+        spans = {(a, b): passages for (a, b), passages in spans.items()
+                 if (a, b) not in checked and any(a in group and b in group for group in groups)}
         if not spans:
             return []
         ids = sorted({id_ for pair in spans for id_ in pair})
         documents = dict(zip(ids, self.index.documents_with_signatures(ids)[0]))
-        boilerplate = self._learnt_boilerplate(documents.values())
+        held = {id_: np.unique(self.index.fingerprints_of([id_])) for id_ in ids}
+        shared = [np.intersect1d(held[a], held[b], assume_unique=True) for a, b in spans]
+        boilerplate = Boilerplate(self._boilerplate_among(np.concatenate(shared)), self.config)
         unkept = [(a, b) for (a, b), passages in spans.items()
                   if boilerplate.only_boilerplate(passages, documents[a], documents[b])]
         if unkept:
             self.store.unkeep_pairs(unkept)
         return unkept
 
-    def _learnt_boilerplate(self, documents: Iterable[Document]) -> Boilerplate:
-        """What the archive has learnt of boilerplate, as far as ``documents`` hold it."""
-        return Boilerplate(self._boilerplate_among(fingerprints(documents, self.config)), self.config)
-
-    def _boilerplate_among(self, ngrams: np.ndarray) -> np.ndarray:
+    def _boilerplate_among(self, ngrams: np.ndarray, leaving_out: frozenset[str] = frozenset()) -> np.ndarray:
         """Those of ``ngrams`` that mark passages as boilerplate (:func:`passage_documents`)."""
-        return self.index.boilerplate_among(ngrams, passage_documents(self.config))
+        return self.index.boilerplate_among(ngrams, passage_documents(self.config), leaving_out)
+
+    def _became_boilerplate(self, matched: Sequence[_Matched], batch: frozenset[str]) -> np.ndarray:
+        """The n-grams of a batch's documents (indexed) that mark passages now and did not
+        before it. Only n-grams that some document of it found frequent can (the last one
+        holding an n-gram saw its count with the batch's others); boilerplate only grows:
+        those that mark now, less those that did without the batch."""
+        now = self._boilerplate_among(_frequent(matched))
+        return np.setdiff1d(now, self._boilerplate_among(now, batch))
 
     def _rebuild_stories(self, touched: set[str]) -> None:
         """Rebuild the stories of ``touched`` documents, whole: their components can
@@ -358,7 +396,7 @@ class LiveArchive:
 
     def _match(self, document: Document, signed: SignedBatch, keys: IndexKeys, batch: _Batch) -> _Matched:
         """Find the candidates of ``document`` (signed, with its index keys) in the
-        index, the documents of ``batch`` included; :meth:`_verify` verifies them."""
+        index, the documents of ``batch`` included; :meth:`_start_verifying` verifies them."""
         counts, holders = self.index.ngram_holders(keys.ngrams, self.config.max_df)
         frequency = {h: count + 1 for h, count in counts.items()}  # the document counts too
         before = self._boilerplate(holders, batch)
@@ -376,33 +414,50 @@ class LiveArchive:
         texts[document.id] = document
         common = [holders[h] for h, count in counts.items() if count == self.config.max_df]
         common += [holders[h] for h in sorted(boilerplate - before)]
-        return _Matched(signed, keys, found, texts, common)
+        least = passage_documents(self.config)
+        frequent = np.array([h for h, count in counts.items() if least and count + 1 >= least], dtype=np.uint64)
+        return _Matched(signed, keys, found, texts, common, frequent)
 
-    def _verify(self, matched: Sequence[_Matched]) -> None:
-        """Verify the candidates of every matched document, in one call, with the
-        boilerplate the archive has learnt so far."""
+    def _start_verifying(self, matched: Sequence[_Matched], in_workers: bool, here: bool = True
+                         ) -> Callable[[], None]:
+        """Start verifying the candidates of every matched document, with the boilerplate
+        the archive has learnt so far; the function that waits for it to end. ``in_workers``:
+        in worker processes, when there are enough pairs (only the adding thread may), and
+        ``here`` too, once the function is called."""
         owner = {(c.a, c.b): m for m in matched for c in m.candidates}
         pairs = [(m.others[c.a], m.others[c.b]) for m in matched for c in m.candidates]
-        boilerplate = self._learnt_boilerplate({d.id: d for pair in pairs for d in pair}.values())
-        for pair in self._verified_pairs(pairs, boilerplate):
-            owner[(pair.a, pair.b)].verified.append(pair)
+        # A pair's boilerplate is what both documents hold: the n-grams of a matched one.
+        boilerplate = Boilerplate(self._boilerplate_among(_frequent(matched)), self.config)
+        collect = self._verifying(pairs, boilerplate, in_workers, here)
 
-    def _verified_pairs(self, pairs: list[tuple[Document, Document]], boilerplate: Boilerplate) -> list[VerifiedPair]:
-        """:func:`verify_pairs`, in order, split into consecutive shares (an article's
-        pairs stay together, its text prepared once) for this process and the workers."""
-        if self.workers <= 1 or len(pairs) < PARALLEL_PAIRS:
-            return verify_pairs(pairs, self.align, boilerplate)
+        def verified() -> None:
+            for pair in collect():
+                owner[(pair.a, pair.b)].verified.append(pair)
+        return verified
+
+    def _verifying(self, pairs: list[tuple[Document, Document]], boilerplate: Boilerplate, in_workers: bool,
+                   here: bool) -> Callable[[], list[VerifiedPair]]:
+        """:func:`verify_pairs` in consecutive shares (an article's pairs stay together,
+        its text prepared once): sent to the workers, the first one done ``here`` when
+        the function that waits for the pairs kept (in order) is called; all here for few pairs."""
+        if not in_workers or self.workers <= 1 or len(pairs) < PARALLEL_PAIRS:
+            kept = verify_pairs(pairs, self.align, boilerplate)
+            return lambda: kept
         if self._pool is None:
             self._pool = process_pool(self.workers - 1)
-        bounds = [len(pairs) * n // self.workers for n in range(self.workers + 1)]
+        count = self.workers if here else self.workers - 1
+        bounds = [len(pairs) * n // count for n in range(count + 1)]
         shares = [pairs[start:end] for start, end in zip(bounds, bounds[1:])]
-        sent = [self._pool.submit(verify_pairs, share, self.align, boilerplate) for share in shares[1:]]
-        here = verify_pairs(shares[0], self.align, boilerplate)
-        try:
-            return here + [pair for future in sent for pair in future.result()]
-        except BrokenProcessPool:
-            self.close()  # a worker died: the next batch starts new ones
-            raise
+        sent = [self._pool.submit(verify_pairs, share, self.align, boilerplate) for share in shares[here:]]
+
+        def kept() -> list[VerifiedPair]:
+            mine = verify_pairs(shares[0], self.align, boilerplate) if here else []
+            try:
+                return mine + [pair for future in sent for pair in future.result()]
+            except BrokenProcessPool:
+                self.close()  # a worker died: the next batch starts new ones
+                raise
+        return kept
 
     def _boilerplate(
         self, holders: dict[int, list[str]], batch: _Batch, document: Document | None = None
@@ -493,6 +548,11 @@ class LiveArchive:
         matched = [id_ for pair in verified for id_ in (pair.a, pair.b)]
         stories = self.store.story_ids(matched) if matched else {}
         return next((stories[id_] for id_ in matched if id_ in stories), None)
+
+
+def _frequent(matched: Sequence[_Matched]) -> np.ndarray:
+    """The n-grams the ``matched`` documents found frequent enough to mark boilerplate."""
+    return np.concatenate([m.frequent for m in matched]) if matched else np.zeros(0, dtype=np.uint64)
 
 
 def _stored_candidate_config(store: ArchiveStore, wanted: CandidateConfig | None) -> CandidateConfig:

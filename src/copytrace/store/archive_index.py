@@ -41,7 +41,7 @@ from copytrace.candidates.lookup import IndexKeys, index_keys
 from copytrace.candidates.lsh import band_keys, signed_rows
 from copytrace.ingest import Document
 from copytrace.ingest.document import DOCUMENT_COLUMNS
-from copytrace.store.blobs import signature_blobs, signatures_from_rows
+from copytrace.store.blobs import blob_values, signature_blobs, signatures_from_rows
 
 if TYPE_CHECKING:
     from copytrace.store.records import SignedBatch
@@ -80,7 +80,7 @@ class ArchiveIndex:
         self._base = _empty_base()
         self._delta_ngrams: dict[int, list[str]] = defaultdict(list)
         self._delta_bands: dict[int, list[str]] = defaultdict(list)
-        self._delta_ids: set[str] = set()
+        self._delta_sources: dict[str, str | None] = {}  # the delta's documents, with their sources
 
     # --- building and opening ------------------------------------------------
 
@@ -112,7 +112,7 @@ class ArchiveIndex:
         return self._delta_too_large(0)
 
     def _delta_too_large(self, adding: int) -> bool:
-        size = len(self._delta_ids) + adding
+        size = len(self._delta_sources) + adding
         return size >= COMPACT_AT and size >= COMPACT_SHARE * len(self._ids)
 
     def _load_base(self) -> None:
@@ -172,7 +172,7 @@ class ArchiveIndex:
 
     def compact(self) -> None:
         """Fold the delta into a new base."""
-        delta_ids = sorted(self._delta_ids)
+        delta_ids = sorted(self._delta_sources)
         number = {id_: len(self._ids) + n for n, id_ in enumerate(delta_ids)}
         parts: dict[str, list[np.ndarray]] = {name: [] for name in _ARRAYS}
         for keys_name, docs_name, delta in (
@@ -184,7 +184,7 @@ class ArchiveIndex:
         self._new_base(iter([self._rows, *(self._delta_rows[id_] for id_ in delta_ids)]), parts)
         self._delta_ngrams.clear()
         self._delta_bands.clear()
-        self._delta_ids.clear()
+        self._delta_sources.clear()
         self._delta_rows.clear()
 
     def _new_base(self, rows: Iterator[pa.Table], parts: dict[str, list[np.ndarray]]) -> None:
@@ -219,15 +219,16 @@ class ArchiveIndex:
     # --- using ---------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._ids) + len(self._delta_ids)
+        return len(self._ids) + len(self._delta_sources)
 
     def __contains__(self, id_: object) -> bool:
-        return id_ in self._row_of or id_ in self._delta_ids
+        return id_ in self._row_of or id_ in self._delta_sources
 
     def add(self, ids: Sequence[str], keys: Sequence[IndexKeys], rows: pa.Table) -> None:
         """Index documents (each id once; the store already holds them) with their rows."""
+        sources = rows.column("source").to_pylist()
         for n, (id_, document_keys) in enumerate(zip(ids, keys)):
-            self._delta_ids.add(id_)
+            self._delta_sources[id_] = sources[n]
             self._delta_rows[id_] = rows.slice(n, 1)
             for ngram in document_keys.ngrams.tolist():
                 self._delta_ngrams[ngram].append(id_)
@@ -240,11 +241,15 @@ class ArchiveIndex:
         columns = [rows.column(name).to_pylist() for name in DOCUMENT_COLUMNS]
         return [Document(*values) for values in zip(*columns)], signatures_from_rows(rows)
 
+    def fingerprints_of(self, ids: Sequence[str]) -> np.ndarray:
+        """The sampled n-grams (fingerprints) of indexed documents ``ids``, end to end."""
+        return blob_values(self._rows_of(ids).column("sampled"), np.uint64)[0]
+
     def sources_of(self, ids: Sequence[str]) -> dict[str, str | None]:
         """The source (outlet) of each of indexed documents ``ids``."""
         return {
             id_: self._sources[self._source_codes[self._row_of[id_]]] if id_ in self._row_of
-            else self._delta_rows[id_].column("source")[0].as_py()
+            else self._delta_sources[id_]
             for id_ in ids
         }
 
@@ -261,28 +266,42 @@ class ArchiveIndex:
         held by at most ``max_holders``."""
         return self._lookup(ngrams, "ngram_hashes", "ngram_docs", self._delta_ngrams, max_holders)
 
-    def boilerplate_among(self, ngrams: np.ndarray, least: int) -> np.ndarray:
+    def boilerplate_among(self, ngrams: np.ndarray, least: int, leaving_out: frozenset[str] = frozenset()
+                          ) -> np.ndarray:
         """Those of ``ngrams`` held by at least ``least`` indexed documents of one source
         (the scan's boilerplate rule, docs/boilerplate.md), sorted; none when ``least`` < 2.
-        Every holder counts, as in a scan: also those of n-grams too common to pair."""
+        Every holder counts, as in a scan (also those of n-grams too common to pair), but
+        those of ``leaving_out``, documents of the delta (what was boilerplate before them)."""
         ngrams = np.unique(ngrams)
         if least < 2 or not len(ngrams):
             return np.zeros(0, dtype=np.uint64)
-        keys, docs = self._base["ngram_hashes"], self._base["ngram_docs"]
+        keys = self._base["ngram_hashes"]
         starts, ends = np.searchsorted(keys, ngrams, "left"), np.searchsorted(keys, ngrams, "right")
-        found = []
-        for ngram, start, end in zip(ngrams.tolist(), starts.tolist(), ends.tolist()):
-            extra = self._delta_ngrams.get(ngram, ())
-            if end - start + len(extra) < least:
-                continue
-            per_source = Counter(self.sources_of(extra).values())
-            codes = np.bincount(self._source_codes[docs[start:end]], minlength=len(self._sources))
-            for code in np.flatnonzero(codes).tolist():
-                per_source[self._sources[code]] += int(codes[code])
-            per_source.pop(None, None)
-            if per_source and max(per_source.values()) >= least:
-                found.append(ngram)
-        return np.array(found, dtype=np.uint64)
+        delta = self._delta_ngrams
+        extra = np.fromiter((len(delta.get(h, ())) for h in ngrams.tolist()), np.int64, len(ngrams))
+        held = np.flatnonzero(ends - starts + extra >= least)  # few: most n-grams are rare
+        counts = self._base_source_counts(starts[held], ends[held])
+        named: dict[str | None, int] = {name: code for code, name in enumerate(self._sources)}
+        for row, n in enumerate(held.tolist()):
+            delta_holders = [id_ for id_ in delta.get(int(ngrams[n]), ()) if id_ not in leaving_out]
+            for source, count in Counter(self.sources_of(delta_holders).values()).items():
+                if source not in named:  # a source the base does not hold: one more column
+                    named[source] = counts.shape[1]
+                    counts = np.pad(counts, ((0, 0), (0, 1)))
+                counts[row, named[source]] += count
+        if None in named:
+            counts[:, named[None]] = 0  # documents without a source hold no boilerplate
+        return ngrams[held[counts.max(axis=1, initial=0) >= least]]
+
+    def _base_source_counts(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """For each run ``starts[i]:ends[i]`` of the base's n-gram postings, how many of
+        its documents each source holds (one row per run, one column per source code)."""
+        lengths = ends - starts
+        runs = np.repeat(np.arange(len(starts)), lengths)
+        positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        codes = self._source_codes[self._base["ngram_docs"][positions]].astype(np.int64)
+        width = max(len(self._sources), 1)
+        return np.bincount(runs * width + codes, minlength=len(starts) * width).reshape(len(starts), width)
 
     def band_holders(self, bands: np.ndarray) -> set[str]:
         """The indexed documents that share at least one band key."""
