@@ -219,9 +219,10 @@ def datasketch_latency(db: Path, documents: list[Document], truth: dict[str, str
 
 def add_throughput(db: Path, batched: list[Document], single: list[Document]) -> tuple[dict, dict]:
     """Articles per second added by LiveArchive.add in its batches, then one at a time,
-    verifying on every core (as ``serve`` and ``copytrace add`` do)."""
+    on every core, its verification workers started as ``serve`` starts them."""
     results = []
     with DuckDBStore(db) as store, LiveArchive(store, workers=None) as archive:
+        archive.start_workers()  # as a server does when it starts
         for documents, batch_size in ((batched, None), (single, 1)):
             started = time.perf_counter()
             archive.add(documents, **({} if batch_size is None else {"batch_size": batch_size}))

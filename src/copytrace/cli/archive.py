@@ -30,7 +30,7 @@ def add(
     on_error: str = typer.Option("fail", "--on-error", help="fail: stop at the first bad record; skip: report it."),
     as_json: bool = JSON_OPTION,
     workers: Optional[int] = typer.Option(
-        None, "--workers", help="Processes that verify candidates (default: one per core; started for large batches)."),
+        None, "--workers", help="Processes to run on (default: one per core; the others verify large batches' candidates)."),
 ) -> None:
     """Add articles to a store: match each against the archive, store it, update its story."""
     documents, rejected = _read(inputs, fields, on_error)

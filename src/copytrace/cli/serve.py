@@ -27,6 +27,8 @@ def serve(
         None, "--token", help=f"Token that writes need (default: ${TOKEN_VARIABLE}).", show_default=False
     ),
     max_body: int = typer.Option(DEFAULT_MAX_BODY, "--max-body", min=1, help="Largest request body, in bytes."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", help="Processes that adds run on (default: one per core; the others verify candidates)."),
 ) -> None:
     """Serve a store: add and query articles over HTTP, and browse its stories."""
     import uvicorn
@@ -35,7 +37,7 @@ def serve(
     if not is_loopback(host) and not token:
         raise InputError("--host", f"{host} is not a loopback address: set --token or ${TOKEN_VARIABLE} so that "
                                    "only holders of the token can write")
-    settings = ServerSettings(db=db, host=host, port=port, token=token, max_body=max_body)
+    settings = ServerSettings(db=db, host=host, port=port, token=token, max_body=max_body, workers=workers)
     application = create_app(settings)
     holder.write_note(db, f"http://{host}:{port}")
     try:

@@ -175,6 +175,15 @@ class LiveArchive:
         self._pool: ProcessPoolExecutor | None = None
         self.index = self._open_index()
 
+    def start_workers(self) -> None:
+        """Start the verification workers now, from the thread that will add (they die
+        with it), and have them load what they run: a server does it as it starts, so that
+        its first large batch does not wait for them."""
+        if self.workers > 1 and self._pool is None:
+            self._pool = process_pool(self.workers - 1)
+            for _ in range(self.workers - 1):
+                self._pool.submit(verify_pairs, [], self.align)
+
     def close(self) -> None:
         """Stop the verification workers, if any started."""
         if self._pool is not None:
@@ -443,8 +452,7 @@ class LiveArchive:
         if not in_workers or self.workers <= 1 or len(pairs) < PARALLEL_PAIRS:
             kept = verify_pairs(pairs, self.align, boilerplate)
             return lambda: kept
-        if self._pool is None:
-            self._pool = process_pool(self.workers - 1)
+        self.start_workers()
         count = self.workers if here else self.workers - 1
         bounds = [len(pairs) * n // count for n in range(count + 1)]
         shares = [pairs[start:end] for start, end in zip(bounds, bounds[1:])]

@@ -29,19 +29,21 @@ STATIC = Path(__file__).parent / "static"
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """How a server runs: its store, address, write token and body limit."""
+    """How a server runs: its store, address, write token, body limit and the processes
+    its adds run on (None: one per core)."""
 
     db: Path
     host: str = "127.0.0.1"
     port: int = 8000
     token: str | None = None
     max_body: int = DEFAULT_MAX_BODY
+    workers: int | None = None
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
     """The application over ``settings.db``, opened now (so a server is ready when it
     starts listening) and closed when the application shuts down."""
-    service = ArchiveService(settings.db)
+    service = ArchiveService(settings.db, settings.workers)
     app = FastAPI(
         title="copytrace", version=copytrace.__version__,
         description="Find reused text in news: sources, reprints, stories and what changed.",

@@ -28,10 +28,12 @@ from copytrace.store import DuckDBStore
 class ArchiveService:
     """A store opened for serving: readers in parallel, one writer thread."""
 
-    def __init__(self, db: str | Path) -> None:
+    def __init__(self, db: str | Path, workers: int | None = None) -> None:
+        """``workers``: the processes adds run on, this one included (None: one per core);
+        the others start with the writer thread."""
         self.db = str(db)
         self.store = DuckDBStore(db)
-        self.archive = LiveArchive(self.store, workers=None)  # verification workers start with a large batch
+        self.archive = LiveArchive(self.store, workers=workers)
         self._requests: queue.Queue[tuple[Sequence[Document], Future] | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write, name="copytrace-writer", daemon=True)
         self._writer.start()
@@ -69,6 +71,7 @@ class ArchiveService:
 
     def _write(self) -> None:
         try:
+            self.archive.start_workers()
             self._write_queued()
         finally:
             self.archive.close()  # its workers die with the thread that started them: this one
