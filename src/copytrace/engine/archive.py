@@ -201,6 +201,7 @@ class LiveArchive:
         request threads each read through their own): for :meth:`query` and reports."""
         view = copy.copy(self)
         view.store = store
+        view._pool = None  # the writer's: a view never verifies in workers, nor closes them
         return view
 
     def _open_index(self) -> ArchiveIndex:
@@ -236,8 +237,9 @@ class LiveArchive:
             try:
                 while batch or waiting:
                     following = list(islice(documents, batch_size)) if batch else []
+                    fresh = self._fresh(batch, waiting, run_id)
                     # The last batch is verified here too: no batch is matched meanwhile.
-                    matched = self._match_batch(batch, waiting, last=not following) if batch else None
+                    matched = self._match_batch(batch, fresh, last=not following) if batch else None
                     if waiting is not None:
                         reports += self._store_batch(waiting, run_id)
                     batch, waiting = following, matched
@@ -253,11 +255,20 @@ class LiveArchive:
 
     # --- adding ----------------------------------------------------------------
 
-    def _match_batch(self, documents: Sequence[Document], waiting: _Batch | None, last: bool) -> _Batch:
-        """Sign, match and index a batch's documents, and start verifying their
-        candidates (in this process too when it is the ``last``); ``waiting``: the batch
-        before it, matched but not stored yet."""
-        batch = _Batch(documents, self._not_stored(documents, waiting))
+    def _fresh(self, documents: Sequence[Document], waiting: _Batch | None, run_id: int) -> dict[str, Document]:
+        """:meth:`_not_stored` of a batch; when it refuses one, the ``waiting`` batch
+        before it is stored first, as if the batches had not overlapped."""
+        try:
+            return self._not_stored(documents, waiting)
+        except InputError:
+            if waiting is not None:
+                self._store_batch(waiting, run_id)
+            raise
+
+    def _match_batch(self, documents: Sequence[Document], fresh: dict[str, Document], last: bool) -> _Batch:
+        """Sign, match and index a batch's ``fresh`` documents, and start verifying their
+        candidates (in this process too when it is the ``last``)."""
+        batch = _Batch(documents, fresh)
         # Signed together (one call per batch, not per article); matched one by one,
         # since each is matched against those before it; verified together.
         signed = sign_documents(list(batch.fresh.values()), self.config)
@@ -446,8 +457,8 @@ class LiveArchive:
 
     def _verifying(self, pairs: list[tuple[Document, Document]], boilerplate: Boilerplate, in_workers: bool,
                    here: bool) -> Callable[[], list[VerifiedPair]]:
-        """:func:`verify_pairs` in consecutive shares (an article's pairs stay together,
-        its text prepared once): sent to the workers, the first one done ``here`` when
+        """:func:`verify_pairs` in consecutive shares (an article's pairs are consecutive,
+        so a share mostly prepares each text once): sent to the workers, the first one done ``here`` when
         the function that waits for the pairs kept (in order) is called; all here for few pairs."""
         if not in_workers or self.workers <= 1 or len(pairs) < PARALLEL_PAIRS:
             kept = verify_pairs(pairs, self.align, boilerplate)
@@ -456,14 +467,18 @@ class LiveArchive:
         count = self.workers if here else self.workers - 1
         bounds = [len(pairs) * n // count for n in range(count + 1)]
         shares = [pairs[start:end] for start, end in zip(bounds, bounds[1:])]
-        sent = [self._pool.submit(verify_pairs, share, self.align, boilerplate) for share in shares[here:]]
+        mine, theirs = (shares[0], shares[1:]) if here else ([], shares)
+        try:
+            sent = [self._pool.submit(verify_pairs, share, self.align, boilerplate) for share in theirs]
+        except BrokenProcessPool:
+            self.close()  # a worker died: the next batch starts new ones
+            raise
 
         def kept() -> list[VerifiedPair]:
-            mine = verify_pairs(shares[0], self.align, boilerplate) if here else []
             try:
-                return mine + [pair for future in sent for pair in future.result()]
+                return verify_pairs(mine, self.align, boilerplate) + [p for future in sent for p in future.result()]
             except BrokenProcessPool:
-                self.close()  # a worker died: the next batch starts new ones
+                self.close()
                 raise
         return kept
 

@@ -377,18 +377,18 @@ def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]
 
 
 def _map_in_workers(
-    function: Callable, jobs: Iterator[tuple[object, object]], config: object, workers: int, ordered: bool
+    function: Callable, jobs: Iterator[tuple[object, object]], settings: object, workers: int, ordered: bool
 ) -> Iterator[tuple[object, object]]:
-    """``(key, function(job, config))`` for each ``(key, job)``, on ``workers`` processes
+    """``(key, function(job, settings))`` for each ``(key, job)``, on ``workers`` processes
     with at most ``2 × workers`` jobs in flight: in job order, or each as soon as it is
     done (a slow job then holds back none of the others). An input of one job runs here:
     starting workers would cost more than they save."""
     first = list(islice(jobs, 2))
     if workers <= 1 or len(first) < 2:
-        yield from ((key, function(job, config)) for key, job in chain(first, jobs))
+        yield from ((key, function(job, settings)) for key, job in chain(first, jobs))
         return
     with process_pool(workers) as pool:
-        calls = ((key, (job, config)) for key, job in chain(first, jobs))
+        calls = ((key, (job, settings)) for key, job in chain(first, jobs))
         yield from bounded_map(pool, function, calls, 2 * workers, ordered)
 
 

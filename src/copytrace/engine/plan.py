@@ -62,7 +62,7 @@ from copytrace.ingest.readers import (
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
 from copytrace.store.records import VerifiedPair
-from copytrace.store import schema as store_schema
+from copytrace.store.schema import BOILERPLATE as STORED_BOILERPLATE
 from copytrace.store.schema import CANDIDATES, PAIRS, SIGNATURE_FIELDS, STORIES, parquet_schema
 
 NGRAM, BAND = 0, 1  # kinds of candidate key
@@ -101,7 +101,7 @@ SOURCE_COUNTS = pa.schema([("key", pa.int64()), ("documents", pa.int64()),
                            ("sources", pa.list_(pa.struct([("source", pa.string()), ("documents", pa.int64())])))])
 # The store's boilerplate table (:func:`copytrace.candidates.boilerplate_table`); the
 # n-gram's hash, a uint64, as a decimal: Spark and Parquet readers have no unsigned 64 bits.
-BOILERPLATE = parquet_schema(store_schema.BOILERPLATE)
+BOILERPLATE = parquet_schema(STORED_BOILERPLATE)
 
 # What the candidate rule needs of a document (:class:`copytrace.candidates.lookup.Profile`).
 PROFILE_FIELDS = [("id", pa.string()), ("date", pa.date32()), ("source", pa.string()),

@@ -109,7 +109,7 @@ def spark_scan(
         counts = {"read": parsed.count(), "stored": documents.count(), "existing": 0, "rejected": rejects.count()}
     with _step(spark, "candidates"):
         candidates, boilerplate = _candidates(documents, config, cached)
-        candidates = _kept(candidates, cached)
+        candidates, boilerplate = _kept(candidates, cached), _kept(boilerplate, cached)
         found = {"candidates": candidates.count(), "verified": candidates.count()}
     with _step(spark, "verify"):
         verified = _kept(_verified(documents, candidates, _learnt(boilerplate, config), config), cached)

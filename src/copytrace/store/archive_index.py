@@ -261,9 +261,10 @@ class ArchiveIndex:
             [self._rows.slice(self._row_of[id_], 1) if id_ in self._row_of else self._delta_rows[id_] for id_ in ids]
         )
 
-    def ngram_holders(self, ngrams: np.ndarray, max_holders: int) -> tuple[dict[int, int], dict[int, list[str]]]:
+    def ngram_holders(self, ngrams: np.ndarray, max_holders: int | None
+                      ) -> tuple[dict[int, int], dict[int, list[str]]]:
         """How many indexed documents hold each n-gram, and which ones for the n-grams
-        held by at most ``max_holders``."""
+        held by at most ``max_holders`` (all of them for None)."""
         return self._lookup(ngrams, "ngram_hashes", "ngram_docs", self._delta_ngrams, max_holders)
 
     def boilerplate_among(self, ngrams: np.ndarray, least: int, leaving_out: frozenset[str] = frozenset()
@@ -289,8 +290,9 @@ class ArchiveIndex:
                     named[source] = counts.shape[1]
                     counts = np.pad(counts, ((0, 0), (0, 1)))
                 counts[row, named[source]] += count
-        if None in named:
-            counts[:, named[None]] = 0  # documents without a source hold no boilerplate
+        for nameless in (None, ""):  # documents without a source hold no boilerplate
+            if nameless in named:
+                counts[:, named[nameless]] = 0
         return ngrams[held[counts.max(axis=1, initial=0) >= least]]
 
     def _base_source_counts(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

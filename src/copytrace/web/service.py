@@ -71,7 +71,10 @@ class ArchiveService:
 
     def _write(self) -> None:
         try:
-            self.archive.start_workers()
+            try:
+                self.archive.start_workers()
+            except OSError:  # no process to spare: this thread verifies alone
+                self.archive.workers = 1
             self._write_queued()
         finally:
             self.archive.close()  # its workers die with the thread that started them: this one
