@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -67,6 +67,9 @@ ADD_BATCH = 256
 # A batch's candidate pairs are verified in worker processes from this many (about a
 # second of aligning): below, starting a worker and sending it the texts costs more.
 PARALLEL_PAIRS = 256
+# Shares of a batch's pairs per process: the adding process takes back those that no
+# worker has started when it comes to wait for them.
+SHARES_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -227,22 +230,20 @@ class LiveArchive:
 
         Batches overlap: while a batch's candidates are verified in worker processes,
         the next batch is matched here (against the index, which holds the batch before
-        it), then the batch is stored. If anything fails, the batch being stored and the
+        it); then this process verifies what the workers have not started, and stores
+        the batch. If anything fails, the batch being stored and the
         one matched after it are not stored; those before are."""
         run_id = self.store.start_run(list(run_inputs))
         reports: list[ArticleReport] = []
         documents = iter(documents)
-        batch, waiting = list(islice(documents, batch_size)), None
+        waiting: _Batch | None = None
         with one_kernel_thread():
             try:
-                while batch or waiting:
-                    following = list(islice(documents, batch_size)) if batch else []
-                    fresh = self._fresh(batch, waiting, run_id)
-                    # The last batch is verified here too: no batch is matched meanwhile.
-                    matched = self._match_batch(batch, fresh, last=not following) if batch else None
+                while (batch := list(islice(documents, batch_size))) or waiting:
+                    matched = self._match_batch(batch, self._fresh(batch, waiting, run_id)) if batch else None
                     if waiting is not None:
                         reports += self._store_batch(waiting, run_id)
-                    batch, waiting = following, matched
+                    waiting = matched
             except BaseException:
                 self.index = self._open_index()  # the index must not hold what was not stored
                 raise
@@ -265,9 +266,9 @@ class LiveArchive:
                 self._store_batch(waiting, run_id)
             raise
 
-    def _match_batch(self, documents: Sequence[Document], fresh: dict[str, Document], last: bool) -> _Batch:
+    def _match_batch(self, documents: Sequence[Document], fresh: dict[str, Document]) -> _Batch:
         """Sign, match and index a batch's ``fresh`` documents, and start verifying their
-        candidates (in this process too when it is the ``last``)."""
+        candidates."""
         batch = _Batch(documents, fresh)
         # Signed together (one call per batch, not per article); matched one by one,
         # since each is matched against those before it; verified together.
@@ -278,7 +279,7 @@ class LiveArchive:
             batch.matched[document.id] = self._match(document, one, keys[n], batch)
             self.index.add([document.id], [keys[n]], archive_rows_of(one))
         matched = list(batch.matched.values())
-        batch.verified = self._start_verifying(matched, in_workers=True, here=last)
+        batch.verified = self._start_verifying(matched, in_workers=True)
         batch.became_boilerplate = self._became_boilerplate(matched, frozenset(batch.fresh))
         return batch
 
@@ -438,49 +439,55 @@ class LiveArchive:
         frequent = np.array([h for h, count in counts.items() if least and count + 1 >= least], dtype=np.uint64)
         return _Matched(signed, keys, found, texts, common, frequent)
 
-    def _start_verifying(self, matched: Sequence[_Matched], in_workers: bool, here: bool = True
-                         ) -> Callable[[], None]:
+    def _start_verifying(self, matched: Sequence[_Matched], in_workers: bool) -> Callable[[], None]:
         """Start verifying the candidates of every matched document, with the boilerplate
         the archive has learnt so far; the function that waits for it to end. ``in_workers``:
-        in worker processes, when there are enough pairs (only the adding thread may), and
-        ``here`` too, once the function is called."""
+        in worker processes, when there are enough pairs (only the adding thread may);
+        this process takes its share when it waits."""
         owner = {(c.a, c.b): m for m in matched for c in m.candidates}
         pairs = [(m.others[c.a], m.others[c.b]) for m in matched for c in m.candidates]
         # A pair's boilerplate is what both documents hold: the n-grams of a matched one.
         boilerplate = Boilerplate(self._boilerplate_among(_frequent(matched)), self.config)
-        collect = self._verifying(pairs, boilerplate, in_workers, here)
+        collect = self._verifying(pairs, boilerplate, in_workers)
 
         def verified() -> None:
             for pair in collect():
                 owner[(pair.a, pair.b)].verified.append(pair)
         return verified
 
-    def _verifying(self, pairs: list[tuple[Document, Document]], boilerplate: Boilerplate, in_workers: bool,
-                   here: bool) -> Callable[[], list[VerifiedPair]]:
+    def _verifying(self, pairs: list[tuple[Document, Document]], boilerplate: Boilerplate, in_workers: bool
+                   ) -> Callable[[], list[VerifiedPair]]:
         """:func:`verify_pairs` in consecutive shares (an article's pairs are consecutive,
-        so a share mostly prepares each text once): sent to the workers, the first one done ``here`` when
-        the function that waits for the pairs kept (in order) is called; all here for few pairs."""
+        so a share mostly prepares each text once) sent to the workers; the function that
+        waits for the pairs kept, in order. All here for few pairs."""
         if not in_workers or self.workers <= 1 or len(pairs) < PARALLEL_PAIRS:
             kept = verify_pairs(pairs, self.align, boilerplate)
             return lambda: kept
         self.start_workers()
-        count = self.workers if here else self.workers - 1
+        count = SHARES_PER_WORKER * self.workers
         bounds = [len(pairs) * n // count for n in range(count + 1)]
         shares = [pairs[start:end] for start, end in zip(bounds, bounds[1:])]
-        mine, theirs = (shares[0], shares[1:]) if here else ([], shares)
         try:
-            sent = [self._pool.submit(verify_pairs, share, self.align, boilerplate) for share in theirs]
+            sent = [self._pool.submit(verify_pairs, share, self.align, boilerplate) for share in shares]
         except BrokenProcessPool:
             self.close()  # a worker died: the next batch starts new ones
             raise
+        return lambda: self._collect(shares, sent, boilerplate)
 
-        def kept() -> list[VerifiedPair]:
-            try:
-                return verify_pairs(mine, self.align, boilerplate) + [p for future in sent for p in future.result()]
-            except BrokenProcessPool:
-                self.close()
-                raise
-        return kept
+    def _collect(self, shares: list[list[tuple[Document, Document]]], sent: list[Future], boilerplate: Boilerplate
+                 ) -> list[VerifiedPair]:
+        """The pairs kept of ``shares`` sent to the workers, in order. This process takes
+        back the shares no worker has started, from the last (the workers take the first),
+        so the work ends at once on every core whoever was busy before."""
+        done: dict[int, list[VerifiedPair]] = {}
+        for number in reversed(range(len(shares))):
+            if sent[number].cancel():
+                done[number] = verify_pairs(shares[number], self.align, boilerplate)
+        try:
+            return [pair for number, future in enumerate(sent) for pair in done.get(number) or future.result()]
+        except BrokenProcessPool:
+            self.close()
+            raise
 
     def _boilerplate(
         self, holders: dict[int, list[str]], batch: _Batch, document: Document | None = None

@@ -78,6 +78,7 @@ class ArchiveIndex:
         self._source_codes = np.zeros(0, dtype=np.int32)  # ... and each row's code
         self._delta_rows: dict[str, pa.Table] = {}
         self._base = _empty_base()
+        self._base_most_of: dict[int, int] = {}  # see _base_most
         self._delta_ngrams: dict[int, list[str]] = defaultdict(list)
         self._delta_bands: dict[int, list[str]] = defaultdict(list)
         self._delta_sources: dict[str, str | None] = {}  # the delta's documents, with their sources
@@ -129,6 +130,7 @@ class ArchiveIndex:
 
     def _use_base(self, base: dict[str, np.ndarray], rows: pa.Table) -> None:
         self._base, self._rows = base, rows
+        self._base_most_of = {}
         self._ids = rows.column("id").to_pylist()
         self._row_of = {id_: n for n, id_ in enumerate(self._ids)}
         coded = rows.column("source").combine_chunks().dictionary_encode()
@@ -281,19 +283,35 @@ class ArchiveIndex:
         delta = self._delta_ngrams
         extra = np.fromiter((len(delta.get(h, ())) for h in ngrams.tolist()), np.int64, len(ngrams))
         held = np.flatnonzero(ends - starts + extra >= least)  # few: most n-grams are rare
-        counts = self._base_source_counts(starts[held], ends[held])
-        named: dict[str | None, int] = {name: code for code, name in enumerate(self._sources)}
-        for row, n in enumerate(held.tolist()):
+        most = self._base_most(ngrams[held], starts[held], ends[held])
+        found = []
+        for n, base_most in zip(held.tolist(), most.tolist()):
             delta_holders = [id_ for id_ in delta.get(int(ngrams[n]), ()) if id_ not in leaving_out]
-            for source, count in Counter(self.sources_of(delta_holders).values()).items():
-                if source not in named:  # a source the base does not hold: one more column
-                    named[source] = counts.shape[1]
-                    counts = np.pad(counts, ((0, 0), (0, 1)))
-                counts[row, named[source]] += count
-        for nameless in (None, ""):  # documents without a source hold no boilerplate
-            if nameless in named:
-                counts[:, named[nameless]] = 0
-        return ngrams[held[counts.max(axis=1, initial=0) >= least]]
+            if base_most >= least or (base_most + len(delta_holders) >= least
+                                      and self._most_of_one_source(starts[n], ends[n], delta_holders) >= least):
+                found.append(ngrams[n])
+        return np.array(found, dtype=np.uint64)
+
+    def _base_most(self, ngrams: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """For each n-gram (its run ``starts[i]:ends[i]`` of the base's postings), the most
+        base documents of one named source that hold it; remembered until the base changes
+        (an n-gram of an outlet's footer is asked about with every article of the outlet)."""
+        known = self._base_most_of
+        new = [n for n, ngram in enumerate(ngrams.tolist()) if ngram not in known]
+        if new:
+            counts = self._base_source_counts(starts[new], ends[new])
+            counts[:, [code for code, name in enumerate(self._sources) if not name]] = 0
+            known.update(zip(ngrams[new].tolist(), counts.max(axis=1, initial=0).tolist()))
+        return np.array([known[ngram] for ngram in ngrams.tolist()], dtype=np.int64)
+
+    def _most_of_one_source(self, start: int, end: int, delta_holders: Sequence[str]) -> int:
+        """The most documents of one named source among the base's run ``start:end`` of
+        postings and ``delta_holders``."""
+        codes = np.bincount(self._source_codes[self._base["ngram_docs"][start:end]], minlength=len(self._sources))
+        per_source = Counter(self.sources_of(delta_holders).values())
+        for code in np.flatnonzero(codes).tolist():
+            per_source[self._sources[code]] += int(codes[code])
+        return max((count for source, count in per_source.items() if source), default=0)
 
     def _base_source_counts(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """For each run ``starts[i]:ends[i]`` of the base's n-gram postings, how many of
