@@ -113,7 +113,7 @@ def main() -> None:
     if args.collection == "multilingual" and not SEMEVAL.is_file():
         sys.exit(f"bench_scan: skipped, the multilingual collection needs {SEMEVAL} (../shared/data)")
     docs, truth_path, content_path = (args.out / name for name in ("docs.jsonl", "truth.jsonl", "content.jsonl"))
-    if not all(path.exists() for path in (docs, truth_path, content_path)):
+    if not all(path.exists() for path in (docs, truth_path, content_path)) or _stale(content_path):
         if args.collection == "multilingual":
             write_multilingual(args.out, args.seed)
         else:
@@ -215,6 +215,14 @@ def score(db: Path, truth_path: Path, content_path: Path, by_language: bool = Fa
             for lang in sorted({t["lang"] for t in truth})
         }
     return result
+
+
+def _stale(content_path: Path) -> bool:
+    """Whether a collection kept in ``--out`` was written by an older benchmarks/synthetic.py,
+    whose content.jsonl lacks the fields scoring reads: it is written again."""
+    with content_path.open(encoding="utf-8") as lines:
+        first = lines.readline()
+    return bool(first) and "body_chars" not in json.loads(first)
 
 
 def _on_boilerplate(false_pairs: set[tuple[str, str]], first_passage, content: dict[str, dict]) -> set[tuple[str, str]]:
