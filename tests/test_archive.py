@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import random
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from copytrace.candidates import CandidateConfig
-from copytrace.candidates.boilerplate import PASSAGE_DOCUMENTS
+from copytrace.candidates.boilerplate import PASSAGE_DOCUMENTS, Boilerplate
 from copytrace.cli import app
 from copytrace.engine import ScanConfig, scan
 from copytrace.engine import archive as archive_module
@@ -104,6 +105,18 @@ def test_verifying_on_two_processes_gives_the_scan(tmp_path, scanned, monkeypatc
         assert archive._pool is not None
     assert archive._pool is None  # closed with the archive
     assert tables(tmp_path / "live.duckdb") == expected
+
+
+def test_shares_no_worker_started_are_verified_here_in_order(tmp_path):
+    """The adding process takes back the shares no worker has started (futures still
+    pending), also those that keep no pair."""
+    rng = random.Random(9)
+    copied = Document("c", prose(rng, 80))
+    shares = [[(Document("a", prose(rng, 80)), Document("b", prose(rng, 80)))],
+              [(copied, Document("d", copied.text))]]
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        kept = LiveArchive(store)._collect(shares, [Future(), Future()], Boilerplate())
+    assert [(pair.a, pair.b) for pair in kept] == [("c", "d")]
 
 
 def test_an_article_that_makes_a_footer_common_drops_the_pairs_it_made(tmp_path):

@@ -484,7 +484,8 @@ class LiveArchive:
             if sent[number].cancel():
                 done[number] = verify_pairs(shares[number], self.align, boilerplate)
         try:
-            return [pair for number, future in enumerate(sent) for pair in done.get(number) or future.result()]
+            return [pair for number, future in enumerate(sent)
+                    for pair in (done[number] if number in done else future.result())]
         except BrokenProcessPool:
             self.close()
             raise
