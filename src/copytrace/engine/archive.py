@@ -381,8 +381,9 @@ class LiveArchive:
         if not spans:
             return []
         ids = sorted({id_ for pair in spans for id_ in pair})
-        documents = dict(zip(ids, self.index.documents_with_signatures(ids)[0]))
-        held = {id_: np.unique(self.index.fingerprints_of([id_])) for id_ in ids}
+        found, signatures = self.index.documents_with_signatures(ids)
+        documents = dict(zip(ids, found))
+        held = {id_: keys.ngrams for id_, keys in zip(ids, index_keys(signatures, self.config))}
         shared = [np.intersect1d(held[a], held[b], assume_unique=True) for a, b in spans]
         boilerplate = Boilerplate(self._boilerplate_among(np.concatenate(shared)), self.config)
         unkept = [(a, b) for (a, b), passages in spans.items()

@@ -41,7 +41,7 @@ from copytrace.candidates.lookup import IndexKeys, index_keys
 from copytrace.candidates.lsh import band_keys, signed_rows
 from copytrace.ingest import Document
 from copytrace.ingest.document import DOCUMENT_COLUMNS
-from copytrace.store.blobs import blob_values, signature_blobs, signatures_from_rows
+from copytrace.store.blobs import signature_blobs, signatures_from_rows
 
 if TYPE_CHECKING:
     from copytrace.store.records import SignedBatch
@@ -243,10 +243,6 @@ class ArchiveIndex:
         columns = [rows.column(name).to_pylist() for name in DOCUMENT_COLUMNS]
         return [Document(*values) for values in zip(*columns)], signatures_from_rows(rows)
 
-    def fingerprints_of(self, ids: Sequence[str]) -> np.ndarray:
-        """The sampled n-grams (fingerprints) of indexed documents ``ids``, end to end."""
-        return blob_values(self._rows_of(ids).column("sampled"), np.uint64)[0]
-
     def sources_of(self, ids: Sequence[str]) -> dict[str, str | None]:
         """The source (outlet) of each of indexed documents ``ids``."""
         return {
@@ -300,28 +296,30 @@ class ArchiveIndex:
         new = [n for n, ngram in enumerate(ngrams.tolist()) if ngram not in known]
         if new:
             counts = self._base_source_counts(starts[new], ends[new])
-            counts[:, [code for code, name in enumerate(self._sources) if not name]] = 0
             known.update(zip(ngrams[new].tolist(), counts.max(axis=1, initial=0).tolist()))
         return np.array([known[ngram] for ngram in ngrams.tolist()], dtype=np.int64)
 
     def _most_of_one_source(self, start: int, end: int, delta_holders: Sequence[str]) -> int:
         """The most documents of one named source among the base's run ``start:end`` of
         postings and ``delta_holders``."""
-        codes = np.bincount(self._source_codes[self._base["ngram_docs"][start:end]], minlength=len(self._sources))
+        counts = self._base_source_counts(np.array([start]), np.array([end]))[0]
         per_source = Counter(self.sources_of(delta_holders).values())
-        for code in np.flatnonzero(codes).tolist():
-            per_source[self._sources[code]] += int(codes[code])
+        for code in np.flatnonzero(counts).tolist():
+            per_source[self._sources[code]] += int(counts[code])
         return max((count for source, count in per_source.items() if source), default=0)
 
     def _base_source_counts(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """For each run ``starts[i]:ends[i]`` of the base's n-gram postings, how many of
-        its documents each source holds (one row per run, one column per source code)."""
+        its documents each named source holds (one row per run, one column per source
+        code; documents without a source hold no boilerplate, so their column is 0)."""
         lengths = ends - starts
         runs = np.repeat(np.arange(len(starts)), lengths)
         positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
         codes = self._source_codes[self._base["ngram_docs"][positions]].astype(np.int64)
         width = max(len(self._sources), 1)
-        return np.bincount(runs * width + codes, minlength=len(starts) * width).reshape(len(starts), width)
+        counts = np.bincount(runs * width + codes, minlength=len(starts) * width).reshape(len(starts), width)
+        counts[:, [code for code, name in enumerate(self._sources) if not name]] = 0
+        return counts
 
     def band_holders(self, bands: np.ndarray) -> set[str]:
         """The indexed documents that share at least one band key."""
