@@ -45,7 +45,7 @@ INSTALL_HINT = "the Spark engine needs pyspark and Java 17: pip install 'copytra
 RUN_ID = 1  # a Spark scan writes a new dataset: one run
 # Tables of the output, each with the columns that order its rows (the DuckDB store's export order).
 TABLE_ORDER = {name: row_order(table) for name, table in {**SCHEMAS, "settings": SETTINGS}.items()}
-_SIGNATURE_COLUMNS = ["id", "minhash", "shingle_count", "sampled"]
+_SIGNATURE_COLUMNS = SCHEMAS["signatures"].names
 
 
 def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:

@@ -318,12 +318,9 @@ class DuckDBStore:
     def revise_candidates(self, dropped: Sequence[tuple[str, str]], revised: pa.Table) -> None:
         """Drop candidate pairs (with their verified pair and passages) and rewrite the
         estimates and method of others (columns of :meth:`add_candidates`)."""
-        keys = pa.table({"a": [a for a, _ in dropped], "b": [b for _, b in dropped]}, schema=_PAIR_KEYS)
         with self._transaction() as con:
-            con.register("dropped_keys", keys)
+            _delete_pairs(con, dropped, ("candidates", "pairs", "passages"))
             con.register("revised_candidates", revised)
-            for table in ("candidates", "pairs", "passages"):
-                con.execute(f"DELETE FROM {table} t USING dropped_keys k WHERE t.a = k.a AND t.b = k.b")
             con.execute(
                 "UPDATE candidates SET jaccard_estimate = r.jaccard_estimate, "
                 "containment_estimate = r.containment_estimate, method = CAST(r.method AS VARCHAR) "
@@ -344,12 +341,9 @@ class DuckDBStore:
 
     def unkeep_pairs(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Drop verified pairs (with their passages), their candidates kept as not kept."""
-        keys = pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}, schema=_PAIR_KEYS)
         with self._transaction() as con:
-            con.register("unkept_keys", keys)
-            for table in ("pairs", "passages"):
-                con.execute(f"DELETE FROM {table} t USING unkept_keys k WHERE t.a = k.a AND t.b = k.b")
-            con.execute("UPDATE candidates SET kept = false FROM unkept_keys k "
+            _delete_pairs(con, pairs, ("pairs", "passages"))
+            con.execute("UPDATE candidates SET kept = false FROM pair_keys k "
                         "WHERE candidates.a = k.a AND candidates.b = k.b")
 
     def text_hashes(self, ids: Sequence[str]) -> dict[str, str]:
@@ -499,6 +493,13 @@ class _Transaction:
         finally:
             for name in self.registered:
                 self.connection.unregister(name)
+
+
+def _delete_pairs(con: _Transaction, pairs: Sequence[tuple[str, str]], tables: Sequence[str]) -> None:
+    """Delete the rows of ``pairs`` from ``tables``; the pairs stay registered as ``pair_keys``."""
+    con.register("pair_keys", pa.table({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}, schema=_PAIR_KEYS))
+    for table in tables:
+        con.execute(f"DELETE FROM {table} t USING pair_keys k WHERE t.a = k.a AND t.b = k.b")
 
 
 def _check_store_file(path: Path) -> None:
