@@ -227,6 +227,38 @@ def test_the_index_written_to_disk_is_reused_and_rebuilt_when_stale(tmp_path, mo
             Document("copy", base)).sources] == ["base"]
 
 
+def test_readers_see_only_stored_articles_and_a_compaction_leaves_their_index_whole(tmp_path, monkeypatch):
+    """The writer indexes a batch before storing it; a request thread reading meanwhile
+    must not find it, and one still reading as the index is compacted keeps a whole index."""
+    from copytrace.store import archive_index
+
+    rng = random.Random(5)
+    base = prose(rng, 200)
+    with DuckDBStore(tmp_path / "live.duckdb") as store:
+        archive = LiveArchive(store)
+        archive.add([Document("base", base)])
+        seen: dict[str, list[str]] = {}
+        store_matched = archive._store_matched
+
+        def read_then_store(batch, run_id):
+            with store.reader() as reader:  # as a request thread would, mid-batch
+                view = archive.reading(reader)
+                seen["during"] = [m.document.id for m in view.query(Document("q", base)).sources]
+                seen["indexed"] = ["copy" in archive.index, "copy" in view.index]
+            return store_matched(batch, run_id)
+
+        monkeypatch.setattr(archive, "_store_matched", read_then_store)
+        archive.add([Document("copy", base + " One more line.")])
+        assert seen == {"during": ["base"], "indexed": [True, False]}
+        with store.reader() as reader:
+            old = archive.reading(reader)
+            monkeypatch.setattr(archive_index, "COMPACT_AT", 1)
+            monkeypatch.setattr(archive, "_store_matched", store_matched)
+            archive.add([Document("third", prose(rng, 150))])
+            assert archive.index is not old.index and len(archive.index) == 3 and not archive.index._delta_sources
+            assert sorted(m.document.id for m in old.query(Document("q", base)).sources) == ["base", "copy"]
+
+
 def test_cli_add_and_query(tmp_path):
     records = collection()
     first = write_jsonl(tmp_path / "first.jsonl", records[:1])

@@ -8,6 +8,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from copytrace.provenance.graph import ReuseGraph
 from copytrace.provenance.stories import PairEdge, build_stories
 
 
@@ -186,3 +187,27 @@ def test_trees_do_not_depend_on_pair_order(raw, dates, rng: random.Random):
     shuffled = edges[:]
     rng.shuffle(shuffled)
     assert build_stories(edges, dates) == build_stories(shuffled, dates)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_reuse_graph_rebuilds_the_stories_around_a_change_as_a_rebuild_of_all_would(data):
+    documents = [f"d{n}" for n in range(12)]
+    dates = {d: dt.date(2024, 1, 1 + n % 5) for n, d in enumerate(documents)}
+    pair = st.tuples(st.sampled_from(documents), st.sampled_from(documents)).filter(lambda p: p[0] != p[1])
+    before = {tuple(sorted(p)) for p in data.draw(st.lists(pair, max_size=20))}
+    added = {tuple(sorted(p)) for p in data.draw(st.lists(pair, max_size=4))} - before
+    dropped = data.draw(st.lists(st.sampled_from(sorted(before)), max_size=4)) if before else []
+    graph = ReuseGraph([edge(a, b) for a, b in before], dates)
+    graph.add([edge(b, a, 0.7) for a, b in added], dates)
+    graph.drop(dropped)
+    changed = {d for p in [*added, *dropped] for d in p}
+    members, forest = graph.stories_around(changed)
+    now = [edge(b, a, 0.7) for a, b in added] + [edge(a, b) for a, b in before - set(dropped)]
+    whole = build_stories(now, dates)
+    assert forest.nodes == [n for n in whole.nodes if n.document_id in members]
+    assert forest.edges == [e for e in whole.edges if e.child_id in members]
+    # Every document of a story that held a changed one is rebuilt (or left out of all).
+    was = build_stories([edge(a, b) for a, b in before], dates)
+    touched = {n.story_id for n in was.nodes if n.document_id in changed}
+    assert {n.document_id for n in was.nodes if n.story_id in touched} <= set(members)

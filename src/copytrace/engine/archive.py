@@ -46,12 +46,13 @@ from copytrace.candidates.boilerplate import Boilerplate, passage_documents
 from copytrace.candidates.lookup import (
     Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, distinct_ngram_counts, index_keys, shared_rare,
 )
+from copytrace.engine.plan import pair_edge
 from copytrace.engine.stages import sign_documents, text_hash, verify_pairs
 from copytrace.errors import InputError, NotFound
 from copytrace.faults import fault_point
 from copytrace.ingest import Document, Rejection
 from copytrace.parallel import one_kernel_thread, process_pool, worker_count
-from copytrace.provenance.stories import PairEdge, build_stories
+from copytrace.provenance.graph import ReuseGraph
 from copytrace.store import ArchiveStore
 from copytrace.store.archive_index import ArchiveIndex, archive_rows_of
 from copytrace.store.records import SignedBatch, VerifiedPair, VerifiedRows
@@ -177,6 +178,7 @@ class LiveArchive:
         self.workers = worker_count(workers)
         self._pool: ProcessPoolExecutor | None = None
         self.index = self._open_index()
+        self._graph: ReuseGraph | None = None  # built on the first add (see graph)
 
     def start_workers(self) -> None:
         """Start the verification workers now, from the thread that will add (they die
@@ -186,6 +188,14 @@ class LiveArchive:
             self._pool = process_pool(self.workers - 1)
             for _ in range(self.workers - 1):
                 self._pool.submit(verify_pairs, [], self.align)
+
+    @property
+    def graph(self) -> ReuseGraph:
+        """The archive's reuse graph, which story rebuilds walk: read from the store when
+        first needed (by the first add, or by a server as it starts), then kept up to date."""
+        if self._graph is None:
+            self._graph = ReuseGraph(*self.store.pair_graph())
+        return self._graph
 
     def close(self) -> None:
         """Stop the verification workers, if any started."""
@@ -204,6 +214,7 @@ class LiveArchive:
         request threads each read through their own): for :meth:`query` and reports."""
         view = copy.copy(self)
         view.store = store
+        view.index = self.index.committed()
         view._pool = None  # the writer's: a view never verifies in workers, nor closes them
         return view
 
@@ -245,13 +256,15 @@ class LiveArchive:
                         reports += self._store_batch(waiting, run_id)
                     waiting = matched
             except BaseException:
-                self.index = self._open_index()  # the index must not hold what was not stored
+                # Neither the index nor the graph may hold what was not stored.
+                self.index = self._open_index()
+                self._graph = None
                 raise
         added = sum(report.status == "added" for report in reports)
         self.store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), read=len(reports),
                               stored=added, existing=len(reports) - added, rejected=0)
         if self.index.needs_compaction():
-            self.index.compact()
+            self.index = self.index.compacted()
         return reports
 
     # --- adding ----------------------------------------------------------------
@@ -286,7 +299,8 @@ class LiveArchive:
     def _not_stored(self, documents: Sequence[Document], waiting: _Batch | None) -> dict[str, Document]:
         """The documents neither the store nor the ``waiting`` batch holds, each id once,
         by id; refuses an id held (or earlier in ``documents``) with a different text."""
-        stored = self.store.text_hashes([d.id for d in documents])
+        indexed = [d.id for d in documents if d.id in self.index]  # the writer's index holds every stored one
+        stored = {d.id: text_hash(d.text) for d in self.index.documents_with_signatures(indexed)[0]} if indexed else {}
         held = dict(waiting.fresh) if waiting else {}
         fresh: dict[str, Document] = {}
         for document in documents:
@@ -298,9 +312,9 @@ class LiveArchive:
                 raise InputError(f"document '{document.id}'", "id is already in the store with a different text")
         return fresh
 
-    def _reports(self, batch: _Batch) -> list[ArticleReport]:
-        """The report of each document of a stored batch, in order."""
-        stories = self.store.story_ids([d.id for d in batch.documents])
+    def _reports(self, batch: _Batch, stories: dict[str, str]) -> list[ArticleReport]:
+        """The report of each document of a stored batch, in order, given the stories of
+        those that are in one."""
         reports, reported = [], set()
         for document in batch.documents:
             matched = batch.matched.get(document.id)
@@ -318,11 +332,11 @@ class LiveArchive:
         an n-gram it made boilerplate, and rebuild the stories it touched: one
         transaction. The reports of its documents."""
         batch.verified()
-        if batch.matched:
-            self._store_matched(batch, run_id)
-        return self._reports(batch)
+        return self._reports(batch, self._store_matched(batch, run_id) if batch.matched else {})
 
-    def _store_matched(self, batch: _Batch, run_id: int) -> None:
+    def _store_matched(self, batch: _Batch, run_id: int) -> dict[str, str]:
+        """Store a matched batch (see :meth:`_store_batch`); the story of each document of
+        the stories rebuilt."""
         matched = list(batch.matched.values())
         signed = SignedBatch(
             pa.concat_tables([m.signed.documents for m in matched]),
@@ -331,14 +345,21 @@ class LiveArchive:
         candidates = [c for m in matched for c in m.candidates]
         verified = [p for m in matched for p in m.verified]
         kept = {(p.a, p.b) for p in verified}
+        graph = self.graph  # read before the transaction writes
         with self.store.transaction():
             self.store.add_batch(signed, [], run_id)
             self.store.add_matched(_candidate_table(candidates, kept), VerifiedRows.of(verified))
             dropped = self._recheck_common_ngrams([group for m in matched for group in m.common])
             dropped += self._recheck_boilerplate_pairs(batch.became_boilerplate, kept)
+            # The pairs dropped may be some of those just kept.
+            graph.add([pair_edge(p) for p in verified],
+                      {id_: m.others[id_].date for m in matched for p in m.verified for id_ in (p.a, p.b)})
+            graph.drop(dropped)
             # Only pairs kept or dropped change the reuse graph, and so the stories.
-            self._rebuild_stories({id_ for pair in [*kept, *dropped] for id_ in pair})
+            stories = self._rebuild_stories({id_ for pair in [*kept, *dropped] for id_ in pair})
             fault_point("add")
+        self.index.stored(len(matched))  # committed: readers may see them now
+        return stories
 
     def _recheck_common_ngrams(self, sharing: list[list[str]]) -> list[tuple[str, str]]:
         """Check again the candidate pairs whose documents both hold an n-gram that has
@@ -404,15 +425,14 @@ class LiveArchive:
         now = self._boilerplate_among(_frequent(matched))
         return np.setdiff1d(now, self._boilerplate_among(now, batch))
 
-    def _rebuild_stories(self, touched: set[str]) -> None:
-        """Rebuild the stories of ``touched`` documents, whole: their components can
-        only have merged (new pairs) or split (dropped pairs) within them."""
+    def _rebuild_stories(self, touched: set[str]) -> dict[str, str]:
+        """Rebuild the stories of ``touched`` documents (those with a pair kept or dropped;
+        the graph holds the change), whole; the story of each of their documents."""
         if not touched:
-            return
-        members = sorted(self.store.story_members(sorted(touched)) | touched)
-        pairs, dates = self.store.pair_graph_of(members)
-        forest = build_stories([PairEdge(**row) for row in pairs.to_pylist()], dates)
+            return {}
+        members, forest = self.graph.stories_around(touched)
         self.store.replace_stories_of(members, forest)
+        return {node.document_id: node.story_id for node in forest.nodes}
 
     # --- matching --------------------------------------------------------------
 

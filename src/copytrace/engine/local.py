@@ -48,7 +48,7 @@ from copytrace.ingest.readers import OnError, Read, accept_records, check_on_err
 from copytrace.ingest.rejects import RejectsFile
 from copytrace.progress import Tracker, progress_bars
 from copytrace.parallel import bounded_map, process_pool, worker_count
-from copytrace.provenance.stories import PairEdge, build_stories, component_roots
+from copytrace.provenance.stories import build_stories, component_roots
 from copytrace.store import DuckDBStore, Store
 from copytrace.store.records import SignedBatch, VerifiedRows
 from copytrace.store.spill import DocumentSpill, read_spilled
@@ -394,8 +394,7 @@ def _map_in_workers(
 
 def _stories(store: Store, tracker: Tracker):
     """Rebuild every story from all verified pairs."""
-    pairs, dates = store.pair_graph()
-    edges = [PairEdge(**row) for row in pairs.to_pylist()]
+    edges, dates = store.pair_graph()
     forest = build_stories(edges, dates)
     fault_point("stories")
     store.replace_stories(forest)

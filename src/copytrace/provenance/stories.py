@@ -49,7 +49,7 @@ SCHEMA = "copytrace.stories/1"
 MOVE_PENALTY = 0.1  # weight lost per place where the shared passages change order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: an archive holds one per pair
 class PairEdge:
     """A verified pair as the story stage needs it."""
 

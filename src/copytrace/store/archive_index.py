@@ -11,6 +11,12 @@ millisecond, where DuckDB scans its table for keys that are not a primary key
 * a **delta** in memory: the documents stored since the base was written, found on
   open as the store's documents the base does not list, and each document added.
 
+The process that adds indexes a batch's documents before it stores them (later
+documents of the batch are matched against them); readers look up through
+:meth:`ArchiveIndex.committed`, which leaves out the documents not stored yet. Folding
+the delta into a new base (:meth:`ArchiveIndex.compacted`) makes a new index, so a
+reader still looking up in the old one sees it whole.
+
 It also keeps each indexed document's row (:data:`ARCHIVE_ROWS`: its text, metadata and
 signatures), the base's in ``rows.arrow`` (Arrow IPC, memory-mapped): DuckDB reads a
 text by id by scanning the table (five texts from a store of 100,000: 48 ms, measured),
@@ -24,6 +30,7 @@ rename, so a crash leaves the old generation or the new one, never half of one.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -82,6 +89,9 @@ class ArchiveIndex:
         self._delta_ngrams: dict[int, list[str]] = defaultdict(list)
         self._delta_bands: dict[int, list[str]] = defaultdict(list)
         self._delta_sources: dict[str, str | None] = {}  # the delta's documents, with their sources
+        self._delta_number: dict[str, int] = {}  # ... and the order they were added in
+        self._stored = 0  # how many of the delta's first documents the store holds (committed)
+        self._seen: int | None = None  # a reader's view: the delta's first documents it sees (None: all)
 
     # --- building and opening ------------------------------------------------
 
@@ -106,6 +116,7 @@ class ArchiveIndex:
             for batch in rows_of(missing) if missing else ():
                 rows = pa.Table.from_batches([batch])
                 index.add(rows.column("id").to_pylist(), index_keys(signatures_from_rows(rows), config), rows)
+        index.stored(len(index._delta_sources))
         return index
 
     def needs_compaction(self) -> bool:
@@ -172,8 +183,11 @@ class ArchiveIndex:
             parts["band_keys"].append(band_keys(signatures.minhash, present, band, per_band))
             parts["band_docs"].append(numbers[present])
 
-    def compact(self) -> None:
-        """Fold the delta into a new base."""
+    def compacted(self) -> ArchiveIndex:
+        """A new index: this one's base with its delta folded in (this one stays whole, for
+        readers looking up in it)."""
+        new = ArchiveIndex(self.folder, self.config, self.writable)
+        new._base = self._base  # what the new base merges with
         delta_ids = sorted(self._delta_sources)
         number = {id_: len(self._ids) + n for n, id_ in enumerate(delta_ids)}
         parts: dict[str, list[np.ndarray]] = {name: [] for name in _ARRAYS}
@@ -183,11 +197,8 @@ class ArchiveIndex:
             for key, holders in delta.items():
                 parts[keys_name].append(np.full(len(holders), key, dtype=np.uint64))
                 parts[docs_name].append(np.array([number[h] for h in holders], dtype=np.uint32))
-        self._new_base(iter([self._rows, *(self._delta_rows[id_] for id_ in delta_ids)]), parts)
-        self._delta_ngrams.clear()
-        self._delta_bands.clear()
-        self._delta_sources.clear()
-        self._delta_rows.clear()
+        new._new_base(iter([self._rows, *(self._delta_rows[id_] for id_ in delta_ids)]), parts)
+        return new
 
     def _new_base(self, rows: Iterator[pa.Table], parts: dict[str, list[np.ndarray]]) -> None:
         """Replace the base by one of ``rows`` (every document's, in number order; read
@@ -221,21 +232,41 @@ class ArchiveIndex:
     # --- using ---------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._ids) + len(self._delta_sources)
+        return len(self._ids) + (len(self._delta_sources) if self._seen is None else self._seen)
 
     def __contains__(self, id_: object) -> bool:
-        return id_ in self._row_of or id_ in self._delta_sources
+        return id_ in self._row_of or (id_ in self._delta_sources and self._sees(id_))
 
     def add(self, ids: Sequence[str], keys: Sequence[IndexKeys], rows: pa.Table) -> None:
-        """Index documents (each id once; the store already holds them) with their rows."""
+        """Index documents (each id once) with their rows; :meth:`stored` once the store
+        holds them."""
         sources = rows.column("source").to_pylist()
         for n, (id_, document_keys) in enumerate(zip(ids, keys)):
+            self._delta_number[id_] = len(self._delta_sources)
             self._delta_sources[id_] = sources[n]
             self._delta_rows[id_] = rows.slice(n, 1)
             for ngram in document_keys.ngrams.tolist():
                 self._delta_ngrams[ngram].append(id_)
             for band in document_keys.bands.tolist():
                 self._delta_bands[band].append(id_)
+
+    def stored(self, count: int) -> None:
+        """The store now holds ``count`` more of the documents added, the first not marked."""
+        self._stored += count
+
+    def committed(self) -> ArchiveIndex:
+        """A view of the index for a reader: the documents the store holds as it is taken
+        (the index goes on growing, the view does not)."""
+        view = copy.copy(self)
+        view._seen = self._stored
+        return view
+
+    def _sees(self, id_: str) -> bool:
+        """Whether this index (or view) sees a document of the delta."""
+        return self._seen is None or self._delta_number[id_] < self._seen
+
+    def _delta_holders(self, holders: Sequence[str]) -> Sequence[str]:
+        return holders if self._seen is None else [id_ for id_ in holders if self._delta_number[id_] < self._seen]
 
     def documents_with_signatures(self, ids: Sequence[str]) -> tuple[list[Document], Signatures]:
         """Indexed documents ``ids`` and their signatures, in that order."""
@@ -276,7 +307,7 @@ class ArchiveIndex:
             return np.zeros(0, dtype=np.uint64)
         keys = self._base["ngram_hashes"]
         starts, ends = np.searchsorted(keys, ngrams, "left"), np.searchsorted(keys, ngrams, "right")
-        delta = self._delta_ngrams
+        delta = {h: self._delta_holders(self._delta_ngrams[h]) for h in ngrams.tolist() if h in self._delta_ngrams}
         extra = np.fromiter((len(delta.get(h, ())) for h in ngrams.tolist()), np.int64, len(ngrams))
         held = np.flatnonzero(ends - starts + extra >= least)  # few: most n-grams are rare
         most = self._base_most(ngrams[held], starts[held], ends[held])
@@ -335,7 +366,7 @@ class ArchiveIndex:
         counts: dict[int, int] = {}
         holders: dict[int, list[str]] = {}
         for key, start, end in zip(keys.tolist(), starts.tolist(), ends.tolist()):
-            extra = delta.get(key, ())
+            extra = self._delta_holders(delta.get(key, ()))
             count = end - start + len(extra)
             if count == 0:
                 continue

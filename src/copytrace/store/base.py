@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from copytrace.candidates import Signatures
     from copytrace.candidates.boilerplate import Boilerplate
     from copytrace.ingest import Document, Rejection
-    from copytrace.provenance.stories import StoryForest
+    from copytrace.provenance.stories import PairEdge, StoryForest
     from copytrace.store.records import PassageSpan, SignedBatch, VerifiedRows
 
 __all__ = ["TABLES", "ArchiveStore", "Store"]
@@ -64,7 +64,7 @@ class Store(Protocol):
     def add_verified(self, checked: Sequence[tuple[str, str]], rows: VerifiedRows) -> None:
         """Mark candidates as verified and store the rows of the pairs (and passages) kept."""
 
-    def pair_graph(self) -> tuple[pa.Table, dict[str, object]]:
+    def pair_graph(self) -> tuple[list[PairEdge], dict[str, object]]:
         """Every verified pair (a, b, source_id, confidence, coverage_a, coverage_b,
         moves, verbatim_share), and the date of every document in one."""
 
@@ -126,17 +126,8 @@ class ArchiveStore(Store, Protocol):
     def unkeep_pairs(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Drop verified pairs and their passages; their candidates stay, not kept."""
 
-    def text_hashes(self, ids: Sequence[str]) -> dict[str, str]:
-        """The text hash of each stored document among ``ids``."""
-
     def story_ids(self, ids: Sequence[str]) -> dict[str, str]:
         """The story of each document among ``ids`` that is in one."""
-
-    def story_members(self, ids: Sequence[str]) -> set[str]:
-        """Every document of the stories that hold any of ``ids``."""
-
-    def pair_graph_of(self, ids: Sequence[str]) -> tuple[pa.Table, dict[str, object]]:
-        """:meth:`pair_graph` restricted to the pairs that touch ``ids``."""
 
     def replace_stories_of(self, members: Sequence[str], forest: StoryForest) -> None:
         """Replace the story rows of ``members`` by ``forest``."""

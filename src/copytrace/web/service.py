@@ -75,6 +75,7 @@ class ArchiveService:
                 self.archive.start_workers()
             except OSError:  # no process to spare: this thread verifies alone
                 self.archive.workers = 1
+            self.archive.graph  # read now: the first add would wait for it
             self._write_queued()
         finally:
             self.archive.close()  # its workers die with the thread that started them: this one
