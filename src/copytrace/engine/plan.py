@@ -16,8 +16,10 @@ A scan is five steps; each says what it maps over and what it hands on::
       │          with both documents' profiles ──▶ CANDIDATE rows, by the rule of
       │          :func:`copytrace.candidates.lookup.candidate`
       ▼
-    candidates with both documents ──(4) verify: map over pairs──▶ VERIFIED rows
-      │          (the pair, its passages, what the story step needs of it)
+    candidates ──(4) verify: group by connected component of the candidates, each
+      │          with its documents──▶ VERIFIED rows (the pair, its passages, what
+      │          the story step needs of it); a text comes once per component and is
+      │          prepared once for all its pairs
       ▼
     VERIFIED rows ──(5) stories: group by connected component──▶ STORY rows
                (:func:`copytrace.provenance.stories.build_stories` of the component)
@@ -279,24 +281,23 @@ def _profile(row: dict, prefix: str) -> Profile:
     return Profile(**values)
 
 
-# --- (4) verify: map over candidate pairs ------------------------------------------
+# --- (4) verify: group by connected component of the candidates ---------------------
 
-def verified_rows(
-    pairs: Iterable[pa.RecordBatch], config: AlignConfig = DEFAULT_CONFIG, boilerplate: Boilerplate = Boilerplate()
-) -> Iterator[pa.RecordBatch]:
-    """:data:`VERIFIED` rows of the candidate pairs that share a passage, not only
-    ``boilerplate``, from rows with both documents' columns
-    (:data:`copytrace.ingest.document.DOCUMENT_COLUMNS`, prefixed ``a_`` and ``b_``), by
-    :func:`copytrace.engine.stages.verify_pairs`."""
-    for batch in pairs:
-        documents = [(_document(row, "a_"), _document(row, "b_")) for row in batch.to_pylist()]
-        kept = verify_pairs(documents, config, boilerplate)
-        dates = {document.id: document.date for pair in documents for document in pair}
-        yield pa.RecordBatch.from_pylist([_verified_row(pair, dates) for pair in kept], schema=VERIFIED)
-
-
-def _document(row: dict, prefix: str) -> Document:
-    return Document(*(row[prefix + name] for name in DOCUMENT_COLUMNS))
+def verified_component(
+    pairs: pa.Table, documents: pa.Table, config: AlignConfig = DEFAULT_CONFIG, boilerplate: Boilerplate = Boilerplate()
+) -> pa.Table:
+    """:data:`VERIFIED` rows of the candidate ``pairs`` (columns a, b) that share a
+    passage, not only ``boilerplate``, given their ``documents``
+    (:data:`copytrace.ingest.document.DOCUMENT_COLUMNS`; others ignored), by
+    :func:`copytrace.engine.stages.verify_pairs`. Meant for one connected component of
+    the candidate graph, as the local engine verifies it: each text comes once, and the
+    aligner's cache prepares it once for all its pairs, taken in order of (a, b)."""
+    columns = [documents.column(name).to_pylist() for name in DOCUMENT_COLUMNS]
+    by_id = {document.id: document for document in (Document(*values) for values in zip(*columns))}
+    ordered = sorted(zip(pairs.column("a").to_pylist(), pairs.column("b").to_pylist()))
+    kept = verify_pairs([(by_id[a], by_id[b]) for a, b in ordered], config, boilerplate)
+    dates = {id_: document.date for id_, document in by_id.items()}
+    return pa.Table.from_pylist([_verified_row(pair, dates) for pair in kept], schema=VERIFIED)
 
 
 def _verified_row(pair: VerifiedPair, dates: dict[str, dt.date | None]) -> dict:

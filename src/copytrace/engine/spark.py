@@ -112,7 +112,7 @@ def spark_scan(
         candidates, boilerplate = _kept(candidates, cached), _kept(boilerplate, cached)
         found = {"candidates": candidates.count(), "verified": candidates.count()}
     with _step(spark, "verify"):
-        verified = _kept(_verified(documents, candidates, _learnt(boilerplate, config), config), cached)
+        verified = _kept(_verified(documents, candidates, _learnt(boilerplate, config), config, cached), cached)
         found["pairs"] = verified.count()
     with _step(spark, "stories"):
         stories = _kept(_stories(verified, cached), cached)
@@ -237,13 +237,23 @@ def _learnt(boilerplate: DataFrame, config: ScanConfig) -> Boilerplate:
     return Boilerplate(ngrams, config.candidates)
 
 
-def _verified(documents: DataFrame, candidates: DataFrame, boilerplate: Boilerplate, config: ScanConfig) -> DataFrame:
-    """(4) verify: :data:`copytrace.engine.plan.VERIFIED` rows, pairs spread over every core."""
-    texts = documents.select(*DOCUMENT_COLUMNS)
-    pairs = _with_both(candidates.select("a", "b"), texts)
-    pairs = pairs.repartition(4 * documents.sparkSession.sparkContext.defaultParallelism, "a", "b")
-    verify = partial(plan.verified_rows, config=config.align, boilerplate=boilerplate)
-    return pairs.mapInArrow(verify, spark_schema(plan.VERIFIED))
+def _verified(documents: DataFrame, candidates: DataFrame, boilerplate: Boilerplate, config: ScanConfig,
+              cached: list[DataFrame]) -> DataFrame:
+    """(4) verify: :data:`copytrace.engine.plan.VERIFIED` rows, by connected component of
+    the candidates (:func:`_components`): each text is shuffled once, with its component,
+    not once per pair, and prepared once for all its pairs (as the local engine groups
+    them); components are spread over every core."""
+    from pyspark.sql import functions as F
+
+    pairs = candidates.select("a", "b")
+    components = _components(pairs, cached)
+    pairs = pairs.join(components.withColumnRenamed("id", "a"), "a")
+    # Named apart: the two sides of the cogroup come from one DataFrame.
+    texts = documents.select(*DOCUMENT_COLUMNS).join(
+        components.select("id", F.col("component").alias("texts_component")), "id")
+    verify = partial(plan.verified_component, config=config.align, boilerplate=boilerplate)
+    return pairs.groupBy("component").cogroup(texts.groupBy("texts_component")).applyInArrow(
+        verify, spark_schema(plan.VERIFIED))
 
 
 def _stories(verified: DataFrame, cached: list[DataFrame]) -> DataFrame:
