@@ -151,6 +151,28 @@ def test_every_table_is_the_local_engines_row_by_row(scanned, name):
     assert table(imported, name) == table(local, name)
 
 
+def test_the_verify_step_keeps_what_verify_pairs_keeps_whatever_the_order_of_its_rows():
+    """Spark hands a component's pairs and texts in any order (no Java needed here)."""
+    from itertools import combinations
+
+    from copytrace.engine.plan import VERIFIED, verified_component
+    from copytrace.engine.stages import verify_pairs
+    from copytrace.ingest import document_from_record
+    from copytrace.ingest.document import DOCUMENT_COLUMNS
+
+    documents = [document_from_record(record, record["id"]) for record in collection()]
+    pairs = list(combinations(sorted(documents, key=lambda d: d.id), 2))
+    expected = {(p.a, p.b) for p in verify_pairs(pairs)}
+    rng = random.Random(3)
+    shuffled_pairs = rng.sample(pairs, len(pairs))
+    shuffled_documents = rng.sample(documents, len(documents))
+    texts = pa.table({name: [getattr(d, name) for d in shuffled_documents] for name in DOCUMENT_COLUMNS})
+    rows = verified_component(pa.table({"a": [a.id for a, _ in shuffled_pairs], "b": [b.id for _, b in shuffled_pairs]}),
+                              texts)
+    assert rows.schema == VERIFIED and len(expected) >= 4
+    assert list(zip(rows.column("a").to_pylist(), rows.column("b").to_pylist())) == sorted(expected)
+
+
 @requires_spark
 def test_the_collection_has_what_the_comparison_needs(scanned):
     """Rejects, a duplicate id, stories with several members, and snippet pairs."""
