@@ -21,11 +21,11 @@ from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
 from copytrace.provenance.stories import PairEdge, build_stories
 from copytrace.store import TABLES, ArchiveStore, DuckDBStore, Store, open_store
-from copytrace.store import duckdb_store, schema
+from copytrace.store import duckdb_store, schema, upgrade
 from copytrace.store.export import EXPORTED_TABLES, export_tables
 from copytrace.store.parquet_import import import_parquet
 from copytrace.store.records import VerifiedPair, VerifiedRows
-from copytrace.store.schema import SCHEMAS
+from copytrace.store.schema import SCHEMA_VERSION, SCHEMAS
 from copytrace.store.spill import DocumentSpill, read_spilled
 
 CONFIG = CandidateConfig()
@@ -34,6 +34,12 @@ DOCS = [
              source="x", body_start=7),
     Document("a", "The quick brown fox jumps over the lazy dog again and again today.", dt.date(2024, 1, 1)),
 ]
+
+
+# A chain d0-d1-...-d11 whose odd pairs have two passages out of order (a move).
+_PASSAGES = (Passage(0, 10, 20, 30, "x", "x", 0.9, 0.5, 0), Passage(20, 30, 0, 10, "y", "y", 0.8, 1.0, 1))
+CHAINED_PAIRS = [VerifiedPair(f"d{n}", f"d{n + 1}", f"d{n}", 0.7, 0.5, 0.6, 0.9, _PASSAGES[: 1 + n % 2])
+                 for n in range(11)]
 
 
 def pair(a: str = "a", b: str = "b") -> VerifiedPair:
@@ -280,18 +286,29 @@ def test_no_connection_of_a_store_prints_duckdbs_progress_bar(tmp_path):
     assert shown.stdout.split() == ["False"] * 4, shown.stderr
 
 
-def test_the_pair_graph_read_in_parts_is_the_graph_read_whole(tmp_path, monkeypatch):
+def test_the_pair_graph_is_what_the_pairs_themselves_say(tmp_path):
     documents = [Document(f"d{n}", f"text {n}") for n in range(12)]
-    passages = (Passage(0, 10, 20, 30, "x", "x", 0.9, 0.5, 0), Passage(20, 30, 0, 10, "y", "y", 0.8, 1.0, 1))
-    pairs = [VerifiedPair(f"d{n}", f"d{n + 1}", f"d{n}", 0.7, 0.5, 0.6, 0.9, passages[: 1 + n % 2])
-             for n in range(11)]
     with DuckDBStore(tmp_path / "s.duckdb") as store:
         store.add_batch(sign_documents(documents, CONFIG), [], run_id=1)
-        store.add_verified([], VerifiedRows.of(pairs))
-        whole, dates = store.pair_graph()
-        monkeypatch.setattr(duckdb_store, "PASSAGES_PER_PART", 2)  # 9 parts, some of them empty
-        parted, parted_dates = store.pair_graph()
-    assert parted == whole and parted_dates == dates
-    assert len(whole) == 11 and sum(edge.moves for edge in whole) == 5
+        store.add_verified([], VerifiedRows.of(CHAINED_PAIRS))
+        edges, dates = store.pair_graph()
+    assert len(edges) == 11 and sum(edge.moves for edge in edges) == 5 and set(dates) == {d.id for d in documents}
     # The live archive computes a new pair's edge itself (the reuse graph it keeps).
-    assert whole == sorted((pair_edge(pair) for pair in pairs), key=lambda edge: (edge.a, edge.b))
+    assert edges == sorted((pair_edge(pair) for pair in CHAINED_PAIRS), key=lambda edge: (edge.a, edge.b))
+
+
+def test_a_store_of_schema_1_is_upgraded_in_place_on_opening_even_for_reading(tmp_path, monkeypatch):
+    """Schema 1 had no pair order columns; the upgrade derives them from the passages,
+    in parts (9 here, some of them empty), as the pairs themselves compute them."""
+    documents = [Document(f"d{n}", f"text {n}") for n in range(12)]
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.add_batch(sign_documents(documents, CONFIG), [], run_id=1)
+        store.add_verified([], VerifiedRows.of(CHAINED_PAIRS))
+        current = store.table("pairs")
+        for column in ("moves", "verbatim_share"):
+            store.connection.execute(f"ALTER TABLE pairs DROP COLUMN {column}")
+        store.connection.execute("UPDATE settings SET value = '\"1\"' WHERE key = 'schema_version'")
+    monkeypatch.setattr(upgrade, "PASSAGES_PER_PART", 2)
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert store.table("pairs").equals(current)
+        assert upgrade.stored_version(store.connection) == SCHEMA_VERSION

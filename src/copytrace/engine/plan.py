@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
 from functools import partial
 from itertools import combinations, islice
 from pathlib import PurePosixPath
@@ -116,12 +117,9 @@ CANDIDATE = pa.schema(list(CANDIDATES)[:-2])
 PASSAGE = pa.struct([("region", pa.int32()), ("a_start", pa.int32()), ("a_end", pa.int32()),
                      ("b_start", pa.int32()), ("b_end", pa.int32()), ("similarity", pa.float64()),
                      ("verbatim_share", pa.float64())])
-# A verified pair: the pairs table's row, its passages in order, and what the story
-# step needs of it (:class:`copytrace.provenance.stories.PairEdge`, both dates).
-VERIFIED = pa.schema([
-    *PAIRS, ("passage_rows", pa.list_(PASSAGE)), ("moves", pa.int64()),
-    ("verbatim_share", pa.float64()), ("date_a", pa.date32()), ("date_b", pa.date32()),
-])
+# A verified pair: the pairs table's row (all the story step needs of it but the
+# dates: :class:`copytrace.provenance.stories.PairEdge`), its passages in order, both dates.
+VERIFIED = pa.schema([*PAIRS, ("passage_rows", pa.list_(PASSAGE)), ("date_a", pa.date32()), ("date_b", pa.date32())])
 # A document's place in its story, with the weight of the edge from its parent.
 STORY = pa.schema([*STORIES, ("weight", pa.float64())])
 
@@ -301,28 +299,17 @@ def verified_component(
 
 
 def _verified_row(pair: VerifiedPair, dates: dict[str, dt.date | None]) -> dict:
-    edge = pair_edge(pair)
     return {
-        "a": pair.a, "b": pair.b, "source_id": pair.source_id, "confidence": pair.confidence,
-        "coverage_a": pair.coverage_a, "coverage_b": pair.coverage_b, "similarity": pair.similarity,
+        **{name: getattr(pair, name) for name in PAIRS.names if name != "passages"},
         "passages": len(pair.passages),
         "passage_rows": [{name: getattr(p, name) for name in PASSAGE.names} for p in pair.passages],
-        "moves": edge.moves, "verbatim_share": edge.verbatim_share, "date_a": dates[pair.a], "date_b": dates[pair.b],
+        "date_a": dates[pair.a], "date_b": dates[pair.b],
     }
 
 
 def pair_edge(pair: VerifiedPair) -> PairEdge:
-    """What the story step needs of a verified pair: the places where its passages
-    change order (one that starts earlier in ``b`` than the one before it in ``a``) and
-    its verbatim share, weighted by length; the local store's ``pair_graph`` query, whose
-    sums run in the order of ``a`` too (a float sum depends on its order)."""
-    by_a = sorted(pair.passages, key=lambda p: p.a_start)
-    moves = sum(after.b_start < before.b_start for before, after in zip(by_a, by_a[1:]))
-    lengths = [p.a_end - p.a_start + p.b_end - p.b_start for p in by_a]
-    total = sum(lengths)
-    verbatim = sum(n * p.verbatim_share for n, p in zip(lengths, by_a)) / total if total else 1.0
-    return PairEdge(pair.a, pair.b, pair.source_id, pair.confidence, pair.coverage_a, pair.coverage_b,
-                    moves, verbatim)
+    """What the story step needs of a verified pair (the pairs table's row holds it too)."""
+    return PairEdge(*(getattr(pair, field.name) for field in fields(PairEdge)))
 
 
 # --- (5) stories: group by connected component -------------------------------------
@@ -331,8 +318,7 @@ def story_rows(component: pa.Table) -> pa.Table:
     """:data:`STORY` rows of one connected component of the pair graph, from its
     :data:`VERIFIED` rows (passage rows not needed)."""
     rows = component.to_pylist()
-    edges = [PairEdge(*(row[name] for name in ("a", "b", "source_id", "confidence", "coverage_a", "coverage_b",
-                                                "moves", "verbatim_share"))) for row in rows]
+    edges = [PairEdge(*(row[field.name] for field in fields(PairEdge))) for row in rows]
     dates = {row[side]: row[f"date_{side}"] for row in rows for side in ("a", "b")}
     forest = build_stories(edges, dates)
     weights = {edge.child_id: edge.weight for edge in forest.edges}

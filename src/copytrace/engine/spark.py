@@ -35,8 +35,7 @@ from copytrace.errors import InputError
 from copytrace.ingest import FieldMap
 from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.ingest.readers import OnError, check_on_error, duplicate_id
-from copytrace.store.duckdb_store import SCHEMA_VERSION
-from copytrace.store.schema import SCHEMAS, SETTINGS, row_order
+from copytrace.store.schema import PAIRS, SCHEMA_VERSION, SCHEMAS, SETTINGS, row_order
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -122,7 +121,7 @@ def spark_scan(
                                       _lit(started, "timestamp_ntz").alias("ingested_at")),
         "signatures": documents.select(*_SIGNATURE_COLUMNS),
         "candidates": _checked(candidates, verified),
-        "pairs": verified.select(*plan.VERIFIED.names[:8]),
+        "pairs": verified.select(*PAIRS.names),
         "passages": _passages(verified),
         "boilerplate": boilerplate,
         "stories": stories.select("story_id", "document_id", "parent_id", "depth"),

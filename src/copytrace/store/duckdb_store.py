@@ -30,11 +30,12 @@ from copytrace.store.blobs import blob_values, signature_blobs
 from copytrace.store.holder import holder
 from copytrace.store.records import PassageSpan, SignedBatch, VerifiedRows
 from copytrace.store.schema import (
-    BOILERPLATE, DERIVATION_EDGES, DOCUMENTS, PAIR_FIELDS, REJECTS, SCHEMAS, SIGNATURES, STORIES, TABLES, ddl, row_order,
+    BOILERPLATE, DERIVATION_EDGES, DOCUMENTS, PAIR_FIELDS, REJECTS, SCHEMA_VERSION, SCHEMAS, SIGNATURES, STORIES, TABLES,
+    ddl, row_order,
 )
+from copytrace.store.upgrade import needs_upgrade, upgrade
 
 
-SCHEMA_VERSION = "1"
 CHECKPOINT_THRESHOLD = "2GB"  # see __init__
 # DuckDB's own memory (buffer pool, sorts, indexes); past it, it evicts and spills to
 # <db>.tmp. Its default, 80% of the machine, let a 1M-article scan keep 5 GB of table
@@ -43,9 +44,6 @@ MEMORY_LIMIT = "1GB"
 # While ingesting (DuckDBStore.bulk_writes): room for what a checkpoint folds in
 # (CHECKPOINT_THRESHOLD of log), so that it is not evicted to <db>.tmp and read back.
 BULK_MEMORY_LIMIT = "2500MB"
-# Passages whose pair edges one query of DuckDBStore.pair_graph sums (well within
-# MEMORY_LIMIT: the whole of a 100k-article store's 1.4M passages fits).
-PASSAGES_PER_PART = 1_000_000
 _STREAM_ROWS = 1024  # documents per batch read from a streamed query
 _SIGNATURE_ROWS = 65536  # signatures per batch read by DuckDBStore.signatures
 
@@ -65,13 +63,12 @@ class DuckDBStore:
             raise InputError(self.path, "no such store; run copytrace scan first")
         if self.path != ":memory:":
             _check_store_file(Path(self.path))
-        try:
-            self.connection = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.Error as error:
-            if (server := holder(self.path)) is not None:
-                raise InputError(self.path, f"the store is held by {server}; send articles to its API "
-                                            "(POST /articles) or stop it first") from error
-            raise InputError(self.path, f"cannot open the store: {error}") from error
+        self.connection = self._connect()
+        if read_only and needs_upgrade(self.connection):
+            # A store of an earlier schema is upgraded once, by opening it for writing.
+            self.connection.close()
+            DuckDBStore(self.path).close()
+            self.connection = self._connect()
         # DuckDB prints a progress bar on stdout for a query past 2 s: it broke --json output.
         self.connection.execute("SET enable_progress_bar = false")
         if not read_only:
@@ -82,7 +79,17 @@ class DuckDBStore:
             self.connection.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             self.connection.execute(ddl())
+            upgrade(self.connection)
             self.check_settings({"schema_version": SCHEMA_VERSION})
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(self.path, read_only=self.read_only)
+        except duckdb.Error as error:
+            if (server := holder(self.path)) is not None:
+                raise InputError(self.path, f"the store is held by {server}; send articles to its API "
+                                            "(POST /articles) or stop it first") from error
+            raise InputError(self.path, f"cannot open the store: {error}") from error
 
     # --- writing -----------------------------------------------------------
 
@@ -212,13 +219,7 @@ class DuckDBStore:
             con.execute("INSERT INTO passages SELECT * FROM new_passages")
 
     def pair_graph(self) -> tuple[list[PairEdge], dict[str, object]]:
-        # In parts by a hash of a pair's first document: the window over every passage
-        # at once outgrew MEMORY_LIMIT at 1M articles (about 14M passages) and failed.
-        passages = self.connection.execute("SELECT count(*) FROM passages").fetchall()[0][0]
-        parts = max(1, -(-passages // PASSAGES_PER_PART))
-        pairs = pa.concat_tables([
-            self.query(_pair_edges(f"hash(a) % {parts} = {part}")) for part in range(parts)
-        ]).sort_by([("a", "ascending"), ("b", "ascending")])
+        pairs = self.query(f"SELECT {', '.join(f.name for f in fields(PairEdge))} FROM pairs ORDER BY a, b")
         dates = dict(self.connection.execute(
             "SELECT id, date FROM documents WHERE id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)"
         ).fetchall())
@@ -494,24 +495,6 @@ def _check_store_file(path: Path) -> None:
         raise InputError(str(path), f"cannot read the store: {error.strerror or error}") from error
     if header[8:12] != b"DUCK":
         raise InputError(str(path), "is not a DuckDB database; give a new path or a store made by copytrace scan")
-
-
-def _pair_edges(where: str) -> str:
-    """The pairs matching ``where`` as :class:`copytrace.provenance.stories.PairEdge` rows:
-    with the places where their passages change order (a passage that starts earlier in
-    ``b`` than the one before it in ``a``) and their verbatim share, weighted by length
-    and summed in ``a_start`` order (a parallel sum's order, and so its last bits, vary)."""
-    return f"""
-        SELECT p.a, p.b, p.source_id, p.confidence, p.coverage_a, p.coverage_b,
-               coalesce(s.moves, 0) AS moves, coalesce(s.verbatim_share, 1.0) AS verbatim_share
-        FROM (SELECT * FROM pairs WHERE {where}) p LEFT JOIN (
-            SELECT a, b, count(*) FILTER (WHERE b_start < previous_b_start) AS moves,
-                   sum((a_end - a_start + b_end - b_start) * verbatim_share ORDER BY a_start)
-                   / sum(a_end - a_start + b_end - b_start) AS verbatim_share
-            FROM (SELECT *, lag(b_start) OVER (PARTITION BY a, b ORDER BY a_start) AS previous_b_start
-                  FROM passages WHERE {where})
-            GROUP BY a, b) s USING (a, b)
-        ORDER BY p.a, p.b"""
 
 
 def open_store(db: str | Path) -> DuckDBStore:

@@ -66,6 +66,25 @@ class VerifiedPair:
     similarity: float
     passages: tuple[Passage, ...]
 
+    @property
+    def moves(self) -> int:
+        """The places where the passages change order: one that starts earlier in ``b``
+        than the one before it in ``a`` (a moved paragraph; the story step's evidence)."""
+        by_a = self._passages_in_a()
+        return sum(after.b_start < before.b_start for before, after in zip(by_a, by_a[1:]))
+
+    @property
+    def verbatim_share(self) -> float:
+        """The passages' verbatim share, weighted by length and summed in the order of
+        ``a`` (a float sum depends on its order, and every engine must get the same bits)."""
+        by_a = self._passages_in_a()
+        lengths = [p.a_end - p.a_start + p.b_end - p.b_start for p in by_a]
+        total = sum(lengths)
+        return sum(n * p.verbatim_share for n, p in zip(lengths, by_a)) / total if total else 1.0
+
+    def _passages_in_a(self) -> list[Passage]:
+        return sorted(self.passages, key=lambda p: p.a_start)
+
     def to_json(self) -> dict:
         """JSON form, schema ``copytrace.pair/1``."""
         return {
@@ -93,10 +112,8 @@ class VerifiedRows:
 
     @classmethod
     def of(cls, kept: Sequence[VerifiedPair]) -> VerifiedRows:
-        pairs = pa.table({
-            **{name: [getattr(p, name) for p in kept] for name in PAIRS.names[:-1]},
-            "passages": [len(p.passages) for p in kept],
-        }, schema=PAIRS)
+        columns = {name: [getattr(p, name) for p in kept] for name in PAIRS.names if name != "passages"}
+        pairs = pa.table(columns | {"passages": [len(p.passages) for p in kept]}, schema=PAIRS)
         return cls(pairs=pairs, passages=_passage_rows(kept))
 
     @staticmethod

@@ -16,6 +16,9 @@ import pyarrow as pa
 
 from copytrace.ingest.document import DOCUMENT_SCHEMA
 
+# The version of the tables below; copytrace.store.upgrade brings older stores up to it.
+SCHEMA_VERSION = "2"
+
 # Signature blobs (copytrace.store.blobs) are random bytes: DuckDB's compression only
 # costs time to write and read them.
 _UNCOMPRESSED = {"duckdb.compression": "uncompressed"}
@@ -46,7 +49,7 @@ CANDIDATES = _table([*PAIR_FIELDS, ("jaccard_estimate", pa.float32()), ("contain
                      ("method", pa.string()), ("verified", pa.bool_()), ("kept", pa.bool_())], ["a", "b"])
 PAIRS = _table([*PAIR_FIELDS, ("source_id", pa.string()), ("confidence", pa.float64()),
                 ("coverage_a", pa.float64()), ("coverage_b", pa.float64()), ("similarity", pa.float64()),
-                ("passages", pa.int32())], ["a", "b"])
+                ("passages", pa.int32()), ("moves", pa.int32()), ("verbatim_share", pa.float64())], ["a", "b"])
 PASSAGES = _table([*PAIR_FIELDS, ("passage", pa.int32()), ("region", pa.int32()),
                    *((name, pa.int32()) for name in ("a_start", "a_end", "b_start", "b_end")),
                    ("similarity", pa.float64()), ("verbatim_share", pa.float64())], ["a", "b", "passage"])
