@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -192,9 +193,15 @@ class LiveArchive:
     @property
     def graph(self) -> ReuseGraph:
         """The archive's reuse graph, which story rebuilds walk: read from the store when
-        first needed (by the first add, or by a server as it starts), then kept up to date."""
+        first needed (by the first add, or by a server as it starts), then kept up to date.
+        Python's cyclic garbage collector waits meanwhile: the millions of objects made
+        would set it off again and again, to find nothing (2.4 s of 4.7 s at 1.6M pairs)."""
         if self._graph is None:
-            self._graph = ReuseGraph(*self.store.pair_graph())
+            gc.disable()
+            try:
+                self._graph = ReuseGraph(*self.store.pair_graph())
+            finally:
+                gc.enable()
         return self._graph
 
     def close(self) -> None:

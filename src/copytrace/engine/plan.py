@@ -44,7 +44,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import fields
 from functools import partial
 from itertools import combinations, islice
 from pathlib import PurePosixPath
@@ -309,7 +308,7 @@ def _verified_row(pair: VerifiedPair, dates: dict[str, dt.date | None]) -> dict:
 
 def pair_edge(pair: VerifiedPair) -> PairEdge:
     """What the story step needs of a verified pair (the pairs table's row holds it too)."""
-    return PairEdge(*(getattr(pair, field.name) for field in fields(PairEdge)))
+    return PairEdge(*(getattr(pair, name) for name in PairEdge._fields))
 
 
 # --- (5) stories: group by connected component -------------------------------------
@@ -318,7 +317,7 @@ def story_rows(component: pa.Table) -> pa.Table:
     """:data:`STORY` rows of one connected component of the pair graph, from its
     :data:`VERIFIED` rows (passage rows not needed)."""
     rows = component.to_pylist()
-    edges = [PairEdge(*(row[field.name] for field in fields(PairEdge))) for row in rows]
+    edges = [PairEdge(*(row[name] for name in PairEdge._fields)) for row in rows]
     dates = {row[side]: row[f"date_{side}"] for row in rows for side in ("a", "b")}
     forest = build_stories(edges, dates)
     weights = {edge.child_id: edge.weight for edge in forest.edges}

@@ -30,10 +30,12 @@ class ReuseGraph:
 
     def add(self, edges: Iterable[PairEdge], dates: Mapping[str, dt.date | None]) -> None:
         """Add (or replace) pairs; ``dates`` holds the date of each of their documents."""
-        for edge in edges:
-            for one, other in ((edge.a, edge.b), (edge.b, edge.a)):
-                self._edges.setdefault(one, {})[other] = edge
-                self._dates[one] = dates[one]
+        by_document, own_dates = self._edges, self._dates
+        for edge in edges:  # spelt out: it runs 3.2M times as an archive of 1M articles opens
+            a, b = edge.a, edge.b
+            by_document.setdefault(a, {})[b] = edge
+            by_document.setdefault(b, {})[a] = edge
+            own_dates[a], own_dates[b] = dates[a], dates[b]
 
     def drop(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Remove pairs (those it does not hold are ignored)."""

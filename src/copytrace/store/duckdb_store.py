@@ -11,7 +11,6 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
 from pathlib import Path
 
 import duckdb
@@ -219,13 +218,13 @@ class DuckDBStore:
             con.execute("INSERT INTO passages SELECT * FROM new_passages")
 
     def pair_graph(self) -> tuple[list[PairEdge], dict[str, object]]:
-        pairs = self.query(f"SELECT {', '.join(f.name for f in fields(PairEdge))} FROM pairs ORDER BY a, b")
+        pairs = self.query(f"SELECT {', '.join(PairEdge._fields)} FROM pairs ORDER BY a, b")
         dates = dict(self.connection.execute(
             "SELECT id, date FROM documents WHERE id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)"
         ).fetchall())
         # Column by column: a dict per row first costs as much again at 1M pairs.
-        columns = [pairs.column(field.name).to_pylist() for field in fields(PairEdge)]
-        return [PairEdge(*values) for values in zip(*columns)], dates
+        columns = [pairs.column(name).to_pylist() for name in PairEdge._fields]
+        return list(map(PairEdge._make, zip(*columns))), dates
 
     def replace_stories(self, forest: StoryForest) -> None:
         with self._transaction() as con:
