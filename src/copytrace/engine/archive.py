@@ -195,11 +195,15 @@ class LiveArchive:
         """The archive's reuse graph, which story rebuilds walk: read from the store when
         first needed (by the first add, or by a server as it starts), then kept up to date.
         Python's cyclic garbage collector waits meanwhile: the millions of objects made
-        would set it off again and again, to find nothing (2.4 s of 4.7 s at 1.6M pairs)."""
+        would set it off again and again, to find nothing (2.4 s of 4.7 s at 1.6M pairs).
+        Then they are frozen out of its reach (``gc.freeze``): they hold no cycles, and
+        each full collection walked them all (1.35 s, once every few batches: adds of
+        1,024 articles to a 1M-article store went from 193.6 to 237.1 a second)."""
         if self._graph is None:
             gc.disable()
             try:
                 self._graph = ReuseGraph(*self.store.pair_graph())
+                gc.freeze()
             finally:
                 gc.enable()
         return self._graph
