@@ -292,3 +292,27 @@ def test_the_10k_synthetic_collection_added_in_a_shuffled_order_gives_the_scan(t
     with DuckDBStore(tmp_path / "live.duckdb") as store:
         LiveArchive(store).add(random.Random(10).sample(documents, len(documents)))
     assert tables(tmp_path / "live.duckdb") == tables(tmp_path / "scan.duckdb")
+
+
+def test_a_scan_of_a_large_store_leaves_the_index_built_for_the_archive(tmp_path, monkeypatch):
+    """A server on a store a scan just wrote starts without building its index."""
+    from copytrace.store import archive_index
+
+    monkeypatch.setattr(archive_index, "COMPACT_AT", 3)
+    rng = random.Random(8)
+    base = prose(rng, 200)
+    articles = [{"id": f"d{n}", "text": prose(rng, 150)} for n in range(5)] + [{"id": "base", "text": base}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(row) + "\n" for row in articles), encoding="utf-8")
+    scan([tmp_path / "in.jsonl"], tmp_path / "scanned.duckdb")
+    assert (tmp_path / "scanned.duckdb.index" / "CURRENT").exists()
+    assert not list((tmp_path / "scanned.duckdb.index").glob("building-*"))
+
+    def no_build(self, batches):
+        raise AssertionError("the index was built again")
+
+    monkeypatch.setattr(archive_index.ArchiveIndex, "_build_base", no_build)
+    with DuckDBStore(tmp_path / "scanned.duckdb") as store:
+        archive = LiveArchive(store)
+        assert len(archive.index) == 6 and not archive.index._delta_sources
+        report = archive.query(Document("copy", base))
+        assert [m.document.id for m in report.sources + report.reprints] == ["base"]

@@ -312,3 +312,25 @@ def test_a_store_of_schema_1_is_upgraded_in_place_on_opening_even_for_reading(tm
     with open_store(tmp_path / "s.duckdb") as store:
         assert store.table("pairs").equals(current)
         assert upgrade.stored_version(store.connection) == SCHEMA_VERSION
+
+
+def test_postings_spilled_by_range_merge_sorted_with_a_base_each_once(tmp_path):
+    """The external sort of the archive index's postings gives what sorting them all at
+    once gives, whichever range of keys they fall in and however they were batched."""
+    from copytrace.store.postings import PostingsSpill, sorted_postings
+
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 2**64, 3000, dtype=np.uint64)
+    keys[::7] = keys[0]  # a key many documents hold
+    docs = (rng.integers(0, 100, 3000) + 100 * (np.arange(3000) // 700)).astype(np.uint32)  # a batch's own
+    base_keys, base_docs = sorted_postings(rng.integers(0, 2**64, 800, dtype=np.uint64),
+                                           rng.integers(500, 600, 800).astype(np.uint32))
+    spill = PostingsSpill(tmp_path)
+    for start in range(0, 3000, 700):
+        spill.add(keys[start : start + 700], docs[start : start + 700])
+    merged = list(spill.merged(base_keys, base_docs))
+    expected = sorted_postings(np.concatenate([keys, base_keys]), np.concatenate([docs, base_docs]))
+    assert 1 < len(merged) <= 64
+    assert np.array_equal(np.concatenate([k for k, _ in merged]), expected[0])
+    assert np.array_equal(np.concatenate([d for _, d in merged]), expected[1])
+    assert spill.merged_size(base_keys) == len(expected[0])

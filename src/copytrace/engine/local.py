@@ -50,6 +50,7 @@ from copytrace.progress import Tracker, progress_bars
 from copytrace.parallel import bounded_map, process_pool, worker_count
 from copytrace.provenance.stories import build_stories, component_roots
 from copytrace.store import DuckDBStore, Store
+from copytrace.store.archive_index import ArchiveIndex
 from copytrace.store.records import SignedBatch, VerifiedRows
 from copytrace.store.spill import DocumentSpill, read_spilled
 
@@ -219,12 +220,21 @@ def _scan(
         documents = store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py()
         stories = len({node.story_id for node in forest.nodes})
         store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), pairs=pairs, stories=stories)
+        _archive_index(store, config.candidates, Tracker(bar, "index", documents))
     return ScanSummary(
         db=str(db), run_id=run_id, **counts, documents=documents, candidates_added=added,
         verified=verified, pairs=pairs, stories=stories,
         rejects_file=str(rejects_path) if rejects_file and rejects_file.written else None,
         seconds=(dt.datetime.now() - started).total_seconds(),
     )
+
+
+def _archive_index(store: DuckDBStore, config: CandidateConfig, tracker: Tracker) -> None:
+    """Build the live archive's index of the store now where its first opening would
+    (:meth:`ArchiveIndex.prepare`: a large store), so that ``serve`` and ``add`` start
+    without building it."""
+    ArchiveIndex.prepare(store, config, tracker.advance)
+    tracker.done()
 
 
 def _outputs(db: str | Path, rejects: Path) -> dict[str, str]:

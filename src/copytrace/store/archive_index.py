@@ -34,11 +34,13 @@ import copy
 import json
 import os
 import shutil
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -49,8 +51,10 @@ from copytrace.candidates.lsh import band_keys, signed_rows
 from copytrace.ingest import Document
 from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
+from copytrace.store.postings import PostingsSpill
 
 if TYPE_CHECKING:
+    from copytrace.store.base import ArchiveStore
     from copytrace.store.records import SignedBatch
 
 # A document's row: what matching needs of it besides its keys (DOCUMENT_COLUMNS and
@@ -63,7 +67,8 @@ ARCHIVE_ROWS = pa.schema([
 ])
 RowsOf = Callable[[Sequence[str] | None], Iterator[pa.RecordBatch]]
 
-_ARRAYS = ("ngram_hashes", "ngram_docs", "band_keys", "band_docs")
+_KINDS = (("ngram_hashes", "ngram_docs"), ("band_keys", "band_docs"))  # keys, and the documents holding them
+_ARRAYS = tuple(name for kind in _KINDS for name in kind)
 # The delta is folded into a new base once it holds this many documents and this share
 # of the base: look-ups in a dict of lists cost more memory per key than sorted arrays.
 COMPACT_AT = 50_000
@@ -104,6 +109,33 @@ class ArchiveIndex:
         document's, in any order, for None). When the base is missing, stale or would
         need a large delta, a new one is built from every document's row. A store in
         memory gets an index in memory."""
+        index, missing = cls._with_base(db, config, ids, rows_of, writable)
+        for batch in rows_of(missing) if missing else ():
+            rows = pa.Table.from_batches([batch])
+            index.add(rows.column("id").to_pylist(), index_keys(signatures_from_rows(rows), config), rows)
+        index.stored(len(index._delta_sources))
+        return index
+
+    @classmethod
+    def prepare(cls, store: ArchiveStore, config: CandidateConfig, advance: Callable[[int], None] = lambda rows: None
+                ) -> None:
+        """Write the base that :meth:`open` would build for ``store`` now, if any (the last
+        step of a scan or an import, so that a server on a large new store starts without
+        building it); the documents a smaller delta would hold are left to open.
+        ``advance(rows)`` follows the rows read."""
+        def rows_of(ids: Sequence[str] | None) -> Iterator[pa.RecordBatch]:
+            for batch in store.archive_rows(ids):
+                advance(batch.num_rows)
+                yield batch
+
+        if store.path != ":memory:":
+            cls._with_base(store.path, config, store.document_ids(), rows_of, writable=True)
+
+    @classmethod
+    def _with_base(cls, db: str, config: CandidateConfig, ids: Sequence[str], rows_of: RowsOf, writable: bool
+                   ) -> tuple[ArchiveIndex, list[str]]:
+        """An index of ``db`` with its base (loaded, or built from every row when it is
+        missing, stale or would need a large delta), and the ids its delta lacks."""
         index = cls(None if db == ":memory:" else Path(f"{db}.index"), config, writable)
         index._load_base()
         missing = sorted(set(ids) - index._row_of.keys())
@@ -112,12 +144,8 @@ class ArchiveIndex:
             missing = sorted(ids)
         if len(missing) > COMPACT_AT and not index._ids:
             index._build_base(rows_of(None))
-        else:
-            for batch in rows_of(missing) if missing else ():
-                rows = pa.Table.from_batches([batch])
-                index.add(rows.column("id").to_pylist(), index_keys(signatures_from_rows(rows), config), rows)
-        index.stored(len(index._delta_sources))
-        return index
+            missing = []
+        return index, missing
 
     def needs_compaction(self) -> bool:
         """Whether the delta has grown enough to be folded into the base."""
@@ -159,29 +187,42 @@ class ArchiveIndex:
     def _build_base(self, batches: Iterator[pa.RecordBatch]) -> None:
         """A base of every document (an empty index), as sorted arrays (no Python object
         per key), from their rows streamed in batches: each batch's rows go to the new
-        generation's file as they come (a 1M-article archive's texts are 6 GB)."""
-        parts: dict[str, list[np.ndarray]] = {name: [] for name in _ARRAYS}
+        generation's file as they come (a 1M-article archive's texts are 6 GB), and its
+        postings to disk (:mod:`copytrace.store.postings`)."""
+        with self._spills() as spills:
+            def posted(first: int = 0) -> Iterator[pa.Table]:
+                for batch in batches:
+                    rows = pa.Table.from_batches([batch])
+                    self._add_postings(spills, signatures_from_rows(rows), first)
+                    first += rows.num_rows
+                    yield rows
 
-        def posted(first: int = 0) -> Iterator[pa.Table]:
-            for batch in batches:
-                rows = pa.Table.from_batches([batch])
-                self._add_postings(parts, signatures_from_rows(rows), first)
-                first += rows.num_rows
-                yield rows
+            self._new_base(posted(), spills)
 
-        self._new_base(posted(), parts)
-
-    def _add_postings(self, parts: dict[str, list[np.ndarray]], signatures: Signatures, first: int) -> None:
-        """Append to ``parts`` the n-grams and band keys of signed documents numbered
-        from ``first``."""
+    def _add_postings(self, spills: dict[str, PostingsSpill], signatures: Signatures, first: int) -> None:
+        """Spill the n-grams and band keys of signed documents numbered from ``first``."""
         numbers = np.arange(first, first + len(signatures), dtype=np.uint32)
-        parts["ngram_hashes"].append(signatures.sampled.hashes)
-        parts["ngram_docs"].append(np.repeat(numbers, np.diff(signatures.sampled.offsets)))
+        spills["ngram_hashes"].add(signatures.sampled.hashes, np.repeat(numbers, np.diff(signatures.sampled.offsets)))
         present = signed_rows(signatures.minhash)
         per_band = self.config.num_perm // self.config.bands
-        for band in range(self.config.bands):
-            parts["band_keys"].append(band_keys(signatures.minhash, present, band, per_band))
-            parts["band_docs"].append(numbers[present])
+        bands = [band_keys(signatures.minhash, present, band, per_band) for band in range(self.config.bands)]
+        spills["band_keys"].add(np.concatenate(bands), np.tile(numbers[present], self.config.bands))
+
+    @contextmanager
+    def _spills(self) -> Iterator[dict[str, PostingsSpill]]:
+        """Spills for a new base's postings, by kind (keys' name), in a folder removed
+        afterwards: beside the base where the index is on disk."""
+        on_disk = self.folder is not None and self.writable
+        if on_disk:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for left in self.folder.glob("building-*"):  # by a build that crashed
+                shutil.rmtree(left, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix="building-", dir=self.folder if on_disk else None) as folder:
+            spills = {}
+            for keys_name, _ in _KINDS:
+                (Path(folder) / keys_name).mkdir()
+                spills[keys_name] = PostingsSpill(Path(folder) / keys_name)
+            yield spills
 
     def compacted(self) -> ArchiveIndex:
         """A new index: this one's base with its delta folded in (this one stays whole, for
@@ -190,25 +231,22 @@ class ArchiveIndex:
         new._base = self._base  # what the new base merges with
         delta_ids = sorted(self._delta_sources)
         number = {id_: len(self._ids) + n for n, id_ in enumerate(delta_ids)}
-        parts: dict[str, list[np.ndarray]] = {name: [] for name in _ARRAYS}
-        for keys_name, docs_name, delta in (
-            ("ngram_hashes", "ngram_docs", self._delta_ngrams), ("band_keys", "band_docs", self._delta_bands)
-        ):
-            for key, holders in delta.items():
-                parts[keys_name].append(np.full(len(holders), key, dtype=np.uint64))
-                parts[docs_name].append(np.array([number[h] for h in holders], dtype=np.uint32))
-        new._new_base(iter([self._rows, *(self._delta_rows[id_] for id_ in delta_ids)]), parts)
+        with new._spills() as spills:
+            for (keys_name, _), delta in zip(_KINDS, (self._delta_ngrams, self._delta_bands)):
+                keys = np.fromiter((key for key, holders in delta.items() for _ in holders), np.uint64)
+                docs = np.fromiter((number[id_] for holders in delta.values() for id_ in holders), np.uint32)
+                spills[keys_name].add(keys, docs)
+            new._new_base(iter([self._rows, *(self._delta_rows[id_] for id_ in delta_ids)]), spills)
         return new
 
-    def _new_base(self, rows: Iterator[pa.Table], parts: dict[str, list[np.ndarray]]) -> None:
+    def _new_base(self, rows: Iterator[pa.Table], spills: dict[str, PostingsSpill]) -> None:
         """Replace the base by one of ``rows`` (every document's, in number order; read
-        before ``parts`` is) and the postings of the base merged with ``parts``. For a
+        before ``spills`` are) and the postings of the base merged with ``spills``. For a
         store on disk it is written as a new generation, named in CURRENT once whole."""
         if self.folder is None or not self.writable:
             all_rows = pa.concat_tables([_empty_rows(), *(table.cast(ARCHIVE_ROWS) for table in rows)])
-            self._use_base(_merged_postings(self._base, parts), all_rows)
+            self._use_base(_postings_in_memory(self._base, spills), all_rows)
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         number = (self._current() or {}).get("number", 0) + 1
         generation = self.folder / f"generation-{number:06d}"
         shutil.rmtree(generation, ignore_errors=True)
@@ -216,14 +254,18 @@ class ArchiveIndex:
         with pa.OSFile(str(generation / "rows.arrow"), "wb") as sink, pa.ipc.new_file(sink, ARCHIVE_ROWS) as writer:
             for table in rows:
                 writer.write_table(table.cast(ARCHIVE_ROWS), max_chunksize=BUILD_ROWS)
-        for name, array in _merged_postings(self._base, parts).items():
-            np.save(generation / f"{name}.npy", np.ascontiguousarray(array))
+        _write_postings(generation, self._base, spills)
+        for file in generation.iterdir():
+            _synced(file)
+        _synced(generation)
         pointer = self.folder / "CURRENT.tmp"
         pointer.write_text(
             json.dumps({"generation": generation.name, "number": number, "config": asdict(self.config)}),
             encoding="utf-8",
         )
+        _synced(pointer)
         os.replace(pointer, self.folder / "CURRENT")
+        _synced(self.folder)
         for old in self.folder.glob("generation-*"):
             if old != generation:
                 shutil.rmtree(old, ignore_errors=True)
@@ -379,18 +421,47 @@ class ArchiveIndex:
         return counts, holders
 
 
-def _merged_postings(base: dict[str, np.ndarray], parts: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
-    """Sorted postings of ``base`` and ``parts``, an n-gram counted once per document."""
-    merged = {}
-    for keys_name, docs_name in (("ngram_hashes", "ngram_docs"), ("band_keys", "band_docs")):
-        keys = np.concatenate([base[keys_name], *parts[keys_name]]).astype(np.uint64, copy=False)
-        docs = np.concatenate([base[docs_name], *parts[docs_name]]).astype(np.uint32, copy=False)
-        order = np.lexsort((docs, keys))
-        keys, docs = keys[order], docs[order]
-        distinct = np.ones(len(keys), dtype=bool)
-        distinct[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
-        merged[keys_name], merged[docs_name] = keys[distinct], docs[distinct]
-    return merged
+def _postings_in_memory(base: dict[str, np.ndarray], spills: dict[str, PostingsSpill]) -> dict[str, np.ndarray]:
+    """The postings of ``base`` (on other documents) and ``spills``, sorted."""
+    arrays = {}
+    for keys_name, docs_name in _KINDS:
+        ranges = list(spills[keys_name].merged(base[keys_name], base[docs_name]))
+        arrays[keys_name] = np.concatenate([_empty_base()[keys_name], *(keys for keys, _ in ranges)])
+        arrays[docs_name] = np.concatenate([_empty_base()[docs_name], *(docs for _, docs in ranges)])
+    return arrays
+
+
+def _write_postings(generation: Path, base: dict[str, np.ndarray], spills: dict[str, PostingsSpill]) -> None:
+    """Write the postings of ``base`` (on other documents) and ``spills``, sorted, as
+    ``.npy`` files of ``generation``, range by range (plain writes: pages of a mapped
+    output would count as the process's memory)."""
+    for keys_name, docs_name in _KINDS:
+        size = spills[keys_name].merged_size(base[keys_name])
+        with _npy_file(generation / f"{keys_name}.npy", np.uint64, size) as keys_file, \
+                _npy_file(generation / f"{docs_name}.npy", np.uint32, size) as docs_file:
+            for keys, docs in spills[keys_name].merged(base[keys_name], base[docs_name]):
+                keys_file.write(keys.tobytes())
+                docs_file.write(docs.tobytes())
+
+
+@contextmanager
+def _npy_file(path: Path, dtype: type, size: int) -> Iterator[BinaryIO]:
+    """A ``.npy`` file of ``size`` values of ``dtype``, its header written: write them."""
+    with path.open("wb") as file:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": (size,)}
+        np.lib.format.write_array_header_1_0(file, header)
+        yield file
+
+
+def _synced(path: Path) -> None:
+    """Flush the file or folder ``path`` to disk. A generation is on disk before CURRENT
+    names it, and CURRENT before the old one goes, so that a power cut, not only a
+    crash, leaves one whole."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _mapped_arrays(generation: Path) -> dict[str, np.ndarray]:

@@ -9,14 +9,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from copytrace.candidates import CandidateConfig
 from copytrace.errors import InputError
+from copytrace.store.archive_index import ArchiveIndex
 from copytrace.store.duckdb_store import DuckDBStore
 from copytrace.store.schema import TABLES, conforms
 
 
 def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
     """Copy the tables of ``folder`` (one Parquet folder per table, and ``settings``)
-    into the store ``db``, which must hold no documents yet; the rows of each table."""
+    into the store ``db``, which must hold no documents yet, and build the live archive's
+index where a server would (a large store); the rows of each table."""
     folder = Path(folder)
     missing = [name for name in ("documents", "settings") if not (folder / name).is_dir()]
     if missing:
@@ -37,6 +40,9 @@ def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
         for name in TABLES:
             counted[name] = store.query(f"SELECT count(*) AS n FROM {name}").column("n")[0].as_py()
         store.connection.execute(f"CREATE OR REPLACE SEQUENCE run_ids START {counted['runs'] + 1}")
+        stored = {row["key"]: row["value"] for row in settings}
+        candidates = stored.get("candidates")  # as the live archive reads them: defaults where none
+        ArchiveIndex.prepare(store, CandidateConfig.stored(candidates, store.path) if candidates else CandidateConfig())
     return counted
 
 
