@@ -29,6 +29,7 @@ Writes ``results.json`` in ``--out``::
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import random
@@ -175,7 +176,8 @@ def server_starts(db: Path) -> dict:
 def percentiles(seconds: list[float]) -> dict:
     values = np.array(seconds) * 1000
     return {"p50_ms": round(float(np.percentile(values, 50)), 2), "p99_ms": round(float(np.percentile(values, 99)), 2),
-            "mean_ms": round(float(values.mean()), 2), "queries": len(values)}
+            "mean_ms": round(float(values.mean()), 2), "slowest_ms": sorted(values.round(1).tolist())[-3:],
+            "queries": len(values)}
 
 
 def query_latency(db: Path, documents: list[Document], truth: dict[str, str]) -> dict:
@@ -185,9 +187,11 @@ def query_latency(db: Path, documents: list[Document], truth: dict[str, str]) ->
         archive.query(documents[0])
         seconds, found = [], 0
         for document in documents:
+            faulthandler.dump_traceback_later(5, repeat=True)  # where a query slower than 5 s waits
             started = time.perf_counter()
             report = archive.query(document)
             seconds.append(time.perf_counter() - started)
+            faulthandler.cancel_dump_traceback_later()
             found += truth.get(document.id) in {m.document.id for m in report.sources + report.reprints}
     planted = sum(document.id in truth for document in documents)
     result = {**percentiles(seconds), "planted_parents": planted, "planted_parents_found": found}
