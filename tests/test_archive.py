@@ -316,3 +316,12 @@ def test_a_scan_of_a_large_store_leaves_the_index_built_for_the_archive(tmp_path
         assert len(archive.index) == 6 and not archive.index._delta_sources
         report = archive.query(Document("copy", base))
         assert [m.document.id for m in report.sources + report.reprints] == ["base"]
+
+
+def test_the_warm_up_a_server_does_aligns_a_copied_and_a_reworded_passage():
+    """serve loads the aligner's kernels with this pair as it starts: it must reach them,
+    exact and sentence seeds alike."""
+    from copytrace.engine.stages import warm_up
+
+    [pair] = warm_up()
+    assert [passage.verbatim_share == 1.0 for passage in pair.passages] == [True, False]

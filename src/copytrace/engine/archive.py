@@ -48,7 +48,7 @@ from copytrace.candidates.lookup import (
     Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, distinct_ngram_counts, index_keys, shared_rare,
 )
 from copytrace.engine.plan import pair_edge
-from copytrace.engine.stages import sign_documents, text_hash, verify_pairs
+from copytrace.engine.stages import sign_documents, text_hash, verify_pairs, warm_up
 from copytrace.errors import InputError, NotFound
 from copytrace.faults import fault_point
 from copytrace.ingest import Document, Rejection
@@ -188,7 +188,7 @@ class LiveArchive:
         if self.workers > 1 and self._pool is None:
             self._pool = process_pool(self.workers - 1)
             for _ in range(self.workers - 1):
-                self._pool.submit(verify_pairs, [], self.align)
+                self._pool.submit(warm_up, self.align)
 
     @property
     def graph(self) -> ReuseGraph:

@@ -87,6 +87,17 @@ def verify_pairs(
     return kept
 
 
+def warm_up(config: AlignConfig = DEFAULT_CONFIG) -> list[VerifiedPair]:
+    """Verify a small made-up pair (returned), so that the aligner's compiled kernels are
+    loaded (from numba's cache: 0.8 s; compiled on the first run after an install: 40 s)
+    before a request waits for them: ``serve`` does it as it starts."""
+    told = [f"On day {n} the council of district {n} discussed road {n}, school {n} and its budget." for n in range(12)]
+    retold = [*told[:6], "A new paragraph about something else entirely, with no words from before.",
+              *(f"The district {n} council talked on day {n} about its budget, school {n} and road {n}."
+                for n in range(6, 12))]
+    return verify_pairs([(Document("warm-up-a", " ".join(told)), Document("warm-up-b", " ".join(retold)))], config)
+
+
 def _verified(a: Document, b: Document, passages: list[Passage]) -> VerifiedPair:
     decision = decide_source(a, b, passages)
     lengths = [p.a_end - p.a_start + p.b_end - p.b_start for p in passages]

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from copytrace.engine.archive import ADD_BATCH, ArticleReport, LiveArchive
+from copytrace.engine.stages import warm_up
 from copytrace.ingest import Document
 from copytrace.store import DuckDBStore
 
@@ -75,6 +76,7 @@ class ArchiveService:
                 self.archive.start_workers()
             except OSError:  # no process to spare: this thread verifies alone
                 self.archive.workers = 1
+            warm_up(self.archive.align)  # the aligner's kernels loaded now: the first query would wait for them
             self.archive.graph  # read now: the first add would wait for it
             self._write_queued()
         finally:
