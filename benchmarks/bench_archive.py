@@ -78,9 +78,9 @@ def main() -> None:
     results["query"] = query_latency(archive, queried, truth)
     results["datasketch_query"] = datasketch_latency(archive, queried, truth, args.datasketch_size)
     half = len(arrivals) // 2
-    warm_up = arrivals[half + 300:][:256]
+    first_batch = arrivals[half + 300:][:256]
     results["add_batched"], results["add_single"] = add_throughput(
-        archive, arrivals[:half], arrivals[half:][:300], warm_up)
+        archive, arrivals[:half], arrivals[half:][:300], first_batch)
     results["load"] = load_test(archive, arrivals, args.clients, args.seconds, args.out)
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
@@ -182,10 +182,10 @@ def percentiles(seconds: list[float]) -> dict:
 
 def query_latency(db: Path, documents: list[Document], truth: dict[str, str]) -> dict:
     """LiveArchive.query for each article, one at a time, after the warm-up a server
-    does as it starts (the aligner's kernels loaded) and one query."""
+    does as it starts (the compiled kernels loaded) and one query."""
     with DuckDBStore(db, read_only=True) as store:
         archive = LiveArchive(store)
-        warm_up(archive.align)
+        warm_up(archive.align, archive.config)
         archive.query(documents[0])
         seconds, found = [], 0
         for document in documents:
@@ -230,15 +230,15 @@ def datasketch_latency(db: Path, documents: list[Document], truth: dict[str, str
     return result
 
 
-def add_throughput(db: Path, batched: list[Document], single: list[Document], warm_up: list[Document]
+def add_throughput(db: Path, batched: list[Document], single: list[Document], first_batch: list[Document]
                    ) -> tuple[dict, dict]:
     """Articles per second added by LiveArchive.add in its batches, then one at a time,
     on every core, as a running server adds them: its verification workers started and
-    one batch (``warm_up``, not timed) added first, which loads the compiled kernels and
+    one batch (``first_batch``, not timed) added first, which loads the compiled kernels and
     caches of both processes."""
     results = []
     with DuckDBStore(db) as store, LiveArchive(store, workers=None) as archive:
-        archive.add(warm_up)
+        archive.add(first_batch)
         for documents, batch_size in ((batched, None), (single, 1)):
             started = time.perf_counter()
             archive.add(documents, **({} if batch_size is None else {"batch_size": batch_size}))

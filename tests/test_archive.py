@@ -318,10 +318,13 @@ def test_a_scan_of_a_large_store_leaves_the_index_built_for_the_archive(tmp_path
         assert [m.document.id for m in report.sources + report.reprints] == ["base"]
 
 
-def test_the_warm_up_a_server_does_aligns_a_copied_and_a_reworded_passage():
-    """serve loads the aligner's kernels with this pair as it starts: it must reach them,
-    exact and sentence seeds alike."""
+def test_the_warm_up_a_server_does_aligns_a_retelling_and_a_summary():
+    """serve loads the compiled kernels with these pairs as it starts: they must reach
+    them, exact and sentence seeds, and summary mode, alike."""
+    from copytrace.align import clusters
     from copytrace.engine.stages import warm_up
 
-    [pair] = warm_up()
-    assert [passage.verbatim_share == 1.0 for passage in pair.passages] == [True, False]
+    retelling, summary = warm_up()
+    assert [passage.verbatim_share == 1.0 for passage in retelling.passages] == [True, False]
+    assert summary.b == "warm-up-summary" and summary.passages
+    assert clusters.one_group_in_order.overloads  # summary mode's test of its regions ran

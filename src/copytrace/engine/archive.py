@@ -188,7 +188,7 @@ class LiveArchive:
         if self.workers > 1 and self._pool is None:
             self._pool = process_pool(self.workers - 1)
             for _ in range(self.workers - 1):
-                self._pool.submit(warm_up, self.align)
+                self._pool.submit(warm_up, self.align, self.config)
 
     @property
     def graph(self) -> ReuseGraph:

@@ -87,15 +87,22 @@ def verify_pairs(
     return kept
 
 
-def warm_up(config: AlignConfig = DEFAULT_CONFIG) -> list[VerifiedPair]:
-    """Verify a small made-up pair (returned), so that the aligner's compiled kernels are
-    loaded (from numba's cache: 0.8 s; compiled on the first run after an install: 40 s)
-    before a request waits for them: ``serve`` does it as it starts."""
-    told = [f"On day {n} the council of district {n} discussed road {n}, school {n} and its budget." for n in range(12)]
+def warm_up(align: AlignConfig = DEFAULT_CONFIG, candidates: CandidateConfig = CandidateConfig()
+            ) -> list[VerifiedPair]:
+    """Sign and verify small made-up pairs (a retelling, and a summary; the pairs are
+    returned), so that the compiled kernels of signing and aligning are loaded (from
+    numba's cache: about 1 s; compiled on the first run after an install: about a
+    minute) before a request waits for them: ``serve`` does it as it starts."""
+    told = [f"On day {n} the council of district {n} discussed road {n}, school {n} and its budget." for n in range(30)]
     retold = [*told[:6], "A new paragraph about something else entirely, with no words from before.",
               *(f"The district {n} council talked on day {n} about its budget, school {n} and road {n}."
                 for n in range(6, 12))]
-    return verify_pairs([(Document("warm-up-a", " ".join(told)), Document("warm-up-b", " ".join(retold)))], config)
+    summary = [told[n] for n in (2, 3, 12, 13, 24, 25)]
+    original, retelling, summing_up = (Document(f"warm-up-{name}", " ".join(sentences)) for name, sentences in
+                                       (("original", told[:12]), ("retelling", retold), ("summary", summary)))
+    longer = Document("warm-up-longer", " ".join(told))
+    sign_documents([original, retelling, summing_up, longer], candidates)
+    return verify_pairs([(original, retelling), (longer, summing_up)], align)
 
 
 def _verified(a: Document, b: Document, passages: list[Passage]) -> VerifiedPair:

@@ -76,7 +76,8 @@ class ArchiveService:
                 self.archive.start_workers()
             except OSError:  # no process to spare: this thread verifies alone
                 self.archive.workers = 1
-            warm_up(self.archive.align)  # the aligner's kernels loaded now: the first query would wait for them
+            # The compiled kernels loaded now: the first query would wait for them.
+            warm_up(self.archive.align, self.archive.config)
             self.archive.graph  # read now: the first add would wait for it
             self._write_queued()
         finally:
