@@ -220,7 +220,7 @@ def _scan(
         documents = store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py()
         stories = len({node.story_id for node in forest.nodes})
         store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), pairs=pairs, stories=stories)
-        _archive_index(store, config.candidates, Tracker(bar, "index", documents))
+        _archive_index(store, config.candidates, bar, documents)
     return ScanSummary(
         db=str(db), run_id=run_id, **counts, documents=documents, candidates_added=added,
         verified=verified, pairs=pairs, stories=stories,
@@ -229,12 +229,20 @@ def _scan(
     )
 
 
-def _archive_index(store: DuckDBStore, config: CandidateConfig, tracker: Tracker) -> None:
+def _archive_index(store: DuckDBStore, config: CandidateConfig, bar: Progress | None, documents: int) -> None:
     """Build the live archive's index of the store now where its first opening would
     (:meth:`ArchiveIndex.prepare`: a large store), so that ``serve`` and ``add`` start
-    without building it."""
-    ArchiveIndex.prepare(store, config, tracker.advance)
-    tracker.done()
+    without building it; its progress bar shows only when it does."""
+    trackers: list[Tracker] = []
+
+    def advance(rows: int) -> None:
+        if not trackers:
+            trackers.append(Tracker(bar, "index", documents))
+        trackers[0].advance(rows)
+
+    ArchiveIndex.prepare(store, config, advance)
+    for tracker in trackers:
+        tracker.done()
 
 
 def _outputs(db: str | Path, rejects: Path) -> dict[str, str]:
