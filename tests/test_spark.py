@@ -248,6 +248,21 @@ def test_python_workers_cache_numba_kernels_in_the_configured_folder(spark):
     assert found[0]["folder"] == numba_cache_dir()
 
 
+def _numba_threads(batches):
+    import numba
+
+    for _ in batches:
+        yield pa.RecordBatch.from_pydict({"threads": [numba.get_num_threads()]})
+
+
+@requires_spark
+def test_python_workers_run_numba_kernels_on_the_tasks_one_core(spark):
+    # Spark runs a task on each core; a worker with a kernel thread per core besides
+    # oversubscribed them (verify ran ten times slower).
+    found = spark.range(0, 2, numPartitions=2).mapInArrow(_numba_threads, "threads long").collect()
+    assert [row["threads"] for row in found] == [1, 1]
+
+
 @requires_spark
 def test_spark_submit_runs_the_package_and_stops_at_a_bad_record(tmp_path):
     """spark-submit runs copytrace/cli/spark_submit.py as its application (docs/spark.md):

@@ -51,14 +51,17 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
     """A Spark session for a scan: ``master`` and ``conf`` as given (``--master``,
     ``--conf``), else what ``spark-submit`` set, else ``local[*]``. numba caches its
     compiled kernels in ``NUMBA_CACHE_DIR`` on executors (a writable folder under the
-    system's temporary folder unless set); in local mode, Python workers run this
-    interpreter."""
+    system's temporary folder unless set), and runs its parallel kernels on the task's
+    cores (``NUMBA_NUM_THREADS``: ``spark.task.cpus``, 1 unless set): Spark runs a task
+    on each core, and a worker that started a thread per core besides slowed verify
+    tenfold (docs/spark.md). In local mode, Python workers run this interpreter."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise InputError("--engine spark", INSTALL_HINT) from None
     settings = {
         "spark.executorEnv.NUMBA_CACHE_DIR": numba_cache_dir(),
+        "spark.executorEnv.NUMBA_NUM_THREADS": (conf or {}).get("spark.task.cpus", "1"),
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         **(conf or {}),
     }
