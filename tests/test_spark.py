@@ -263,6 +263,31 @@ def test_python_workers_run_numba_kernels_on_the_tasks_one_core(spark):
     assert [row["threads"] for row in found] == [1, 1]
 
 
+def test_local_sessions_get_a_few_shuffle_partitions_per_core_unless_set():
+    from copytrace.engine.spark import LOCAL_PARTITIONS_PER_CORE, local_shuffle_partitions
+
+    assert local_shuffle_partitions("local[2]", 2, None) == 2 * LOCAL_PARTITIONS_PER_CORE
+    assert local_shuffle_partitions("local[*]", 16, None) == 16 * LOCAL_PARTITIONS_PER_CORE
+    assert local_shuffle_partitions("local[2]", 2, "200") is None  # --conf or spark-submit set it
+    assert local_shuffle_partitions("yarn", 400, None) is None  # a cluster keeps its own
+
+
+@requires_spark
+def test_a_given_shuffle_partitions_setting_is_kept(spark):
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "4"
+
+
+@requires_spark
+def test_a_local_session_gets_a_quarter_of_the_machines_memory(spark):
+    # Spark's 1 GB could not cache a 100k scan's documents, and spilled.
+    from copytrace.engine.spark import local_driver_memory
+
+    memory = local_driver_memory()
+    assert spark.sparkContext.getConf().get("spark.driver.memory") == memory
+    machine_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    assert 1 <= int(memory.removesuffix("g")) <= max(1, machine_gb / 4)
+
+
 @requires_spark
 def test_spark_submit_runs_the_package_and_stops_at_a_bad_record(tmp_path):
     """spark-submit runs copytrace/cli/spark_submit.py as its application (docs/spark.md):

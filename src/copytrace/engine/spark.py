@@ -45,6 +45,9 @@ RUN_ID = 1  # a Spark scan writes a new dataset: one run
 # Tables of the output, each with the columns that order its rows (the DuckDB store's export order).
 TABLE_ORDER = {name: row_order(table) for name, table in {**SCHEMAS, "settings": SETTINGS}.items()}
 _SIGNATURE_COLUMNS = SCHEMAS["signatures"].names
+# Shuffle partitions per core in local mode: a few, so a skewed task does not idle the
+# other cores, where Spark's default of 200 spent more on scheduling than on the work.
+LOCAL_PARTITIONS_PER_CORE = 4
 
 
 def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
@@ -54,28 +57,63 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
     system's temporary folder unless set), and runs its parallel kernels on the task's
     cores (``NUMBA_NUM_THREADS``: ``spark.task.cpus``, 1 unless set): Spark runs a task
     on each core, and a worker that started a thread per core besides slowed verify
-    tenfold (docs/spark.md). In local mode, Python workers run this interpreter."""
+    tenfold (docs/spark.md). In local mode, Python workers run this interpreter, shuffles
+    have :func:`local_shuffle_partitions` and a JVM this process starts has
+    :func:`local_driver_memory`, unless set."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise InputError("--engine spark", INSTALL_HINT) from None
+    local = (master or "local").startswith("local")
+    # Under spark-submit the driver's JVM runs already, started with spark-submit's memory.
+    starts_jvm = "PYSPARK_GATEWAY_PORT" not in os.environ
     settings = {
         "spark.executorEnv.NUMBA_CACHE_DIR": numba_cache_dir(),
         "spark.executorEnv.NUMBA_NUM_THREADS": (conf or {}).get("spark.task.cpus", "1"),
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        **({"spark.driver.memory": local_driver_memory()} if local and starts_jvm else {}),
         **(conf or {}),
     }
     builder = SparkSession.builder.appName("copytrace")
     if master:
         builder = builder.master(master)
-    if (master or "local").startswith("local"):
+    if local:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # pyspark reads it, not its conf
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
-        return builder.getOrCreate()
+        session = builder.getOrCreate()
     except Exception as error:  # pyspark raises its own errors when Java is missing or too old
         raise InputError("--engine spark", f"cannot start Spark ({str(error).splitlines()[0]}); {INSTALL_HINT}") from None
+    context = session.sparkContext
+    partitions = local_shuffle_partitions(context.master, context.defaultParallelism,
+                                          context.getConf().get("spark.sql.shuffle.partitions"))
+    if partitions:
+        session.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    return session
+
+
+def local_shuffle_partitions(master: str, cores: int, given: str | None) -> int | None:
+    """The shuffle partitions a session on ``master`` with ``cores`` gets where
+    ``spark.sql.shuffle.partitions`` is not ``given`` (``--conf``, spark-submit):
+    :data:`LOCAL_PARTITIONS_PER_CORE` per core in local mode (at 10k articles on
+    ``local[2]``, 8 partitions took every step but verify from 237 s to 52 s;
+    docs/spark.md), else None: a cluster keeps its own setting."""
+    if given is not None or not master.startswith("local"):
+        return None
+    return LOCAL_PARTITIONS_PER_CORE * cores
+
+
+def local_driver_memory() -> str:
+    """The JVM heap of a local session unless ``spark.driver.memory`` is set: a quarter
+    of the machine's memory (at least Spark's 1 GB), since in local mode that one JVM
+    holds every cached table and shuffle buffer (with Spark's 1 GB a 100k scan did not
+    fit its cached documents and spilled 1.7 GB; docs/spark.md)."""
+    try:
+        machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): Spark's default
+        return "1g"
+    return f"{max(1, machine // 4 // 2**30)}g"
 
 
 def numba_cache_dir() -> str:
