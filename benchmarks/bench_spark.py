@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_scan import MemorySampler  # noqa: E402
 
+SKEW_CHECKED_SECONDS = 10  # stages with this many task seconds get their tasks' run time quantiles
 CLOCK_COLUMNS = {"documents": ["ingested_at"], "runs": ["started_at", "finished_at"]}
 
 
@@ -143,6 +144,10 @@ def _rest_metrics(spark) -> dict:
                "input_mb": _mb(stage["inputBytes"]), "shuffle_read_mb": _mb(stage["shuffleReadBytes"]),
                "shuffle_write_mb": _mb(stage["shuffleWriteBytes"]), "spill_mb": _mb(stage["diskBytesSpilled"]),
                "peak_execution_memory_mb": _mb(stage.get("peakExecutionMemory", 0))}
+        if stage.get("submissionTime") and stage.get("completionTime"):
+            row["wall_seconds"] = round(_seconds(stage["completionTime"]) - _seconds(stage["submissionTime"]), 1)
+        if row["task_seconds"] >= SKEW_CHECKED_SECONDS:
+            row["task_run_seconds_quantiles"] = _task_quantiles(base, stage)
         stage_rows.append(row)
         total = per_step.setdefault(step, {"task_seconds": 0.0, "shuffle_read_mb": 0.0, "shuffle_write_mb": 0.0,
                                             "spill_mb": 0.0, "stages": 0})
@@ -153,6 +158,13 @@ def _rest_metrics(spark) -> dict:
         if step in per_step and entry["first"] and entry["last"]:
             per_step[step]["wall_seconds"] = round(_seconds(entry["last"]) - _seconds(entry["first"]), 1)
     return {"steps": per_step, "stages": sorted(stage_rows, key=lambda row: row["stage"])}
+
+
+def _task_quantiles(base: str, stage: dict) -> dict:
+    """Run time of the stage's tasks at quantiles 0, 0.5, 0.9 and 1: a maximum far above
+    the median is a skewed stage, whose last tasks leave cores idle."""
+    summary = _get(f"{base}/stages/{stage['stageId']}/{stage['attemptId']}/taskSummary?quantiles=0,0.5,0.9,1")
+    return dict(zip(("min", "median", "p90", "max"), (round(ms / 1000, 1) for ms in summary["executorRunTime"])))
 
 
 def _get(url: str):
