@@ -173,6 +173,55 @@ def test_the_verify_step_keeps_what_verify_pairs_keeps_whatever_the_order_of_its
     assert list(zip(rows.column("a").to_pylist(), rows.column("b").to_pylist())) == sorted(expected)
 
 
+def _sorted_keys(*groups: tuple[int, int, list[tuple[str, str | None]]]) -> pa.Table:
+    """:data:`copytrace.engine.plan.KEY` rows of ``groups`` (kind, key, members), sorted as Spark hands them."""
+    from copytrace.engine.plan import KEY
+
+    rows = [{"kind": kind, "key": key, "id": id_, "source": source} for kind, key, members in groups for id_, source in members]
+    return pa.Table.from_pylist(sorted(rows, key=lambda row: (row["kind"], row["key"], row["id"])), schema=KEY)
+
+
+def test_key_groups_are_the_same_however_the_sorted_rows_are_cut_in_batches():
+    """A group may run over several batches; groups of one document are left out (no Java needed here)."""
+    from itertools import groupby
+
+    from copytrace.engine.plan import key_groups
+
+    rng = random.Random(5)
+    groups = [(rng.randrange(2), key, [(f"d{rng.randrange(60)}", rng.choice(["s1", "s2", None])) for _ in range(size)])
+              for key, size in enumerate(rng.choice([1, 1, 1, 2, 3, 7, 40]) for _ in range(200))]
+    table = _sorted_keys(*((kind, key, list(dict(members).items())) for kind, key, members in groups))
+    rows = table.to_pylist()
+    expected = [(kind, key, [row["id"] for row in members], [row["source"] for row in members])
+                for (kind, key), members in ((k, list(g)) for k, g in groupby(rows, key=lambda r: (r["kind"], r["key"])))
+                if len(members) >= 2]
+    for batch_rows in (1, 2, 3, 39, 40, 41, 1000):
+        found = [tuple(group) for group in key_groups(table.to_batches(max_chunksize=batch_rows))]
+        assert found == [tuple(group) for group in expected], batch_rows
+        larger = [tuple(group) for group in key_groups(table.to_batches(max_chunksize=batch_rows), min_size=7)]
+        assert larger == [tuple(group) for group in expected if len(group[2]) >= 7], batch_rows
+
+
+def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerplate():
+    """The join's pairs and boilerplate rows from sorted key rows (no Java needed here)."""
+    from copytrace.candidates import CandidateConfig
+    from copytrace.engine.plan import BAND, NGRAM, boilerplate_rows, pairs_sharing_keys
+
+    keys = _sorted_keys(
+        (NGRAM, 2, [("c", "s1"), ("a", "s2"), ("b", "s3")]),  # a rare n-gram: every two documents
+        (BAND, 3, [("d", "s1"), ("e", "s1"), ("f", "s1")]),  # a band: never boilerplate
+        (NGRAM, 4, [("d", "s1"), ("e", "s1"), ("f", "s1"), ("g", "s2")]),  # three documents of one source: boilerplate
+        (NGRAM, 5, [(f"m{n}", f"s{n}") for n in range(5)]),  # in more than max_df documents
+        (NGRAM, 6, [("lone", "s1")]),
+    ).to_batches(max_chunksize=2)
+    config = CandidateConfig(max_df=4, boilerplate_documents=3)
+    rows = pa.Table.from_batches(list(pairs_sharing_keys(keys, config))).to_pylist()
+    assert [(row["a"], row["b"], row["kind"]) for row in rows] == [
+        ("a", "b", NGRAM), ("a", "c", NGRAM), ("b", "c", NGRAM), ("d", "e", BAND), ("d", "f", BAND), ("e", "f", BAND)]
+    assert pa.Table.from_batches(list(boilerplate_rows(keys, config))).to_pylist() == [
+        {"ngram": 4, "documents": 4, "source": "s1", "source_documents": 3}]
+
+
 @requires_spark
 def test_the_collection_has_what_the_comparison_needs(scanned):
     """Rejects, a duplicate id, stories with several members, and snippet pairs."""

@@ -142,8 +142,7 @@ def spark_scan(
     cached: list[DataFrame] = []
     with _step(spark, "parse and sign"):
         parsed = _kept(_parsed(spark, paths, out, field_map, config), cached)
-        documents, rejects = _first_of_each_id(parsed)
-        documents = _kept(documents, cached)
+        documents, rejects = _first_of_each_id(parsed, cached)
         if on_error == "fail" and (first := rejects.orderBy("file", "record").first()) is not None:
             raise InputError(first["where"], first["reason"])
         counts = {"read": parsed.count(), "stored": documents.count(), "existing": 0, "rejected": rejects.count()}
@@ -151,11 +150,13 @@ def spark_scan(
         candidates, boilerplate = _candidates(documents, config, cached)
         candidates, boilerplate = _kept(candidates, cached), _kept(boilerplate, cached)
         found = {"candidates": candidates.count(), "verified": candidates.count()}
+        boilerplate.count()  # learnt here, where its time belongs, not when verify collects it
     with _step(spark, "verify"):
-        verified = _kept(_verified(documents, candidates, _learnt(boilerplate, config), config, cached), cached)
+        components = _components(candidates.select("a", "b"), cached)
+        verified = _kept(_verified(documents, candidates, components, _learnt(boilerplate, config), config), cached)
         found["pairs"] = verified.count()
     with _step(spark, "stories"):
-        stories = _kept(_stories(verified, cached), cached)
+        stories = _kept(_stories(verified, components), cached)
         found["stories"] = stories.select("story_id").distinct().count()
     tables = {
         "documents": documents.select(*DOCUMENT_COLUMNS, "text_hash", _lit(RUN_ID, "int").alias("run_id"),
@@ -216,55 +217,47 @@ def _parsed(spark: SparkSession, paths: Sequence[str | Path], out: str | Path,
     return parsed_records(spark, files, refused, field_map, config.candidates, config.batch_size)
 
 
-def _first_of_each_id(parsed: DataFrame) -> tuple[DataFrame, DataFrame]:
+def _first_of_each_id(parsed: DataFrame, cached: list[DataFrame]) -> tuple[DataFrame, DataFrame]:
     """The documents kept and the records refused. Of several documents with one id,
     the first by read key (file, record) is kept, whatever order Spark read them in;
-    the others are refused as the local engine refuses them."""
+    the others are refused as the local engine refuses them. Only the read keys go
+    through the window by id; the later records of an id (few) are then taken out of the
+    parsed rows by their read key, a join Spark broadcasts when they are few, so texts
+    are not shuffled (a window over whole rows shuffled 716 MB at 100k articles)."""
     from pyspark.sql import Window, functions as F
 
     first = Window.partitionBy("id").orderBy("file", "record")
-    documents = parsed.where("reason IS NULL").withColumn("rank", F.row_number().over(first))
+    readable = parsed.where("reason IS NULL")
+    later = _kept(readable.select("id", "file", "record").withColumn("rank", F.row_number().over(first))
+                  .where("rank > 1").select("file", "record"), cached)
     before, after = duplicate_id("\0").split("\0")
-    duplicates = documents.where("rank > 1").withColumn("reason", F.concat(F.lit(before), "id", F.lit(after)))
+    duplicates = readable.join(later, ["file", "record"], "left_semi").withColumn(
+        "reason", F.concat(F.lit(before), "id", F.lit(after)))
     rejects = parsed.where("reason IS NOT NULL").select("file", "record", "where", "reason", "raw")
-    return (documents.where("rank = 1").drop("rank"),
+    return (readable.join(later, ["file", "record"], "left_anti"),
             rejects.unionByName(duplicates.select("file", "record", "where", "reason", "raw")))
 
 
 def _candidates(documents: DataFrame, config: ScanConfig, cached: list[DataFrame]) -> tuple[DataFrame, DataFrame]:
     """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows,
-    and the :data:`copytrace.engine.plan.BOILERPLATE` rows learnt on the way."""
+    and the :data:`copytrace.engine.plan.BOILERPLATE` rows learnt from the same keys.
+    The keys are shuffled once, by key, and sorted within each partition, so that the
+    documents of a key come together (:func:`copytrace.engine.plan.key_groups`) for
+    both the pairs and the boilerplate: no aggregate of lists, and no second shuffle."""
     from pyspark.sql import functions as F
 
     keys = documents.select(*_SIGNATURE_COLUMNS, "source").mapInArrow(
         partial(plan.candidate_keys, config=config.candidates), spark_schema(plan.KEY))
-    keys = _kept(keys, cached)
-    # An n-gram in more than max_df documents pairs none: drop it before its documents are listed.
-    sizes = keys.groupBy("kind", "key").count()
-    wanted = sizes.where((F.col("count") >= 2) & ((F.col("kind") == plan.BAND) | (F.col("count") <= config.candidates.max_df)))
-    groups = keys.join(wanted.select("kind", "key"), ["kind", "key"], "left_semi").groupBy("kind", "key").agg(
-        F.collect_list(F.struct("id", "source")).alias("members"))
-    pairs = groups.mapInArrow(partial(plan.pairs_sharing_keys, config=config.candidates), spark_schema(plan.PAIR_KEY))
+    by_key = _kept(keys.repartition("kind", "key").sortWithinPartitions("kind", "key", "id"), cached)
+    pairs = by_key.mapInArrow(partial(plan.pairs_sharing_keys, config=config.candidates), spark_schema(plan.PAIR_KEY))
     shared = pairs.groupBy("a", "b").agg(
         F.sum((F.col("kind") == plan.NGRAM).cast("long")).alias("shared"), F.max(F.col("kind") == plan.BAND).alias("near"))
     profiles = documents.select(*(name for name, _ in plan.PROFILE_FIELDS))
     candidates = _with_both(shared, profiles).mapInArrow(
         partial(plan.candidate_rows, config=config.candidates), spark_schema(plan.CANDIDATE))
-    return candidates, _boilerplate(keys, sizes, config)
-
-
-def _boilerplate(keys: DataFrame, sizes: DataFrame, config: ScanConfig) -> DataFrame:
-    """:data:`copytrace.engine.plan.BOILERPLATE` rows: n-grams counted per source, and
-    only those some source holds often enough listed with their sources."""
-    from pyspark.sql import functions as F
-
-    per_source = keys.where(F.col("kind") == plan.NGRAM).groupBy("key", "source").agg(F.count("*").alias("documents"))
-    often = per_source.where(F.col("documents") >= max(config.candidates.boilerplate_documents, 2)).select("key").distinct()
-    counts = per_source.join(often, "key", "left_semi").groupBy("key").agg(
-        F.collect_list(F.struct("source", "documents")).alias("sources")).join(
-        sizes.where(F.col("kind") == plan.NGRAM).select("key", F.col("count").alias("documents")), "key")
-    return counts.select(*plan.SOURCE_COUNTS.names).mapInArrow(
-        partial(plan.boilerplate_rows, config=config.candidates), spark_schema(plan.BOILERPLATE))
+    boilerplate = by_key.mapInArrow(partial(plan.boilerplate_rows, config=config.candidates),
+                                    spark_schema(plan.BOILERPLATE))
+    return candidates, boilerplate
 
 
 def _learnt(boilerplate: DataFrame, config: ScanConfig) -> Boilerplate:
@@ -277,17 +270,15 @@ def _learnt(boilerplate: DataFrame, config: ScanConfig) -> Boilerplate:
     return Boilerplate(ngrams, config.candidates)
 
 
-def _verified(documents: DataFrame, candidates: DataFrame, boilerplate: Boilerplate, config: ScanConfig,
-              cached: list[DataFrame]) -> DataFrame:
+def _verified(documents: DataFrame, candidates: DataFrame, components: DataFrame, boilerplate: Boilerplate,
+              config: ScanConfig) -> DataFrame:
     """(4) verify: :data:`copytrace.engine.plan.VERIFIED` rows, by connected component of
-    the candidates (:func:`_components`): each text is shuffled once, with its component,
-    not once per pair, and prepared once for all its pairs (as the local engine groups
-    them); components are spread over every core."""
+    the candidates (``components``, :func:`_components`): each text is shuffled once, with
+    its component, not once per pair, and prepared once for all its pairs (as the local
+    engine groups them); components are spread over every core."""
     from pyspark.sql import functions as F
 
-    pairs = candidates.select("a", "b")
-    components = _components(pairs, cached)
-    pairs = pairs.join(components.withColumnRenamed("id", "a"), "a")
+    pairs = candidates.select("a", "b").join(components.withColumnRenamed("id", "a"), "a")
     # Named apart: the two sides of the cogroup come from one DataFrame.
     texts = documents.select(*DOCUMENT_COLUMNS).join(
         components.select("id", F.col("component").alias("texts_component")), "id")
@@ -296,12 +287,14 @@ def _verified(documents: DataFrame, candidates: DataFrame, boilerplate: Boilerpl
         verify, spark_schema(plan.VERIFIED))
 
 
-def _stories(verified: DataFrame, cached: list[DataFrame]) -> DataFrame:
+def _stories(verified: DataFrame, components: DataFrame) -> DataFrame:
     """(5) stories: :data:`copytrace.engine.plan.STORY` rows, one group per connected
-    component of the verified pairs (:func:`_components`)."""
-    pairs = verified.drop("passage_rows")
-    components = _components(pairs.select("a", "b"), cached)
-    rows = pairs.join(components.withColumnRenamed("id", "a"), "a")
+    component of the candidates (``components``, as verify grouped them). The verified
+    pairs are some of the candidates, so a group holds whole components of the pair
+    graph, which :func:`copytrace.provenance.stories.build_stories` tells apart as it
+    does on the local engine's whole graph: no second labelling (its rounds were 64
+    small stages)."""
+    rows = verified.drop("passage_rows").join(components.withColumnRenamed("id", "a"), "a")
     return rows.groupBy("component").applyInArrow(plan.story_rows, spark_schema(plan.STORY))
 
 
