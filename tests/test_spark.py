@@ -173,6 +173,20 @@ def test_the_verify_step_keeps_what_verify_pairs_keeps_whatever_the_order_of_its
     assert list(zip(rows.column("a").to_pylist(), rows.column("b").to_pylist())) == sorted(expected)
 
 
+@requires_spark
+def test_components_by_rounds_of_joins_are_those_of_union_find(spark, scanned):
+    """Large candidate graphs are labelled by rounds of joins, small ones in one task: the same labels."""
+    from copytrace.engine.spark import _components
+
+    local, _, _ = scanned
+    pairs = [(row["a"], row["b"]) for row in table(local, "candidates")]
+    edges = spark.createDataFrame(pairs, "a string, b string").repartition(3)
+    by_rounds, in_one_task = (sorted(map(tuple, _components(edges, len(pairs), [], one_task_edges=limit).collect()))
+                              for limit in (len(pairs) - 1, len(pairs)))
+    assert by_rounds == in_one_task and len({component for _, component in by_rounds}) >= 100
+    assert all(component <= id_ for id_, component in in_one_task)
+
+
 def _sorted_keys(*groups: tuple[int, int, list[tuple[str, str | None]]]) -> pa.Table:
     """:data:`copytrace.engine.plan.KEY` rows of ``groups`` (kind, key, members), sorted as Spark hands them."""
     from copytrace.engine.plan import KEY

@@ -63,7 +63,7 @@ from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
 from copytrace.ingest.readers import (
     CSV_SUFFIXES, Read, csv_records, jsonl_record, parquet_record, rejection, text_file_record,
 )
-from copytrace.provenance.stories import PairEdge, build_stories
+from copytrace.provenance.stories import PairEdge, build_stories, component_roots
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
 from copytrace.store.records import VerifiedPair
 from copytrace.store.schema import BOILERPLATE as STORED_BOILERPLATE
@@ -114,6 +114,8 @@ CANDIDATE = pa.schema(list(CANDIDATES)[:-2])
 PASSAGE = pa.struct([("region", pa.int32()), ("a_start", pa.int32()), ("a_end", pa.int32()),
                      ("b_start", pa.int32()), ("b_end", pa.int32()), ("similarity", pa.float64()),
                      ("verbatim_share", pa.float64())])
+# A document of the candidate graph and its connected component, named by its least id.
+COMPONENT = pa.schema([("id", pa.string()), ("component", pa.string())])
 # A verified pair: the pairs table's row (all the story step needs of it but the
 # dates: :class:`copytrace.provenance.stories.PairEdge`), its passages in order, both dates.
 VERIFIED = pa.schema([*PAIRS, ("passage_rows", pa.list_(PASSAGE)), ("date_a", pa.date32()), ("date_b", pa.date32())])
@@ -232,8 +234,8 @@ class KeyGroup(NamedTuple):
 
 def key_groups(keys: Iterable[pa.RecordBatch], min_size: int = 2) -> Iterator[KeyGroup]:
     """The groups of :data:`KEY` rows that ``min_size`` or more documents share, from batches
-    of one partition sorted by (kind, key), where a group may run on from one batch to
-    the next. Group boundaries are found with numpy, and only groups of two or more
+    of one partition where the rows of a key come together (Spark sorts them by key and
+    kind), and a group may run on from one batch to the next. Group boundaries are found with numpy, and only groups of two or more
     rows become Python lists (most n-grams belong to one document: at 100k articles,
     grouping by Spark's ``collect_list`` took 65 task-seconds in all)."""
     min_size = max(min_size, 2)
@@ -256,7 +258,8 @@ def key_groups(keys: Iterable[pa.RecordBatch], min_size: int = 2) -> Iterator[Ke
 
 def _batch_groups(batch: pa.RecordBatch, min_size: int) -> list[KeyGroup]:
     """The groups of a sorted batch of ``min_size`` rows or more, and its first and last
-    groups whatever their size (they may go on in the batches around it)."""
+    groups whatever their size (they may go on in the batches around it). Only their
+    rows' ids and sources become Python strings."""
     if not batch.num_rows:
         return []
     kinds, keys = batch.column("kind").to_numpy(), batch.column("key").to_numpy()
@@ -264,9 +267,12 @@ def _batch_groups(batch: pa.RecordBatch, min_size: int) -> list[KeyGroup]:
     ends = np.r_[starts[1:], batch.num_rows]
     wanted = ends - starts >= min_size
     wanted[[0, -1]] = True
-    ids, sources = batch.column("id").to_pylist(), batch.column("source").to_pylist()
-    return [KeyGroup(int(kinds[start]), int(keys[start]), ids[start:end], sources[start:end])
-            for start, end in zip(starts[wanted].tolist(), ends[wanted].tolist())]
+    starts, ends = starts[wanted], ends[wanted]
+    rows = np.concatenate([np.arange(start, end) for start, end in zip(starts.tolist(), ends.tolist())])
+    ids, sources = (batch.column(name).take(rows).to_pylist() for name in ("id", "source"))
+    offsets = np.r_[0, np.cumsum(ends - starts)].tolist()
+    return [KeyGroup(int(kinds[start]), int(keys[start]), ids[first:last], sources[first:last])
+            for start, first, last in zip(starts.tolist(), offsets, offsets[1:])]
 
 
 def pairs_sharing_keys(keys: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
@@ -338,6 +344,17 @@ def _profile(row: dict, prefix: str) -> Profile:
 
 
 # --- (4) verify: group by connected component of the candidates ---------------------
+
+def component_labels(edges: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """:data:`COMPONENT` rows of every document of the edges (a, b) of a whole graph,
+    by union-find (:func:`copytrace.provenance.stories.component_roots`, as the local
+    engine groups its pairs): for a graph that one task holds (170,957 candidate pairs
+    at 100k articles: 0.2 s)."""
+    pairs = (pair for batch in edges for pair in zip(batch.column("a").to_pylist(), batch.column("b").to_pylist()))
+    roots = component_roots(pairs)
+    yield pa.RecordBatch.from_arrays([pa.array(list(roots), pa.string()), pa.array(list(roots.values()), pa.string())],
+                                     schema=COMPONENT)
+
 
 def verified_component(
     pairs: pa.Table, documents: pa.Table, config: AlignConfig = DEFAULT_CONFIG, boilerplate: Boilerplate = Boilerplate()

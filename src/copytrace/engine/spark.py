@@ -45,6 +45,10 @@ RUN_ID = 1  # a Spark scan writes a new dataset: one run
 # Tables of the output, each with the columns that order its rows (the DuckDB store's export order).
 TABLE_ORDER = {name: row_order(table) for name, table in {**SCHEMAS, "settings": SETTINGS}.items()}
 _SIGNATURE_COLUMNS = SCHEMAS["signatures"].names
+# Candidate graphs up to this many edges are labelled by union-find in one Python task
+# (5M edges: about 6 s and 1 GB); larger ones by rounds of joins, which cost seconds
+# each whatever their size (six rounds, 11-31 s, at 100k articles: docs/spark.md).
+ONE_TASK_COMPONENT_EDGES = 5_000_000
 # Shuffle partitions per core in local mode: a few, so a skewed task does not idle the
 # other cores, where Spark's default of 200 spent more on scheduling than on the work.
 LOCAL_PARTITIONS_PER_CORE = 4
@@ -152,7 +156,7 @@ def spark_scan(
         found = {"candidates": candidates.count(), "verified": candidates.count()}
         boilerplate.count()  # learnt here, where its time belongs, not when verify collects it
     with _step(spark, "verify"):
-        components = _components(candidates.select("a", "b"), cached)
+        components = _components(candidates.select("a", "b"), found["candidates"], cached)
         verified = _kept(_verified(documents, candidates, components, _learnt(boilerplate, config), config), cached)
         found["pairs"] = verified.count()
     with _step(spark, "stories"):
@@ -248,7 +252,8 @@ def _candidates(documents: DataFrame, config: ScanConfig, cached: list[DataFrame
 
     keys = documents.select(*_SIGNATURE_COLUMNS, "source").mapInArrow(
         partial(plan.candidate_keys, config=config.candidates), spark_schema(plan.KEY))
-    by_key = _kept(keys.repartition("kind", "key").sortWithinPartitions("kind", "key", "id"), cached)
+    # Sorted by the 64-bit key first: Spark's sort compares a prefix of its first column.
+    by_key = _kept(keys.repartition("kind", "key").sortWithinPartitions("key", "kind"), cached)
     pairs = by_key.mapInArrow(partial(plan.pairs_sharing_keys, config=config.candidates), spark_schema(plan.PAIR_KEY))
     shared = pairs.groupBy("a", "b").agg(
         F.sum((F.col("kind") == plan.NGRAM).cast("long")).alias("shared"), F.max(F.col("kind") == plan.BAND).alias("near"))
@@ -298,7 +303,18 @@ def _stories(verified: DataFrame, components: DataFrame) -> DataFrame:
     return rows.groupBy("component").applyInArrow(plan.story_rows, spark_schema(plan.STORY))
 
 
-def _components(edges: DataFrame, cached: list[DataFrame]) -> DataFrame:
+def _components(edges: DataFrame, count: int, cached: list[DataFrame],
+                one_task_edges: int = ONE_TASK_COMPONENT_EDGES) -> DataFrame:
+    """Each document of the ``count`` ``edges`` (a, b) with its connected component,
+    named by its least id: by union-find in one task
+    (:func:`copytrace.engine.plan.component_labels`) up to ``one_task_edges`` edges,
+    else by rounds of DataFrame joins (:func:`_components_by_rounds`)."""
+    if count <= one_task_edges:
+        return _kept(edges.coalesce(1).mapInArrow(plan.component_labels, spark_schema(plan.COMPONENT)), cached)
+    return _components_by_rounds(edges, cached)
+
+
+def _components_by_rounds(edges: DataFrame, cached: list[DataFrame]) -> DataFrame:
     """Each document of ``edges`` (a, b) with its connected component, named by its
     least id, found with DataFrame joins (nothing is collected on the driver): every
     document takes the least label among its own and its neighbours', then the label of
