@@ -11,7 +11,9 @@ local mode) and its Python workers. Spark's numbers come from its REST API
 (``/api/v1/applications/<id>/stages`` and ``/jobs``), each job described by the plan
 step that started it (``copytrace: verify``). Two tables are identical when each
 holds every row of the other as often (DuckDB ``EXCEPT ALL`` both ways), clock times
-left out. Writes ``results.json`` in ``--out``.
+left out. Per core, Spark's task seconds (summed over stages) are set against the
+local engine's CPU seconds (this process and its workers). Writes ``results.json`` in
+``--out``.
 
     flock /work/notes/bench.lock python benchmarks/bench_spark.py \\
         --docs out/bench-scan-100k-v2/docs.jsonl --out out/bench-spark-100k
@@ -59,6 +61,8 @@ def main() -> None:
     results["identical"] = _identical(args.out / "local.duckdb", args.out / "spark.duckdb")
     results["all_identical"] = all(table["identical"] for table in results["identical"].values())
     results["spark_over_local"] = round(results["spark"]["seconds"] / results["local"]["seconds"], 2)
+    spark_task_seconds = sum(step["task_seconds"] for step in results["spark"]["steps"].values())
+    results["spark_task_seconds_over_local_cpu_seconds"] = round(spark_task_seconds / results["local"]["cpu_seconds"], 2)
     _write(args.out, results)
     shown = {**results, "spark": {key: value for key, value in results["spark"].items() if key != "stages"}}
     print(json.dumps(shown, indent=2))
@@ -84,11 +88,21 @@ def _local_run(docs: Path, db: Path, workers: int) -> dict:
 
     for stale in (db, Path(f"{db}.wal")):
         stale.unlink(missing_ok=True)
-    started = time.perf_counter()
+    started, times = time.perf_counter(), os.times()
     with MemorySampler() as memory:
         summary = copytrace.scan([docs], db, config=ScanConfig(workers=workers))
-    return {"seconds": round(time.perf_counter() - started, 1), "peak_rss_mb": round(memory.peak_mb),
+    return {"seconds": round(time.perf_counter() - started, 1), "cpu_seconds": _cpu_seconds_since(times),
+            "peak_rss_mb": round(memory.peak_mb),
             "documents": summary.documents, "pairs": summary.pairs, "stories": summary.stories}
+
+
+def _cpu_seconds_since(before: os.times_result) -> float:
+    """CPU seconds of this process and its finished children (the local engine's
+    workers) since ``before``: the local side of a per-core comparison with Spark's task
+    seconds."""
+    now = os.times()
+    return round(sum(getattr(now, field) - getattr(before, field)
+                     for field in ("user", "system", "children_user", "children_system")), 1)
 
 
 def _spark_run(docs: Path, out: Path, master: str, conf: dict[str, str]) -> dict:

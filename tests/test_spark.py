@@ -351,6 +351,19 @@ def test_a_local_session_gets_a_quarter_of_the_machines_memory(spark):
     assert 1 <= int(memory.removesuffix("g")) <= max(1, machine_gb / 4)
 
 
+def test_spark_defaults_conf_is_read_where_spark_reads_it(tmp_path):
+    """A driver memory in spark-defaults.conf is kept: builder settings would override it."""
+    from copytrace.engine.spark import spark_defaults
+
+    (tmp_path / "spark-defaults.conf").write_text(
+        "# comment\nspark.driver.memory   3g\nspark.a=1\n! other comment\nspark.b : two words\n\n")
+    assert spark_defaults({"SPARK_CONF_DIR": str(tmp_path)}) == {"spark.driver.memory": "3g", "spark.a": "1", "spark.b": "two words"}
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "spark-defaults.conf").write_text("spark.driver.memory 2g\n")
+    assert spark_defaults({"SPARK_HOME": str(tmp_path)}) == {"spark.driver.memory": "2g"}
+    assert spark_defaults({"SPARK_CONF_DIR": str(tmp_path / "none")}) == {}
+
+
 @requires_spark
 def test_spark_submit_runs_the_package_and_stops_at_a_bad_record(tmp_path):
     """spark-submit runs copytrace/cli/spark_submit.py as its application (docs/spark.md):

@@ -14,8 +14,10 @@ pyspark is an optional extra (``pip install 'copytrace[spark]'``) and needs Java
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -69,13 +71,15 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
     except ImportError:
         raise InputError("--engine spark", INSTALL_HINT) from None
     local = (master or "local").startswith("local")
-    # Under spark-submit the driver's JVM runs already, started with spark-submit's memory.
+    # Under spark-submit the driver's JVM runs already, started with spark-submit's memory;
+    # builder settings would override spark-defaults.conf, so a value there is left alone.
     starts_jvm = "PYSPARK_GATEWAY_PORT" not in os.environ
+    sized = local and starts_jvm and "spark.driver.memory" not in spark_defaults()
     settings = {
         "spark.executorEnv.NUMBA_CACHE_DIR": numba_cache_dir(),
         "spark.executorEnv.NUMBA_NUM_THREADS": (conf or {}).get("spark.task.cpus", "1"),
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-        **({"spark.driver.memory": local_driver_memory()} if local and starts_jvm else {}),
+        **({"spark.driver.memory": local_driver_memory()} if sized else {}),
         **(conf or {}),
     }
     builder = SparkSession.builder.appName("copytrace")
@@ -106,6 +110,25 @@ def local_shuffle_partitions(master: str, cores: int, given: str | None) -> int 
     if given is not None or not master.startswith("local"):
         return None
     return LOCAL_PARTITIONS_PER_CORE * cores
+
+
+def spark_defaults(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The settings of ``spark-defaults.conf`` in ``$SPARK_CONF_DIR``, else in the
+    ``conf`` folder of ``$SPARK_HOME`` or of the pyspark package (where pyspark's
+    launcher looks), a Java properties file: ``key value``, ``key=value`` or
+    ``key: value`` lines, ``#`` and ``!`` comments. None when there is no such file."""
+    home = environ.get("SPARK_HOME") or _pyspark_folder()
+    path = Path(environ.get("SPARK_CONF_DIR") or Path(home or "", "conf"), "spark-defaults.conf")
+    if not (environ.get("SPARK_CONF_DIR") or home) or not path.is_file():
+        return {}
+    lines = (line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines())
+    found = (re.match(r"([^=:\s]+)\s*[=:\s]?\s*(.*)", line) for line in lines if line and line[0] not in "#!")
+    return {match[1]: match[2] for match in found if match}
+
+
+def _pyspark_folder() -> str | None:
+    spec = importlib.util.find_spec("pyspark")
+    return os.path.dirname(spec.origin) if spec and spec.origin else None
 
 
 def local_driver_memory() -> str:
