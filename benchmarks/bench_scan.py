@@ -47,6 +47,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
+def cpu_seconds_since(before: os.times_result) -> float:
+    """CPU seconds of this process and its finished children (the scan's worker
+    processes) since ``before``."""
+    now = os.times()
+    return round(sum(getattr(now, field) - getattr(before, field)
+                     for field in ("user", "system", "children_user", "children_system")), 1)
+
+
 class MemorySampler:
     """Peak resident memory of this process and all its descendants together, sampled
     from /proc every 0.2 s (ru_maxrss of children is no use: a spawned worker counts the
@@ -120,7 +128,7 @@ def main() -> None:
             write_collection(args.size, args.out, args.seed)
     db = args.out / "scan.duckdb"
     db.unlink(missing_ok=True)
-    started = time.perf_counter()
+    started, times = time.perf_counter(), os.times()
     with MemorySampler() as memory:
         summary = copytrace.scan(
             [docs], db, config=ScanConfig(batch_size=args.batch_size, workers=args.workers), progress=True
@@ -132,6 +140,7 @@ def main() -> None:
         "collection": args.collection,
         "documents": summary.documents,
         "seconds": round(seconds, 1),
+        "cpu_seconds": cpu_seconds_since(times),
         "docs_per_second": round(summary.documents / seconds, 1),
         "candidates": summary.candidates_added,
         "pairs": summary.pairs,

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_scan import MemorySampler  # noqa: E402
+from bench_scan import MemorySampler, cpu_seconds_since  # noqa: E402
 
 SKEW_CHECKED_SECONDS = 10  # stages with this many task seconds get their tasks' run time quantiles
 CLOCK_COLUMNS = {"documents": ["ingested_at"], "runs": ["started_at", "finished_at"]}
@@ -91,18 +91,9 @@ def _local_run(docs: Path, db: Path, workers: int) -> dict:
     started, times = time.perf_counter(), os.times()
     with MemorySampler() as memory:
         summary = copytrace.scan([docs], db, config=ScanConfig(workers=workers))
-    return {"seconds": round(time.perf_counter() - started, 1), "cpu_seconds": _cpu_seconds_since(times),
+    return {"seconds": round(time.perf_counter() - started, 1), "cpu_seconds": cpu_seconds_since(times),
             "peak_rss_mb": round(memory.peak_mb),
             "documents": summary.documents, "pairs": summary.pairs, "stories": summary.stories}
-
-
-def _cpu_seconds_since(before: os.times_result) -> float:
-    """CPU seconds of this process and its finished children (the local engine's
-    workers) since ``before``: the local side of a per-core comparison with Spark's task
-    seconds."""
-    now = os.times()
-    return round(sum(getattr(now, field) - getattr(before, field)
-                     for field in ("user", "system", "children_user", "children_system")), 1)
 
 
 def _spark_run(docs: Path, out: Path, master: str, conf: dict[str, str]) -> dict:
