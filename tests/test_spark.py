@@ -212,14 +212,12 @@ def test_key_groups_are_the_same_however_the_sorted_rows_are_cut_in_batches():
     for batch_rows in (1, 2, 3, 39, 40, 41, 1000):
         found = [tuple(group) for group in key_groups(table.to_batches(max_chunksize=batch_rows))]
         assert found == [tuple(group) for group in expected], batch_rows
-        larger = [tuple(group) for group in key_groups(table.to_batches(max_chunksize=batch_rows), min_size=7)]
-        assert larger == [tuple(group) for group in expected if len(group[2]) >= 7], batch_rows
 
 
 def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerplate():
     """The join's pairs and boilerplate rows from sorted key rows (no Java needed here)."""
     from copytrace.candidates import CandidateConfig
-    from copytrace.engine.plan import BAND, NGRAM, boilerplate_rows, pairs_sharing_keys
+    from copytrace.engine.plan import BAND, BOILERPLATE, JOINED, NGRAM, PAIR_KEY, join_rows
 
     keys = _sorted_keys(
         (NGRAM, 2, [("c", "s1"), ("a", "s2"), ("b", "s3")]),  # a rare n-gram: every two documents
@@ -229,11 +227,13 @@ def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerp
         (NGRAM, 6, [("lone", "s1")]),
     ).to_batches(max_chunksize=2)
     config = CandidateConfig(max_df=4, boilerplate_documents=3)
-    rows = pa.Table.from_batches(list(pairs_sharing_keys(keys, config))).to_pylist()
-    assert [(row["a"], row["b"], row["kind"]) for row in rows] == [
+    rows = pa.Table.from_batches(list(join_rows(keys, config)), schema=JOINED).to_pylist()
+    pairs = [tuple(row[name] for name in PAIR_KEY.names) for row in rows if row["a"] is not None]
+    assert pairs == [
         ("a", "b", NGRAM), ("a", "c", NGRAM), ("b", "c", NGRAM), ("d", "e", BAND), ("d", "f", BAND), ("e", "f", BAND)]
-    assert pa.Table.from_batches(list(boilerplate_rows(keys, config))).to_pylist() == [
+    assert [{name: row[name] for name in BOILERPLATE.names} for row in rows if row["ngram"] is not None] == [
         {"ngram": 4, "documents": 4, "source": "s1", "source_documents": 3}]
+    assert all((row["a"] is None) != (row["ngram"] is None) for row in rows)
 
 
 @requires_spark

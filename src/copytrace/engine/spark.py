@@ -269,23 +269,23 @@ def _candidates(documents: DataFrame, config: ScanConfig, cached: list[DataFrame
     """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows,
     and the :data:`copytrace.engine.plan.BOILERPLATE` rows learnt from the same keys.
     The keys are shuffled once, by key, and sorted within each partition, so that the
-    documents of a key come together (:func:`copytrace.engine.plan.key_groups`) for
-    both the pairs and the boilerplate: no aggregate of lists, and no second shuffle."""
+    documents of a key come together (:func:`copytrace.engine.plan.key_groups`), and one
+    map over them gives the pairs and the boilerplate (:func:`copytrace.engine.plan.join_rows`):
+    no aggregate of lists, no second shuffle, no cached key rows."""
     from pyspark.sql import functions as F
 
     keys = documents.select(*_SIGNATURE_COLUMNS, "source").mapInArrow(
         partial(plan.candidate_keys, config=config.candidates), spark_schema(plan.KEY))
     # Sorted by the 64-bit key first: Spark's sort compares a prefix of its first column.
-    by_key = _kept(keys.repartition("kind", "key").sortWithinPartitions("key", "kind"), cached)
-    pairs = by_key.mapInArrow(partial(plan.pairs_sharing_keys, config=config.candidates), spark_schema(plan.PAIR_KEY))
+    joined = _kept(keys.repartition("kind", "key").sortWithinPartitions("key", "kind").mapInArrow(
+        partial(plan.join_rows, config=config.candidates), spark_schema(plan.JOINED)), cached)
+    pairs = joined.where("a IS NOT NULL").select(*plan.PAIR_KEY.names)
     shared = pairs.groupBy("a", "b").agg(
         F.sum((F.col("kind") == plan.NGRAM).cast("long")).alias("shared"), F.max(F.col("kind") == plan.BAND).alias("near"))
     profiles = documents.select(*(name for name, _ in plan.PROFILE_FIELDS))
     candidates = _with_both(shared, profiles).mapInArrow(
         partial(plan.candidate_rows, config=config.candidates), spark_schema(plan.CANDIDATE))
-    boilerplate = by_key.mapInArrow(partial(plan.boilerplate_rows, config=config.candidates),
-                                    spark_schema(plan.BOILERPLATE))
-    return candidates, boilerplate
+    return candidates, joined.where("ngram IS NOT NULL").select(*plan.BOILERPLATE.names)
 
 
 def _learnt(boilerplate: DataFrame, config: ScanConfig) -> Boilerplate:
