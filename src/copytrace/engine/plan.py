@@ -11,12 +11,14 @@ A scan is five steps; each says what it maps over and what it hands on::
     documents ──(2) candidate keys: map──▶ KEY rows (kind, key, id): each distinct
       │          sampled n-gram and each LSH band of a document
       ▼
-    KEY rows ──(3) join: group by (kind, key)──▶ PAIR_KEY rows (a, b, kind) of the
-      │          documents that share a key; summed by pair into (a, b, shared, near),
-      │          with both documents' profiles ──▶ CANDIDATE rows, by the rule of
+    KEY rows ──(3) join: partitioned by key and sorted──▶ JOINED rows: (a, b, kind) of
+      │          the documents that share a key, and the boilerplate n-grams; the
+      │          pairs summed by pair into (a, b, shared, near), with both documents'
+      │          profiles ──▶ CANDIDATE rows, by the rule of
       │          :func:`copytrace.candidates.lookup.candidate`
       ▼
-    candidates ──(4) verify: group by connected component of the candidates, each
+    candidates ──(4) verify: group by connected component of the candidates (labelled
+      │          by :func:`component_labels` where one task holds the graph), each
       │          with its documents──▶ VERIFIED rows (the pair, its passages, what
       │          the story step needs of it); a text comes once per component and is
       │          prepared once for all its pairs
@@ -24,8 +26,10 @@ A scan is five steps; each says what it maps over and what it hands on::
     VERIFIED rows ──(5) stories: group by connected component──▶ STORY rows
                (:func:`copytrace.provenance.stories.build_stories` of the component)
 
-Every function here depends on its batch (or group) alone, so an engine may cut the
-collection into batches and partitions as it likes and get the same rows:
+Every function here depends on its input alone (a batch, a group, the rows of a
+partition sorted by key for the join, the whole candidate graph for
+:func:`component_labels`), so an engine may cut the collection into batches and
+partitions as it likes and get the same rows:
 :mod:`copytrace.engine.spark` runs them through ``mapInArrow`` and ``applyInArrow``,
 and Spark only moves rows between them (the group-by-key joins). The local engine
 (:mod:`copytrace.engine.local`) runs the same stage functions
@@ -238,9 +242,9 @@ class KeyGroup(NamedTuple):
 def key_groups(keys: Iterable[pa.RecordBatch]) -> Iterator[KeyGroup]:
     """The groups of :data:`KEY` rows that two or more documents share, from batches
     of one partition where the rows of a key come together (Spark sorts them by key and
-    kind), and a group may run on from one batch to the next. Group boundaries are found with numpy, and only groups of two or more
-    rows become Python lists (most n-grams belong to one document: at 100k articles,
-    grouping by Spark's ``collect_list`` took 65 task-seconds in all)."""
+    kind), and a group may run on from one batch to the next. Group boundaries are
+    found with numpy, and only groups of two or more rows become Python lists: most
+    n-grams belong to one document."""
     pending: KeyGroup | None = None
     for batch in keys:
         groups = _batch_groups(batch)
@@ -284,8 +288,9 @@ def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterat
     :func:`copytrace.candidates.lookup.boilerplate_ngrams`, the live archive's), each
     with the source holding it most (of several, the first by name, as the local join
     picks it). Neither a boilerplate n-gram nor one in more than ``max_df`` documents
-    (a stock phrase) pairs any. One pass gives both, so Spark sorts and hands over the
-    key rows once (two passes over cached rows took 29 + 34 + 16 task-seconds at 100k)."""
+    (a stock phrase) pairs any. One pass gives both, so Spark sorts the key rows and
+    hands them over once: 53 task-seconds at 100k articles, where sorting them into a
+    cache and two passes over it took 29 + 34 + 16."""
     pairs: dict[str, list] = {name: [] for name in PAIR_KEY.names}
     boilerplate: list[dict] = []
     for group in key_groups(keys):
