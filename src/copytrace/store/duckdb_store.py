@@ -281,7 +281,12 @@ class DuckDBStore:
         """The rows the live archive's index keeps (:data:`copytrace.store.archive_index.ARCHIVE_ROWS`:
         document and signature columns) of documents ``ids`` in id order, or of every
         document in the order the join gives (sorting every text by id ran out of the 1 GB
-        of MEMORY_LIMIT at 1M articles), streamed in batches."""
+        of MEMORY_LIMIT at 1M articles), streamed in batches. Before reading every
+        document, a writable store folds its write-ahead log into the file: DuckDB holds
+        what was written since the last checkpoint in memory, and after a 1M-article scan's
+        verification that was the whole limit, so the join could not pin a block."""
+        if ids is None and not self.read_only:
+            self.checkpoint()
         columns = ", ".join(f"d.{name}" for name in DOCUMENT_COLUMNS)
         chosen = "" if ids is None else "WHERE d.id IN (SELECT unnest(?)) ORDER BY d.id"
         reader = self.connection.sql(
