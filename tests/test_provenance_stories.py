@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from copytrace.provenance.graph import ReuseGraph
-from copytrace.provenance.stories import PairEdge, build_stories
+from copytrace.provenance.stories import Graph, PairEdge, _story_tree, build_stories
 
 
 def edge(source: str, reprint: str, confidence: float = 0.9, coverage: float = 0.8) -> PairEdge:
@@ -113,6 +113,22 @@ def test_undecided_pairs_are_broken_by_date_then_id():
     dates = {"x": dt.date(2024, 5, 2), "y": dt.date(2024, 5, 1)}
     assert parents(build_stories([pair], dates)) == {"y": None, "x": "y"}
     assert parents(build_stories([pair], {})) == {"x": None, "y": "x"}
+
+
+def test_the_root_does_not_depend_on_the_order_its_edge_weights_come_in():
+    """0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in their last bit: x's weight ties with w's
+    0.6 whatever order its edges arrived in (Spark hands a story's pairs in any order), and
+    the tie goes to the first id."""
+    stories = []
+    for weights in ((0.1, 0.2, 0.3), (0.3, 0.2, 0.1)):
+        outgoing = {"x": dict(zip(("c1", "c2", "c3"), weights)), "w": {"c1": 0.6}}
+        incoming: dict[str, dict[str, float]] = {}
+        for parent, children in outgoing.items():
+            for child, weight in children.items():
+                incoming.setdefault(child, {})[parent] = weight
+        nodes, _ = _story_tree(["c1", "c2", "c3", "w", "x"], Graph(outgoing, incoming), {})
+        stories.append(nodes)
+    assert stories[0] == stories[1] and {node.story_id for node in stories[0]} == {"w"}
 
 
 def test_to_json_is_versioned():

@@ -188,7 +188,9 @@ def _story_tree(
         return (date.toordinal() if date else dt.date.max.toordinal(), node)
 
     def outgoing(node: str) -> float:
-        return sum(graph.outgoing.get(node, {}).values())
+        # Exactly rounded, so the same whatever order the pairs came in (Spark's shuffle
+        # hands a story's pairs in any order; a plain sum could differ in its last bit).
+        return math.fsum(graph.outgoing.get(node, {}).values())
 
     parents: dict[str, str] = {}
     attached: set[str] = set()
