@@ -118,8 +118,9 @@ def spark_defaults(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     launcher looks), a Java properties file: ``key value``, ``key=value`` or
     ``key: value`` lines, ``#`` and ``!`` comments. None when there is no such file."""
     home = environ.get("SPARK_HOME") or _pyspark_folder()
-    path = Path(environ.get("SPARK_CONF_DIR") or Path(home or "", "conf"), "spark-defaults.conf")
-    if not (environ.get("SPARK_CONF_DIR") or home) or not path.is_file():
+    folder = environ.get("SPARK_CONF_DIR") or (home and os.path.join(home, "conf"))
+    path = Path(folder or "", "spark-defaults.conf")
+    if not folder or not path.is_file():
         return {}
     lines = (line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines())
     found = (re.match(r"([^=:\s]+)\s*[=:\s]?\s*(.*)", line) for line in lines if line and line[0] not in "#!")
@@ -176,7 +177,8 @@ def spark_scan(
     with _step(spark, "candidates"):
         candidates, boilerplate = _candidates(documents, config, cached)
         candidates, boilerplate = _kept(candidates, cached), _kept(boilerplate, cached)
-        found = {"candidates": candidates.count(), "verified": candidates.count()}
+        candidate_count = candidates.count()  # every candidate is verified
+        found = {"candidates": candidate_count, "verified": candidate_count}
         boilerplate.count()  # learnt here, where its time belongs, not when verify collects it
     with _step(spark, "verify"):
         components = _components(candidates.select("a", "b"), found["candidates"], cached)
