@@ -19,22 +19,25 @@ import tempfile
 import time
 from pathlib import Path
 
+from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.engine.local import _grouped_by_component
 from copytrace.engine.stages import verify_pairs
 from copytrace.parallel import one_native_thread
 from copytrace.store import DuckDBStore
 
 
-def load_pairs(db: str, limit: int | None) -> list:
+def load_pairs(db: str, limit: int | None) -> tuple[list, Boilerplate]:
     """The store's candidate pairs as document pairs, grouped by story as the engine groups
-    them (read from a copy of the store with every candidate marked unverified)."""
+    them (read from a copy of the store with every candidate marked unverified), and the
+    boilerplate the scan verified them with."""
     with tempfile.TemporaryDirectory() as folder:
         copy = shutil.copy(db, Path(folder) / "store.duckdb")
         with DuckDBStore(copy) as store:
             store.connection.execute("UPDATE candidates SET verified = false")
             pending = _grouped_by_component(store.unverified_candidates())[:limit]
             documents = {document.id: document for document in store.documents_to_verify()}
-    return [(documents[a], documents[b]) for a, b in pending]
+            boilerplate = store.boilerplate()
+    return [(documents[a], documents[b]) for a, b in pending], boilerplate
 
 
 def main() -> None:
@@ -45,13 +48,13 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true", help="time only (cProfile slows Python code)")
     args = parser.parse_args()
     one_native_thread()  # as in a scan's workers
-    pairs = load_pairs(args.db, args.pairs)
-    verify_pairs(pairs[:20])  # loads the compiled kernels
+    pairs, boilerplate = load_pairs(args.db, args.pairs)
+    verify_pairs(pairs[:20], boilerplate=boilerplate)  # loads the compiled kernels
     profile = cProfile.Profile()
     start = time.perf_counter()
     if not args.no_profile:
         profile.enable()
-    kept = verify_pairs(pairs)
+    kept = verify_pairs(pairs, boilerplate=boilerplate)
     profile.disable()
     seconds = time.perf_counter() - start
     digest = hashlib.md5(json.dumps([pair.to_json() for pair in kept]).encode()).hexdigest()

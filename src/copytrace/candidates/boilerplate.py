@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -125,8 +126,16 @@ def boilerplate_spans(document: Document, boilerplate: np.ndarray, config: Candi
 
 
 def _body_ngrams(document: Document, config: CandidateConfig) -> _Body:
-    shingles = ngram_hashes(token_hashes([document.body]), config.ngram)
-    return _Body(shingles.hashes, np.unique(winnow(shingles, config.window).hashes))
+    return _ngrams_of_body(document.body, config.ngram, config.window)
+
+
+@lru_cache(maxsize=64)
+def _ngrams_of_body(body: str, ngram: int, window: int) -> _Body:
+    """Cached, as the aligner's prepared texts are: verification checks an article with
+    each of its candidates in turn (hashing it for every pair took a quarter of a scan's
+    verification at 100k articles)."""
+    shingles = ngram_hashes(token_hashes([body]), ngram)
+    return _Body(shingles.hashes, np.unique(winnow(shingles, window).hashes))
 
 
 def _marked_spans(document: Document, body: _Body, marks: np.ndarray, config: CandidateConfig) -> list[Span]:
