@@ -141,6 +141,7 @@ def main() -> None:
         "documents": summary.documents,
         "seconds": round(seconds, 1),
         "cpu_seconds": cpu_seconds_since(times),
+        "step_seconds": summary.step_seconds,
         "docs_per_second": round(summary.documents / seconds, 1),
         "candidates": summary.candidates_added,
         "pairs": summary.pairs,

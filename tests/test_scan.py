@@ -90,6 +90,8 @@ def test_scan_finds_the_planted_pairs_stories_and_originals(docs, tmp_path):
     summary = copytrace.scan([docs], tmp_path / "s.duckdb", config=serial())
     assert (summary.read, summary.stored, summary.rejected, summary.documents) == (11, 11, 0, 11)
     assert summary.to_json()["schema"] == "copytrace.scan/1"
+    assert list(summary.to_json()["step_seconds"]) == ["ingest", "candidates", "verify", "stories", "index"]
+    assert 0 < sum(summary.step_seconds.values()) <= summary.seconds
     assert {(p["a"], p["b"]) for p in rows(tmp_path / "s.duckdb", "pairs")} == PLANTED
     stories = {r["document_id"]: (r["story_id"], r["parent_id"]) for r in rows(tmp_path / "s.duckdb", "stories")}
     assert stories["akorda"] == ("akorda", None)

@@ -244,6 +244,7 @@ def test_the_collection_has_what_the_comparison_needs(scanned):
     assert any(reason.startswith("duplicate id 's0-base'") for reason in reasons) and len(reasons) == 4
     assert any(reason.startswith("binary or not UTF-8: invalid UTF-8 at byte") for reason in reasons)
     assert summary.read == summary.stored + summary.rejected
+    assert list(summary.step_seconds) == ["parse and sign", "candidates", "verify", "stories", "write"]
     assert summary.stories >= 100 and summary.pairs >= 200
     pairs = {(row["a"], row["b"]) for row in table(local, "pairs")}
     assert sum(b.endswith("-snippet") for _, b in pairs) >= 20

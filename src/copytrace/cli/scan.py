@@ -67,6 +67,7 @@ def scan(
         f"{summary.documents:,} documents in {summary.db}; {summary.verified:,} candidates verified; "
         f"{summary.pairs:,} reuse pairs in {summary.stories:,} stories; {summary.seconds:.1f} s"
     ))
+    console.print("steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.step_seconds.items()))
 
 
 @app.command("export")

@@ -27,10 +27,11 @@ import datetime as dt
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
 
@@ -72,7 +73,8 @@ STORE_EVERY = 8192
 @dataclass(frozen=True)
 class ScanSummary:
     """What a scan did. ``read = stored + existing + rejected``: ``stored`` documents are
-    new, ``existing`` ones were already in the store with the same text (a rerun)."""
+    new, ``existing`` ones were already in the store with the same text (a rerun).
+    ``step_seconds``: wall seconds of each step of the engine, in the order run."""
 
     db: str
     run_id: int
@@ -87,6 +89,7 @@ class ScanSummary:
     stories: int
     rejects_file: str | None
     seconds: float
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """JSON form, schema ``copytrace.scan/1``."""
@@ -204,29 +207,45 @@ def _scan(
     unparsed = read_unparsed(paths, field_map, _outputs(db, rejects_path))
     rejects_output = RejectsFile(rejects_path) if on_error == "skip" else nullcontext()
     bars = progress_bars() if progress else nullcontext(None)
+    steps: dict[str, float] = {}
     with DuckDBStore(db) as store, bars as bar:
         store.check_settings({"candidates": asdict(config.candidates)})
         run_id = store.start_run(paths)
-        with rejects_output as rejects_file, store.bulk_writes():
+        with timed_step(steps, "ingest"), rejects_output as rejects_file, store.bulk_writes():
             reads = _parsed_and_signed(unparsed, config, workers)
             counts = _ingest(store, reads, on_error, run_id, rejects_file, Tracker(bar, "read", None))
         store.update_run(run_id, stage="candidates", **counts)
-        added = _candidates(store, config.candidates)
+        with timed_step(steps, "candidates"):
+            added = _candidates(store, config.candidates)
         store.update_run(run_id, stage="verify", candidates=added)
-        verified = _verify(store, config.align, workers, bar)
+        with timed_step(steps, "verify"):
+            verified = _verify(store, config.align, workers, bar)
         store.update_run(run_id, stage="stories", verified=verified)
-        forest = _stories(store, Tracker(bar, "stories", None))
+        with timed_step(steps, "stories"):
+            forest = _stories(store, Tracker(bar, "stories", None))
         pairs = store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py()
         documents = store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py()
         stories = len({node.story_id for node in forest.nodes})
         store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), pairs=pairs, stories=stories)
-        _archive_index(store, config.candidates, bar, documents)
+        with timed_step(steps, "index"):
+            _archive_index(store, config.candidates, bar, documents)
     return ScanSummary(
         db=str(db), run_id=run_id, **counts, documents=documents, candidates_added=added,
         verified=verified, pairs=pairs, stories=stories,
         rejects_file=str(rejects_path) if rejects_file and rejects_file.written else None,
-        seconds=(dt.datetime.now() - started).total_seconds(),
+        seconds=(dt.datetime.now() - started).total_seconds(), step_seconds=steps,
     )
+
+
+@contextmanager
+def timed_step(seconds: dict[str, float], name: str) -> Iterator[None]:
+    """Record the wall seconds the block takes as ``seconds[name]`` (a summary's
+    ``step_seconds``), whether or not it raises."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[name] = round(time.perf_counter() - started, 3)
 
 
 def _archive_index(store: DuckDBStore, config: CandidateConfig, bar: Progress | None, documents: int) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 
 from copytrace.candidates.boilerplate import Boilerplate, passage_documents
 from copytrace.engine import plan
-from copytrace.engine.local import ScanConfig, ScanSummary
+from copytrace.engine.local import ScanConfig, ScanSummary, timed_step
 from copytrace.engine.spark_read import list_inputs, parsed_records, spark_schema
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap
@@ -168,23 +168,24 @@ def spark_scan(
     check_on_error(on_error)
     field_map = field_map or FieldMap()
     cached: list[DataFrame] = []
-    with _step(spark, "parse and sign"):
+    steps: dict[str, float] = {}
+    with _step(spark, steps, "parse and sign"):
         parsed = _kept(_parsed(spark, paths, out, field_map, config), cached)
         documents, rejects = _first_of_each_id(parsed, cached)
         if on_error == "fail" and (first := rejects.orderBy("file", "record").first()) is not None:
             raise InputError(first["where"], first["reason"])
         counts = {"read": parsed.count(), "stored": documents.count(), "existing": 0, "rejected": rejects.count()}
-    with _step(spark, "candidates"):
+    with _step(spark, steps, "candidates"):
         candidates, boilerplate = _candidates(documents, config, cached)
         candidates, boilerplate = _kept(candidates, cached), _kept(boilerplate, cached)
         candidate_count = candidates.count()  # every candidate is verified
         found = {"candidates": candidate_count, "verified": candidate_count}
         boilerplate.count()  # learnt here, where its time belongs, not when verify collects it
-    with _step(spark, "verify"):
+    with _step(spark, steps, "verify"):
         components = _components(candidates.select("a", "b"), found["candidates"], cached)
         verified = _kept(_verified(documents, candidates, components, _learnt(boilerplate, config), config), cached)
         found["pairs"] = verified.count()
-    with _step(spark, "stories"):
+    with _step(spark, steps, "stories"):
         stories = _kept(_stories(verified, components), cached)
         found["stories"] = stories.select("story_id").distinct().count()
     tables = {
@@ -204,7 +205,7 @@ def spark_scan(
             [("candidates", json.dumps(asdict(config.candidates), sort_keys=True)),
              ("schema_version", json.dumps(SCHEMA_VERSION))], "key string, value string"),
     }
-    with _step(spark, "write"):
+    with _step(spark, steps, "write"):
         for name, table in tables.items():
             table.orderBy(*TABLE_ORDER[name]).write.mode("overwrite").parquet(table_path(out, name))
     for frame in cached:
@@ -212,7 +213,7 @@ def spark_scan(
     return ScanSummary(
         db=str(out), run_id=RUN_ID, **counts, documents=counts["stored"], candidates_added=found["candidates"],
         verified=found["verified"], pairs=found["pairs"], stories=found["stories"], rejects_file=None,
-        seconds=(dt.datetime.now() - started).total_seconds(),
+        seconds=(dt.datetime.now() - started).total_seconds(), step_seconds=steps,
     )
 
 
@@ -222,12 +223,14 @@ def table_path(out: str | Path, name: str) -> str:
 
 
 @contextmanager
-def _step(spark: SparkSession, name: str) -> Iterator[None]:
+def _step(spark: SparkSession, steps: dict[str, float], name: str) -> Iterator[None]:
     """Spark jobs started inside are described as the plan's step ``name`` (the Spark
-    UI and its REST API show it beside each stage: benchmarks/bench_spark.py)."""
+    UI and its REST API show it beside each stage: benchmarks/bench_spark.py); its wall
+    seconds go in ``steps``."""
     spark.sparkContext.setJobDescription(f"copytrace: {name}")
     try:
-        yield
+        with timed_step(steps, name):
+            yield
     finally:
         spark.sparkContext.setJobDescription(None)
 
