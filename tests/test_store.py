@@ -85,6 +85,20 @@ def test_reading_every_documents_archive_row_folds_the_log_first(tmp_path):
         assert not os.path.exists(f"{db}.wal") or os.path.getsize(f"{db}.wal") == 0
 
 
+def test_a_new_store_discards_an_index_left_by_a_deleted_one_and_an_old_store_keeps_its_own(tmp_path):
+    """A store deleted and scanned again into the same path (same ids, other texts) must not
+    answer from the deleted store's index (a benchmark rescanning its collection did)."""
+    db = tmp_path / "s.duckdb"
+    DuckDBStore(db).close()
+    (tmp_path / "s.duckdb.index").mkdir()
+    (tmp_path / "s.duckdb.index" / "CURRENT").write_text("{}")
+    DuckDBStore(db).close()
+    assert (tmp_path / "s.duckdb.index" / "CURRENT").exists()  # the store's own
+    db.unlink()
+    DuckDBStore(db).close()
+    assert not (tmp_path / "s.duckdb.index").exists()
+
+
 def test_a_failed_write_leaves_nothing_behind(tmp_path):
     with DuckDBStore(tmp_path / "s.duckdb") as store:
         store.add_batch(sign_documents(DOCS[:1], CONFIG), [], run_id=1)

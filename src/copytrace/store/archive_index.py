@@ -136,7 +136,7 @@ class ArchiveIndex:
                    ) -> tuple[ArchiveIndex, list[str]]:
         """An index of ``db`` with its base (loaded, or built from every row when it is
         missing, stale or would need a large delta), and the ids its delta lacks."""
-        index = cls(None if db == ":memory:" else Path(f"{db}.index"), config, writable)
+        index = cls(None if db == ":memory:" else index_folder(db), config, writable)
         index._load_base()
         missing = sorted(set(ids) - index._row_of.keys())
         if len(index._row_of) + len(missing) != len(ids) or index._delta_too_large(len(missing)):
@@ -442,6 +442,18 @@ def _write_postings(generation: Path, base: dict[str, np.ndarray], spills: dict[
             for keys, docs in spills[keys_name].merged(base[keys_name], base[docs_name]):
                 keys_file.write(keys.tobytes())
                 docs_file.write(docs.tobytes())
+
+
+def index_folder(db: str) -> Path:
+    """Where the index of the store file ``db`` lives: beside it."""
+    return Path(f"{db}.index")
+
+
+def discard_index(db: str) -> None:
+    """Remove an index left beside a store file that is being created: it belonged to a
+    store deleted since, whose documents may have the new one's ids and other texts
+    (a rescan of a changed collection would have answered from the old texts)."""
+    shutil.rmtree(index_folder(db), ignore_errors=True)
 
 
 @contextmanager

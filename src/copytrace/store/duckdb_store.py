@@ -24,7 +24,7 @@ from copytrace.errors import InputError
 from copytrace.ingest import Document, Rejection
 from copytrace.ingest.document import DOCUMENT_COLUMNS
 from copytrace.provenance.stories import PairEdge, StoryForest
-from copytrace.store.archive_index import ARCHIVE_ROWS
+from copytrace.store.archive_index import ARCHIVE_ROWS, discard_index
 from copytrace.store.blobs import blob_values, signature_blobs
 from copytrace.store.holder import holder
 from copytrace.store.records import PassageSpan, SignedBatch, VerifiedRows
@@ -63,9 +63,12 @@ class DuckDBStore:
         self.read_only = read_only
         if read_only and not Path(self.path).exists():
             raise InputError(self.path, "no such store; run copytrace scan first")
+        created = self.path != ":memory:" and not Path(self.path).exists()
         if self.path != ":memory:":
             _check_store_file(Path(self.path))
         self.connection = self._connect()
+        if created:
+            discard_index(self.path)
         if read_only and needs_upgrade(self.connection):
             # A store of an earlier schema is upgraded once, by opening it for writing.
             self.connection.close()
