@@ -78,12 +78,20 @@ def verify_pairs(
 
     A passage is only reported when it has ``config.min_words`` words (25 by
     default) on its shorter side, so a kept pair shares at least that much text.
+
+    Pairs of the same two texts (verbatim copies paired with one source, or with each
+    other) are aligned once: what is reused depends on the texts alone; which is the
+    source is decided for each pair.
     """
+    reused: dict[tuple, list[Passage]] = {}
     kept = []
     for a, b in pairs:
-        passages = align(a.text, b.text, config, a_span=a.body_span, b_span=b.body_span)
-        if passages and not boilerplate.only_boilerplate(passages, a, b):
-            kept.append(_verified(a, b, passages))
+        texts = (a.text, a.body_span, b.text, b.body_span)
+        if texts not in reused:
+            passages = align(a.text, b.text, config, a_span=a.body_span, b_span=b.body_span)
+            reused[texts] = passages if passages and not boilerplate.only_boilerplate(passages, a, b) else []
+        if reused[texts]:
+            kept.append(_verified(a, b, reused[texts]))
     return kept
 
 
