@@ -3,6 +3,7 @@ every record accounted for."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
@@ -15,6 +16,9 @@ import copytrace
 from copytrace.cli import app
 from copytrace.engine import ScanConfig
 from copytrace.engine import local as engine
+from copytrace.engine import stages
+from copytrace.align import align
+from copytrace.ingest import Document
 from copytrace.errors import InputError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "press-release"
@@ -84,6 +88,21 @@ def results(db: Path) -> dict[str, list[dict]]:
 
 def serial(batch_size: int = 1000) -> ScanConfig:
     return ScanConfig(batch_size=batch_size, workers=1)
+
+
+def test_pairs_of_the_same_two_texts_are_aligned_once_and_each_decides_its_own_source(monkeypatch):
+    """Verbatim copies paired with one source share one alignment; dates still decide per pair."""
+    release = (EXAMPLE / "akorda-press-release.txt").read_text(encoding="utf-8")
+    reprint = (EXAMPLE / "reprint.txt").read_text(encoding="utf-8")
+    source = Document("release", release, date=dt.date(2024, 5, 16))
+    copies = [Document(f"copy-{day}", reprint, date=dt.date(2024, 5, day)) for day in (15, 17, 18)]
+    alone = [stages.verify_pairs([(source, copy)])[0] for copy in copies]
+    aligned = []
+    monkeypatch.setattr(stages, "align", lambda *args, **kwargs: aligned.append(args) or align(*args, **kwargs))
+    together = stages.verify_pairs([(source, copy) for copy in copies])
+    assert len(aligned) == 1
+    assert [pair.to_json() for pair in together] == [pair.to_json() for pair in alone]
+    assert together[0].confidence < together[1].confidence  # the copy dated first weighs against the release
 
 
 def test_scan_finds_the_planted_pairs_stories_and_originals(docs, tmp_path):
