@@ -342,6 +342,20 @@ def test_a_store_of_schema_1_is_upgraded_in_place_on_opening_even_for_reading(tm
         assert upgrade.stored_version(store.connection) == SCHEMA_VERSION
 
 
+@pytest.mark.parametrize("distinct_keys", [3, 40, 5000])
+def test_postings_are_sorted_by_key_then_document_each_once(distinct_keys):
+    """As sorting both columns at once does: keys held by a few documents, by many, duplicates."""
+    from copytrace.store.postings import sorted_postings
+
+    rng = np.random.default_rng(distinct_keys)
+    keys = rng.choice(rng.integers(0, 2**64, distinct_keys, dtype=np.uint64), 6000)
+    docs = rng.integers(0, 300, 6000).astype(np.uint32)
+    order = np.lexsort((docs, keys))
+    pairs = sorted(set(zip(keys[order].tolist(), docs[order].tolist())))
+    got_keys, got_docs = sorted_postings(keys, docs)
+    assert list(zip(got_keys.tolist(), got_docs.tolist())) == pairs
+
+
 def test_postings_spilled_by_range_merge_sorted_with_a_base_each_once(tmp_path):
     """The external sort of the archive index's postings gives what sorting them all at
     once gives, whichever range of keys they fall in and however they were batched."""

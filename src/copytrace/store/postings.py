@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import numba
 import numpy as np
 
 RANGE_BITS = 6
@@ -24,12 +25,37 @@ _POSTING = np.dtype([("key", "<u8"), ("doc", "<u4")])  # packed: 12 bytes on dis
 
 
 def sorted_postings(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``keys`` and ``docs`` sorted by key, then document, each posting once."""
-    order = np.lexsort((docs, keys))
+    """``keys`` and ``docs`` sorted by key, then document, each posting once.
+
+    Sorted by key alone (an unstable sort), then the documents of each run of equal
+    keys sorted in place: half the time of ``np.lexsort`` on both columns (5M postings:
+    0.30 s and 0.58 s), which was more than half of building an archive index."""
+    order = np.argsort(keys)
     keys, docs = keys[order], docs[order]
+    _sort_documents_of_equal_keys(keys, docs)
     distinct = np.ones(len(keys), dtype=bool)
     distinct[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
     return keys[distinct], docs[distinct]
+
+
+@numba.njit(cache=True)
+def _sort_documents_of_equal_keys(keys: np.ndarray, docs: np.ndarray) -> None:
+    """Sort ``docs`` within each run of equal ``keys`` (sorted), in place: by insertion
+    in a short run (a key most documents lack), by ``np.sort`` in a long one."""
+    start = 0
+    for end in range(1, len(keys) + 1):
+        if end < len(keys) and keys[end] == keys[start]:
+            continue
+        if end - start > 16:
+            docs[start:end] = np.sort(docs[start:end])
+        else:
+            for k in range(start + 1, end):
+                value, position = docs[k], k
+                while position > start and docs[position - 1] > value:
+                    docs[position] = docs[position - 1]
+                    position -= 1
+                docs[position] = value
+        start = end
 
 
 class PostingsSpill:
