@@ -63,6 +63,7 @@ class MemorySampler:
 
     def __init__(self, interval: float = 0.2) -> None:
         self.interval, self.peak_mb = interval, 0.0
+        self.samples: list[tuple[float, float, float]] = []  # (perf_counter, main MB, all MB)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -76,7 +77,20 @@ class MemorySampler:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.interval):
-            self.peak_mb = max(self.peak_mb, sum(map(_rss_mb, _process_tree(os.getpid()))))
+            tree = _process_tree(os.getpid())
+            total = sum(map(_rss_mb, tree))
+            self.samples.append((time.perf_counter(), _rss_mb(tree[0]), total))
+            self.peak_mb = max(self.peak_mb, total)
+
+    def peaks_by_step(self, started: float, step_seconds: dict[str, float]) -> dict[str, list[int]]:
+        """[main, all processes] peak MB of each step, the steps taken to run one after the
+        other from ``started`` (the gaps between them, a few store queries, go to the next)."""
+        peaks, end = {}, started
+        for step, seconds in step_seconds.items():
+            begin, end = end, end + seconds
+            inside = [(main, total) for at, main, total in self.samples if begin <= at < end] or [(0.0, 0.0)]
+            peaks[step] = [round(max(main for main, _ in inside)), round(max(total for _, total in inside))]
+        return peaks
 
 
 def _process_tree(pid: int) -> list[int]:
@@ -142,6 +156,7 @@ def main() -> None:
         "seconds": round(seconds, 1),
         "cpu_seconds": cpu_seconds_since(times),
         "step_seconds": summary.step_seconds,
+        "peak_rss_by_step_mb": memory.peaks_by_step(started, summary.step_seconds),
         "docs_per_second": round(summary.documents / seconds, 1),
         "candidates": summary.candidates_added,
         "pairs": summary.pairs,

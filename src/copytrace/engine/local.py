@@ -222,10 +222,9 @@ def _scan(
             verified = _verify(store, config.align, workers, bar)
         store.update_run(run_id, stage="stories", verified=verified)
         with timed_step(steps, "stories"):
-            forest = _stories(store, Tracker(bar, "stories", None))
+            stories = _stories(store, Tracker(bar, "stories", None))
         pairs = store.query("SELECT count(*) AS n FROM pairs").column("n")[0].as_py()
         documents = store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py()
-        stories = len({node.story_id for node in forest.nodes})
         store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), pairs=pairs, stories=stories)
         with timed_step(steps, "index"):
             _archive_index(store, config.candidates, bar, documents)
@@ -429,12 +428,13 @@ def _map_in_workers(
         yield from bounded_map(pool, function, calls, 2 * workers, ordered)
 
 
-def _stories(store: Store, tracker: Tracker):
-    """Rebuild every story from all verified pairs."""
+def _stories(store: Store, tracker: Tracker) -> int:
+    """Rebuild every story from all verified pairs; how many there are. The forest is
+    let go here: at 1M articles it is hundreds of MB that the index step would hold too."""
     edges, dates = store.pair_graph()
     forest = build_stories(edges, dates)
     fault_point("stories")
     store.replace_stories(forest)
     tracker.advance(len(edges))
     tracker.done()
-    return forest
+    return len({node.story_id for node in forest.nodes})
