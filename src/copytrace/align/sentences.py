@@ -16,6 +16,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from copytrace.sorting import insertion_sort
+
 
 @numba.njit(cache=True)
 def similar_sentences(
@@ -89,23 +91,12 @@ def _bags(stems: np.ndarray, bounds: np.ndarray, stem_count: int):
                     stem[entries] = stems[word]
                     entries += 1
                 counts[stems[word]] += 1
-        _insertion_sort(stem, first, entries)  # a sentence has a few dozen stems at most
+        insertion_sort(stem, first, entries)  # a sentence has a few dozen stems at most
         sentence[first:entries] = s
         for entry in range(first, entries):
             count[entry] = counts[stem[entry]]
             counts[stem[entry]] = 0
     return sentence[:entries], stem[:entries], count[:entries]
-
-
-@numba.njit(cache=True)
-def _insertion_sort(values: np.ndarray, start: int, end: int) -> None:
-    """Sort ``values[start:end]`` in place; for short runs, faster than allocating a sort."""
-    for k in range(start + 1, end):
-        value, position = values[k], k
-        while position > start and values[position - 1] > value:
-            values[position] = values[position - 1]
-            position -= 1
-        values[position] = value
 
 
 @numba.njit(cache=True)

@@ -18,6 +18,8 @@ from typing import BinaryIO
 import numba
 import numpy as np
 
+from copytrace.sorting import insertion_sort
+
 RANGE_BITS = 6
 RANGES = 1 << RANGE_BITS
 _SHIFT = np.uint64(64 - RANGE_BITS)
@@ -49,12 +51,7 @@ def _sort_documents_of_equal_keys(keys: np.ndarray, docs: np.ndarray) -> None:
         if end - start > 16:
             docs[start:end] = np.sort(docs[start:end])
         else:
-            for k in range(start + 1, end):
-                value, position = docs[k], k
-                while position > start and docs[position - 1] > value:
-                    docs[position] = docs[position - 1]
-                    position -= 1
-                docs[position] = value
+            insertion_sort(docs, start, end)
         start = end
 
 
