@@ -63,8 +63,9 @@ class DuckDBStore:
         self.read_only = read_only
         if read_only and not Path(self.path).exists():
             raise InputError(self.path, "no such store; run copytrace scan first")
-        created = self.path != ":memory:" and not Path(self.path).exists()
-        if self.path != ":memory:":
+        on_disk = self.path != ":memory:"
+        created = on_disk and not Path(self.path).exists()
+        if on_disk:
             _check_store_file(Path(self.path))
         self.connection = self._connect()
         if created:
