@@ -71,6 +71,24 @@ def test_documents_and_signatures_round_trip(tmp_path, monkeypatch, rows_per_bat
         assert store.documents().column("body_end").to_pylist() == [len(DOCS[1].text), len(DOCS[0].text)]
 
 
+def test_reading_every_signature_leaves_few_table_blocks_cached_and_the_usual_memory_limit(tmp_path, monkeypatch):
+    """The candidate join that follows the read needs the memory (at 1M articles DuckDB
+    kept its whole 1 GB limit of blocks cached through it)."""
+    monkeypatch.setattr(duckdb_store, "CACHE_RELEASE_LIMIT", "1MB")  # a store this small is under 64 MB
+    texts = [" ".join(f"word{n}x{k}" for k in range(400)) for n in range(400)]
+    cached = "SELECT coalesce(sum(memory_usage_bytes), 0) AS b FROM duckdb_memory() WHERE tag = 'BASE_TABLE'"
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.add_batch(sign_documents([Document(f"d{n}", text) for n, text in enumerate(texts)], CONFIG), [], 1)
+        store.checkpoint()
+        usual = store.query("SELECT current_setting('memory_limit') AS m").column("m")[0].as_py()
+        store.query("SELECT count(*) FROM signatures WHERE octet_length(sampled) > 0 AND octet_length(minhash) > 0")
+        assert store.query(cached).column("b")[0].as_py() > 2**21  # a read leaves blocks cached
+        ids, *_ = store.signatures()
+        assert len(ids) == len(texts)
+        assert store.query(cached).column("b")[0].as_py() <= 2**20
+        assert store.query("SELECT current_setting('memory_limit') AS m").column("m")[0].as_py() == usual
+
+
 def test_reading_every_documents_archive_row_folds_the_log_first(tmp_path):
     """What was written since the last checkpoint holds DuckDB's memory (at 1M articles,
     the whole limit, and the archive index's join of every document failed to pin a block)."""

@@ -43,6 +43,9 @@ MEMORY_LIMIT = "1GB"
 # While ingesting (DuckDBStore.bulk_writes): room for what a checkpoint folds in
 # (CHECKPOINT_THRESHOLD of log), so that it is not evicted to <db>.tmp and read back.
 BULK_MEMORY_LIMIT = "2500MB"
+# Lowered to this for a moment to drop the table blocks a long read left cached
+# (DuckDBStore.release_cache).
+CACHE_RELEASE_LIMIT = "64MB"
 _STREAM_ROWS = 1024  # documents per batch read from a streamed query
 _SIGNATURE_ROWS = 65536  # signatures per batch read by DuckDBStore.signatures
 # Rows (texts and signatures) per batch streamed to the archive index: building the index
@@ -166,6 +169,7 @@ class DuckDBStore:
             offsets[row + 1 : row + size + 1] = start + sampled_ends[1:]
             row += size
         signatures = Signatures(minhash=minhash, shingle_counts=counts, sampled=TokenHashes(hashes=hashes, offsets=offsets))
+        self.release_cache()  # the candidate join needs the memory the read's blocks hold
         return ids, dates, sources, signatures
 
     def add_candidates(self, candidates: pa.Table) -> int:
@@ -421,6 +425,15 @@ class DuckDBStore:
         DuckDB memory and 1,116 MB resident → 93 and 650 MB after ingesting 200,000
         articles)."""
         self.connection.execute("CHECKPOINT")
+
+    def release_cache(self) -> None:
+        """Drop the table blocks DuckDB keeps cached after a read, up to its whole memory
+        limit, by lowering the limit for a moment (DuckDB evicts down to a new limit).
+        Reading every signature of 100,000 articles left 165 MB of blocks cached (1 GB, the
+        limit, at 1M), held through the candidate join that follows; released, the join's
+        process peaked at 959 MB instead of 1,081 (``duckdb_memory()``, VmRSS)."""
+        self.connection.execute(f"SET memory_limit = '{CACHE_RELEASE_LIMIT}'")
+        self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
     def close(self) -> None:
         self.connection.close()
