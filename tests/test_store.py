@@ -298,6 +298,19 @@ def test_a_parquet_table_that_differs_from_its_schema_is_refused_naming_the_file
     assert refused.value.where.endswith("part-0.parquet") and "pairs" in refused.value.where
 
 
+def test_an_import_that_fails_on_a_table_names_it_and_leaves_the_store_empty_for_the_next(tmp_path):
+    with filled_store(tmp_path / "s.duckdb") as store:
+        stories = store.table("stories")
+        write_dataset(store, tmp_path / "broken", stories=pa.concat_tables([stories, stories]))
+        write_dataset(store, tmp_path / "mended")
+    with pytest.raises(InputError, match="cannot be imported: .*[Dd]uplicate key") as refused:
+        import_parquet(tmp_path / "broken", tmp_path / "imported.duckdb")
+    assert refused.value.where == str(tmp_path / "broken" / "stories")
+    with open_store(tmp_path / "imported.duckdb") as imported:
+        assert all(imported.table(name).num_rows == 0 for name in TABLES)
+    assert import_parquet(tmp_path / "mended", tmp_path / "imported.duckdb")["stories"] == stories.num_rows
+
+
 # --- the store interface ----------------------------------------------------------
 
 @pytest.mark.parametrize("protocol", [Store, ArchiveStore])
