@@ -311,6 +311,18 @@ def test_an_import_that_fails_on_a_table_names_it_and_leaves_the_store_empty_for
     assert import_parquet(tmp_path / "mended", tmp_path / "imported.duckdb")["stories"] == stories.num_rows
 
 
+def test_an_import_into_a_store_with_rows_in_any_table_is_refused_and_keeps_them(tmp_path):
+    with filled_store(tmp_path / "s.duckdb") as store:
+        write_dataset(store, tmp_path / "dataset")
+    with DuckDBStore(tmp_path / "imported.duckdb") as target:  # a scan that stored no document
+        target.start_run(["empty.jsonl"])
+    with pytest.raises(InputError, match="already holds runs; import into a new --db") as refused:
+        import_parquet(tmp_path / "dataset", tmp_path / "imported.duckdb")
+    assert refused.value.where == str(tmp_path / "imported.duckdb")
+    with open_store(tmp_path / "imported.duckdb") as kept:
+        assert kept.table("runs").num_rows == 1
+
+
 # --- the store interface ----------------------------------------------------------
 
 @pytest.mark.parametrize("protocol", [Store, ArchiveStore])

@@ -19,8 +19,9 @@ from copytrace.store.schema import TABLES, conforms
 
 def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
     """Copy the tables of ``folder`` (one Parquet folder per table, and ``settings``)
-    into the store ``db``, which must hold no documents yet, and build the live archive's
-index where a server would (a large store); the rows of each table."""
+    into the store ``db``, which must hold no rows yet in any of them (a failed import
+    empties them all), and build the live archive's index where a server would (a large
+    store); the rows of each table."""
     folder = Path(folder)
     missing = [name for name in ("documents", "settings") if not (folder / name).is_dir()]
     if missing:
@@ -29,14 +30,13 @@ index where a server would (a large store); the rows of each table."""
     for name in ("settings", *found):
         _check_schema(folder / name, name)
     with DuckDBStore(db) as store:
-        if store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py():
-            raise InputError(str(db), "already holds documents; import into a new --db")
+        held = [name for name in TABLES if _row_count(store, name)]
+        if held:
+            raise InputError(str(db), f"already holds {', '.join(held)}; import into a new --db")
         settings = pq.read_table(folder / "settings").to_pylist()
         store.check_settings({row["key"]: json.loads(row["value"]) for row in settings})
         _insert_tables(store, folder, found)
-        counted = {}
-        for name in TABLES:
-            counted[name] = store.query(f"SELECT count(*) AS n FROM {name}").column("n")[0].as_py()
+        counted = {name: _row_count(store, name) for name in TABLES}
         store.connection.execute(f"CREATE OR REPLACE SEQUENCE run_ids START {counted['runs'] + 1}")
         stored = {row["key"]: row["value"] for row in settings}
         candidates = stored.get("candidates")  # as the live archive reads them: defaults where none
@@ -44,12 +44,16 @@ index where a server would (a large store); the rows of each table."""
     return counted
 
 
+def _row_count(store: DuckDBStore, table: str) -> int:
+    return store.query(f"SELECT count(*) AS n FROM {table}").column("n")[0].as_py()
+
+
 def _insert_tables(store: DuckDBStore, folder: Path, names: list[str]) -> None:
     """Insert each table's Parquet files, one table per transaction, with the store's bulk
     memory limit: all of them in one transaction ran out of DuckDB's memory at commit on
     1M articles (953.6 MiB used, the 1 GB limit); one by one they took 75 s and peaked at
-    2,677 MB resident. An import that fails empties every table again, so that the same
-    ``--db`` can take the import once the dataset is mended."""
+    2,677 MB resident. An import that fails empties every table again (they were empty
+    before it), so that the same ``--db`` can take the import once the dataset is mended."""
     try:
         with store.bulk_writes():
             for name in names:
