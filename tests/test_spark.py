@@ -195,29 +195,37 @@ def _sorted_keys(*groups: tuple[int, int, list[tuple[str, str | None]]]) -> pa.T
     return pa.Table.from_pylist(sorted(rows, key=lambda row: (row["kind"], row["key"], row["id"])), schema=KEY)
 
 
-def test_key_groups_are_the_same_however_the_sorted_rows_are_cut_in_batches():
-    """A group may run over several batches; groups of one document are left out (no Java needed here)."""
-    from itertools import groupby
-
-    from copytrace.engine.plan import key_groups
+def test_whole_groups_cut_sorted_rows_only_between_keys_however_they_come_in_batches():
+    """A key's rows may run over several batches; they are handed on together (no Java needed here)."""
+    from copytrace.engine.plan import whole_groups
 
     rng = random.Random(5)
     groups = [(rng.randrange(2), key, [(f"d{rng.randrange(60)}", rng.choice(["s1", "s2", None])) for _ in range(size)])
               for key, size in enumerate(rng.choice([1, 1, 1, 2, 3, 7, 40]) for _ in range(200))]
     table = _sorted_keys(*((kind, key, list(dict(members).items())) for kind, key, members in groups))
-    rows = table.to_pylist()
-    expected = [(kind, key, [row["id"] for row in members], [row["source"] for row in members])
-                for (kind, key), members in ((k, list(g)) for k, g in groupby(rows, key=lambda r: (r["kind"], r["key"])))
-                if len(members) >= 2]
     for batch_rows in (1, 2, 3, 39, 40, 41, 1000):
-        found = [tuple(group) for group in key_groups(table.to_batches(max_chunksize=batch_rows))]
-        assert found == [tuple(group) for group in expected], batch_rows
+        blocks = list(whole_groups(table.to_batches(max_chunksize=batch_rows)))
+        assert pa.Table.from_batches(blocks, schema=table.schema).equals(table), batch_rows
+        keys_of_blocks = [set(zip(block.column("kind").to_pylist(), block.column("key").to_pylist())) for block in blocks]
+        assert sum(map(len, keys_of_blocks)) == len(set().union(*keys_of_blocks)), batch_rows
 
 
-def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerplate():
-    """The join's pairs and boilerplate rows from sorted key rows (no Java needed here)."""
+def _summed_pairs(rows: list[dict]) -> dict[tuple[str, str], tuple[int, bool]]:
+    """The join's pair rows summed by pair, as Spark sums them over partitions."""
+    summed: dict[tuple[str, str], tuple[int, bool]] = {}
+    for row in rows:
+        if row["a"] is not None:
+            shared, near = summed.get((row["a"], row["b"]), (0, False))
+            summed[row["a"], row["b"]] = (shared + row["shared"], near or row["near"])
+    return summed
+
+
+@pytest.mark.parametrize("batch_rows, flush_rows", [(2, 1), (3, 4), (100, 1_000)])
+def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerplate(batch_rows, flush_rows):
+    """The join's pairs and boilerplate rows from sorted key rows, however they are cut
+    in batches and summed (no Java needed here)."""
     from copytrace.candidates import CandidateConfig
-    from copytrace.engine.plan import BAND, BOILERPLATE, JOINED, NGRAM, PAIR_KEY, join_rows
+    from copytrace.engine.plan import BAND, BOILERPLATE, JOINED, NGRAM, join_rows
 
     keys = _sorted_keys(
         (NGRAM, 2, [("c", "s1"), ("a", "s2"), ("b", "s3")]),  # a rare n-gram: every two documents
@@ -225,14 +233,17 @@ def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerp
         (NGRAM, 4, [("d", "s1"), ("e", "s1"), ("f", "s1"), ("g", "s2")]),  # three documents of one source: boilerplate
         (NGRAM, 5, [(f"m{n}", f"s{n}") for n in range(5)]),  # in more than max_df documents
         (NGRAM, 6, [("lone", "s1")]),
-    ).to_batches(max_chunksize=2)
-    config = CandidateConfig(max_df=4, boilerplate_documents=3)
-    rows = pa.Table.from_batches(list(join_rows(keys, config)), schema=JOINED).to_pylist()
-    pairs = [tuple(row[name] for name in PAIR_KEY.names) for row in rows if row["a"] is not None]
-    assert pairs == [
-        ("a", "b", NGRAM), ("a", "c", NGRAM), ("b", "c", NGRAM), ("d", "e", BAND), ("d", "f", BAND), ("e", "f", BAND)]
-    assert [{name: row[name] for name in BOILERPLATE.names} for row in rows if row["ngram"] is not None] == [
-        {"ngram": 4, "documents": 4, "source": "s1", "source_documents": 3}]
+        (NGRAM, 7, [("b", None), ("a", "s2")]),  # a second n-gram of a and b
+        (BAND, 7, [("a", "s2"), ("b", None)]),  # and a band: the same key, another kind
+        (NGRAM, -8, [("x", "t"), ("y", "t"), ("z", "u"), ("w", "u")]),  # two sources tied: the first by name
+    ).to_batches(max_chunksize=batch_rows)
+    config = CandidateConfig(max_df=4, boilerplate_documents=2)
+    rows = pa.Table.from_batches(list(join_rows(keys, config, flush_rows=flush_rows)), schema=JOINED).to_pylist()
+    assert _summed_pairs(rows) == {
+        ("a", "b"): (2, True), ("a", "c"): (1, False), ("b", "c"): (1, False),
+        ("d", "e"): (0, True), ("d", "f"): (0, True), ("e", "f"): (0, True)}
+    assert sorted(([row[name] for name in BOILERPLATE.names] for row in rows if row["ngram"] is not None),
+                  key=lambda row: int(row[0])) == [[4, 4, "s1", 3], [(-8) % (1 << 64), 4, "t", 2]]
     assert all((row["a"] is None) != (row["ngram"] is None) for row in rows)
 
 

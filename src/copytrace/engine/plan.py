@@ -11,9 +11,9 @@ A scan is five steps; each says what it maps over and what it hands on::
     documents ──(2) candidate keys: map──▶ KEY rows (kind, key, id): each distinct
       │          sampled n-gram and each LSH band of a document
       ▼
-    KEY rows ──(3) join: partitioned by key and sorted──▶ JOINED rows: (a, b, kind) of
-      │          the documents that share a key, and the boilerplate n-grams; the
-      │          pairs summed by pair into (a, b, shared, near), with both documents'
+    KEY rows ──(3) join: partitioned by key and sorted──▶ JOINED rows: (a, b, shared,
+      │          near) of the documents that share keys in a partition, and the
+      │          boilerplate n-grams; the pairs summed over partitions, with both documents'
       │          profiles ──▶ CANDIDATE rows, by the rule of
       │          :func:`copytrace.candidates.lookup.candidate`
       ▼
@@ -47,20 +47,20 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
-from itertools import combinations, islice
+from itertools import islice
 from pathlib import PurePosixPath
-from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig
 from copytrace.candidates.boilerplate import Boilerplate
-from copytrace.candidates.lookup import Profile, boilerplate_ngrams, candidate, index_keys
+from copytrace.candidates.groups import pairs_in_runs, split_pair_keys
+from copytrace.candidates.lookup import Profile, candidate, index_keys
 from copytrace.engine.stages import parse_and_sign, verify_pairs
 from copytrace.ingest import Document, FieldMap
 from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
@@ -75,6 +75,7 @@ from copytrace.store.schema import CANDIDATES, PAIRS, SIGNATURE_FIELDS, STORIES,
 
 NGRAM, BAND = 0, 1  # kinds of candidate key
 OUTPUT_BATCH_ROWS = 100_000  # rows of an Arrow batch a join step hands back at most
+JOIN_FLUSH_ROWS = 2_000_000  # pair rows the join holds before summing them by pair
 
 # --- the records that pass between the steps ----------------------------------
 
@@ -102,19 +103,18 @@ PARSED = pa.schema([
 # Candidate keys are a fingerprint n-gram's hash or an LSH band's key (uint64 as int64).
 # A candidate key of a document, with its source (the boilerplate rule counts documents per source).
 KEY = pa.schema([("kind", pa.int8()), ("key", pa.int64()), ("id", pa.string()), ("source", pa.string())])
-PAIR_KEY = pa.schema([("a", pa.string()), ("b", pa.string()), ("kind", pa.int8())])
 # The store's boilerplate table (:func:`copytrace.candidates.boilerplate_table`); the
 # n-gram's hash, a uint64, as a decimal: Spark and Parquet readers have no unsigned 64 bits.
 BOILERPLATE = parquet_schema(STORED_BOILERPLATE)
 
-# What the join hands on: a pair of documents that share a key (the PAIR_KEY columns) or
-# a boilerplate n-gram (the BOILERPLATE columns), the other columns null.
-JOINED = pa.schema([pa.field(field.name, field.type) for field in (*PAIR_KEY, *BOILERPLATE)])
+# Two documents that share keys: n-grams shared (rare ones) and whether they share a band.
+SHARED = pa.schema([("a", pa.string()), ("b", pa.string()), ("shared", pa.int64()), ("near", pa.bool_())])
+# What the join hands on: two documents that share keys in one partition (the SHARED
+# columns) or a boilerplate n-gram (the BOILERPLATE columns), the other columns null.
+JOINED = pa.schema([pa.field(field.name, field.type) for field in (*SHARED, *BOILERPLATE)])
 # What the candidate rule needs of a document (:class:`copytrace.candidates.lookup.Profile`).
 PROFILE_FIELDS = [("id", pa.string()), ("date", pa.date32()), ("source", pa.string()),
                   ("minhash", pa.binary()), ("shingle_count", pa.int64()), ("distinct_ngrams", pa.int64())]
-# Two documents that share keys: n-grams shared (rare ones) and whether they share a band.
-SHARED = pa.schema([("a", pa.string()), ("b", pa.string()), ("shared", pa.int64()), ("near", pa.bool_())])
 # The candidates table's columns but verified and kept (every candidate is verified).
 CANDIDATE = pa.schema(list(CANDIDATES)[:-2])
 
@@ -212,121 +212,143 @@ def _parsed_rows(keys: list[tuple[int, int]], reads: list[Read], config: Candida
 
 def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
     """:data:`KEY` rows of each document: its distinct sampled n-grams and its LSH band
-    keys (:func:`copytrace.candidates.lookup.index_keys`, the live archive's keys)."""
+    keys (:func:`copytrace.candidates.lookup.index_keys`, the live archive's). Ids and
+    sources are repeated by Arrow, not as Python strings: about 120 keys per article."""
     for batch in documents:
         if not batch.num_rows:
             continue
-        kinds, keys, ids, sources = [], [], [], []
-        documents = zip(batch.column("id").to_pylist(), batch.column("source").to_pylist())
-        for (id_, source), found in zip(documents, index_keys(signatures_from_rows(batch), config)):
-            for kind, values in ((NGRAM, found.ngrams), (BAND, found.bands)):
-                kinds.append(np.full(len(values), kind, dtype=np.int8))
-                keys.append(values.view(np.int64))
-                ids += [id_] * len(values)
-                sources += [source] * len(values)
-        yield pa.RecordBatch.from_arrays([pa.array(np.concatenate(kinds)), pa.array(np.concatenate(keys)),
-                                          pa.array(ids, pa.string()), pa.array(sources, pa.string())], schema=KEY)
+        found = index_keys(signatures_from_rows(batch), config)
+        kinds = [np.repeat(np.array([NGRAM, BAND], dtype=np.int8), [len(k.ngrams), len(k.bands)]) for k in found]
+        keys = [values.view(np.int64) for k in found for values in (k.ngrams, k.bands)]
+        owner = pa.array(np.repeat(np.arange(batch.num_rows), [len(k.ngrams) + len(k.bands) for k in found]))
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(np.concatenate(kinds)), pa.array(np.concatenate(keys)),
+             batch.column("id").take(owner), batch.column("source").take(owner)], schema=KEY)
 
 
 # --- (3) join: key rows sorted by key, then the candidate rule per pair -----------
 
-class KeyGroup(NamedTuple):
-    """The documents (and their sources) that hold one candidate key."""
-
-    kind: int
-    key: int
-    ids: list[str]
-    sources: list[str | None]
-
-
-def key_groups(keys: Iterable[pa.RecordBatch]) -> Iterator[KeyGroup]:
-    """The groups of :data:`KEY` rows that two or more documents share, from batches
-    of one partition where the rows of a key come together (Spark sorts them by key and
-    kind), and a group may run on from one batch to the next. Group boundaries are
-    found with numpy, and only groups of two or more rows become Python lists: most
-    n-grams belong to one document."""
-    pending: KeyGroup | None = None
+def whole_groups(keys: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Batches of :data:`KEY` rows sorted by key (Spark sorts a partition's rows by key
+    and kind) cut only between keys: the rows of a key that runs on into the next
+    batch are held back and handed on with it."""
+    held: pa.RecordBatch | None = None
     for batch in keys:
-        groups = _batch_groups(batch)
-        if pending and groups and (groups[0].kind, groups[0].key) == (pending.kind, pending.key):
-            pending.ids.extend(groups[0].ids)
-            pending.sources.extend(groups[0].sources)
-            groups = groups[1:]
-        if not groups:
-            continue
-        if pending and len(pending.ids) >= 2:
-            yield pending
-        yield from (group for group in groups[:-1] if len(group.ids) >= 2)
-        pending = groups[-1]
-    if pending and len(pending.ids) >= 2:
-        yield pending
+        if held is not None:
+            batch = pa.Table.from_batches([held, batch]).combine_chunks().to_batches()[0]
+        last = _last_group_start(batch)
+        if last:
+            yield batch.slice(0, last)
+        held = batch.slice(last)
+    if held is not None and held.num_rows:
+        yield held
 
 
-def _batch_groups(batch: pa.RecordBatch) -> list[KeyGroup]:
-    """The groups of a sorted batch of two rows or more, and its first and last
-    groups whatever their size (they may go on in the batches around it). Only their
-    rows' ids and sources become Python strings."""
-    if not batch.num_rows:
-        return []
+def _last_group_start(batch: pa.RecordBatch) -> int:
     kinds, keys = batch.column("kind").to_numpy(), batch.column("key").to_numpy()
+    other = np.flatnonzero((kinds != kinds[-1]) | (keys != keys[-1])) if batch.num_rows else []
+    return int(other[-1]) + 1 if len(other) else 0
+
+
+def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig,
+              flush_rows: int = JOIN_FLUSH_ROWS) -> Iterator[pa.RecordBatch]:
+    """:data:`JOINED` rows of one partition's sorted :data:`KEY` rows: for every two
+    documents that share a key (``a < b``), the n-grams they share there and whether
+    they share a band (:data:`SHARED` rows, which Spark sums over partitions), and the
+    boilerplate n-grams, those held by at least ``boilerplate_documents`` documents of
+    one source (the rule of :func:`copytrace.candidates.lookup.boilerplate_ngrams`, the
+    live archive's), each with the source holding it most (of several, the first by
+    name, as the local join picks it). Neither a boilerplate n-gram nor one in more
+    than ``max_df`` documents (a stock phrase) pairs any.
+
+    Each batch's groups are paired with numpy over the batch's ids numbered in id order
+    (:func:`copytrace.candidates.groups.pairs_in_runs`, the local join's), and the pairs
+    are summed in Arrow every ``flush_rows`` rows, so that a pair sharing 50 n-grams
+    leaves about one row per partition: 584 task-seconds at 1M articles when every
+    shared key became a row of Python strings."""
+    pending: list[pa.Table] = []
+    held = 0
+    for block in whole_groups(keys):
+        pairs, boilerplate = _joined_block(block, config)
+        pending.append(pairs)
+        held += pairs.num_rows
+        if boilerplate.num_rows:
+            yield from boilerplate.to_batches()
+        if held >= flush_rows:
+            yield from _summed(pending)
+            pending, held = [], 0
+    yield from _summed(pending)
+
+
+def _joined_block(block: pa.RecordBatch, config: CandidateConfig) -> tuple[pa.Table, pa.Table]:
+    """The :data:`SHARED` rows of the pairs within one batch of whole key groups, and its
+    :data:`JOINED` boilerplate rows."""
+    kinds, keys = block.column("kind").to_numpy(), block.column("key").to_numpy()
     starts = np.flatnonzero(np.r_[True, (kinds[1:] != kinds[:-1]) | (keys[1:] != keys[:-1])])
-    ends = np.r_[starts[1:], batch.num_rows]
-    wanted = ends - starts >= 2
-    wanted[[0, -1]] = True
-    starts, ends = starts[wanted], ends[wanted]
-    rows = np.concatenate([np.arange(start, end) for start, end in zip(starts.tolist(), ends.tolist())])
-    ids, sources = (batch.column(name).take(rows).to_pylist() for name in ("id", "source"))
-    offsets = np.r_[0, np.cumsum(ends - starts)].tolist()
-    return [KeyGroup(int(kinds[start]), int(keys[start]), ids[first:last], sources[first:last])
-            for start, first, last in zip(starts.tolist(), offsets, offsets[1:])]
+    lengths = np.diff(np.r_[starts, block.num_rows])
+    ids, id_codes = _numbered(block.column("id"))
+    by_ngram = kinds[starts] == NGRAM
+    boilerplate = _boilerplate_groups(block, starts, lengths, by_ngram, config)
+    pairing = (lengths >= 2) & (~by_ngram | (lengths <= config.max_df))
+    pairing[boilerplate[0]] = False
+    ngram_pairs, shared = np.unique(
+        pairs_in_runs(id_codes, starts[pairing & by_ngram], lengths[pairing & by_ngram]), return_counts=True)
+    band_pairs = np.unique(pairs_in_runs(id_codes, starts[pairing & ~by_ngram], lengths[pairing & ~by_ngram]))
+    every = np.union1d(ngram_pairs, band_pairs)
+    shared_by_pair = np.zeros(len(every), dtype=np.int64)
+    shared_by_pair[np.searchsorted(every, ngram_pairs)] = shared
+    a, b = split_pair_keys(every)
+    pairs = pa.table([ids.take(pa.array(a)), ids.take(pa.array(b)), pa.array(shared_by_pair),
+                      pa.array(np.isin(every, band_pairs))], schema=SHARED)
+    return pairs, _boilerplate_rows(block, starts, lengths, *boilerplate)
 
 
-def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
-    """:data:`JOINED` rows of sorted :data:`KEY` rows (:func:`key_groups`): every two
-    documents that share a key (``a < b``), and the boilerplate n-grams, those held by
-    at least ``boilerplate_documents`` documents of one source (the rule of
-    :func:`copytrace.candidates.lookup.boilerplate_ngrams`, the live archive's), each
-    with the source holding it most (of several, the first by name, as the local join
-    picks it). Neither a boilerplate n-gram nor one in more than ``max_df`` documents
-    (a stock phrase) pairs any. One pass gives both, so Spark sorts the key rows and
-    hands them over once: 53 task-seconds at 100k articles, where sorting them into a
-    cache and two passes over it took 29 + 34 + 16."""
-    pairs: dict[str, list] = {name: [] for name in PAIR_KEY.names}
-    boilerplate: list[dict] = []
-    for group in key_groups(keys):
-        found = _boilerplate(group, config) if group.kind == NGRAM else None
-        if found is not None:
-            boilerplate.append({"ngram": group.key % (1 << 64), "documents": len(group.ids),
-                                "source": found[0], "source_documents": found[1]})
-        elif group.kind == BAND or len(group.ids) <= config.max_df:
-            for first, second in combinations(sorted(group.ids), 2):
-                pairs["a"].append(first)
-                pairs["b"].append(second)
-            pairs["kind"] += [group.kind] * (len(group.ids) * (len(group.ids) - 1) // 2)
-        if len(pairs["a"]) >= OUTPUT_BATCH_ROWS:
-            yield _joined(pairs, [])
-            pairs = {name: [] for name in PAIR_KEY.names}
-    yield _joined(pairs, boilerplate)
+def _numbered(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values (nulls left out), sorted, and each value's number among them
+    (-1 for null): numbers compare as the values do."""
+    distinct = pc.drop_null(pc.unique(values))
+    distinct = distinct.take(pc.sort_indices(distinct))
+    return distinct, pc.fill_null(pc.index_in(values, value_set=distinct), -1).to_numpy()
 
 
-def _joined(pairs: dict[str, list], boilerplate: list[dict]) -> pa.RecordBatch:
-    """:data:`JOINED` rows: the pairs, then the boilerplate n-grams."""
-    count, more = len(pairs["a"]), len(boilerplate)
-    columns = [pa.array(pairs[name] + [None] * more, JOINED.field(name).type) for name in PAIR_KEY.names]
-    columns += [pa.array([None] * count + [row[name] for row in boilerplate], JOINED.field(name).type)
-                for name in BOILERPLATE.names]
-    return pa.RecordBatch.from_arrays(columns, schema=JOINED)
+def _boilerplate_groups(block: pa.RecordBatch, starts: np.ndarray, lengths: np.ndarray, by_ngram: np.ndarray,
+                        config: CandidateConfig) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+    """The groups of n-grams held by ``boilerplate_documents`` or more documents of one
+    source, with that source (the first by name of those holding it most) and how many
+    documents of it hold the n-gram."""
+    least = config.boilerplate_documents
+    if least < 2 or not (by_ngram & (lengths >= least)).any():
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
+    sources, source_codes = _numbered(block.column("source"))
+    width = max(len(sources), 1)
+    group_of_row = np.repeat(np.arange(len(starts)), lengths)
+    counted = (by_ngram & (lengths >= least))[group_of_row] & (source_codes >= 0)
+    held, counts = np.unique(group_of_row[counted] * width + source_codes[counted], return_counts=True)
+    groups, source = np.divmod(held, width)
+    order = np.lexsort((source, -counts, groups))  # by group; most documents, then first source, first
+    firsts = order[np.r_[True, groups[order][1:] != groups[order][:-1]]]
+    found = firsts[counts[firsts] >= least]
+    return groups[found], sources.take(pa.array(source[found])), counts[found]
 
 
-def _boilerplate(group: KeyGroup, config: CandidateConfig) -> tuple[str, int] | None:
-    """The source holding n-gram ``group`` most and how often, when that makes it
-    boilerplate (:func:`copytrace.candidates.lookup.boilerplate_ngrams`), else None."""
-    if len(group.ids) < config.boilerplate_documents or not boilerplate_ngrams(
-            {group.key: group.ids}, dict(zip(group.ids, group.sources)), config.boilerplate_documents):
-        return None
-    held = Counter(source for source in group.sources if source)
-    most = max(held.values())
-    return min(source for source, count in held.items() if count == most), most
+def _boilerplate_rows(block: pa.RecordBatch, starts: np.ndarray, lengths: np.ndarray, groups: np.ndarray,
+                      sources: pa.Array, documents: np.ndarray) -> pa.Table:
+    """:data:`JOINED` rows of the boilerplate n-grams of :func:`_boilerplate_groups`."""
+    hashes = block.column("key").to_numpy()[starts[groups]].view(np.uint64).tolist()
+    nulls = [pa.nulls(len(groups), field.type) for field in SHARED]
+    return pa.table([*nulls, pa.array(hashes, JOINED.field("ngram").type), pa.array(lengths[groups], pa.int32()),
+                     sources, pa.array(documents, pa.int32())], schema=JOINED)
+
+
+def _summed(pending: list[pa.Table]) -> Iterator[pa.RecordBatch]:
+    """:data:`JOINED` rows of the pair rows ``pending``, one per pair: shared n-grams
+    summed, bands or-ed."""
+    if not pending:
+        return
+    summed = pa.concat_tables(pending).group_by(["a", "b"]).aggregate([("shared", "sum"), ("near", "max")])
+    pairs = pa.table([summed.column(name) for name in ("a", "b", "shared_sum", "near_max")], schema=SHARED)
+    nulls = [pa.nulls(pairs.num_rows, field.type) for field in BOILERPLATE]
+    yield from pa.table([*pairs.columns, *nulls], schema=JOINED).to_batches(max_chunksize=OUTPUT_BATCH_ROWS)
 
 
 def candidate_rows(pairs: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:

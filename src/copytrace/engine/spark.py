@@ -274,9 +274,10 @@ def _candidates(documents: DataFrame, config: ScanConfig, cached: list[DataFrame
     """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows,
     and the :data:`copytrace.engine.plan.BOILERPLATE` rows learnt from the same keys.
     The keys are shuffled once, by key, and sorted within each partition, so that the
-    documents of a key come together (:func:`copytrace.engine.plan.key_groups`), and one
-    map over them gives the pairs and the boilerplate (:func:`copytrace.engine.plan.join_rows`):
-    no aggregate of lists, no second shuffle, no cached key rows."""
+    documents of a key come together (:func:`copytrace.engine.plan.whole_groups`), and one
+    map over them gives the pairs, summed within the partition, and the boilerplate
+    (:func:`copytrace.engine.plan.join_rows`): no aggregate of lists, no cached key rows;
+    the second shuffle sums each pair's rows of all partitions."""
     from pyspark.sql import functions as F
 
     keys = documents.select(*_SIGNATURE_COLUMNS, "source").mapInArrow(
@@ -284,9 +285,8 @@ def _candidates(documents: DataFrame, config: ScanConfig, cached: list[DataFrame
     # Sorted by the 64-bit key first: Spark's sort compares a prefix of its first column.
     joined = _kept(keys.repartition("kind", "key").sortWithinPartitions("key", "kind").mapInArrow(
         partial(plan.join_rows, config=config.candidates), spark_schema(plan.JOINED)), cached)
-    pairs = joined.where("a IS NOT NULL").select(*plan.PAIR_KEY.names)
-    shared = pairs.groupBy("a", "b").agg(
-        F.sum((F.col("kind") == plan.NGRAM).cast("long")).alias("shared"), F.max(F.col("kind") == plan.BAND).alias("near"))
+    pairs = joined.where("a IS NOT NULL").select(*plan.SHARED.names)
+    shared = pairs.groupBy("a", "b").agg(F.sum("shared").alias("shared"), F.max("near").alias("near"))
     profiles = documents.select(*(name for name, _ in plan.PROFILE_FIELDS))
     candidates = _with_both(shared, profiles).mapInArrow(
         partial(plan.candidate_rows, config=config.candidates), spark_schema(plan.CANDIDATE))
