@@ -264,8 +264,9 @@ def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig,
     Each batch's groups are paired with numpy over the batch's ids numbered in id order
     (:func:`copytrace.candidates.groups.pairs_in_runs`, the local join's), and the pairs
     are summed in Arrow every ``flush_rows`` rows, so that a pair sharing 50 n-grams
-    leaves about one row per partition: 584 task-seconds at 1M articles when every
-    shared key became a row of Python strings."""
+    leaves about one row per partition. At 1M articles Spark's stage that sorts the key
+    rows and runs this took 398.6 task-seconds, and 584.2 when every shared key became a
+    row of Python strings (docs/spark.md)."""
     pending: list[pa.Table] = []
     held = 0
     for block in whole_groups(keys):
@@ -286,21 +287,28 @@ def _joined_block(block: pa.RecordBatch, config: CandidateConfig) -> tuple[pa.Ta
     kinds, keys = block.column("kind").to_numpy(), block.column("key").to_numpy()
     starts = np.flatnonzero(np.r_[True, (kinds[1:] != kinds[:-1]) | (keys[1:] != keys[:-1])])
     lengths = np.diff(np.r_[starts, block.num_rows])
-    ids, id_codes = _numbered(block.column("id"))
     by_ngram = kinds[starts] == NGRAM
     boilerplate = _boilerplate_groups(block, starts, lengths, by_ngram, config)
     pairing = (lengths >= 2) & (~by_ngram | (lengths <= config.max_df))
     pairing[boilerplate[0]] = False
-    ngram_pairs, shared = np.unique(
-        pairs_in_runs(id_codes, starts[pairing & by_ngram], lengths[pairing & by_ngram]), return_counts=True)
-    band_pairs = np.unique(pairs_in_runs(id_codes, starts[pairing & ~by_ngram], lengths[pairing & ~by_ngram]))
+    ids, id_codes = _numbered(block.column("id"))
+    ngrams, bands = pairing & by_ngram, pairing & ~by_ngram
+    pairs = _shared_rows(ids, pairs_in_runs(id_codes, starts[ngrams], lengths[ngrams]),
+                         pairs_in_runs(id_codes, starts[bands], lengths[bands]))
+    return pairs, _boilerplate_rows(block, starts, lengths, *boilerplate)
+
+
+def _shared_rows(ids: pa.Array, ngram_pairs: np.ndarray, band_pairs: np.ndarray) -> pa.Table:
+    """:data:`SHARED` rows of pair keys (:func:`copytrace.candidates.groups.pair_keys` of
+    numbers into ``ids``), one for each n-gram or band two documents share: one per pair."""
+    ngram_pairs, shared = np.unique(ngram_pairs, return_counts=True)
+    band_pairs = np.unique(band_pairs)
     every = np.union1d(ngram_pairs, band_pairs)
     shared_by_pair = np.zeros(len(every), dtype=np.int64)
     shared_by_pair[np.searchsorted(every, ngram_pairs)] = shared
     a, b = split_pair_keys(every)
-    pairs = pa.table([ids.take(pa.array(a)), ids.take(pa.array(b)), pa.array(shared_by_pair),
-                      pa.array(np.isin(every, band_pairs))], schema=SHARED)
-    return pairs, _boilerplate_rows(block, starts, lengths, *boilerplate)
+    return pa.table([ids.take(pa.array(a)), ids.take(pa.array(b)), pa.array(shared_by_pair),
+                     pa.array(np.isin(every, band_pairs))], schema=SHARED)
 
 
 def _numbered(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
