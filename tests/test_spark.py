@@ -210,6 +210,30 @@ def test_whole_groups_cut_sorted_rows_only_between_keys_however_they_come_in_bat
         assert sum(map(len, keys_of_blocks)) == len(set().union(*keys_of_blocks)), batch_rows
 
 
+def test_stories_of_batches_of_whole_components_are_those_of_each_component():
+    """However a partition's verified pairs sorted by component are cut in batches (no Java needed here)."""
+    import datetime as dt
+
+    from copytrace.engine.plan import STORY, component_stories, story_rows
+
+    rng = random.Random(3)
+    rows = []
+    for component in range(30):
+        members = [f"c{component:02d}-{n}" for n in range(rng.randrange(2, 6))]
+        for first, second in zip(members, members[1:]):
+            rows.append({"a": first, "b": second, "source_id": rng.choice([first, second]),
+                         "confidence": rng.random(), "coverage_a": rng.random(), "coverage_b": rng.random(),
+                         "moves": 0, "verbatim_share": rng.random(), "date_a": dt.date(2024, 5, rng.randrange(1, 9)),
+                         "date_b": dt.date(2024, 5, rng.randrange(1, 9)), "component": members[0]})
+    table = pa.Table.from_pylist(rows)
+    expected = pa.concat_tables([story_rows(table.filter(pa.compute.equal(table.column("component"), name)))
+                                 for name in sorted(set(table.column("component").to_pylist()))])
+    assert expected.num_rows == len({row[side] for row in rows for side in ("a", "b")})
+    for batch_rows in (1, 2, 5, 1000):
+        found = pa.Table.from_batches(list(component_stories(table.to_batches(max_chunksize=batch_rows))), schema=STORY)
+        assert found.sort_by("document_id").equals(expected.sort_by("document_id")), batch_rows
+
+
 def _summed_pairs(rows: list[dict]) -> dict[tuple[str, str], tuple[int, bool]]:
     """The join's pair rows summed by pair, as Spark sums them over partitions."""
     summed: dict[tuple[str, str], tuple[int, bool]] = {}

@@ -228,15 +228,16 @@ def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig)
 
 # --- (3) join: key rows sorted by key, then the candidate rule per pair -----------
 
-def whole_groups(keys: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Batches of :data:`KEY` rows sorted by key (Spark sorts a partition's rows by key
-    and kind) cut only between keys: the rows of a key that runs on into the next
-    batch are held back and handed on with it."""
+def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str] = ("kind", "key")) -> Iterator[pa.RecordBatch]:
+    """Batches of rows sorted by ``columns`` (Spark sorts a partition's key rows by key
+    and kind, its verified pairs by component) cut only between groups of equal values:
+    the rows of a group that runs on into the next batch are held back and handed on
+    with it."""
     held: pa.RecordBatch | None = None
-    for batch in keys:
+    for batch in rows:
         if held is not None:
             batch = pa.Table.from_batches([held, batch]).combine_chunks().to_batches()[0]
-        last = _last_group_start(batch)
+        last = _last_group_start(batch, columns)
         if last:
             yield batch.slice(0, last)
         held = batch.slice(last)
@@ -244,9 +245,14 @@ def whole_groups(keys: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         yield held
 
 
-def _last_group_start(batch: pa.RecordBatch) -> int:
-    kinds, keys = batch.column("kind").to_numpy(), batch.column("key").to_numpy()
-    other = np.flatnonzero((kinds != kinds[-1]) | (keys != keys[-1])) if batch.num_rows else []
+def _last_group_start(batch: pa.RecordBatch, columns: Sequence[str]) -> int:
+    if not batch.num_rows:
+        return 0
+    differs = np.zeros(batch.num_rows, dtype=bool)
+    for name in columns:
+        values = batch.column(name).to_numpy(zero_copy_only=False)
+        differs |= values != values[-1]
+    other = np.flatnonzero(differs)
     return int(other[-1]) + 1 if len(other) else 0
 
 
@@ -434,3 +440,13 @@ def story_rows(component: pa.Table) -> pa.Table:
     weights = {edge.child_id: edge.weight for edge in forest.edges}
     return pa.Table.from_pylist(
         [vars(node) | {"weight": weights.get(node.document_id)} for node in forest.nodes], schema=STORY)
+
+
+def component_stories(rows: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """:data:`STORY` rows of one partition's :data:`VERIFIED` rows (passage rows not
+    needed) sorted by their ``component`` column: :func:`story_rows` of each batch of
+    whole components, since the stories of several components are those of each. At 1M
+    articles a Python call per component (``applyInArrow``) took 77.8 task-seconds for
+    the stage, against 23.0 s for the local engine's whole graph."""
+    for block in whole_groups(rows, ("component",)):
+        yield from story_rows(pa.Table.from_batches([block])).to_batches()

@@ -321,14 +321,16 @@ def _verified(documents: DataFrame, candidates: DataFrame, components: DataFrame
 
 
 def _stories(verified: DataFrame, components: DataFrame) -> DataFrame:
-    """(5) stories: :data:`copytrace.engine.plan.STORY` rows, one group per connected
-    component of the candidates (``components``, as verify grouped them). The verified
-    pairs are some of the candidates, so a group holds whole components of the pair
-    graph, which :func:`copytrace.provenance.stories.build_stories` tells apart as it
-    does on the local engine's whole graph: no second labelling (its rounds were 64
-    small stages)."""
+    """(5) stories: :data:`copytrace.engine.plan.STORY` rows of the verified pairs,
+    partitioned and sorted by connected component of the candidates (``components``, as
+    verify grouped them), each batch of whole components in one Python call
+    (:func:`copytrace.engine.plan.component_stories`). The verified pairs are some of
+    the candidates, so a component holds whole components of the pair graph, which
+    :func:`copytrace.provenance.stories.build_stories` tells apart as it does on the
+    local engine's whole graph: no second labelling (its rounds were 64 small stages)."""
     rows = verified.drop("passage_rows").join(components.withColumnRenamed("id", "a"), "a")
-    return rows.groupBy("component").applyInArrow(plan.story_rows, spark_schema(plan.STORY))
+    return rows.repartition("component").sortWithinPartitions("component").mapInArrow(
+        plan.component_stories, spark_schema(plan.STORY))
 
 
 def _components(edges: DataFrame, count: int, cached: list[DataFrame],
