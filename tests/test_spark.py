@@ -214,6 +214,8 @@ def test_stories_of_batches_of_whole_components_are_those_of_each_component():
     """However a partition's verified pairs sorted by component are cut in batches (no Java needed here)."""
     import datetime as dt
 
+    import pyarrow.compute as pc
+
     from copytrace.engine.plan import STORY, component_stories, story_rows
 
     rng = random.Random(3)
@@ -226,7 +228,7 @@ def test_stories_of_batches_of_whole_components_are_those_of_each_component():
                          "moves": 0, "verbatim_share": rng.random(), "date_a": dt.date(2024, 5, rng.randrange(1, 9)),
                          "date_b": dt.date(2024, 5, rng.randrange(1, 9)), "component": members[0]})
     table = pa.Table.from_pylist(rows)
-    expected = pa.concat_tables([story_rows(table.filter(pa.compute.equal(table.column("component"), name)))
+    expected = pa.concat_tables([story_rows(table.filter(pc.equal(table.column("component"), name)))
                                  for name in sorted(set(table.column("component").to_pylist()))])
     assert expected.num_rows == len({row[side] for row in rows for side in ("a", "b")})
     for batch_rows in (1, 2, 5, 1000):

@@ -236,8 +236,10 @@ def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str] = ("kind
     held: pa.RecordBatch | None = None
     for batch in rows:
         if held is not None:
-            batch = pa.Table.from_batches([held, batch]).combine_chunks().to_batches()[0]
-        last = _last_group_start(batch, columns)
+            batch = pa.concat_batches([held, batch])
+        if not batch.num_rows:
+            continue
+        last = int(_group_starts(batch, columns)[-1])
         if last:
             yield batch.slice(0, last)
         held = batch.slice(last)
@@ -245,15 +247,13 @@ def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str] = ("kind
         yield held
 
 
-def _last_group_start(batch: pa.RecordBatch, columns: Sequence[str]) -> int:
-    if not batch.num_rows:
-        return 0
-    differs = np.zeros(batch.num_rows, dtype=bool)
+def _group_starts(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
+    """Where each run of rows with equal values in ``columns`` starts in a non-empty batch."""
+    differs = np.zeros(batch.num_rows - 1, dtype=bool)
     for name in columns:
         values = batch.column(name).to_numpy(zero_copy_only=False)
-        differs |= values != values[-1]
-    other = np.flatnonzero(differs)
-    return int(other[-1]) + 1 if len(other) else 0
+        differs |= values[1:] != values[:-1]
+    return np.flatnonzero(np.r_[True, differs])
 
 
 def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig,
@@ -290,10 +290,9 @@ def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig,
 def _joined_block(block: pa.RecordBatch, config: CandidateConfig) -> tuple[pa.Table, pa.Table]:
     """The :data:`SHARED` rows of the pairs within one batch of whole key groups, and its
     :data:`JOINED` boilerplate rows."""
-    kinds, keys = block.column("kind").to_numpy(), block.column("key").to_numpy()
-    starts = np.flatnonzero(np.r_[True, (kinds[1:] != kinds[:-1]) | (keys[1:] != keys[:-1])])
+    starts = _group_starts(block, ("kind", "key"))
     lengths = np.diff(np.r_[starts, block.num_rows])
-    by_ngram = kinds[starts] == NGRAM
+    by_ngram = block.column("kind").to_numpy()[starts] == NGRAM
     boilerplate = _boilerplate_groups(block, starts, lengths, by_ngram, config)
     pairing = (lengths >= 2) & (~by_ngram | (lengths <= config.max_df))
     pairing[boilerplate[0]] = False
@@ -301,7 +300,8 @@ def _joined_block(block: pa.RecordBatch, config: CandidateConfig) -> tuple[pa.Ta
     ngrams, bands = pairing & by_ngram, pairing & ~by_ngram
     pairs = _shared_rows(ids, pairs_in_runs(id_codes, starts[ngrams], lengths[ngrams]),
                          pairs_in_runs(id_codes, starts[bands], lengths[bands]))
-    return pairs, _boilerplate_rows(block, starts, lengths, *boilerplate)
+    group_keys = block.column("key").to_numpy()[starts]
+    return pairs, _boilerplate_rows(group_keys, lengths, *boilerplate)
 
 
 def _shared_rows(ids: pa.Array, ngram_pairs: np.ndarray, band_pairs: np.ndarray) -> pa.Table:
@@ -345,10 +345,11 @@ def _boilerplate_groups(block: pa.RecordBatch, starts: np.ndarray, lengths: np.n
     return groups[found], sources.take(pa.array(source[found])), counts[found]
 
 
-def _boilerplate_rows(block: pa.RecordBatch, starts: np.ndarray, lengths: np.ndarray, groups: np.ndarray,
-                      sources: pa.Array, documents: np.ndarray) -> pa.Table:
-    """:data:`JOINED` rows of the boilerplate n-grams of :func:`_boilerplate_groups`."""
-    hashes = block.column("key").to_numpy()[starts[groups]].view(np.uint64).tolist()
+def _boilerplate_rows(group_keys: np.ndarray, lengths: np.ndarray, groups: np.ndarray, sources: pa.Array,
+                      documents: np.ndarray) -> pa.Table:
+    """:data:`JOINED` rows of the boilerplate n-grams of :func:`_boilerplate_groups`
+    (``group_keys``: each group's key)."""
+    hashes = group_keys[groups].view(np.uint64).tolist()
     nulls = [pa.nulls(len(groups), field.type) for field in SHARED]
     return pa.table([*nulls, pa.array(hashes, JOINED.field("ngram").type), pa.array(lengths[groups], pa.int32()),
                      sources, pa.array(documents, pa.int32())], schema=JOINED)

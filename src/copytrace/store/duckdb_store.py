@@ -173,14 +173,14 @@ class DuckDBStore:
         return ids, dates, sources, signatures
 
     def add_candidates(self, candidates: pa.Table) -> int:
-        before = self._count("candidates")
+        before = self.row_count("candidates")
         with self._transaction() as con:
             con.register("new_candidates", candidates)
             con.execute(
                 "INSERT INTO candidates SELECT a, b, jaccard_estimate, containment_estimate, "
                 "CAST(method AS VARCHAR), false, false FROM new_candidates ON CONFLICT DO NOTHING"
             )
-        return self._count("candidates") - before
+        return self.row_count("candidates") - before
 
     def replace_boilerplate(self, boilerplate: pa.Table) -> None:
         """The collection's boilerplate n-grams (:func:`copytrace.candidates.boilerplate_table`)."""
@@ -451,7 +451,8 @@ class DuckDBStore:
         order = ", ".join(f'"{column}"' for column in row_order(SCHEMAS[name]))
         return f"SELECT * FROM {name} ORDER BY {order}"
 
-    def _count(self, table: str) -> int:
+    def row_count(self, table: str) -> int:
+        """How many rows ``table`` holds."""
         [(count,)] = self.connection.execute(f"SELECT count(*) FROM {table}").fetchall()
         return count
 

@@ -30,22 +30,18 @@ def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
     for name in ("settings", *found):
         _check_schema(folder / name, name)
     with DuckDBStore(db) as store:
-        held = [name for name in TABLES if _row_count(store, name)]
+        held = [name for name in TABLES if store.row_count(name)]
         if held:
             raise InputError(str(db), f"already holds {', '.join(held)}; import into a new --db")
         settings = pq.read_table(folder / "settings").to_pylist()
         store.check_settings({row["key"]: json.loads(row["value"]) for row in settings})
         _insert_tables(store, folder, found)
-        counted = {name: _row_count(store, name) for name in TABLES}
+        counted = {name: store.row_count(name) for name in TABLES}
         store.connection.execute(f"CREATE OR REPLACE SEQUENCE run_ids START {counted['runs'] + 1}")
         stored = {row["key"]: row["value"] for row in settings}
         candidates = stored.get("candidates")  # as the live archive reads them: defaults where none
         ArchiveIndex.prepare(store, CandidateConfig.stored(candidates, store.path) if candidates else CandidateConfig())
     return counted
-
-
-def _row_count(store: DuckDBStore, table: str) -> int:
-    return store.query(f"SELECT count(*) AS n FROM {table}").column("n")[0].as_py()
 
 
 def _insert_tables(store: DuckDBStore, folder: Path, names: list[str]) -> None:
