@@ -187,12 +187,24 @@ def test_components_by_rounds_of_joins_are_those_of_union_find(spark, scanned):
     assert all(component <= id_ for id_, component in in_one_task)
 
 
+def _numbers(groups) -> tuple[dict[str, int], pa.Array]:
+    """A number for each document of ``groups`` (kind, key, members), in reverse order of
+    names (the join must not lean on names), and the sources in order."""
+    ids = sorted({id_ for _, _, members in groups for id_, _ in members}, reverse=True)
+    sources = sorted({source for _, _, members in groups for _, source in members if source})
+    return {id_: (7 << 32) + 3 * n for n, id_ in enumerate(ids)}, pa.array(sources, pa.string())
+
+
 def _sorted_keys(*groups: tuple[int, int, list[tuple[str, str | None]]]) -> pa.Table:
-    """:data:`copytrace.engine.plan.KEY` rows of ``groups`` (kind, key, members), sorted as Spark hands them."""
+    """:data:`copytrace.engine.plan.KEY` rows of ``groups`` (kind, key, members), sorted as
+    Spark hands them, documents and sources numbered by :func:`_numbers`."""
     from copytrace.engine.plan import KEY
 
-    rows = [{"kind": kind, "key": key, "id": id_, "source": source} for kind, key, members in groups for id_, source in members]
-    return pa.Table.from_pylist(sorted(rows, key=lambda row: (row["kind"], row["key"], row["id"])), schema=KEY)
+    numbers, sources = _numbers(groups)
+    source_numbers = {name: n for n, name in enumerate(sources.to_pylist())}
+    rows = [{"kind": kind, "key": key, "document": numbers[id_], "source": source_numbers.get(source, -1)}
+            for kind, key, members in groups for id_, source in members]
+    return pa.Table.from_pylist(sorted(rows, key=lambda row: (row["kind"], row["key"], row["document"])), schema=KEY)
 
 
 def test_whole_groups_cut_sorted_rows_only_between_keys_however_they_come_in_batches():
@@ -236,13 +248,17 @@ def test_stories_of_batches_of_whole_components_are_those_of_each_component():
         assert found.sort_by("document_id").equals(expected.sort_by("document_id")), batch_rows
 
 
-def _summed_pairs(rows: list[dict]) -> dict[tuple[str, str], tuple[int, bool]]:
-    """The join's pair rows summed by pair, as Spark sums them over partitions."""
+def _summed_pairs(rows: list[dict], numbers: dict[str, int]) -> dict[tuple[str, str], tuple[int, bool]]:
+    """The join's pair rows summed by pair, as Spark sums them over partitions, each pair
+    by its documents' names in order (``numbers``: each name's number)."""
+    names = {number: name for name, number in numbers.items()}
     summed: dict[tuple[str, str], tuple[int, bool]] = {}
     for row in rows:
         if row["a"] is not None:
-            shared, near = summed.get((row["a"], row["b"]), (0, False))
-            summed[row["a"], row["b"]] = (shared + row["shared"], near or row["near"])
+            assert row["a"] < row["b"]
+            pair = tuple(sorted((names[row["a"]], names[row["b"]])))
+            shared, near = summed.get(pair, (0, False))
+            summed[pair] = (shared + row["shared"], near or row["near"])
     return summed
 
 
@@ -253,7 +269,7 @@ def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerp
     from copytrace.candidates import CandidateConfig
     from copytrace.engine.plan import BAND, BOILERPLATE, JOINED, NGRAM, join_rows
 
-    keys = _sorted_keys(
+    groups = [
         (NGRAM, 2, [("c", "s1"), ("a", "s2"), ("b", "s3")]),  # a rare n-gram: every two documents
         (BAND, 3, [("d", "s1"), ("e", "s1"), ("f", "s1")]),  # a band: never boilerplate
         (NGRAM, 4, [("d", "s1"), ("e", "s1"), ("f", "s1"), ("g", "s2")]),  # three documents of one source: boilerplate
@@ -262,15 +278,29 @@ def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerp
         (NGRAM, 7, [("b", None), ("a", "s2")]),  # a second n-gram of a and b
         (BAND, 7, [("a", "s2"), ("b", None)]),  # and a band: the same key, another kind
         (NGRAM, -8, [("x", "t"), ("y", "t"), ("z", "u"), ("w", "u")]),  # two sources tied: the first by name
-    ).to_batches(max_chunksize=batch_rows)
+    ]
+    numbers, sources = _numbers(groups)
+    keys = _sorted_keys(*groups).to_batches(max_chunksize=batch_rows)
     config = CandidateConfig(max_df=4, boilerplate_documents=2)
-    rows = pa.Table.from_batches(list(join_rows(keys, config, flush_rows=flush_rows)), schema=JOINED).to_pylist()
-    assert _summed_pairs(rows) == {
+    joined = join_rows(keys, config, sources, flush_rows=flush_rows)
+    rows = pa.Table.from_batches(list(joined), schema=JOINED).to_pylist()
+    assert _summed_pairs(rows, numbers) == {
         ("a", "b"): (2, True), ("a", "c"): (1, False), ("b", "c"): (1, False),
         ("d", "e"): (0, True), ("d", "f"): (0, True), ("e", "f"): (0, True)}
     assert sorted(([row[name] for name in BOILERPLATE.names] for row in rows if row["ngram"] is not None),
                   key=lambda row: int(row[0])) == [[4, 4, "s1", 3], [(-8) % (1 << 64), 4, "t", 2]]
     assert all((row["a"] is None) != (row["ngram"] is None) for row in rows)
+
+
+def test_documents_are_numbered_by_read_key_one_number_each():
+    """Key rows carry a document's number; two read keys never share one (no Java needed here)."""
+    from copytrace.engine.plan import RECORD_BITS, document_number
+
+    keys = [(0, 1), (0, 2), (1, 1), (2, 0), ((1 << 31) - 1, (1 << RECORD_BITS) - 1)]
+    numbers = [document_number(file, record, "x.jsonl") for file, record in keys]
+    assert len(set(numbers)) == len(keys) and numbers == sorted(numbers) and max(numbers) < 1 << 63
+    with pytest.raises(InputError, match=r"x.jsonl: a file of more than 4,294,967,295 records"):
+        document_number(3, 1 << RECORD_BITS, "x.jsonl")
 
 
 @requires_spark

@@ -8,13 +8,14 @@ A scan is five steps; each says what it maps over and what it hands on::
       │          each with its read key (file number, record number): the first of
       │          an id by read key wins
       ▼
-    documents ──(2) candidate keys: map──▶ KEY rows (kind, key, id): each distinct
-      │          sampled n-gram and each LSH band of a document
+    documents ──(2) candidate keys: map──▶ KEY rows (kind, key, document number,
+      │          source number): each distinct sampled n-gram and each LSH band of a
+      │          document
       ▼
     KEY rows ──(3) join: partitioned by key and sorted──▶ JOINED rows: (a, b, shared,
-      │          near) of the documents that share keys in a partition, and the
-      │          boilerplate n-grams; the pairs summed over partitions, with both documents'
-      │          profiles ──▶ CANDIDATE rows, by the rule of
+      │          near) of the documents (by number) that share keys in a partition, and
+      │          the boilerplate n-grams; the pairs summed over partitions, with both
+      │          documents' profiles ──▶ CANDIDATE rows (by id), by the rule of
       │          :func:`copytrace.candidates.lookup.candidate`
       ▼
     candidates ──(4) verify: group by connected component of the candidates (labelled
@@ -62,6 +63,7 @@ from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.candidates.groups import pairs_in_runs, split_pair_keys
 from copytrace.candidates.lookup import Profile, candidate, index_keys
 from copytrace.engine.stages import parse_and_sign, verify_pairs
+from copytrace.errors import InputError
 from copytrace.ingest import Document, FieldMap
 from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
 from copytrace.ingest.readers import (
@@ -74,6 +76,7 @@ from copytrace.store.schema import BOILERPLATE as STORED_BOILERPLATE
 from copytrace.store.schema import CANDIDATES, PAIRS, SIGNATURE_FIELDS, STORIES, parquet_schema
 
 NGRAM, BAND = 0, 1  # kinds of candidate key
+RECORD_BITS = 32  # a document's number is its file number, then its record number in as many bits
 OUTPUT_BATCH_ROWS = 100_000  # rows of an Arrow batch a join step hands back at most
 JOIN_FLUSH_ROWS = 2_000_000  # pair rows the join holds before summing them by pair
 
@@ -91,29 +94,35 @@ WHOLE_FILE = pa.schema([("file", pa.int32()), ("name", pa.string()), ("text_id",
 # The read key of a Parquet row (its number from 1), before the row's own columns.
 ROW_KEY = pa.schema([("_file", pa.int32()), ("_record", pa.int64()), ("_name", pa.string())])
 
-# A record as read and parsed: its read key (file, record), where it is, and either
-# why it was refused (``reason``) or its document with signatures. ``raw`` is the
-# rejection excerpt, kept for documents too (a later duplicate id is refused with it).
+# A record as read and parsed: its read key (file, record), the same as one number
+# (:func:`document_number`), where it is, and either why it was refused (``reason``) or
+# its document with signatures. ``raw`` is the rejection excerpt, kept for documents
+# too (a later duplicate id is refused with it).
 PARSED = pa.schema([
-    ("file", pa.int32()), ("record", pa.int64()), ("where", pa.string()), ("reason", pa.string()),
+    ("file", pa.int32()), ("record", pa.int64()), ("number", pa.int64()), ("where", pa.string()), ("reason", pa.string()),
     ("raw", pa.string()), *_DOCUMENT_FIELDS, ("text_hash", pa.string()), *SIGNATURE_FIELDS,
     ("distinct_ngrams", pa.int64()),
 ])
 
 # Candidate keys are a fingerprint n-gram's hash or an LSH band's key (uint64 as int64).
-# A candidate key of a document, with its source (the boilerplate rule counts documents per source).
-KEY = pa.schema([("kind", pa.int8()), ("key", pa.int64()), ("id", pa.string()), ("source", pa.string())])
+# A candidate key of a document (its number: :func:`document_number`), with its source's
+# number among the collection's source names in order, -1 for none (the boilerplate rule
+# counts documents per source). Numbers, not names, since every key row is shuffled
+# and sorted: about 120 a document.
+KEY = pa.schema([("kind", pa.int8()), ("key", pa.int64()), ("document", pa.int64()), ("source", pa.int32())])
 # The store's boilerplate table (:func:`copytrace.candidates.boilerplate_table`); the
 # n-gram's hash, a uint64, as a decimal: Spark and Parquet readers have no unsigned 64 bits.
 BOILERPLATE = parquet_schema(STORED_BOILERPLATE)
 
-# Two documents that share keys: n-grams shared (rare ones) and whether they share a band.
-SHARED = pa.schema([("a", pa.string()), ("b", pa.string()), ("shared", pa.int64()), ("near", pa.bool_())])
+# Two documents (their numbers, a < b) that share keys: n-grams shared (rare ones) and
+# whether they share a band.
+SHARED = pa.schema([("a", pa.int64()), ("b", pa.int64()), ("shared", pa.int64()), ("near", pa.bool_())])
 # What the join hands on: two documents that share keys in one partition (the SHARED
 # columns) or a boilerplate n-gram (the BOILERPLATE columns), the other columns null.
 JOINED = pa.schema([pa.field(field.name, field.type) for field in (*SHARED, *BOILERPLATE)])
-# What the candidate rule needs of a document (:class:`copytrace.candidates.lookup.Profile`).
-PROFILE_FIELDS = [("id", pa.string()), ("date", pa.date32()), ("source", pa.string()),
+# What the candidate rule needs of a document (:class:`copytrace.candidates.lookup.Profile`),
+# found by its number.
+PROFILE_FIELDS = [("number", pa.int64()), ("id", pa.string()), ("date", pa.date32()), ("source", pa.string()),
                   ("minhash", pa.binary()), ("shingle_count", pa.int64()), ("distinct_ngrams", pa.int64())]
 # The candidates table's columns but verified and kept (every candidate is verified).
 CANDIDATE = pa.schema(list(CANDIDATES)[:-2])
@@ -189,6 +198,14 @@ def _signed(reads: Iterator[tuple[int, int, Read]], config: CandidateConfig, bat
         yield _parsed_rows([(file, record) for file, record, _ in chunk], [read for _, _, read in chunk], config)
 
 
+def document_number(file: int, record: int, where: str) -> int:
+    """One integer for a read key (file, record), unique in a scan as the key is:
+    the file number in the high bits, the record number in :data:`RECORD_BITS`."""
+    if not 0 <= record < 1 << RECORD_BITS:
+        raise InputError(where, f"a file of more than {(1 << RECORD_BITS) - 1:,} records: split it")
+    return file << RECORD_BITS | record
+
+
 def _parsed_rows(keys: list[tuple[int, int]], reads: list[Read], config: CandidateConfig) -> pa.RecordBatch:
     outcomes, signed = parse_and_sign(reads, config)
     offsets = signed.signatures.sampled.offsets
@@ -196,7 +213,7 @@ def _parsed_rows(keys: list[tuple[int, int]], reads: list[Read], config: Candida
     blobs = signature_blobs(signed).to_pylist()
     rows = []
     for (file, record), read, outcome in zip(keys, reads, outcomes):
-        row = {"file": file, "record": record, "where": read.where}
+        row = {"file": file, "record": record, "number": document_number(file, record, read.where), "where": read.where}
         refused = rejection(read, outcome if isinstance(outcome, str) else "")
         row["raw"] = refused.raw
         if isinstance(outcome, str):
@@ -210,20 +227,23 @@ def _parsed_rows(keys: list[tuple[int, int]], reads: list[Read], config: Candida
 
 # --- (2) candidate keys: map over documents ---------------------------------------
 
-def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
-    """:data:`KEY` rows of each document: its distinct sampled n-grams and its LSH band
-    keys (:func:`copytrace.candidates.lookup.index_keys`, the live archive's). Ids and
-    sources are repeated by Arrow, not as Python strings: about 120 keys per article."""
+def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig,
+                   sources: pa.Array) -> Iterator[pa.RecordBatch]:
+    """:data:`KEY` rows of each document (its signature columns, ``number`` and
+    ``source``): its distinct sampled n-grams and its LSH band keys
+    (:func:`copytrace.candidates.lookup.index_keys`, the live archive's); its source
+    numbered among ``sources``, the collection's distinct source names in order."""
     for batch in documents:
         if not batch.num_rows:
             continue
         found = index_keys(signatures_from_rows(batch), config)
         kinds = [np.repeat(np.array([NGRAM, BAND], dtype=np.int8), [len(k.ngrams), len(k.bands)]) for k in found]
         keys = [values.view(np.int64) for k in found for values in (k.ngrams, k.bands)]
-        owner = pa.array(np.repeat(np.arange(batch.num_rows), [len(k.ngrams) + len(k.bands) for k in found]))
+        owner = np.repeat(np.arange(batch.num_rows), [len(k.ngrams) + len(k.bands) for k in found])
+        source = pc.fill_null(pc.index_in(batch.column("source"), value_set=sources), -1).to_numpy()
         yield pa.RecordBatch.from_arrays(
             [pa.array(np.concatenate(kinds)), pa.array(np.concatenate(keys)),
-             batch.column("id").take(owner), batch.column("source").take(owner)], schema=KEY)
+             pa.array(batch.column("number").to_numpy()[owner]), pa.array(source[owner].astype(np.int32))], schema=KEY)
 
 
 # --- (3) join: key rows sorted by key, then the candidate rule per pair -----------
@@ -256,27 +276,29 @@ def _group_starts(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
     return np.flatnonzero(np.r_[True, differs])
 
 
-def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig,
+def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig, sources: pa.Array,
               flush_rows: int = JOIN_FLUSH_ROWS) -> Iterator[pa.RecordBatch]:
     """:data:`JOINED` rows of one partition's sorted :data:`KEY` rows: for every two
-    documents that share a key (``a < b``), the n-grams they share there and whether
-    they share a band (:data:`SHARED` rows, which Spark sums over partitions), and the
-    boilerplate n-grams, those held by at least ``boilerplate_documents`` documents of
-    one source (the rule of :func:`copytrace.candidates.lookup.boilerplate_ngrams`, the
-    live archive's), each with the source holding it most (of several, the first by
-    name, as the local join picks it). Neither a boilerplate n-gram nor one in more
-    than ``max_df`` documents (a stock phrase) pairs any.
+    documents that share a key (``a < b`` by number), the n-grams they share there and
+    whether they share a band (:data:`SHARED` rows, which Spark sums over partitions),
+    and the boilerplate n-grams, those held by at least ``boilerplate_documents``
+    documents of one source (the rule of
+    :func:`copytrace.candidates.lookup.boilerplate_ngrams`, the live archive's), each
+    with the source holding it most (of several, the first by name, as the local join
+    picks it; ``sources`` are the names the key rows number). Neither a boilerplate
+    n-gram nor one in more than ``max_df`` documents (a stock phrase) pairs any.
 
-    Each batch's groups are paired with numpy over the batch's ids numbered in id order
-    (:func:`copytrace.candidates.groups.pairs_in_runs`, the local join's), and the pairs
-    are summed in Arrow every ``flush_rows`` rows, so that a pair sharing 50 n-grams
-    leaves about one row per partition. At 1M articles Spark's stage that sorts the key
-    rows and runs this took 398.6 task-seconds, and 584.2 when every shared key became a
-    row of Python strings (docs/spark.md)."""
+    Each batch's groups are paired with numpy over the batch's documents numbered from
+    0 (:func:`copytrace.candidates.groups.pairs_in_runs`, the local join's), and the
+    pairs are summed in Arrow every ``flush_rows`` rows, so that a pair sharing 50
+    n-grams leaves about one row per partition. At 1M articles Spark's stage that sorts
+    the key rows and runs this took 398.6 task-seconds with ids and sources as strings
+    in the key rows, and 584.2 when every shared key became a row of Python strings
+    besides (docs/spark.md)."""
     pending: list[pa.Table] = []
     held = 0
     for block in whole_groups(keys):
-        pairs, boilerplate = _joined_block(block, config)
+        pairs, boilerplate = _joined_block(block, config, sources)
         pending.append(pairs)
         held += pairs.num_rows
         if boilerplate.num_rows:
@@ -287,53 +309,47 @@ def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig,
     yield from _summed(pending)
 
 
-def _joined_block(block: pa.RecordBatch, config: CandidateConfig) -> tuple[pa.Table, pa.Table]:
+def _joined_block(block: pa.RecordBatch, config: CandidateConfig, sources: pa.Array) -> tuple[pa.Table, pa.Table]:
     """The :data:`SHARED` rows of the pairs within one batch of whole key groups, and its
     :data:`JOINED` boilerplate rows."""
     starts = _group_starts(block, ("kind", "key"))
     lengths = np.diff(np.r_[starts, block.num_rows])
     by_ngram = block.column("kind").to_numpy()[starts] == NGRAM
-    boilerplate = _boilerplate_groups(block, starts, lengths, by_ngram, config)
+    boilerplate = _boilerplate_groups(block, starts, lengths, by_ngram, config, sources)
     pairing = (lengths >= 2) & (~by_ngram | (lengths <= config.max_df))
     pairing[boilerplate[0]] = False
-    ids, id_codes = _numbered(block.column("id"))
+    # Numbered from 0 in order for pairs_in_runs, whose pair keys hold two 32-bit numbers.
+    documents, codes = np.unique(block.column("document").to_numpy(), return_inverse=True)
     ngrams, bands = pairing & by_ngram, pairing & ~by_ngram
-    pairs = _shared_rows(ids, pairs_in_runs(id_codes, starts[ngrams], lengths[ngrams]),
-                         pairs_in_runs(id_codes, starts[bands], lengths[bands]))
+    pairs = _shared_rows(documents, pairs_in_runs(codes, starts[ngrams], lengths[ngrams]),
+                         pairs_in_runs(codes, starts[bands], lengths[bands]))
     group_keys = block.column("key").to_numpy()[starts]
     return pairs, _boilerplate_rows(group_keys, lengths, *boilerplate)
 
 
-def _shared_rows(ids: pa.Array, ngram_pairs: np.ndarray, band_pairs: np.ndarray) -> pa.Table:
+def _shared_rows(documents: np.ndarray, ngram_pairs: np.ndarray, band_pairs: np.ndarray) -> pa.Table:
     """:data:`SHARED` rows of pair keys (:func:`copytrace.candidates.groups.pair_keys` of
-    numbers into ``ids``), one for each n-gram or band two documents share: one per pair."""
+    indices into ``documents``), one for each n-gram or band two documents share: one per pair."""
     ngram_pairs, shared = np.unique(ngram_pairs, return_counts=True)
     band_pairs = np.unique(band_pairs)
     every = np.union1d(ngram_pairs, band_pairs)
     shared_by_pair = np.zeros(len(every), dtype=np.int64)
     shared_by_pair[np.searchsorted(every, ngram_pairs)] = shared
     a, b = split_pair_keys(every)
-    return pa.table([ids.take(pa.array(a)), ids.take(pa.array(b)), pa.array(shared_by_pair),
+    return pa.table([pa.array(documents[a]), pa.array(documents[b]), pa.array(shared_by_pair),
                      pa.array(np.isin(every, band_pairs))], schema=SHARED)
 
 
-def _numbered(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """The distinct values (nulls left out), sorted, and each value's number among them
-    (-1 for null): numbers compare as the values do."""
-    distinct = pc.drop_null(pc.unique(values))
-    distinct = distinct.take(pc.sort_indices(distinct))
-    return distinct, pc.fill_null(pc.index_in(values, value_set=distinct), -1).to_numpy()
-
-
 def _boilerplate_groups(block: pa.RecordBatch, starts: np.ndarray, lengths: np.ndarray, by_ngram: np.ndarray,
-                        config: CandidateConfig) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+                        config: CandidateConfig, sources: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     """The groups of n-grams held by ``boilerplate_documents`` or more documents of one
-    source, with that source (the first by name of those holding it most) and how many
-    documents of it hold the n-gram."""
+    source, with that source (the first by name of those holding it most: source
+    numbers follow ``sources``, the names in order) and how many documents of it hold
+    the n-gram."""
     least = config.boilerplate_documents
     if least < 2 or not (by_ngram & (lengths >= least)).any():
         return np.zeros(0, dtype=np.int64), pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
-    sources, source_codes = _numbered(block.column("source"))
+    source_codes = block.column("source").to_numpy().astype(np.int64)
     width = max(len(sources), 1)
     group_of_row = np.repeat(np.arange(len(starts)), lengths)
     counted = (by_ngram & (lengths >= least))[group_of_row] & (source_codes >= 0)
@@ -380,7 +396,7 @@ def candidate_rows(pairs: Iterable[pa.RecordBatch], config: CandidateConfig) -> 
 
 
 def _profile(row: dict, prefix: str) -> Profile:
-    values = {name: row[prefix + name] for name, _ in PROFILE_FIELDS}
+    values = {name: row[prefix + name] for name, _ in PROFILE_FIELDS if name != "number"}
     values["minhash"] = np.frombuffer(values["minhash"], dtype=np.uint32)
     return Profile(**values)
 
