@@ -151,26 +151,52 @@ def test_every_table_is_the_local_engines_row_by_row(scanned, name):
     assert table(imported, name) == table(local, name)
 
 
+def _component_rows(pairs, documents, component: str) -> list[dict]:
+    """:data:`copytrace.engine.plan.COMPONENT_ROW` rows of ``pairs`` and ``documents`` in ``component``."""
+    from copytrace.ingest.document import DOCUMENT_COLUMNS
+
+    return ([{"component": component, "a": a.id, "b": b.id} for a, b in pairs] +
+            [{"component": component, **{name: getattr(d, name) for name in DOCUMENT_COLUMNS}} for d in documents])
+
+
 def test_the_verify_step_keeps_what_verify_pairs_keeps_whatever_the_order_of_its_rows():
-    """Spark hands a component's pairs and texts in any order (no Java needed here)."""
+    """Spark hands a component's pairs and texts in any order, interleaved (no Java needed here)."""
     from itertools import combinations
 
-    from copytrace.engine.plan import VERIFIED, verified_component
+    from copytrace.engine.plan import COMPONENT_ROW, VERIFIED, verified_rows
     from copytrace.engine.stages import verify_pairs
     from copytrace.ingest import document_from_record
-    from copytrace.ingest.document import DOCUMENT_COLUMNS
 
     documents = [document_from_record(record, record["id"]) for record in collection()]
     pairs = list(combinations(sorted(documents, key=lambda d: d.id), 2))
     expected = {(p.a, p.b) for p in verify_pairs(pairs)}
-    rng = random.Random(3)
-    shuffled_pairs = rng.sample(pairs, len(pairs))
-    shuffled_documents = rng.sample(documents, len(documents))
-    texts = pa.table({name: [getattr(d, name) for d in shuffled_documents] for name in DOCUMENT_COLUMNS})
-    rows = verified_component(pa.table({"a": [a.id for a, _ in shuffled_pairs], "b": [b.id for _, b in shuffled_pairs]}),
-                              texts)
-    assert rows.schema == VERIFIED and len(expected) >= 4
-    assert list(zip(rows.column("a").to_pylist(), rows.column("b").to_pylist())) == sorted(expected)
+    rows = _component_rows(pairs, documents, "c")
+    random.Random(3).shuffle(rows)
+    found = verified_rows(pa.Table.from_pylist(rows, schema=COMPONENT_ROW))
+    assert found.schema == VERIFIED and len(expected) >= 4
+    assert list(zip(found.column("a").to_pylist(), found.column("b").to_pylist())) == sorted(expected)
+
+
+def test_verify_of_batches_of_whole_components_is_that_of_each_component():
+    """However a partition's rows sorted by component are cut in batches (no Java needed here)."""
+    from itertools import combinations
+
+    from copytrace.engine.plan import COMPONENT_ROW, VERIFIED, verified_components, verified_rows
+    from copytrace.ingest import document_from_record
+
+    documents = sorted((document_from_record(record, record["id"]) for record in collection()), key=lambda d: d.id)
+    rows = []
+    for component in ("akorda", "story2", "other"):  # every two documents of each
+        members = [d for d in documents if d.id.startswith(component) or component == "akorda" and d.id.startswith("reprint")]
+        rows += _component_rows(list(combinations(members, 2)), members, component)
+    table = pa.Table.from_pylist(rows, schema=COMPONENT_ROW)
+    expected = verified_rows(table)
+    assert expected.num_rows >= 5
+    for batch_rows in (1, 3, 7, 1000):
+        found = pa.Table.from_batches(list(verified_components(table.to_batches(max_chunksize=batch_rows))),
+                                      schema=VERIFIED)
+        assert found.sort_by([("a", "ascending"), ("b", "ascending")]).equals(
+            expected.sort_by([("a", "ascending"), ("b", "ascending")])), batch_rows
 
 
 @requires_spark
@@ -196,15 +222,16 @@ def _numbers(groups) -> tuple[dict[str, int], pa.Array]:
 
 
 def _sorted_keys(*groups: tuple[int, int, list[tuple[str, str | None]]]) -> pa.Table:
-    """:data:`copytrace.engine.plan.KEY` rows of ``groups`` (kind, key, members), sorted as
-    Spark hands them, documents and sources numbered by :func:`_numbers`."""
+    """:data:`copytrace.engine.plan.KEY` rows of ``groups`` (kind, key, members), sorted by
+    key as Spark hands them (bands before n-grams of one key value, and documents in
+    no order), documents and sources numbered by :func:`_numbers`."""
     from copytrace.engine.plan import KEY
 
     numbers, sources = _numbers(groups)
     source_numbers = {name: n for n, name in enumerate(sources.to_pylist())}
     rows = [{"kind": kind, "key": key, "document": numbers[id_], "source": source_numbers.get(source, -1)}
             for kind, key, members in groups for id_, source in members]
-    return pa.Table.from_pylist(sorted(rows, key=lambda row: (row["kind"], row["key"], row["document"])), schema=KEY)
+    return pa.Table.from_pylist(sorted(rows, key=lambda row: (row["key"], -row["kind"], row["document"] % 5)), schema=KEY)
 
 
 def test_whole_groups_cut_sorted_rows_only_between_keys_however_they_come_in_batches():
@@ -216,9 +243,9 @@ def test_whole_groups_cut_sorted_rows_only_between_keys_however_they_come_in_bat
               for key, size in enumerate(rng.choice([1, 1, 1, 2, 3, 7, 40]) for _ in range(200))]
     table = _sorted_keys(*((kind, key, list(dict(members).items())) for kind, key, members in groups))
     for batch_rows in (1, 2, 3, 39, 40, 41, 1000):
-        blocks = list(whole_groups(table.to_batches(max_chunksize=batch_rows)))
+        blocks = list(whole_groups(table.to_batches(max_chunksize=batch_rows), ("key",)))
         assert pa.Table.from_batches(blocks, schema=table.schema).equals(table), batch_rows
-        keys_of_blocks = [set(zip(block.column("kind").to_pylist(), block.column("key").to_pylist())) for block in blocks]
+        keys_of_blocks = [set(block.column("key").to_pylist()) for block in blocks]
         assert sum(map(len, keys_of_blocks)) == len(set().union(*keys_of_blocks)), batch_rows
 
 
@@ -401,6 +428,15 @@ def test_local_sessions_get_a_few_shuffle_partitions_per_core_unless_set():
     assert local_shuffle_partitions("local[*]", 16, None) == 16 * LOCAL_PARTITIONS_PER_CORE
     assert local_shuffle_partitions("local[2]", 2, "200") is None  # --conf or spark-submit set it
     assert local_shuffle_partitions("yarn", 400, None) is None  # a cluster keeps its own
+
+
+def test_key_rows_of_large_collections_get_more_partitions_than_the_sessions():
+    """So that no partition's sort of key rows needs a large block of memory (no Java needed here)."""
+    from copytrace.engine.spark import DOCUMENTS_PER_KEY_PARTITION, key_partitions
+
+    assert key_partitions(100_000, 8) == 8
+    assert key_partitions(1_000_000, 8) == 1_000_000 // DOCUMENTS_PER_KEY_PARTITION
+    assert key_partitions(DOCUMENTS_PER_KEY_PARTITION * 300 + 1, 200) == 301
 
 
 @requires_spark

@@ -18,21 +18,22 @@ A scan is five steps; each says what it maps over and what it hands on::
       │          documents' profiles ──▶ CANDIDATE rows (by id), by the rule of
       │          :func:`copytrace.candidates.lookup.candidate`
       ▼
-    candidates ──(4) verify: group by connected component of the candidates (labelled
-      │          by :func:`component_labels` where one task holds the graph), each
-      │          with its documents──▶ VERIFIED rows (the pair, its passages, what
-      │          the story step needs of it); a text comes once per component and is
-      │          prepared once for all its pairs
+    candidates ──(4) verify: the pairs and the documents of the candidate graph, each
+      │          with its connected component (labelled by :func:`component_labels`
+      │          where one task holds the graph), partitioned and sorted by
+      │          component: COMPONENT_ROW rows──▶ VERIFIED rows (the pair, its passages,
+      │          what the story step needs of it); a text comes once per component and
+      │          is prepared once for all its pairs
       ▼
     VERIFIED rows ──(5) stories: group by connected component──▶ STORY rows
                (:func:`copytrace.provenance.stories.build_stories` of the component)
 
-Every function here depends on its input alone (a batch, a group, the rows of a
-partition sorted by key for the join, the whole candidate graph for
-:func:`component_labels`), so an engine may cut the collection into batches and
-partitions as it likes and get the same rows:
-:mod:`copytrace.engine.spark` runs them through ``mapInArrow`` and ``applyInArrow``,
-and Spark only moves rows between them (the group-by-key joins). The local engine
+Every function here depends on its input alone (a batch, the rows of a partition
+sorted by key for the join or by component for verify and stories, the whole
+candidate graph for :func:`component_labels`), so an engine may cut the collection
+into batches and partitions as it likes and get the same rows:
+:mod:`copytrace.engine.spark` runs them through ``mapInArrow``, and Spark only moves
+rows between them (shuffles, sorts and joins). The local engine
 (:mod:`copytrace.engine.local`) runs the same stage functions
 (:mod:`copytrace.engine.stages`) with its own in-memory join
 (:func:`copytrace.candidates.pairs_from_signatures`), which applies the same rule to
@@ -71,7 +72,7 @@ from copytrace.ingest.readers import (
 )
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
-from copytrace.store.records import VerifiedPair
+from copytrace.store.records import VerifiedPair, VerifiedRows
 from copytrace.store.schema import BOILERPLATE as STORED_BOILERPLATE
 from copytrace.store.schema import CANDIDATES, PAIRS, SIGNATURE_FIELDS, STORIES, parquet_schema
 
@@ -132,6 +133,9 @@ PASSAGE = pa.struct([("region", pa.int32()), ("a_start", pa.int32()), ("a_end", 
                      ("verbatim_share", pa.float64())])
 # A document of the candidate graph and its connected component, named by its least id.
 COMPONENT = pa.schema([("id", pa.string()), ("component", pa.string())])
+# What verify maps over: a candidate pair (a, b) or a document of the candidate graph
+# (its DOCUMENT_COLUMNS, the others null), with its connected component.
+COMPONENT_ROW = pa.schema([("component", pa.string()), ("a", pa.string()), ("b", pa.string()), *_DOCUMENT_FIELDS])
 # A verified pair: the pairs table's row (all the story step needs of it but the
 # dates: :class:`copytrace.provenance.stories.PairEdge`), its passages in order, both dates.
 VERIFIED = pa.schema([*PAIRS, ("passage_rows", pa.list_(PASSAGE)), ("date_a", pa.date32()), ("date_b", pa.date32())])
@@ -248,9 +252,9 @@ def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig,
 
 # --- (3) join: key rows sorted by key, then the candidate rule per pair -----------
 
-def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str] = ("kind", "key")) -> Iterator[pa.RecordBatch]:
-    """Batches of rows sorted by ``columns`` (Spark sorts a partition's key rows by key
-    and kind, its verified pairs by component) cut only between groups of equal values:
+def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+    """Batches of rows sorted by ``columns`` (Spark sorts a partition's key rows by key,
+    its verified pairs by component) cut only between groups of equal values:
     the rows of a group that runs on into the next batch are held back and handed on
     with it."""
     held: pa.RecordBatch | None = None
@@ -297,8 +301,8 @@ def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig, sources: 
     besides (docs/spark.md)."""
     pending: list[pa.Table] = []
     held = 0
-    for block in whole_groups(keys):
-        pairs, boilerplate = _joined_block(block, config, sources)
+    for block in whole_groups(keys, ("key",)):
+        pairs, boilerplate = _joined_block(_by_key_and_kind(block), config, sources)
         pending.append(pairs)
         held += pairs.num_rows
         if boilerplate.num_rows:
@@ -307,6 +311,16 @@ def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig, sources: 
             yield from _summed(pending)
             pending, held = [], 0
     yield from _summed(pending)
+
+
+def _by_key_and_kind(block: pa.RecordBatch) -> pa.RecordBatch:
+    """``block``, key rows sorted by key, in order of key and then kind. Spark sorts the
+    rows by key alone, which it radix-sorts (a sort on two columns compares rows), so an
+    n-gram and a band with the same key value (rare) may come interleaved."""
+    keys, kinds = block.column("key").to_numpy(), block.column("kind").to_numpy()
+    if not ((keys[1:] == keys[:-1]) & (kinds[1:] < kinds[:-1])).any():
+        return block
+    return block.take(pa.array(np.lexsort((kinds, keys))))
 
 
 def _joined_block(block: pa.RecordBatch, config: CandidateConfig, sources: pa.Array) -> tuple[pa.Table, pa.Table]:
@@ -414,30 +428,41 @@ def component_labels(edges: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch
                                      schema=COMPONENT)
 
 
-def verified_component(
-    pairs: pa.Table, documents: pa.Table, config: AlignConfig = DEFAULT_CONFIG, boilerplate: Boilerplate = Boilerplate()
-) -> pa.Table:
-    """:data:`VERIFIED` rows of the candidate ``pairs`` (columns a, b) that share a
-    passage, not only ``boilerplate``, given their ``documents``
-    (:data:`copytrace.ingest.document.DOCUMENT_COLUMNS`; others ignored), by
-    :func:`copytrace.engine.stages.verify_pairs`. Meant for one connected component of
-    the candidate graph, as the local engine verifies it: each text comes once, and the
-    aligner's cache prepares it once for all its pairs, taken in order of (a, b)."""
+def verified_components(rows: Iterable[pa.RecordBatch], config: AlignConfig = DEFAULT_CONFIG,
+                        boilerplate: Boilerplate = Boilerplate()) -> Iterator[pa.RecordBatch]:
+    """:data:`VERIFIED` rows of one partition's :data:`COMPONENT_ROW` rows sorted by
+    component: :func:`verified_rows` of each batch of whole components, one Python call
+    per batch, where a cogroup of each component's pairs and texts made one per component."""
+    for block in whole_groups(rows, ("component",)):
+        yield from verified_rows(block, config, boilerplate).to_batches()
+
+
+def verified_rows(rows: pa.RecordBatch | pa.Table, config: AlignConfig = DEFAULT_CONFIG,
+                  boilerplate: Boilerplate = Boilerplate()) -> pa.Table:
+    """:data:`VERIFIED` rows of the candidate pairs among ``rows`` (:data:`COMPONENT_ROW`
+    rows of whole connected components of the candidate graph, in any order) that share
+    a passage, not only ``boilerplate``, by :func:`copytrace.engine.stages.verify_pairs`.
+    As the local engine verifies them: each text comes once, and the aligner's cache
+    prepares it once for all its pairs, taken in order of (component, a, b)."""
+    is_pair = pc.is_valid(rows.column("a"))
+    pairs, documents = rows.filter(is_pair), rows.filter(pc.invert(is_pair))
     columns = [documents.column(name).to_pylist() for name in DOCUMENT_COLUMNS]
     by_id = {document.id: document for document in (Document(*values) for values in zip(*columns))}
-    ordered = sorted(zip(pairs.column("a").to_pylist(), pairs.column("b").to_pylist()))
-    kept = verify_pairs([(by_id[a], by_id[b]) for a, b in ordered], config, boilerplate)
-    dates = {id_: document.date for id_, document in by_id.items()}
-    return pa.Table.from_pylist([_verified_row(pair, dates) for pair in kept], schema=VERIFIED)
+    ordered = sorted(zip(*(pairs.column(name).to_pylist() for name in ("component", "a", "b"))))
+    kept = verify_pairs([(by_id[a], by_id[b]) for _, a, b in ordered], config, boilerplate)
+    return _verified_table(VerifiedRows.of(kept), {id_: document.date for id_, document in by_id.items()})
 
 
-def _verified_row(pair: VerifiedPair, dates: dict[str, dt.date | None]) -> dict:
-    return {
-        **{name: getattr(pair, name) for name in PAIRS.names if name != "passages"},
-        "passages": len(pair.passages),
-        "passage_rows": [{name: getattr(p, name) for name in PASSAGE.names} for p in pair.passages],
-        "date_a": dates[pair.a], "date_b": dates[pair.b],
-    }
+def _verified_table(rows: VerifiedRows, dates: dict[str, dt.date | None]) -> pa.Table:
+    """:data:`VERIFIED` rows of the pairs and passages tables' rows (the local engine's,
+    built in columns: :meth:`copytrace.store.records.VerifiedRows.of`), each pair's
+    passages in a list, with both documents' ``dates``."""
+    counts = rows.pairs.column("passages").to_numpy()
+    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+    passages = pa.StructArray.from_arrays([rows.passages.column(name).combine_chunks() for name in PASSAGE.names],
+                                          fields=list(PASSAGE))
+    pair_dates = [pa.array([dates[id_] for id_ in rows.pairs.column(side).to_pylist()], pa.date32()) for side in "ab"]
+    return pa.table([*rows.pairs.columns, pa.ListArray.from_arrays(offsets, passages), *pair_dates], schema=VERIFIED)
 
 
 def pair_edge(pair: VerifiedPair) -> PairEdge:

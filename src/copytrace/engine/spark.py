@@ -1,9 +1,8 @@
 """The Spark engine: runs the plan of :mod:`copytrace.engine.plan` on Apache Spark and
 writes a Parquet dataset of the store's tables (docs/spark.md).
 
-Every step is a function of :mod:`copytrace.engine.plan` run through ``mapInArrow``
-or ``applyInArrow``; Spark only moves rows between them: it groups keys, joins pairs
-with their documents, picks the first document of each id by read key, labels
+Every step is a function of :mod:`copytrace.engine.plan` run through ``mapInArrow``;
+Spark only moves rows between them: it groups keys, joins pairs with their documents, picks the first document of each id by read key, labels
 connected components (:func:`_components`), and writes the tables. The driver lists
 the input files (in the local engine's order, which gives each record its read key)
 and reads nothing else (:mod:`copytrace.engine.spark_read`).
@@ -52,9 +51,18 @@ _SIGNATURE_COLUMNS = SCHEMAS["signatures"].names
 # (5M edges: about 6 s and 1 GB); larger ones by rounds of joins, which cost seconds
 # each whatever their size (six rounds, 11-31 s, at 100k articles: docs/spark.md).
 ONE_TASK_COMPONENT_EDGES = 5_000_000
+# Components of candidate graphs up to this many edges (about 100 MB of labels) are
+# broadcast to the joins that attach them to texts and pairs, which otherwise shuffle
+# every text by id before verify shuffles it by component.
+BROADCAST_COMPONENT_EDGES = 2_000_000
 # Shuffle partitions per core in local mode: a few, so a skewed task does not idle the
 # other cores, where Spark's default of 200 spent more on scheduling than on the work.
 LOCAL_PARTITIONS_PER_CORE = 4
+# The key rows are cut into at least one partition per this many documents (about 190
+# key rows each at 100k articles: some 4M rows a partition), so that sorting a
+# partition's rows never needs one large block of memory: at 1M articles in 8
+# partitions, the sorter's 256 MB pointer arrays did not fit a 6 GB heap.
+DOCUMENTS_PER_KEY_PARTITION = 20_000
 
 
 def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
@@ -177,7 +185,7 @@ def spark_scan(
             raise InputError(first["where"], first["reason"])
         counts = {"read": parsed.count(), "stored": documents.count(), "existing": 0, "rejected": rejects.count()}
     with _step(spark, steps, "candidates"):
-        candidates, boilerplate = _candidates(documents, config, cached)
+        candidates, boilerplate = _candidates(documents, counts["stored"], config, cached)
         candidates, boilerplate = _kept(candidates, cached), _kept(boilerplate, cached)
         candidate_count = candidates.count()  # every candidate is verified
         found = {"candidates": candidate_count, "verified": candidate_count}
@@ -271,10 +279,12 @@ def _first_of_each_id(parsed: DataFrame, cached: list[DataFrame]) -> tuple[DataF
             rejects.unionByName(duplicates.select("file", "record", "where", "reason", "raw")))
 
 
-def _candidates(documents: DataFrame, config: ScanConfig, cached: list[DataFrame]) -> tuple[DataFrame, DataFrame]:
+def _candidates(documents: DataFrame, count: int, config: ScanConfig,
+                cached: list[DataFrame]) -> tuple[DataFrame, DataFrame]:
     """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows,
     and the :data:`copytrace.engine.plan.BOILERPLATE` rows learnt from the same keys.
-    The keys are shuffled once, by key, and sorted within each partition, so that the
+    The keys of the ``count`` documents are shuffled once, by key, into
+    :func:`key_partitions`, and sorted within each partition, so that the
     documents of a key come together (:func:`copytrace.engine.plan.whole_groups`), and one
     map over them gives the pairs, summed within the partition, and the boilerplate
     (:func:`copytrace.engine.plan.join_rows`): no aggregate of lists, no cached key rows;
@@ -284,8 +294,9 @@ def _candidates(documents: DataFrame, config: ScanConfig, cached: list[DataFrame
     sources = _source_names(documents)
     keys = documents.select(*_SIGNATURE_COLUMNS, "number", "source").mapInArrow(
         partial(plan.candidate_keys, config=config.candidates, sources=sources), spark_schema(plan.KEY))
-    # Sorted by the 64-bit key first: Spark's sort compares a prefix of its first column.
-    joined = _kept(keys.repartition("kind", "key").sortWithinPartitions("key", "kind").mapInArrow(
+    # Sorted by the 64-bit key alone, which Spark radix-sorts (plan.join_rows orders kinds).
+    partitions = key_partitions(count, int(documents.sparkSession.conf.get("spark.sql.shuffle.partitions")))
+    joined = _kept(keys.repartition(partitions, "kind", "key").sortWithinPartitions("key").mapInArrow(
         partial(plan.join_rows, config=config.candidates, sources=sources), spark_schema(plan.JOINED)), cached)
     pairs = joined.where("a IS NOT NULL").select(*plan.SHARED.names)
     shared = pairs.groupBy("a", "b").agg(F.sum("shared").alias("shared"), F.max("near").alias("near"))
@@ -296,6 +307,13 @@ def _candidates(documents: DataFrame, config: ScanConfig, cached: list[DataFrame
     candidates = _with_both(shared, profiles).mapInArrow(
         partial(plan.candidate_rows, config=config.candidates), spark_schema(plan.CANDIDATE))
     return candidates, joined.where("ngram IS NOT NULL").select(*plan.BOILERPLATE.names)
+
+
+def key_partitions(documents: int, shuffle_partitions: int) -> int:
+    """The partitions of the key rows of ``documents`` documents: the session's
+    ``shuffle_partitions``, or one per :data:`DOCUMENTS_PER_KEY_PARTITION` documents
+    where that is more."""
+    return max(shuffle_partitions, -(-documents // DOCUMENTS_PER_KEY_PARTITION))
 
 
 def _source_names(documents: DataFrame) -> pa.Array:
@@ -318,18 +336,29 @@ def _learnt(boilerplate: DataFrame, config: ScanConfig) -> Boilerplate:
 def _verified(documents: DataFrame, candidates: DataFrame, components: DataFrame, boilerplate: Boilerplate,
               config: ScanConfig) -> DataFrame:
     """(4) verify: :data:`copytrace.engine.plan.VERIFIED` rows, by connected component of
-    the candidates (``components``, :func:`_components`): each text is shuffled once, with
-    its component, not once per pair, and prepared once for all its pairs (as the local
-    engine groups them); components are spread over every core."""
+    the candidates (``components``, :func:`_components`): the pairs and the texts of the
+    candidate graph, each with its component (:data:`copytrace.engine.plan.COMPONENT_ROW`),
+    partitioned and sorted by component, each batch of whole components verified in one
+    Python call (:func:`copytrace.engine.plan.verified_components`). Each text is shuffled
+    once, with its component, not once per pair (and not first by id where the components
+    are broadcast), and prepared once for all its pairs (as the local engine groups
+    them); components are spread over every core."""
+    row = spark_schema(plan.COMPONENT_ROW)
+    pairs = candidates.select("a", "b").join(components.withColumnRenamed("id", "a"), "a")
+    texts = documents.select(*DOCUMENT_COLUMNS).join(components, "id")
+    rows = _with_columns(pairs, row).unionByName(_with_columns(texts, row))
+    verify = partial(plan.verified_components, config=config.align, boilerplate=boilerplate)
+    return rows.repartition("component").sortWithinPartitions("component").mapInArrow(
+        verify, spark_schema(plan.VERIFIED))
+
+
+def _with_columns(frame: DataFrame, schema) -> DataFrame:
+    """``frame`` with the columns of ``schema`` (a Spark ``StructType``) in order, nulls
+    for those it lacks."""
     from pyspark.sql import functions as F
 
-    pairs = candidates.select("a", "b").join(components.withColumnRenamed("id", "a"), "a")
-    # Named apart: the two sides of the cogroup come from one DataFrame.
-    texts = documents.select(*DOCUMENT_COLUMNS).join(
-        components.select("id", F.col("component").alias("texts_component")), "id")
-    verify = partial(plan.verified_component, config=config.align, boilerplate=boilerplate)
-    return pairs.groupBy("component").cogroup(texts.groupBy("texts_component")).applyInArrow(
-        verify, spark_schema(plan.VERIFIED))
+    return frame.select(*(F.col(field.name) if field.name in frame.columns else
+                          F.lit(None).cast(field.dataType).alias(field.name) for field in schema.fields))
 
 
 def _stories(verified: DataFrame, components: DataFrame) -> DataFrame:
@@ -350,10 +379,14 @@ def _components(edges: DataFrame, count: int, cached: list[DataFrame],
     """Each document of the ``count`` ``edges`` (a, b) with its connected component,
     named by its least id: by union-find in one task
     (:func:`copytrace.engine.plan.component_labels`) up to ``one_task_edges`` edges,
-    else by rounds of DataFrame joins (:func:`_components_by_rounds`)."""
-    if count <= one_task_edges:
-        return _kept(edges.coalesce(1).mapInArrow(plan.component_labels, spark_schema(plan.COMPONENT)), cached)
-    return _components_by_rounds(edges, cached)
+    else by rounds of DataFrame joins (:func:`_components_by_rounds`); marked for
+    broadcast up to :data:`BROADCAST_COMPONENT_EDGES` edges."""
+    from pyspark.sql import functions as F
+
+    if count > one_task_edges:
+        return _components_by_rounds(edges, cached)
+    labels = _kept(edges.coalesce(1).mapInArrow(plan.component_labels, spark_schema(plan.COMPONENT)), cached)
+    return F.broadcast(labels) if count <= BROADCAST_COMPONENT_EDGES else labels
 
 
 def _components_by_rounds(edges: DataFrame, cached: list[DataFrame]) -> DataFrame:
