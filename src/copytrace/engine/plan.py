@@ -296,9 +296,10 @@ def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig, sources: 
     0 (:func:`copytrace.candidates.groups.pairs_in_runs`, the local join's), and the
     pairs are summed in Arrow every ``flush_rows`` rows, so that a pair sharing 50
     n-grams leaves about one row per partition. At 1M articles Spark's stage that sorts
-    the key rows and runs this took 398.6 task-seconds with ids and sources as strings
-    in the key rows, and 584.2 when every shared key became a row of Python strings
-    besides (docs/spark.md)."""
+    the key rows and runs this took 335.3 task-seconds (commit 5b16758, on a machine
+    1.4x slower than the one where it took 398.6 with ids and sources as strings in the
+    key rows, and 584.2 when every shared key became a row of Python strings besides;
+    docs/spark.md)."""
     pending: list[pa.Table] = []
     held = 0
     for block in whole_groups(keys, ("key",)):

@@ -2,8 +2,9 @@
 writes a Parquet dataset of the store's tables (docs/spark.md).
 
 Every step is a function of :mod:`copytrace.engine.plan` run through ``mapInArrow``;
-Spark only moves rows between them: it groups keys, joins pairs with their documents, picks the first document of each id by read key, labels
-connected components (:func:`_components`), and writes the tables. The driver lists
+Spark only moves rows between them: it groups keys, joins pairs with their documents,
+picks the first document of each id by read key, labels connected components
+(:func:`_components`), and writes the tables. The driver lists
 the input files (in the local engine's order, which gives each record its read key)
 and reads nothing else (:mod:`copytrace.engine.spark_read`).
 
@@ -60,8 +61,8 @@ BROADCAST_COMPONENT_EDGES = 2_000_000
 LOCAL_PARTITIONS_PER_CORE = 4
 # The key rows are cut into at least one partition per this many documents (about 190
 # key rows each at 100k articles: some 4M rows a partition), so that sorting a
-# partition's rows never needs one large block of memory: at 1M articles in 8
-# partitions, the sorter's 256 MB pointer arrays did not fit a 6 GB heap.
+# partition's rows needs no large blocks of memory: at 1M articles in 8 partitions
+# (15M rows each), the sort ran out of a 6 GB heap allocating 128 and 256 MB pages.
 DOCUMENTS_PER_KEY_PARTITION = 20_000
 
 
