@@ -330,6 +330,30 @@ def test_documents_are_numbered_by_read_key_one_number_each():
         document_number(3, 1 << RECORD_BITS, "x.jsonl")
 
 
+def test_candidate_keys_carry_each_documents_number_and_its_sources_place_by_name():
+    """Key rows name documents and sources by number (no Java needed here)."""
+    from copytrace.candidates import CandidateConfig
+    from copytrace.engine.plan import BAND, KEY, LINE, PARSED, candidate_keys, document_number, parse_lines
+    from copytrace.ingest import FieldMap
+
+    rng = random.Random(4)
+    records = [{"id": "x", "text": prose(rng, 200), "source": "b"}, {"id": "y", "text": prose(rng, 200)},
+               {"id": "z", "text": prose(rng, 200), "source": "a"}]
+    lines = [(json.dumps(record) + "\n").encode() for record in records]
+    offsets = [sum(map(len, lines[:n])) for n in range(len(lines))]
+    batch = pa.RecordBatch.from_pydict({"file": [2] * 3, "record": [1, 2, 3], "name": ["d.jsonl"] * 3,
+                                        "offset": offsets, "line": lines}, schema=LINE)
+    config = CandidateConfig()
+    parsed = pa.Table.from_batches(list(parse_lines([batch], FieldMap(), config)), schema=PARSED)
+    keys = pa.Table.from_batches(list(candidate_keys(parsed.to_batches(), config, pa.array(["a", "b"]))),
+                                 schema=KEY).to_pylist()
+    numbers = [document_number(2, record, "d.jsonl") for record in (1, 2, 3)]
+    assert {row["document"]: row["source"] for row in keys} == dict(zip(numbers, [1, -1, 0]))
+    for number, distinct in zip(numbers, parsed.column("distinct_ngrams").to_pylist()):
+        kinds = [row["kind"] for row in keys if row["document"] == number]
+        assert kinds.count(BAND) == config.bands and len(kinds) == distinct + config.bands
+
+
 @requires_spark
 def test_the_collection_has_what_the_comparison_needs(scanned):
     """Rejects, a duplicate id, stories with several members, and snippet pairs."""

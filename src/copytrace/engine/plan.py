@@ -254,21 +254,31 @@ def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig,
 
 def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
     """Batches of rows sorted by ``columns`` (Spark sorts a partition's key rows by key,
-    its verified pairs by component) cut only between groups of equal values:
-    the rows of a group that runs on into the next batch are held back and handed on
-    with it."""
-    held: pa.RecordBatch | None = None
+    its component rows and verified pairs by component) cut only between groups of equal
+    values: the rows of a group that runs on into the next batch are held back and
+    handed on with it. A group that spans whole batches is held as pieces, joined once,
+    so that its rows are copied once however many batches it spans."""
+    held: list[pa.RecordBatch] = []
     for batch in rows:
-        if held is not None:
-            batch = pa.concat_batches([held, batch])
         if not batch.num_rows:
             continue
+        if held and _one_group(held[-1], batch, columns):
+            held.append(batch)
+            continue
+        if held:
+            batch = pa.concat_batches([*held, batch])
         last = int(_group_starts(batch, columns)[-1])
         if last:
             yield batch.slice(0, last)
-        held = batch.slice(last)
-    if held is not None and held.num_rows:
-        yield held
+        held = [batch.slice(last)]
+    if held:
+        yield pa.concat_batches(held)
+
+
+def _one_group(held: pa.RecordBatch, batch: pa.RecordBatch, columns: Sequence[str]) -> bool:
+    """Whether every row of ``batch`` is of the group of ``held``, rows of one group."""
+    return len(_group_starts(batch, columns)) == 1 and all(
+        held.column(name)[0].as_py() == batch.column(name)[0].as_py() for name in columns)
 
 
 def _group_starts(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:

@@ -52,10 +52,11 @@ _SIGNATURE_COLUMNS = SCHEMAS["signatures"].names
 # (5M edges: about 6 s and 1 GB); larger ones by rounds of joins, which cost seconds
 # each whatever their size (six rounds, 11-31 s, at 100k articles: docs/spark.md).
 ONE_TASK_COMPONENT_EDGES = 5_000_000
-# Components of candidate graphs up to this many edges (about 100 MB of labels) are
-# broadcast to the joins that attach them to texts and pairs, which otherwise shuffle
-# every text by id before verify shuffles it by component.
-BROADCAST_COMPONENT_EDGES = 2_000_000
+# Component labels (a document of the candidate graph and its component, two ids: about
+# 100 MB for 2M documents) up to this many are broadcast to the joins that attach them
+# to texts and pairs, which otherwise shuffle every text by id before verify shuffles
+# it by component.
+BROADCAST_COMPONENT_LABELS = 2_000_000
 # Shuffle partitions per core in local mode: a few, so a skewed task does not idle the
 # other cores, where Spark's default of 200 spent more on scheduling than on the work.
 LOCAL_PARTITIONS_PER_CORE = 4
@@ -296,7 +297,7 @@ def _candidates(documents: DataFrame, count: int, config: ScanConfig,
     keys = documents.select(*_SIGNATURE_COLUMNS, "number", "source").mapInArrow(
         partial(plan.candidate_keys, config=config.candidates, sources=sources), spark_schema(plan.KEY))
     # Sorted by the 64-bit key alone, which Spark radix-sorts (plan.join_rows orders kinds).
-    partitions = key_partitions(count, int(documents.sparkSession.conf.get("spark.sql.shuffle.partitions")))
+    partitions = key_partitions(count, _shuffle_partitions(documents.sparkSession))
     joined = _kept(keys.repartition(partitions, "kind", "key").sortWithinPartitions("key").mapInArrow(
         partial(plan.join_rows, config=config.candidates, sources=sources), spark_schema(plan.JOINED)), cached)
     pairs = joined.where("a IS NOT NULL").select(*plan.SHARED.names)
@@ -315,6 +316,13 @@ def key_partitions(documents: int, shuffle_partitions: int) -> int:
     ``shuffle_partitions``, or one per :data:`DOCUMENTS_PER_KEY_PARTITION` documents
     where that is more."""
     return max(shuffle_partitions, -(-documents // DOCUMENTS_PER_KEY_PARTITION))
+
+
+def _shuffle_partitions(spark: SparkSession) -> int:
+    """The session's shuffle partitions, or its default parallelism where the setting is
+    not a number (some platforms allow ``auto``)."""
+    setting = spark.conf.get("spark.sql.shuffle.partitions")
+    return int(setting) if setting.isdigit() else spark.sparkContext.defaultParallelism
 
 
 def _source_names(documents: DataFrame) -> pa.Array:
@@ -381,13 +389,13 @@ def _components(edges: DataFrame, count: int, cached: list[DataFrame],
     named by its least id: by union-find in one task
     (:func:`copytrace.engine.plan.component_labels`) up to ``one_task_edges`` edges,
     else by rounds of DataFrame joins (:func:`_components_by_rounds`); marked for
-    broadcast up to :data:`BROADCAST_COMPONENT_EDGES` edges."""
+    broadcast up to :data:`BROADCAST_COMPONENT_LABELS` documents."""
     from pyspark.sql import functions as F
 
     if count > one_task_edges:
         return _components_by_rounds(edges, cached)
     labels = _kept(edges.coalesce(1).mapInArrow(plan.component_labels, spark_schema(plan.COMPONENT)), cached)
-    return F.broadcast(labels) if count <= BROADCAST_COMPONENT_EDGES else labels
+    return F.broadcast(labels) if labels.count() <= BROADCAST_COMPONENT_LABELS else labels
 
 
 def _components_by_rounds(edges: DataFrame, cached: list[DataFrame]) -> DataFrame:
