@@ -121,9 +121,8 @@ SHARED = pa.schema([("a", pa.int64()), ("b", pa.int64()), ("shared", pa.int64())
 # What the join hands on: two documents that share keys in one partition (the SHARED
 # columns) or a boilerplate n-gram (the BOILERPLATE columns), the other columns null.
 JOINED = pa.schema([pa.field(field.name, field.type) for field in (*SHARED, *BOILERPLATE)])
-# What the candidate rule needs of a document (:class:`copytrace.candidates.lookup.Profile`),
-# found by its number.
-PROFILE_FIELDS = [("number", pa.int64()), ("id", pa.string()), ("date", pa.date32()), ("source", pa.string()),
+# What the candidate rule needs of a document (:class:`copytrace.candidates.lookup.Profile`).
+PROFILE_FIELDS = [("id", pa.string()), ("date", pa.date32()), ("source", pa.string()),
                   ("minhash", pa.binary()), ("shingle_count", pa.int64()), ("distinct_ngrams", pa.int64())]
 # The candidates table's columns but verified and kept (every candidate is verified).
 CANDIDATE = pa.schema(list(CANDIDATES)[:-2])
@@ -421,7 +420,7 @@ def candidate_rows(pairs: Iterable[pa.RecordBatch], config: CandidateConfig) -> 
 
 
 def _profile(row: dict, prefix: str) -> Profile:
-    values = {name: row[prefix + name] for name, _ in PROFILE_FIELDS if name != "number"}
+    values = {name: row[prefix + name] for name, _ in PROFILE_FIELDS}
     values["minhash"] = np.frombuffer(values["minhash"], dtype=np.uint32)
     return Profile(**values)
 

@@ -305,7 +305,8 @@ def _candidates(documents: DataFrame, count: int, config: ScanConfig,
     # What the rule (lookup.candidate) refuses on these columns alone does not fetch profiles:
     # at 20k articles, 58% of the pairs that share keys.
     shared = shared.where(F.col("near") | (F.col("shared") >= config.candidates.min_shared))
-    profiles = documents.select(*(name for name, _ in plan.PROFILE_FIELDS))
+    # Profiles are found by the number the pairs carry.
+    profiles = documents.select("number", *(name for name, _ in plan.PROFILE_FIELDS))
     candidates = _with_both(shared, profiles).mapInArrow(
         partial(plan.candidate_rows, config=config.candidates), spark_schema(plan.CANDIDATE))
     return candidates, joined.where("ngram IS NOT NULL").select(*plan.BOILERPLATE.names)
