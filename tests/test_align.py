@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import copytrace
 from copytrace.align import (
-    DEFAULT_CONFIG, align, align_regions, clusters, lcs, ngrams, overlaps, sentences, vocabulary,
+    DEFAULT_CONFIG, align, align_regions, clusters, lcs, ngrams, overlaps, scores, sentences, vocabulary,
 )
 from copytrace.engine import ScanConfig
 from copytrace.ingest import read_documents
@@ -334,6 +334,22 @@ def test_bit_parallel_indel_similarity_equals_rapidfuzz(a_ids, b_ids, skip):
     a0, b0 = min(skip, len(a)), min(skip, len(b))
     expected = Indel.normalized_similarity(a_ids[a0:], b_ids[b0:])
     assert lcs.indel_similarity(a, a0, len(a), b, b0, len(b)) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-1, 9), min_size=1, max_size=90), st.lists(st.integers(-1, 9), min_size=1, max_size=90),
+       st.lists(st.tuples(st.integers(0, 89), st.integers(0, 89), st.integers(0, 89), st.integers(0, 89)), max_size=6))
+def test_box_scores_are_the_cosine_and_verbatim_share_of_each_box(a_keys, b_keys, corners):
+    """One call for all of a pair's passages gives what one call per passage gave."""
+    a, b = np.array(a_keys, dtype=np.int64), np.array(b_keys, dtype=np.int64)
+    boxes = np.array([(min(a0, a1, len(a)), min(max(a0, a1), len(a)), min(b0, b1, len(b)), min(max(b0, b1), len(b)))
+                      for a0, a1, b0, b1 in corners], dtype=np.int64).reshape(-1, 4)
+    counts = np.zeros((2, 10), dtype=np.int64)
+    similarity, verbatim = scores.box_scores(boxes, a, b, np.abs(a), np.abs(b), counts)
+    for (a0, a1, b0, b1), cosine, share in zip(boxes.tolist(), similarity.tolist(), verbatim.tolist()):
+        assert cosine == sentences.stem_cosine(a, a0, a1, b, b0, b1, counts)
+        assert share == lcs.indel_similarity(np.abs(a), a0, a1, np.abs(b), b0, b1)
+    assert not counts.any()
 
 
 @settings(max_examples=100, deadline=None)

@@ -7,10 +7,13 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from copytrace.candidates.boilerplate import PASSAGE_DOCUMENTS, Boilerplate
+from copytrace.candidates.boilerplate import PASSAGE_DOCUMENTS, Boilerplate, _held
 from copytrace.cli import app
 from copytrace.compare import compare
 from copytrace.engine import ScanConfig, scan
@@ -134,3 +137,12 @@ def test_the_boilerplate_table_is_exported(footered, tmp_path):
 
 def test_no_collection_marks_nothing():
     assert Boilerplate().spans(Document("any", "any text at all, of some words")) == []
+
+
+@given(st.sets(st.integers(0, 60)), st.sets(st.integers(0, 60)))
+def test_held_hashes_are_the_intersection(hashes, among):
+    """The binary search gives what np.intersect1d gives, empty sets included."""
+    as_array = lambda values: np.array(sorted(values), dtype=np.uint64)  # noqa: E731
+    held = _held(as_array(hashes), as_array(among))
+    assert held.tolist() == np.intersect1d(as_array(hashes), as_array(among)).tolist()
+    assert held.dtype == np.uint64

@@ -1,5 +1,6 @@
 """The text model: words with offsets into the original, in any script."""
 
+import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -31,7 +32,7 @@ def test_offsets_point_into_the_original_text_with_a_span():
     text = "date 2024-05-17 Hello World"
     tokens = tokenise(text, 16)
     assert tokens.forms == ("hello", "world")
-    assert tokens.char_span(0, 2) == (16, len(text))
+    assert tokens.char_spans(np.array([0, 1]), np.array([2, 2])) == [(16, len(text)), (22, len(text))]
 
 
 # Word characters of several scripts (Arabic with its vowel marks, ʼ a letter), unspaced
@@ -52,12 +53,14 @@ def test_the_compiled_scan_finds_the_words_of_the_regular_expression(text, cut_s
     assert tokens.forms == tuple(normalise(text[a:b]) for a, b in spans)
 
 
+@settings(deadline=None)  # the first example loads the compiled scan
 @given(st.text(alphabet="ab .\n", max_size=30), st.lists(st.tuples(st.integers(-1, 31), st.integers(-1, 31)), max_size=4))
 def test_within_marks_the_words_wholly_inside_a_span(text, spans):
     tokens = tokenise(text)
     expected = [any(start <= a and b <= end for start, end in spans)
                 for a, b in zip(tokens.starts.tolist(), tokens.ends.tolist())]
     assert tokens.within(spans).tolist() == expected
+    assert tokens.share_within(spans) == (float(np.mean(expected)) if expected else 0.0)
 
 
 def test_sentences_and_paragraphs():

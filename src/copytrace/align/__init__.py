@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from copytrace.align import clusters, lcs, overlaps, seeds, sentences, vocabulary
+from copytrace.align import clusters, lcs, overlaps, scores, seeds, vocabulary
 from copytrace.stopwords import STOPWORDS
 from copytrace.text import WordKeys, form_and_stem_key, paragraph_spans, sentence_bounds, word_keys
 
@@ -248,8 +248,8 @@ def align(
     (:meth:`Passage.mirrored`), in the same order (see :func:`_aligned`).
     """
     found = _aligned(a, b, config, a_span, b_span)
-    return found.oriented([
-        _passage(piece, found.a, found.b, number)
+    return found.passages([
+        (number, piece)
         for number, region in enumerate(found.regions)
         for piece in _ordered_pieces(region, found.seeds, found.a, found.b, config)
     ])
@@ -269,7 +269,7 @@ def align_regions(
     Symmetric as :func:`align` is.
     """
     found = _aligned(a, b, config, a_span, b_span)
-    return found.oriented([_passage(region, found.a, found.b, number) for number, region in enumerate(found.regions)])
+    return found.passages(list(enumerate(found.regions)))
 
 
 @dataclass(frozen=True)
@@ -283,9 +283,26 @@ class _Alignment:
     regions: list[_Box]
     swapped: bool
 
-    def oriented(self, passages: list[Passage]) -> list[Passage]:
-        """Passages found on this alignment's sides, in the caller's order of the texts."""
-        return [passage.mirrored() for passage in passages] if self.swapped else passages
+    def passages(self, boxes: list[tuple[int, _Box]]) -> list[Passage]:
+        """The passages of ``(region, box)`` rows found on this alignment's sides, in the
+        caller's order of the texts (the sides swapped back when ``swapped``)."""
+        if not boxes:
+            return []
+        corners = np.array([(box.a0, box.a1, box.b0, box.b1) for _, box in boxes], dtype=np.int64)
+        similarity, verbatim = scores.box_scores(
+            corners, self.a.stems, self.b.stems, self.a.ids, self.b.ids, self.a.stem_counts
+        )
+        a_spans = self.a.words.char_spans(corners[:, 0], corners[:, 1])
+        b_spans = self.b.words.char_spans(corners[:, 2], corners[:, 3])
+        a_text, b_text = self.a.words.text, self.b.words.text
+        if self.swapped:
+            a_spans, b_spans, a_text, b_text = b_spans, a_spans, b_text, a_text
+        return [
+            Passage(a_start, a_end, b_start, b_end, a_text[a_start:a_end], b_text[b_start:b_end], *measures, region)
+            for (a_start, a_end), (b_start, b_end), measures, (region, _) in zip(
+                a_spans, b_spans, zip(similarity.tolist(), verbatim.tolist()), boxes
+            )
+        ]
 
 
 def _aligned(
@@ -422,11 +439,6 @@ def _extend(seeds: _SeedArray, a: _Side, b: _Side, a_gap: int, b_gap: int, confi
     return clusters.extend(seeds.boxes, a.stems, b.stems, a.stem_counts, a_gap, b_gap, config.min_similarity)
 
 
-def _similarity(box: _Box, a: _Side, b: _Side) -> float:
-    """Cosine similarity of the stem counts of the two sides of a box."""
-    return sentences.stem_cosine(a.stems, box.a0, box.a1, b.stems, box.b0, box.b1, a.stem_counts)
-
-
 # --- summary mode ------------------------------------------------------------
 
 
@@ -513,25 +525,6 @@ def _long_enough(box: _Box, a: _Side, b: _Side, config: AlignConfig) -> bool:
     if words < config.min_words:
         return False
     return words >= config.short_words or _verbatim_share(box, a, b) >= config.short_min_verbatim
-
-
-# --- result ------------------------------------------------------------------
-
-
-def _passage(box: _Box, a: _Side, b: _Side, region: int) -> Passage:
-    a_start, a_end = a.words.char_span(box.a0, box.a1)
-    b_start, b_end = b.words.char_span(box.b0, box.b1)
-    return Passage(
-        a_start=a_start,
-        a_end=a_end,
-        b_start=b_start,
-        b_end=b_end,
-        a_text=a.words.text[a_start:a_end],
-        b_text=b.words.text[b_start:b_end],
-        similarity=_similarity(box, a, b),
-        verbatim_share=_verbatim_share(box, a, b),
-        region=region,
-    )
 
 
 def _verbatim_share(box: _Box, a: _Side, b: _Side) -> float:

@@ -179,10 +179,7 @@ def _reprint_order(pair: SpanPair) -> tuple[int, int]:
 
 
 def _coverage(tokens: Tokens, passages: Sequence[Passage], side: str) -> float:
-    if not len(tokens):
-        return 0.0
-    spans = ((p.a_start, p.a_end) if side == "a" else (p.b_start, p.b_end) for p in passages)
-    return float(tokens.within(spans).mean())
+    return tokens.share_within((p.a_start, p.a_end) if side == "a" else (p.b_start, p.b_end) for p in passages)
 
 
 def _unmatched_spans(tokens: Tokens, unmatched: np.ndarray, body: tuple[int, int]) -> list[Span]:

@@ -158,10 +158,7 @@ def _containment_evidence(
 
 
 def _covered_share(document: Document, spans: list[tuple[int, int]]) -> float:
-    words = word_keys(document.text, *document.body_span)  # cached: the aligner's words
-    if not len(words):
-        return 0.0
-    return float(words.within(spans).mean())
+    return word_keys(document.text, *document.body_span).share_within(spans)  # cached: the aligner's words
 
 
 def _credit_evidence(document: Document, key: str) -> list[Evidence]:
