@@ -82,7 +82,7 @@ def test_reading_every_signature_leaves_few_table_blocks_cached_and_the_usual_me
         store.checkpoint()
         usual = store.query("SELECT current_setting('memory_limit') AS m").column("m")[0].as_py()
         store.query("SELECT count(*) FROM signatures WHERE octet_length(sampled) > 0 AND octet_length(minhash) > 0")
-        assert store.query(cached).column("b")[0].as_py() > 2**21  # a read leaves blocks cached
+        assert store.query(cached).column("b")[0].as_py() > 2**20  # a read leaves more blocks cached than the release leaves
         ids, *_ = store.signatures()
         assert len(ids) == len(texts)
         assert store.query(cached).column("b")[0].as_py() <= 2**20

@@ -31,7 +31,7 @@ import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Literal, NamedTuple, Protocol
 
@@ -523,8 +523,10 @@ def jsonl_record(name: str, number: int, offset: int, line: bytes | None, field_
     return Read(where, line, partial(_jsonl_document, line, number, offset, f"{_stem(name)}:{number}", field_map))
 
 
+@lru_cache(maxsize=256)
 def _stem(name: str) -> str:
-    """A file's name without folder and suffix, from its path or URI."""
+    """A file's name without folder and suffix, from its path or URI (cached: it is
+    asked for every record of a file)."""
     return PurePosixPath(name).stem
 
 

@@ -22,6 +22,11 @@ SCHEMA_VERSION = "2"
 # Signature blobs (copytrace.store.blobs) are random bytes: DuckDB's compression only
 # costs time to write and read them.
 _UNCOMPRESSED = {"duckdb.compression": "uncompressed"}
+# Article texts are most of a store. Zstandard keeps them in less room than DuckDB's
+# default (FSST and dictionaries) and costs far less to write: ingesting 30,000 articles
+# of the English benchmark took 6.8-6.9 s instead of 8.8-9.3, in a 128 MB file instead
+# of 167 MB; reading every text back costs 0.38 s instead of 0.22.
+_ZSTD = {"duckdb.compression": "zstd"}
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR", pa.binary(): "BLOB", pa.date32(): "DATE", pa.timestamp("us"): "TIMESTAMP",
     pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.uint64(): "UBIGINT", pa.float32(): "FLOAT",
@@ -42,7 +47,8 @@ SIGNATURE_FIELDS = [
 PAIR_FIELDS = [("a", pa.string()), ("b", pa.string())]
 
 SETTINGS = _table([("key", pa.string()), ("value", pa.string())], ["key"])
-DOCUMENTS = _table([*DOCUMENT_SCHEMA, ("text_hash", pa.string()), ("run_id", pa.int32()),
+DOCUMENTS = _table([*(field.with_metadata(_ZSTD) if field.name == "text" else field for field in DOCUMENT_SCHEMA),
+                    ("text_hash", pa.string()), ("run_id", pa.int32()),
                     ("ingested_at", pa.timestamp("us"))], ["id"])
 SIGNATURES = _table([("id", pa.string()), *SIGNATURE_FIELDS], ["id"])
 CANDIDATES = _table([*PAIR_FIELDS, ("jaccard_estimate", pa.float32()), ("containment_estimate", pa.float32()),
