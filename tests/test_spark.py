@@ -123,6 +123,7 @@ def spark():
 def scanned(spark, tmp_path_factory):
     """The same inputs scanned by both engines, Spark's given as ``file://`` URIs: the
     local store and the Spark dataset imported."""
+    from copytrace.engine import spark as spark_engine
     from copytrace.engine.spark import spark_scan
 
     folder = tmp_path_factory.mktemp("spark")
@@ -130,7 +131,9 @@ def scanned(spark, tmp_path_factory):
     local = folder / "local.duckdb"
     copytrace.scan(inputs, local, config=ScanConfig(workers=2), on_error="skip")
     uris = [f"file://{path}" for path in inputs]
-    summary = spark_scan(uris, folder / "out", spark=spark, config=ScanConfig(batch_size=97), on_error="skip")
+    with pytest.MonkeyPatch.context() as patch:  # key rows and verify's rows cut into more partitions than the session's
+        patch.setattr(spark_engine, "DOCUMENTS_PER_PARTITION", 300)
+        summary = spark_scan(uris, folder / "out", spark=spark, config=ScanConfig(batch_size=97), on_error="skip")
     imported = folder / "imported.duckdb"
     import_parquet(folder / "out", imported)
     return local, imported, summary
@@ -456,11 +459,11 @@ def test_local_sessions_get_a_few_shuffle_partitions_per_core_unless_set():
 
 def test_key_rows_of_large_collections_get_more_partitions_than_the_sessions():
     """So that no partition's sort of key rows needs a large block of memory (no Java needed here)."""
-    from copytrace.engine.spark import DOCUMENTS_PER_KEY_PARTITION, key_partitions
+    from copytrace.engine.spark import DOCUMENTS_PER_PARTITION, document_partitions
 
-    assert key_partitions(100_000, 8) == 8
-    assert key_partitions(1_000_000, 8) == 1_000_000 // DOCUMENTS_PER_KEY_PARTITION
-    assert key_partitions(DOCUMENTS_PER_KEY_PARTITION * 300 + 1, 200) == 301
+    assert document_partitions(100_000, 8) == 8
+    assert document_partitions(1_000_000, 8) == 1_000_000 // DOCUMENTS_PER_PARTITION
+    assert document_partitions(DOCUMENTS_PER_PARTITION * 300 + 1, 200) == 301
 
 
 @requires_spark

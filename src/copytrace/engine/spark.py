@@ -60,11 +60,13 @@ BROADCAST_COMPONENT_LABELS = 2_000_000
 # Shuffle partitions per core in local mode: a few, so a skewed task does not idle the
 # other cores, where Spark's default of 200 spent more on scheduling than on the work.
 LOCAL_PARTITIONS_PER_CORE = 4
-# The key rows are cut into at least one partition per this many documents (about 190
-# key rows each at 100k articles: some 4M rows a partition), so that sorting a
-# partition's rows needs no large blocks of memory: at 1M articles in 8 partitions
-# (15M rows each), the sort ran out of a 6 GB heap allocating 128 and 256 MB pages.
-DOCUMENTS_PER_KEY_PARTITION = 20_000
+# The rows of a shuffle by key or by component are cut into at least one partition per
+# this many documents (key rows: about 190 a document, some 4M a partition; verify's
+# rows: the texts, about 130 MB a partition in the English benchmark), so that sorting
+# a partition's rows needs no large blocks of memory: at 1M articles in 8 partitions
+# (15M key rows each), the sort ran out of a 6 GB heap allocating 128 and 256 MB pages,
+# and verify's sorts of 8 partitions of texts logged the same errors, recovered by spilling.
+DOCUMENTS_PER_PARTITION = 20_000
 
 
 def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
@@ -181,7 +183,7 @@ def spark_scan(
     cached: list[DataFrame] = []
     steps: dict[str, float] = {}
     with _step(spark, steps, "parse and sign"):
-        parsed = _kept(_parsed(spark, paths, out, field_map, config), cached)
+        parsed = _kept(_parsed(spark, paths, out, field_map, config), cached, on_disk=True)
         documents, rejects = _first_of_each_id(parsed, cached)
         if on_error == "fail" and (first := rejects.orderBy("file", "record").first()) is not None:
             raise InputError(first["where"], first["reason"])
@@ -194,7 +196,8 @@ def spark_scan(
         boilerplate.count()  # learnt here, where its time belongs, not when verify collects it
     with _step(spark, steps, "verify"):
         components = _components(candidates.select("a", "b"), found["candidates"], cached)
-        verified = _kept(_verified(documents, candidates, components, _learnt(boilerplate, config), config), cached)
+        verified = _kept(_verified(documents, candidates, components, _learnt(boilerplate, config), config,
+                                   document_partitions(counts["stored"], _shuffle_partitions(spark))), cached)
         found["pairs"] = verified.count()
     with _step(spark, steps, "stories"):
         stories = _kept(_stories(verified, components), cached)
@@ -246,9 +249,15 @@ def _step(spark: SparkSession, steps: dict[str, float], name: str) -> Iterator[N
         spark.sparkContext.setJobDescription(None)
 
 
-def _kept(frame: DataFrame, cached: list[DataFrame]) -> DataFrame:
-    """``frame`` persisted (it is read more than once), noted in ``cached`` to free at the end."""
-    cached.append(frame.persist())
+def _kept(frame: DataFrame, cached: list[DataFrame], on_disk: bool = False) -> DataFrame:
+    """``frame`` persisted (it is read more than once), noted in ``cached`` to free at
+    the end; ``on_disk``: not in the heap at all, for the rows that hold the texts. At 1M
+    articles they are more than a local heap holds: caching them there failed partition
+    by partition, and filled the heap that the sorts of the key join and verify needed
+    (both logged OutOfMemoryError, recovered by spilling)."""
+    from pyspark import StorageLevel
+
+    cached.append(frame.persist(StorageLevel.DISK_ONLY) if on_disk else frame.persist())
     return frame
 
 
@@ -286,7 +295,7 @@ def _candidates(documents: DataFrame, count: int, config: ScanConfig,
     """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows,
     and the :data:`copytrace.engine.plan.BOILERPLATE` rows learnt from the same keys.
     The keys of the ``count`` documents are shuffled once, by key, into
-    :func:`key_partitions`, and sorted within each partition, so that the
+    :func:`document_partitions`, and sorted within each partition, so that the
     documents of a key come together (:func:`copytrace.engine.plan.whole_groups`), and one
     map over them gives the pairs, summed within the partition, and the boilerplate
     (:func:`copytrace.engine.plan.join_rows`): no aggregate of lists, no cached key rows;
@@ -297,7 +306,7 @@ def _candidates(documents: DataFrame, count: int, config: ScanConfig,
     keys = documents.select(*_SIGNATURE_COLUMNS, "number", "source").mapInArrow(
         partial(plan.candidate_keys, config=config.candidates, sources=sources), spark_schema(plan.KEY))
     # Sorted by the 64-bit key alone, which Spark radix-sorts (plan.join_rows orders kinds).
-    partitions = key_partitions(count, _shuffle_partitions(documents.sparkSession))
+    partitions = document_partitions(count, _shuffle_partitions(documents.sparkSession))
     joined = _kept(keys.repartition(partitions, "kind", "key").sortWithinPartitions("key").mapInArrow(
         partial(plan.join_rows, config=config.candidates, sources=sources), spark_schema(plan.JOINED)), cached)
     pairs = joined.where("a IS NOT NULL").select(*plan.SHARED.names)
@@ -312,11 +321,11 @@ def _candidates(documents: DataFrame, count: int, config: ScanConfig,
     return candidates, joined.where("ngram IS NOT NULL").select(*plan.BOILERPLATE.names)
 
 
-def key_partitions(documents: int, shuffle_partitions: int) -> int:
-    """The partitions of the key rows of ``documents`` documents: the session's
-    ``shuffle_partitions``, or one per :data:`DOCUMENTS_PER_KEY_PARTITION` documents
-    where that is more."""
-    return max(shuffle_partitions, -(-documents // DOCUMENTS_PER_KEY_PARTITION))
+def document_partitions(documents: int, shuffle_partitions: int) -> int:
+    """The partitions of a shuffle of rows of ``documents`` documents (their key rows,
+    or their texts and pairs by component): the session's ``shuffle_partitions``, or
+    one per :data:`DOCUMENTS_PER_PARTITION` documents where that is more."""
+    return max(shuffle_partitions, -(-documents // DOCUMENTS_PER_PARTITION))
 
 
 def _shuffle_partitions(spark: SparkSession) -> int:
@@ -344,7 +353,7 @@ def _learnt(boilerplate: DataFrame, config: ScanConfig) -> Boilerplate:
 
 
 def _verified(documents: DataFrame, candidates: DataFrame, components: DataFrame, boilerplate: Boilerplate,
-              config: ScanConfig) -> DataFrame:
+              config: ScanConfig, partitions: int) -> DataFrame:
     """(4) verify: :data:`copytrace.engine.plan.VERIFIED` rows, by connected component of
     the candidates (``components``, :func:`_components`): the pairs and the texts of the
     candidate graph, each with its component (:data:`copytrace.engine.plan.COMPONENT_ROW`),
@@ -352,13 +361,13 @@ def _verified(documents: DataFrame, candidates: DataFrame, components: DataFrame
     Python call (:func:`copytrace.engine.plan.verified_components`). Each text is shuffled
     once, with its component, not once per pair (and not first by id where the components
     are broadcast), and prepared once for all its pairs (as the local engine groups
-    them); components are spread over every core."""
+    them); components are spread over every core, in ``partitions``."""
     row = spark_schema(plan.COMPONENT_ROW)
     pairs = candidates.select("a", "b").join(components.withColumnRenamed("id", "a"), "a")
     texts = documents.select(*DOCUMENT_COLUMNS).join(components, "id")
     rows = _with_columns(pairs, row).unionByName(_with_columns(texts, row))
     verify = partial(plan.verified_components, config=config.align, boilerplate=boilerplate)
-    return rows.repartition("component").sortWithinPartitions("component").mapInArrow(
+    return rows.repartition(partitions, "component").sortWithinPartitions("component").mapInArrow(
         verify, spark_schema(plan.VERIFIED))
 
 
