@@ -131,8 +131,9 @@ def scanned(spark, tmp_path_factory):
     local = folder / "local.duckdb"
     copytrace.scan(inputs, local, config=ScanConfig(workers=2), on_error="skip")
     uris = [f"file://{path}" for path in inputs]
-    with pytest.MonkeyPatch.context() as patch:  # key rows and verify's rows cut into more partitions than the session's
+    with pytest.MonkeyPatch.context() as patch:  # as a large input: more partitions than the session's, texts on disk
         patch.setattr(spark_engine, "DOCUMENTS_PER_PARTITION", 300)
+        patch.setattr(spark_engine, "texts_on_disk", lambda input_bytes, cache_bytes: True)
         summary = spark_scan(uris, folder / "out", spark=spark, config=ScanConfig(batch_size=97), on_error="skip")
     imported = folder / "imported.duckdb"
     import_parquet(folder / "out", imported)
@@ -464,6 +465,29 @@ def test_key_rows_of_large_collections_get_more_partitions_than_the_sessions():
     assert document_partitions(100_000, 8) == 8
     assert document_partitions(1_000_000, 8) == 1_000_000 // DOCUMENTS_PER_PARTITION
     assert document_partitions(DOCUMENTS_PER_PARTITION * 300 + 1, 200) == 301
+
+
+def test_parsed_texts_go_to_disk_only_where_they_would_fill_half_the_cache():
+    """A local[2] session on this 24 GB machine caches in 2,892 MB (no Java needed here)."""
+    from copytrace.engine.spark import texts_on_disk
+
+    cache = 2_892 * 2**20
+    assert not texts_on_disk(673_298_698, cache)  # the 100k benchmark's JSONL
+    assert texts_on_disk(6_744_442_687, cache)  # the 1M one
+    assert texts_on_disk(cache // 2 + 1, cache) and not texts_on_disk(cache // 2, cache)
+
+
+@requires_spark
+def test_input_files_carry_their_sizes_and_the_session_its_cache_memory(spark, tmp_path):
+    from copytrace.engine.spark import _cache_memory
+    from copytrace.engine.spark_read import list_inputs
+
+    inputs = write_inputs(tmp_path)
+    for paths in ([str(path) for path in inputs], [f"file://{path}" for path in inputs]):
+        files, _ = list_inputs(spark, paths, {})
+        assert len(files) == 6  # the Parquet folder's two files, each other input one
+        assert [file.size for file in files] == [os.path.getsize(file.name.removeprefix("file://")) for file in files]
+    assert _cache_memory(spark) > 0
 
 
 @requires_spark

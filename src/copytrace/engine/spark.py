@@ -183,7 +183,7 @@ def spark_scan(
     cached: list[DataFrame] = []
     steps: dict[str, float] = {}
     with _step(spark, steps, "parse and sign"):
-        parsed = _kept(_parsed(spark, paths, out, field_map, config), cached, on_disk=True)
+        parsed = _parsed(spark, paths, out, field_map, config, cached)
         documents, rejects = _first_of_each_id(parsed, cached)
         if on_error == "fail" and (first := rejects.orderBy("file", "record").first()) is not None:
             raise InputError(first["where"], first["reason"])
@@ -251,10 +251,10 @@ def _step(spark: SparkSession, steps: dict[str, float], name: str) -> Iterator[N
 
 def _kept(frame: DataFrame, cached: list[DataFrame], on_disk: bool = False) -> DataFrame:
     """``frame`` persisted (it is read more than once), noted in ``cached`` to free at
-    the end; ``on_disk``: not in the heap at all, for the rows that hold the texts. At 1M
-    articles they are more than a local heap holds: caching them there failed partition
-    by partition, and filled the heap that the sorts of the key join and verify needed
-    (both logged OutOfMemoryError, recovered by spilling)."""
+    the end; ``on_disk``: not in the heap at all (the texts of a large input,
+    :func:`texts_on_disk`). At 1M articles, cached in memory and disk, Spark tried each
+    partition in the heap first and failed, and the sorts of the key join and verify ran
+    short of it (both logged OutOfMemoryError, recovered by spilling)."""
     from pyspark import StorageLevel
 
     cached.append(frame.persist(StorageLevel.DISK_ONLY) if on_disk else frame.persist())
@@ -262,11 +262,35 @@ def _kept(frame: DataFrame, cached: list[DataFrame], on_disk: bool = False) -> D
 
 
 def _parsed(spark: SparkSession, paths: Sequence[str | Path], out: str | Path,
-            field_map: FieldMap, config: ScanConfig) -> DataFrame:
+            field_map: FieldMap, config: ScanConfig, cached: list[DataFrame]) -> DataFrame:
     """(1) :data:`copytrace.engine.plan.PARSED` rows of every record, read by Spark's
-    readers (:mod:`copytrace.engine.spark_read`)."""
+    readers (:mod:`copytrace.engine.spark_read`), persisted: on disk only where
+    :func:`texts_on_disk` says the heap cannot hold them."""
     files, refused = list_inputs(spark, paths, {str(out): "the output folder"})
-    return parsed_records(spark, files, refused, field_map, config.candidates, config.batch_size)
+    parsed = parsed_records(spark, files, refused, field_map, config.candidates, config.batch_size)
+    return _kept(parsed, cached, on_disk=texts_on_disk(sum(file.size for file in files), _cache_memory(spark)))
+
+
+def texts_on_disk(input_bytes: int, cache_bytes: int) -> bool:
+    """Whether the parsed rows of ``input_bytes`` of input are persisted on disk only: where
+    they would take more than half of the ``cache_bytes`` Spark caches blocks in (the
+    rows are about the size of their input, the texts being most of it). Execution cannot
+    take back cached blocks from that half (``spark.memory.storageFraction``), and at 1M
+    articles, rows cached there left the sorts of the key join and of verify short of heap;
+    under it, reading them from the heap is cheaper than from disk (at 100k, 20 of 295
+    task-seconds)."""
+    return input_bytes > cache_bytes // 2
+
+
+def _cache_memory(spark: SparkSession) -> int:
+    """The memory Spark can cache blocks in, over the block managers registered now (in
+    local mode the driver's; on a cluster, executors that register later are not counted,
+    so a large input goes to disk)."""
+    statuses = spark.sparkContext._jsc.sc().getExecutorMemoryStatus().valuesIterator()
+    total = 0
+    while statuses.hasNext():
+        total += statuses.next()._1()  # (most memory for caching, what is left of it)
+    return total
 
 
 def _first_of_each_id(parsed: DataFrame, cached: list[DataFrame]) -> tuple[DataFrame, DataFrame]:

@@ -49,12 +49,14 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 @dataclass(frozen=True)
 class InputFile:
     """A file to read: its number in read order, its name as the user gave it (in
-    ``where``), where Spark reads it, and the id of its document when it is a text file."""
+    ``where``), where Spark reads it, the id of its document when it is a text file,
+    and its size in bytes."""
 
     number: int
     name: str
     location: str
     text_id: str
+    size: int
 
     @property
     def key(self) -> str:
@@ -102,17 +104,19 @@ def list_inputs(
             if isinstance(entry, Read):
                 refused.append((number, entry.where, entry.outcome))
             else:
-                name, location, text_id = entry if uris else (str(entry[0]), _local_location(entry[0]), entry[1])
-                files.append(InputFile(number, name, location, text_id))
+                name, location, text_id, size = entry if uris else (
+                    str(entry[0]), _local_location(entry[0]), entry[1], os.path.getsize(entry[0]))
+                files.append(InputFile(number, name, location, text_id, size))
             number += 1
     return files, refused
 
 
-def _hadoop_files(spark: SparkSession, uri: str, outputs: Mapping[str, str]) -> Iterator[tuple[str, str, str]]:
+def _hadoop_files(spark: SparkSession, uri: str, outputs: Mapping[str, str]) -> Iterator[tuple[str, str, str, int]]:
     """The supported files under ``uri`` (or ``uri`` itself), depth first in name order,
     hidden entries and the run's outputs passed by: each file's name (under ``uri`` as
-    given), its location (as its file system qualifies it, which Spark reports), and
-    the id of its document when it is a text file (its path under ``uri``, without suffix)."""
+    given), its location (as its file system qualifies it, which Spark reports), the id
+    of its document when it is a text file (its path under ``uri``, without suffix), and
+    its size."""
     jvm = spark.sparkContext._jvm
     root = jvm.org.apache.hadoop.fs.Path(uri)
     system = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
@@ -125,10 +129,10 @@ def _hadoop_files(spark: SparkSession, uri: str, outputs: Mapping[str, str]) -> 
     status = system.getFileStatus(root)
     if not status.isDirectory():
         _check_format(uri)
-        yield uri, status.getPath().toString(), PurePosixPath(uri).stem
+        yield uri, status.getPath().toString(), PurePosixPath(uri).stem, status.getLen()
         return
 
-    def walk(relative: str) -> Iterator[tuple[str, str, str]]:
+    def walk(relative: str) -> Iterator[tuple[str, str, str, int]]:
         folder = jvm.org.apache.hadoop.fs.Path(f"{base}/{relative}" if relative else base)
         for status in sorted(system.listStatus(folder), key=lambda status: status.getPath().getName()):
             name = status.getPath().getName()
@@ -138,7 +142,8 @@ def _hadoop_files(spark: SparkSession, uri: str, outputs: Mapping[str, str]) -> 
             if status.isDirectory():
                 yield from walk(path)
             elif PurePosixPath(name).suffix.lower() in SUPPORTED_SUFFIXES:
-                yield f"{base}/{path}", status.getPath().toString(), str(PurePosixPath(path).with_suffix(""))
+                yield (f"{base}/{path}", status.getPath().toString(), str(PurePosixPath(path).with_suffix("")),
+                       status.getLen())
 
     found = list(walk(""))
     if not found:
