@@ -458,8 +458,9 @@ def test_local_sessions_get_a_few_shuffle_partitions_per_core_unless_set():
     assert local_shuffle_partitions("yarn", 400, None) is None  # a cluster keeps its own
 
 
-def test_key_rows_of_large_collections_get_more_partitions_than_the_sessions():
-    """So that no partition's sort of key rows needs a large block of memory (no Java needed here)."""
+def test_large_collections_get_more_partitions_than_the_sessions():
+    """So that no partition's sort of key rows, or of verify's texts, needs a large block
+    of memory (no Java needed here)."""
     from copytrace.engine.spark import DOCUMENTS_PER_PARTITION, document_partitions
 
     assert document_partitions(100_000, 8) == 8

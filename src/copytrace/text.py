@@ -77,6 +77,17 @@ def stem(form: str) -> str:
     return form[:STEM_LENGTH]
 
 
+def union_length(spans: Iterable[tuple[int, int]]) -> int:
+    """How many positions the half-open ``spans`` cover together (overlaps counted once,
+    empty or reversed spans none)."""
+    covered = reach = 0
+    for start, end in sorted(spans):
+        start = max(start, reach)
+        if end > start:
+            covered, reach = covered + end - start, end
+    return covered
+
+
 @dataclass(frozen=True, eq=False)
 class WordSpans:
     """The words of a part of ``text``, as character offsets into ``text``."""
@@ -99,12 +110,7 @@ class WordSpans:
         """The share of the words that :meth:`within` finds inside ``spans`` (0 for no
         words), from the union of their word ranges: no mask over the whole text, which
         cost most of the time of deciding a scan pair's source."""
-        covered = reach = 0
-        for lo, hi in sorted(self._ranges_within(spans)):
-            lo = max(lo, reach)
-            if hi > lo:
-                covered, reach = covered + hi - lo, hi
-        return covered / len(self) if len(self) else 0.0
+        return union_length(self._ranges_within(spans)) / len(self) if len(self) else 0.0
 
     def _ranges_within(self, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
         """For each character span, the range of the words wholly inside it."""

@@ -275,9 +275,11 @@ def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str]) -> Iter
 
 
 def _one_group(held: pa.RecordBatch, batch: pa.RecordBatch, columns: Sequence[str]) -> bool:
-    """Whether every row of ``batch`` is of the group of ``held``, rows of one group."""
-    return len(_group_starts(batch, columns)) == 1 and all(
-        held.column(name)[0].as_py() == batch.column(name)[0].as_py() for name in columns)
+    """Whether every row of ``batch`` is of the group of ``held``, rows of one group: the
+    rows are sorted, so its first and last rows tell (no pass over the batch, which is
+    then passed over again when it is cut)."""
+    return all(held.column(name)[0].as_py() == batch.column(name)[0].as_py() == batch.column(name)[-1].as_py()
+               for name in columns)
 
 
 def _group_starts(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:

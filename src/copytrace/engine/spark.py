@@ -188,8 +188,9 @@ def spark_scan(
         if on_error == "fail" and (first := rejects.orderBy("file", "record").first()) is not None:
             raise InputError(first["where"], first["reason"])
         counts = {"read": parsed.count(), "stored": documents.count(), "existing": 0, "rejected": rejects.count()}
+    partitions = document_partitions(counts["stored"], _shuffle_partitions(spark))
     with _step(spark, steps, "candidates"):
-        candidates, boilerplate = _candidates(documents, counts["stored"], config, cached)
+        candidates, boilerplate = _candidates(documents, partitions, config, cached)
         candidates, boilerplate = _kept(candidates, cached), _kept(boilerplate, cached)
         candidate_count = candidates.count()  # every candidate is verified
         found = {"candidates": candidate_count, "verified": candidate_count}
@@ -197,7 +198,7 @@ def spark_scan(
     with _step(spark, steps, "verify"):
         components = _components(candidates.select("a", "b"), found["candidates"], cached)
         verified = _kept(_verified(documents, candidates, components, _learnt(boilerplate, config), config,
-                                   document_partitions(counts["stored"], _shuffle_partitions(spark))), cached)
+                                   partitions), cached)
         found["pairs"] = verified.count()
     with _step(spark, steps, "stories"):
         stories = _kept(_stories(verified, components), cached)
@@ -314,12 +315,12 @@ def _first_of_each_id(parsed: DataFrame, cached: list[DataFrame]) -> tuple[DataF
             rejects.unionByName(duplicates.select("file", "record", "where", "reason", "raw")))
 
 
-def _candidates(documents: DataFrame, count: int, config: ScanConfig,
+def _candidates(documents: DataFrame, partitions: int, config: ScanConfig,
                 cached: list[DataFrame]) -> tuple[DataFrame, DataFrame]:
     """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows,
     and the :data:`copytrace.engine.plan.BOILERPLATE` rows learnt from the same keys.
-    The keys of the ``count`` documents are shuffled once, by key, into
-    :func:`document_partitions`, and sorted within each partition, so that the
+    The documents' keys are shuffled once, by key, into ``partitions``
+    (:func:`document_partitions`), and sorted within each partition, so that the
     documents of a key come together (:func:`copytrace.engine.plan.whole_groups`), and one
     map over them gives the pairs, summed within the partition, and the boilerplate
     (:func:`copytrace.engine.plan.join_rows`): no aggregate of lists, no cached key rows;
@@ -330,7 +331,6 @@ def _candidates(documents: DataFrame, count: int, config: ScanConfig,
     keys = documents.select(*_SIGNATURE_COLUMNS, "number", "source").mapInArrow(
         partial(plan.candidate_keys, config=config.candidates, sources=sources), spark_schema(plan.KEY))
     # Sorted by the 64-bit key alone, which Spark radix-sorts (plan.join_rows orders kinds).
-    partitions = document_partitions(count, _shuffle_partitions(documents.sparkSession))
     joined = _kept(keys.repartition(partitions, "kind", "key").sortWithinPartitions("key").mapInArrow(
         partial(plan.join_rows, config=config.candidates, sources=sources), spark_schema(plan.JOINED)), cached)
     pairs = joined.where("a IS NOT NULL").select(*plan.SHARED.names)

@@ -27,6 +27,7 @@ from copytrace.ingest.document import documents_table
 from copytrace.ingest.readers import Read, parse_records
 from copytrace.provenance.source import decide_source
 from copytrace.store.records import SignedBatch, VerifiedPair
+from copytrace.text import union_length
 
 
 class DocumentRow(NamedTuple):
@@ -130,10 +131,5 @@ def _verified(a: Document, b: Document, passages: list[Passage]) -> VerifiedPair
 
 def _coverage(spans: list[tuple[int, int]], body: tuple[int, int]) -> float:
     """Share of the body's characters inside the union of ``spans``."""
-    covered, reach = 0, body[0]
-    for start, end in sorted(spans):
-        start = max(start, reach)
-        if end > start:
-            covered += end - start
-            reach = end
+    covered = union_length((max(start, body[0]), end) for start, end in spans)
     return min(covered / max(body[1] - body[0], 1), 1.0)
