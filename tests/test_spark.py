@@ -323,6 +323,19 @@ def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerp
     assert all((row["a"] is None) != (row["ngram"] is None) for row in rows)
 
 
+def test_documents_of_no_source_sharing_an_ngram_are_paired_and_it_is_not_boilerplate():
+    """A collection without sources (the join once failed on it; no Java needed here)."""
+    from copytrace.candidates import CandidateConfig
+    from copytrace.engine.plan import JOINED, NGRAM, join_rows
+
+    groups = [(NGRAM, 9, [("p", None), ("q", None), ("r", None)])]
+    numbers, sources = _numbers(groups)
+    joined = join_rows(_sorted_keys(*groups).to_batches(), CandidateConfig(boilerplate_documents=2), sources)
+    rows = pa.Table.from_batches(list(joined), schema=JOINED).to_pylist()
+    assert _summed_pairs(rows, numbers) == {("p", "q"): (1, False), ("p", "r"): (1, False), ("q", "r"): (1, False)}
+    assert all(row["ngram"] is None for row in rows)
+
+
 def test_documents_are_numbered_by_read_key_one_number_each():
     """Key rows carry a document's number; two read keys never share one (no Java needed here)."""
     from copytrace.engine.plan import RECORD_BITS, document_number

@@ -373,12 +373,15 @@ def _boilerplate_groups(block: pa.RecordBatch, starts: np.ndarray, lengths: np.n
     numbers follow ``sources``, the names in order) and how many documents of it hold
     the n-gram."""
     least = config.boilerplate_documents
+    none = np.zeros(0, dtype=np.int64), pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
     if least < 2 or not (by_ngram & (lengths >= least)).any():
-        return np.zeros(0, dtype=np.int64), pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
+        return none
     source_codes = block.column("source").to_numpy().astype(np.int64)
     width = max(len(sources), 1)
     group_of_row = np.repeat(np.arange(len(starts)), lengths)
     counted = (by_ngram & (lengths >= least))[group_of_row] & (source_codes >= 0)
+    if not counted.any():  # the documents of every such n-gram are of no source
+        return none
     held, counts = np.unique(group_of_row[counted] * width + source_codes[counted], return_counts=True)
     groups, source = np.divmod(held, width)
     order = np.lexsort((source, -counts, groups))  # by group; most documents, then first source, first
