@@ -13,6 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -217,6 +218,20 @@ def test_components_by_rounds_of_joins_are_those_of_union_find(spark, scanned):
     assert all(component <= id_ for id_, component in in_one_task)
 
 
+@requires_spark
+def test_each_join_partition_is_routed_to_a_task_of_its_own(spark):
+    """The key join's blocks of join partition p go to Spark's shuffle partition p."""
+    from pyspark.sql import functions as F
+
+    from copytrace.engine.spark import _routes
+
+    for partitions in (1, 4, 50):
+        routes = _routes(spark, partitions)
+        blocks = spark.createDataFrame([(int(route),) for route in routes], "route int").repartition(partitions, "route")
+        task_of = dict(blocks.select("route", F.spark_partition_id()).collect())
+        assert [task_of[int(route)] for route in routes] == list(range(partitions))
+
+
 def _numbers(groups) -> tuple[dict[str, int], pa.Array]:
     """A number for each document of ``groups`` (kind, key, members), in reverse order of
     names (the join must not lean on names), and the sources in order."""
@@ -227,8 +242,8 @@ def _numbers(groups) -> tuple[dict[str, int], pa.Array]:
 
 def _sorted_keys(*groups: tuple[int, int, list[tuple[str, str | None]]]) -> pa.Table:
     """:data:`copytrace.engine.plan.KEY` rows of ``groups`` (kind, key, members), sorted by
-    key as Spark hands them (bands before n-grams of one key value, and documents in
-    no order), documents and sources numbered by :func:`_numbers`."""
+    key as a sort by key alone may hand them (bands before n-grams of one key value, and
+    documents in no order), documents and sources numbered by :func:`_numbers`."""
     from copytrace.engine.plan import KEY
 
     numbers, sources = _numbers(groups)
@@ -336,6 +351,44 @@ def test_documents_of_no_source_sharing_an_ngram_are_paired_and_it_is_not_boiler
     assert all(row["ngram"] is None for row in rows)
 
 
+@pytest.mark.parametrize("partitions", [1, 3, 16])
+def test_key_rows_packed_by_join_partition_join_as_the_sorted_rows_do(partitions):
+    """Key rows in any order, packed in blocks by join partition and joined partition by
+    partition, give the rows of one join of them all sorted (no Java needed here)."""
+    from copytrace.candidates import CandidateConfig
+    from copytrace.engine.plan import JOINED, KEY, KEY_BLOCK, join_blocks, join_partitions, join_rows
+
+    rng = random.Random(partitions)
+    groups = [(rng.randrange(2), rng.randrange(-1 << 63, 1 << 63),
+               [(f"d{rng.randrange(40)}", rng.choice(["s1", "s2", "s3", None])) for _ in range(rng.choice([1, 2, 3, 6]))])
+              for _ in range(300)]
+    groups = [(kind, key, list(dict(members).items())) for kind, key, members in groups]
+    _, sources = _numbers(groups)
+    rows = _sorted_keys(*groups)
+    config = CandidateConfig(max_df=4, boilerplate_documents=2)
+    expected = pa.Table.from_batches(list(join_rows(rows.to_batches(), config, sources)), schema=JOINED)
+    shuffled = rows.take(pa.array(rng.sample(range(rows.num_rows), rows.num_rows)))
+    partition = join_partitions(shuffled.column("key").to_numpy(), partitions)
+    assert set(partition.tolist()) == set(range(partitions))
+    joined = []
+    for number in range(partitions):
+        mine = shuffled.filter(pa.array(partition == number))
+        cuts = sorted(rng.sample(range(1, mine.num_rows), 2)) if mine.num_rows > 2 else []
+        pieces = [mine.slice(start, end - start) for start, end in zip([0, *cuts], [*cuts, mine.num_rows])]
+        blocks = pa.RecordBatch.from_pylist(
+            [{"route": number, "keys": piece.to_batches()[0].serialize().to_pybytes()} for piece in pieces if piece.num_rows],
+            schema=KEY_BLOCK)
+        joined += join_blocks([blocks.slice(0, 1), blocks.slice(1)], config, sources, batch_rows=rng.choice([1, 5, 100]))
+    found = pa.Table.from_batches(joined, schema=JOINED)
+    numbers = {number: f"d{number}" for number in set(rows.column("document").to_pylist())}
+    named = {name: number for number, name in numbers.items()}
+    assert _summed_pairs(found.to_pylist(), named) == _summed_pairs(expected.to_pylist(), named)
+    boilerplate = [name for name in JOINED.names if name not in ("a", "b", "shared", "near")]
+    assert sorted(map(str, found.filter(pa.compute.is_valid(found.column("ngram"))).select(boilerplate).to_pylist())) == \
+        sorted(map(str, expected.filter(pa.compute.is_valid(expected.column("ngram"))).select(boilerplate).to_pylist()))
+    assert KEY.names == rows.schema.names
+
+
 def test_documents_are_numbered_by_read_key_one_number_each():
     """Key rows carry a document's number; two read keys never share one (no Java needed here)."""
     from copytrace.engine.plan import RECORD_BITS, document_number
@@ -350,7 +403,40 @@ def test_documents_are_numbered_by_read_key_one_number_each():
 def test_candidate_keys_carry_each_documents_number_and_its_sources_place_by_name():
     """Key rows name documents and sources by number (no Java needed here)."""
     from copytrace.candidates import CandidateConfig
-    from copytrace.engine.plan import BAND, KEY, LINE, PARSED, candidate_keys, document_number, parse_lines
+    from copytrace.engine.plan import BAND, KEY, candidate_keys, document_number
+
+    config = CandidateConfig()
+    parsed = _three_parsed(config)
+    keys = pa.Table.from_batches(list(candidate_keys(parsed.to_batches(), config, pa.array(["a", "b"]))),
+                                 schema=KEY).to_pylist()
+    numbers = [document_number(2, record, "d.jsonl") for record in (1, 2, 3)]
+    assert {row["document"]: row["source"] for row in keys} == dict(zip(numbers, [1, -1, 0]))
+    for number, distinct in zip(numbers, parsed.column("distinct_ngrams").to_pylist()):
+        kinds = [row["kind"] for row in keys if row["document"] == number]
+        assert kinds.count(BAND) == config.bands and len(kinds) == distinct + config.bands
+
+
+def test_key_blocks_hold_each_key_row_once_in_the_block_of_its_join_partition():
+    """Blocks carry their join partition's route (no Java needed here)."""
+    from copytrace.candidates import CandidateConfig
+    from copytrace.engine.plan import KEY, KEY_BLOCK, candidate_keys, join_partitions, key_blocks
+
+    config, sources, routes = CandidateConfig(), pa.array(["a", "b"]), np.array([5, 9, 2], dtype=np.int32)
+    parsed = _three_parsed(config).to_batches(max_chunksize=2)
+    blocks = pa.Table.from_batches(list(key_blocks(parsed, config, sources, routes)), schema=KEY_BLOCK).to_pylist()
+    unpacked = []
+    for block in blocks:
+        keys = pa.ipc.read_record_batch(pa.py_buffer(block["keys"]), KEY)
+        partitions = join_partitions(keys.column("key").to_numpy(), len(routes))
+        assert set(routes[partitions].tolist()) == {block["route"]}
+        unpacked += keys.to_pylist()
+    expected = pa.Table.from_batches(list(candidate_keys(parsed, config, sources)), schema=KEY).to_pylist()
+    assert sorted(map(str, unpacked)) == sorted(map(str, expected)) and len(blocks) >= 4
+
+
+def _three_parsed(config) -> pa.Table:
+    """:data:`copytrace.engine.plan.PARSED` rows of three JSONL records: two of sources b and a, one of none."""
+    from copytrace.engine.plan import LINE, PARSED, parse_lines
     from copytrace.ingest import FieldMap
 
     rng = random.Random(4)
@@ -360,15 +446,7 @@ def test_candidate_keys_carry_each_documents_number_and_its_sources_place_by_nam
     offsets = [sum(map(len, lines[:n])) for n in range(len(lines))]
     batch = pa.RecordBatch.from_pydict({"file": [2] * 3, "record": [1, 2, 3], "name": ["d.jsonl"] * 3,
                                         "offset": offsets, "line": lines}, schema=LINE)
-    config = CandidateConfig()
-    parsed = pa.Table.from_batches(list(parse_lines([batch], FieldMap(), config)), schema=PARSED)
-    keys = pa.Table.from_batches(list(candidate_keys(parsed.to_batches(), config, pa.array(["a", "b"]))),
-                                 schema=KEY).to_pylist()
-    numbers = [document_number(2, record, "d.jsonl") for record in (1, 2, 3)]
-    assert {row["document"]: row["source"] for row in keys} == dict(zip(numbers, [1, -1, 0]))
-    for number, distinct in zip(numbers, parsed.column("distinct_ngrams").to_pylist()):
-        kinds = [row["kind"] for row in keys if row["document"] == number]
-        assert kinds.count(BAND) == config.bands and len(kinds) == distinct + config.bands
+    return pa.Table.from_batches(list(parse_lines([batch], FieldMap(), config)), schema=PARSED)
 
 
 @requires_spark

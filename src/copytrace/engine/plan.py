@@ -12,11 +12,12 @@ A scan is five steps; each says what it maps over and what it hands on::
       │          source number): each distinct sampled n-gram and each LSH band of a
       │          document
       ▼
-    KEY rows ──(3) join: partitioned by key and sorted──▶ JOINED rows: (a, b, shared,
-      │          near) of the documents (by number) that share keys in a partition, and
-      │          the boilerplate n-grams; the pairs summed over partitions, with both
-      │          documents' profiles ──▶ CANDIDATE rows (by id), by the rule of
-      │          :func:`copytrace.candidates.lookup.candidate`
+    KEY rows ──(3) join: packed by join partition (a range of the key's high bits:
+      │          KEY_BLOCK rows), each partition's rows unpacked and sorted by key──▶
+      │          JOINED rows: (a, b, shared, near) of the documents (by number) that
+      │          share keys in a partition, and the boilerplate n-grams; the pairs summed
+      │          over partitions, with both documents' profiles ──▶ CANDIDATE rows (by
+      │          id), by the rule of :func:`copytrace.candidates.lookup.candidate`
       ▼
     candidates ──(4) verify: the pairs and the documents of the candidate graph, each
       │          with its connected component (labelled by :func:`component_labels`
@@ -80,6 +81,7 @@ NGRAM, BAND = 0, 1  # kinds of candidate key
 RECORD_BITS = 32  # a document's number is its file number, then its record number in as many bits
 OUTPUT_BATCH_ROWS = 100_000  # rows of an Arrow batch a join step hands back at most
 JOIN_FLUSH_ROWS = 2_000_000  # pair rows the join holds before summing them by pair
+JOIN_BATCH_ROWS = 100_000  # sorted key rows the join pairs at a time (10,000: 4.8 s against 3.3 at 100k)
 
 # --- the records that pass between the steps ----------------------------------
 
@@ -111,6 +113,12 @@ PARSED = pa.schema([
 # counts documents per source). Numbers, not names, since every key row is shuffled
 # and sorted: about 120 a document.
 KEY = pa.schema([("kind", pa.int8()), ("key", pa.int64()), ("document", pa.int64()), ("source", pa.int32())])
+# Key rows of one batch of documents that fall in one join partition
+# (:func:`join_partitions`), as one Arrow IPC message of :data:`KEY` rows: what the engine
+# shuffles, so that it moves a few blocks per batch instead of about 190 rows a document
+# (at 1M articles Spark's shuffle and sort of 190M key rows took 323 task-seconds:
+# docs/spark.md). ``route`` is the value the engine partitions the blocks by.
+KEY_BLOCK = pa.schema([("route", pa.int32()), ("keys", pa.binary())])
 # The store's boilerplate table (:func:`copytrace.candidates.boilerplate_table`); the
 # n-gram's hash, a uint64, as a decimal: Spark and Parquet readers have no unsigned 64 bits.
 BOILERPLATE = parquet_schema(STORED_BOILERPLATE)
@@ -249,11 +257,52 @@ def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig,
              pa.array(batch.column("number").to_numpy()[owner]), pa.array(source[owner].astype(np.int32))], schema=KEY)
 
 
+def join_partitions(keys: np.ndarray, partitions: int) -> np.ndarray:
+    """The join partition (0 to ``partitions`` - 1) of each key (int64 views of 64-bit
+    hashes): its high 32 bits scaled to the range, so that the partitions get about as many
+    keys each (the high bits of n-gram fingerprints stay uniform:
+    :mod:`copytrace.candidates.containment`), and equal keys the same partition."""
+    high = keys.view(np.uint64) >> np.uint64(32)
+    return ((high * np.uint64(partitions)) >> np.uint64(32)).astype(np.int32)
+
+
+def key_blocks(documents: Iterable[pa.RecordBatch], config: CandidateConfig, sources: pa.Array,
+               routes: np.ndarray) -> Iterator[pa.RecordBatch]:
+    """:data:`KEY_BLOCK` rows of each batch's :data:`KEY` rows (:func:`candidate_keys`):
+    one for each of its ``len(routes)`` join partitions that holds any, with
+    ``routes[partition]`` as its route (the engine sends each route to one task; which one
+    does not change the result, since a task joins whatever whole partitions it gets)."""
+    for keys in candidate_keys(documents, config, sources):
+        partition = join_partitions(keys.column("key").to_numpy(), len(routes))
+        order = np.argsort(partition)  # any order within a block: the join sorts them again
+        bounds = np.searchsorted(partition[order], np.arange(len(routes) + 1))
+        ordered = keys.take(pa.array(order))
+        present = np.flatnonzero(np.diff(bounds))
+        blocks = [ordered.slice(bounds[p], bounds[p + 1] - bounds[p]).serialize().to_pybytes() for p in present]
+        yield pa.RecordBatch.from_arrays([pa.array(routes[present], pa.int32()), pa.array(blocks, pa.binary())],
+                                         schema=KEY_BLOCK)
+
+
 # --- (3) join: key rows sorted by key, then the candidate rule per pair -----------
 
+def join_blocks(blocks: Iterable[pa.RecordBatch], config: CandidateConfig, sources: pa.Array,
+                batch_rows: int = JOIN_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """:data:`JOINED` rows of one task's :data:`KEY_BLOCK` rows (every block of the join
+    partitions it was sent, in any order): their key rows unpacked, sorted by key in numpy,
+    and joined ``batch_rows`` at a time (:func:`join_rows`). One partition's rows are
+    about 190 a document of it (a few hundred MB for 20,000 documents,
+    :data:`copytrace.engine.spark.DOCUMENTS_PER_PARTITION`)."""
+    keys = pa.Table.from_batches([pa.ipc.read_record_batch(block.as_buffer(), KEY)
+                                  for batch in blocks for block in batch.column("keys")], schema=KEY)
+    if not keys.num_rows:
+        return
+    keys = keys.take(pa.array(np.argsort(keys.column("key").to_numpy())))
+    yield from join_rows(keys.to_batches(max_chunksize=batch_rows), config, sources)
+
+
 def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
-    """Batches of rows sorted by ``columns`` (Spark sorts a partition's key rows by key,
-    its component rows and verified pairs by component) cut only between groups of equal
+    """Batches of rows sorted by ``columns`` (:func:`join_blocks` sorts a partition's key
+    rows by key, Spark its component rows and verified pairs by component) cut only between groups of equal
     values: the rows of a group that runs on into the next batch are held back and
     handed on with it. A group that spans whole batches is held as pieces, joined once,
     so that its rows are copied once however many batches it spans."""
@@ -293,7 +342,8 @@ def _group_starts(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
 
 def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig, sources: pa.Array,
               flush_rows: int = JOIN_FLUSH_ROWS) -> Iterator[pa.RecordBatch]:
-    """:data:`JOINED` rows of one partition's sorted :data:`KEY` rows: for every two
+    """:data:`JOINED` rows of key rows sorted by key (:data:`KEY`: :func:`join_blocks`
+    sorts each partition's): for every two
     documents that share a key (``a < b`` by number), the n-grams they share there and
     whether they share a band (:data:`SHARED` rows, which Spark sums over partitions),
     and the boilerplate n-grams, those held by at least ``boilerplate_documents``
@@ -306,11 +356,7 @@ def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig, sources: 
     Each batch's groups are paired with numpy over the batch's documents numbered from
     0 (:func:`copytrace.candidates.groups.pairs_in_runs`, the local join's), and the
     pairs are summed in Arrow every ``flush_rows`` rows, so that a pair sharing 50
-    n-grams leaves about one row per partition. At 1M articles Spark's stage that sorts
-    the key rows and runs this took 335.3 task-seconds (commit 5b16758, on a machine
-    1.4x slower than the one where it took 398.6 with ids and sources as strings in the
-    key rows, and 584.2 when every shared key became a row of Python strings besides;
-    docs/spark.md)."""
+    n-grams leaves about one row per partition."""
     pending: list[pa.Table] = []
     held = 0
     for block in whole_groups(keys, ("key",)):
@@ -326,9 +372,9 @@ def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig, sources: 
 
 
 def _by_key_and_kind(block: pa.RecordBatch) -> pa.RecordBatch:
-    """``block``, key rows sorted by key, in order of key and then kind. Spark sorts the
-    rows by key alone, which it radix-sorts (a sort on two columns compares rows), so an
-    n-gram and a band with the same key value (rare) may come interleaved."""
+    """``block``, key rows sorted by key, in order of key and then kind. The rows are
+    sorted by key alone (a sort on two columns costs more), so an n-gram and a band with
+    the same key value (rare) may come interleaved."""
     keys, kinds = block.column("key").to_numpy(), block.column("kind").to_numpy()
     if not ((keys[1:] == keys[:-1]) & (kinds[1:] < kinds[:-1])).any():
         return block

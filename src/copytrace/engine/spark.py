@@ -319,20 +319,21 @@ def _candidates(documents: DataFrame, partitions: int, config: ScanConfig,
                 cached: list[DataFrame]) -> tuple[DataFrame, DataFrame]:
     """(2) candidate keys and (3) the join: :data:`copytrace.engine.plan.CANDIDATE` rows,
     and the :data:`copytrace.engine.plan.BOILERPLATE` rows learnt from the same keys.
-    The documents' keys are shuffled once, by key, into ``partitions``
-    (:func:`document_partitions`), and sorted within each partition, so that the
-    documents of a key come together (:func:`copytrace.engine.plan.whole_groups`), and one
-    map over them gives the pairs, summed within the partition, and the boilerplate
-    (:func:`copytrace.engine.plan.join_rows`): no aggregate of lists, no cached key rows;
-    the second shuffle sums each pair's rows of all partitions."""
+    Each batch's keys are packed by join partition, one of ``partitions``
+    (:func:`document_partitions`; :func:`copytrace.engine.plan.key_blocks`), and the
+    blocks shuffled once, each partition's to its own task (:func:`_routes`), which
+    unpacks and sorts them and gives the pairs, summed within the partition, and the
+    boilerplate (:func:`copytrace.engine.plan.join_blocks`): Spark moves a few blocks a
+    batch instead of sorting about 190 rows a document; the second shuffle sums each
+    pair's rows of all partitions."""
     from pyspark.sql import functions as F
 
     sources = _source_names(documents)
-    keys = documents.select(*_SIGNATURE_COLUMNS, "number", "source").mapInArrow(
-        partial(plan.candidate_keys, config=config.candidates, sources=sources), spark_schema(plan.KEY))
-    # Sorted by the 64-bit key alone, which Spark radix-sorts (plan.join_rows orders kinds).
-    joined = _kept(keys.repartition(partitions, "kind", "key").sortWithinPartitions("key").mapInArrow(
-        partial(plan.join_rows, config=config.candidates, sources=sources), spark_schema(plan.JOINED)), cached)
+    blocks = documents.select(*_SIGNATURE_COLUMNS, "number", "source").mapInArrow(
+        partial(plan.key_blocks, config=config.candidates, sources=sources,
+                routes=_routes(documents.sparkSession, partitions)), spark_schema(plan.KEY_BLOCK))
+    joined = _kept(blocks.repartition(partitions, "route").mapInArrow(
+        partial(plan.join_blocks, config=config.candidates, sources=sources), spark_schema(plan.JOINED)), cached)
     pairs = joined.where("a IS NOT NULL").select(*plan.SHARED.names)
     shared = pairs.groupBy("a", "b").agg(F.sum("shared").alias("shared"), F.max("near").alias("near"))
     # What the rule (lookup.candidate) refuses on these columns alone does not fetch profiles:
@@ -343,6 +344,20 @@ def _candidates(documents: DataFrame, partitions: int, config: ScanConfig,
     candidates = _with_both(shared, profiles).mapInArrow(
         partial(plan.candidate_rows, config=config.candidates), spark_schema(plan.CANDIDATE))
     return candidates, joined.where("ngram IS NOT NULL").select(*plan.BOILERPLATE.names)
+
+
+def _routes(spark: SparkSession, partitions: int) -> np.ndarray:
+    """For each of ``partitions`` join partitions, a value of an int column that Spark's
+    repartition by that column into ``partitions`` sends to the shuffle partition of the
+    same number, found with the expression Spark partitions by (``pmod(hash(value),
+    partitions)``), so that each task joins one join partition. Results do not depend
+    on it: a task sent two partitions joins both (its tasks would then be uneven)."""
+    from pyspark.sql import functions as F
+
+    values = spark.range(64 * partitions).select(F.col("id").cast("int").alias("value"))
+    targets = values.groupBy(F.pmod(F.hash("value"), F.lit(partitions)).alias("target")).agg(F.min("value"))
+    found = dict(targets.collect())
+    return np.array([found.get(partition, partition) for partition in range(partitions)], dtype=np.int32)
 
 
 def document_partitions(documents: int, shuffle_partitions: int) -> int:
