@@ -257,6 +257,21 @@ def _dense_sentence_similarities(a_stems, a_bounds, b_stems, b_bounds, stem_coun
     return cosine, dice
 
 
+@given(st.lists(st.integers(1, 9), max_size=30), st.integers(0, 5), st.integers(1, 8))
+def test_short_sentences_join_the_next_and_a_short_last_one_the_one_before(lengths, first, min_words):
+    bounds = np.cumsum([first, *lengths])
+    merged = sentences.merge_short(bounds, min_words).tolist()
+    assert merged[0] == bounds[0] and merged[-1] == bounds[-1] and set(merged) <= set(bounds.tolist())
+    assert merged == sorted(set(merged))
+    sizes = np.diff(merged)
+    assert len(sizes) <= 1 or (sizes >= min_words).all()  # only a text of one sentence keeps a short one
+    kept_before_last = [int(bound) for bound in bounds[:-1] if bound in merged]
+    for bound in bounds[1:-1].tolist():  # a bound is dropped only where its sentence would be short
+        if bound not in merged:
+            previous = max(kept for kept in kept_before_last if kept < bound)
+            assert bound - previous < min_words or bounds[-1] - bound < min_words
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.integers(-1, 12), min_size=1, max_size=60),

@@ -470,3 +470,12 @@ def test_containment_join_keys_on_whole_hashes_whatever_the_collection_size():
                               offsets=np.concatenate([[0], np.cumsum([len(h) for h in hashes])]).astype(np.int64))
         join = shared_ngram_pairs(sampled, max_df=50, min_shared=1, min_containment=0.0)
         assert list(zip(join.a.tolist(), join.b.tolist(), join.shared.tolist())) == [(0, 2, 3)]
+
+
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=60))
+def test_distinct_fingerprints_are_numpys_unique_ones(values):
+    from copytrace.sorting import distinct
+
+    fingerprints = np.array(values, dtype=np.uint64)
+    found = distinct(fingerprints)
+    assert np.array_equal(found, np.unique(fingerprints)) and found.dtype == np.uint64

@@ -47,7 +47,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from copytrace.align import clusters, lcs, overlaps, scores, seeds, vocabulary
+from copytrace.align import clusters, lcs, overlaps, scores, seeds, sentences, vocabulary
 from copytrace.stopwords import STOPWORDS
 from copytrace.text import WordKeys, form_and_stem_key, paragraph_spans, sentence_bounds, word_keys
 
@@ -196,7 +196,7 @@ def _prepare(text: str, start: int, end: int, min_sentence_words: int) -> _Text:
         words=words,
         forms=_vocabulary(words.form_keys),
         stems=_vocabulary(stems),
-        sentences=_merge_short(sentence_bounds(words), min_sentence_words),
+        sentences=sentences.merge_short(sentence_bounds(words).astype(np.int64), min_sentence_words),
         paragraphs=np.searchsorted(words.starts, paragraph_starts),
     )
 
@@ -415,19 +415,6 @@ def _seeds(a: _Side, b: _Side, config: AlignConfig) -> _SeedArray:
         a.ids, b.ids, a.stems, b.stems, a.sentences, b.sentences, a.stem_count,
         config.ngram, config.max_ngram_repeats, config.sentence_cosine, config.sentence_dice,
     ))
-
-
-def _merge_short(bounds: np.ndarray, min_words: int) -> np.ndarray:
-    """Join sentences shorter than ``min_words`` to the next one."""
-    kept = [int(bounds[0])] if len(bounds) else []
-    for bound in bounds[1:-1]:
-        if bound - kept[-1] >= min_words:
-            kept.append(int(bound))
-    if len(bounds) > 1:
-        if len(kept) > 1 and bounds[-1] - kept[-1] < min_words:
-            kept.pop()
-        kept.append(int(bounds[-1]))
-    return np.asarray(kept, dtype=np.int64)
 
 
 # --- extension ---------------------------------------------------------------

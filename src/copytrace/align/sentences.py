@@ -47,10 +47,9 @@ def similar_sentences(
     idf = np.log(sentence_count / np.maximum(in_a + in_b, 1))
     a_weight, a_norm, a_size = _weights(a_sentence, a_stem, a_count, idf, len(a_bounds) - 1)
     b_weight, b_norm, b_size = _weights(b_sentence, b_stem, b_count, idf, len(b_bounds) - 1)
-    # b's bag entries by stem (entries of one stem in sentence order).
-    by_stem = np.argsort(b_stem, kind="mergesort")
     stem_start = np.zeros(stem_count + 1, dtype=np.int64)
     stem_start[1:] = np.cumsum(in_b)
+    by_stem = _entries_by_stem(b_stem, stem_start)
     rows, columns = len(a_bounds) - 1, len(b_bounds) - 1
     dot = np.zeros((rows, columns))
     common = np.zeros((rows, columns), dtype=np.int64)
@@ -74,6 +73,38 @@ def similar_sentences(
                 found_j.append(j)
                 cosines.append(cosine)
     return np.array(found_i, dtype=np.int64), np.array(found_j, dtype=np.int64), np.array(cosines)
+
+
+@numba.njit(cache=True)
+def merge_short(bounds: np.ndarray, min_words: int) -> np.ndarray:
+    """Sentence bounds (word indices) with each sentence shorter than ``min_words`` joined
+    to the next one, and a short last one to the one before. Compiled: in Python it took
+    39 µs of an article's 330 µs of preparation at 100k articles."""
+    kept = np.empty(len(bounds), dtype=np.int64)
+    count = 0
+    if len(bounds):
+        kept[0], count = bounds[0], 1
+    for k in range(1, len(bounds) - 1):
+        if bounds[k] - kept[count - 1] >= min_words:
+            kept[count], count = bounds[k], count + 1
+    if len(bounds) > 1:
+        if count > 1 and bounds[-1] - kept[count - 1] < min_words:
+            count -= 1
+        kept[count], count = bounds[-1], count + 1
+    return kept[:count]
+
+
+@numba.njit(cache=True)
+def _entries_by_stem(stems: np.ndarray, stem_start: np.ndarray) -> np.ndarray:
+    """The bag entries grouped by stem, entries of one stem in their order (sentence
+    order): a counting sort, ``stem_start`` being where each stem's entries begin. A
+    stable ``np.argsort`` took 27 of the 70 µs of a call over the pairs of a 100k scan."""
+    by_stem = np.empty(len(stems), dtype=np.int64)
+    filled = stem_start[:-1].copy()
+    for entry in range(len(stems)):
+        by_stem[filled[stems[entry]]] = entry
+        filled[stems[entry]] += 1
+    return by_stem
 
 
 @numba.njit(cache=True)

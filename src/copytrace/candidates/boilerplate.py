@@ -33,6 +33,7 @@ from copytrace.candidates import CandidateConfig
 from copytrace.candidates.containment import winnow
 from copytrace.candidates.shingles import ngram_hashes, token_hashes
 from copytrace.ingest.document import Document
+from copytrace.sorting import distinct
 from copytrace.text import word_keys
 
 BOILERPLATE_SHARE = 0.5
@@ -145,7 +146,7 @@ def _ngrams_of_body(body: str, ngram: int, window: int) -> _Body:
     each of its candidates in turn (hashing it for every pair took a quarter of a scan's
     verification at 100k articles)."""
     shingles = ngram_hashes(token_hashes([body]), ngram)
-    return _Body(shingles.hashes, np.unique(winnow(shingles, window).hashes))
+    return _Body(shingles.hashes, distinct(winnow(shingles, window).hashes))
 
 
 def _marked_spans(document: Document, body: _Body, marks: np.ndarray, config: CandidateConfig) -> list[Span]:

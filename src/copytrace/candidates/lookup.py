@@ -33,6 +33,7 @@ import numpy as np
 
 from copytrace.candidates import METHODS, CandidateConfig, Signatures
 from copytrace.candidates.lsh import band_keys, signed_rows
+from copytrace.sorting import distinct
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def index_keys(signatures: Signatures, config: CandidateConfig) -> list[IndexKey
     has_bands = np.zeros(len(signatures), dtype=bool)
     has_bands[present] = True
     return [
-        IndexKeys(np.unique(hashes[offsets[row] : offsets[row + 1]]), bands[row] if has_bands[row] else bands[row, :0])
+        IndexKeys(distinct(hashes[offsets[row] : offsets[row + 1]]), bands[row] if has_bands[row] else bands[row, :0])
         for row in range(len(signatures))
     ]
 
@@ -87,7 +88,7 @@ def distinct_ngram_counts(signatures: Signatures) -> list[int]:
     """How many distinct sampled n-grams each document of a signed batch holds (the
     length of its :attr:`IndexKeys.ngrams`, without its band keys)."""
     hashes, offsets = signatures.sampled.hashes, signatures.sampled.offsets
-    return [len(np.unique(hashes[offsets[row] : offsets[row + 1]])) for row in range(len(signatures))]
+    return [len(distinct(hashes[offsets[row] : offsets[row + 1]])) for row in range(len(signatures))]
 
 
 def shared_rare(

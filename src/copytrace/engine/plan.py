@@ -72,6 +72,7 @@ from copytrace.ingest.readers import (
     CSV_SUFFIXES, Read, csv_records, jsonl_record, parquet_record, rejection, text_file_record,
 )
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
+from copytrace.sorting import distinct
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
 from copytrace.store.records import VerifiedPair, VerifiedRows
 from copytrace.store.schema import BOILERPLATE as STORED_BOILERPLATE
@@ -231,7 +232,7 @@ def _parsed_rows(keys: list[tuple[int, int]], reads: list[Read], config: Candida
             row["reason"] = outcome
         else:
             sampled = signed.signatures.sampled.hashes[offsets[outcome.row]:offsets[outcome.row + 1]]
-            row |= documents[outcome.row] | blobs[outcome.row] | {"distinct_ngrams": len(np.unique(sampled))}
+            row |= documents[outcome.row] | blobs[outcome.row] | {"distinct_ngrams": len(distinct(sampled))}
         rows.append(row)
     return pa.RecordBatch.from_pylist(rows, schema=PARSED)
 
