@@ -112,7 +112,7 @@ PARSED = pa.schema([
 # A candidate key of a document (its number: :func:`document_number`), with its source's
 # number among the collection's source names in order, -1 for none (the boilerplate rule
 # counts documents per source). Numbers, not names, since every key row is shuffled
-# and sorted: about 120 a document.
+# and sorted: about 190 a document.
 KEY = pa.schema([("kind", pa.int8()), ("key", pa.int64()), ("document", pa.int64()), ("source", pa.int32())])
 # Key rows of one batch of documents that fall in one join partition
 # (:func:`join_partitions`), as one Arrow IPC message of :data:`KEY` rows: what the engine
@@ -290,9 +290,9 @@ def join_blocks(blocks: Iterable[pa.RecordBatch], config: CandidateConfig, sourc
                 batch_rows: int = JOIN_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
     """:data:`JOINED` rows of one task's :data:`KEY_BLOCK` rows (every block of the join
     partitions it was sent, in any order): their key rows unpacked, sorted by key in numpy,
-    and joined ``batch_rows`` at a time (:func:`join_rows`). One partition's rows are
-    about 190 a document of it (a few hundred MB for 20,000 documents,
-    :data:`copytrace.engine.spark.DOCUMENTS_PER_PARTITION`)."""
+    and joined ``batch_rows`` at a time (:func:`join_rows`). A partition holds its share
+    of about 190 rows a document, 21 bytes each: about 80 MB, twice while sorted, at one
+    partition per 20,000 documents (:data:`copytrace.engine.spark.DOCUMENTS_PER_PARTITION`)."""
     keys = pa.Table.from_batches([pa.ipc.read_record_batch(block.as_buffer(), KEY)
                                   for batch in blocks for block in batch.column("keys")], schema=KEY)
     if not keys.num_rows:
@@ -302,11 +302,11 @@ def join_blocks(blocks: Iterable[pa.RecordBatch], config: CandidateConfig, sourc
 
 
 def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
-    """Batches of rows sorted by ``columns`` (:func:`join_blocks` sorts a partition's key
-    rows by key, Spark its component rows and verified pairs by component) cut only between groups of equal
-    values: the rows of a group that runs on into the next batch are held back and
-    handed on with it. A group that spans whole batches is held as pieces, joined once,
-    so that its rows are copied once however many batches it spans."""
+    """Batches of rows sorted by ``columns`` (:func:`join_blocks` sorts a partition's
+    key rows by key, Spark its component rows and verified pairs by component) cut only
+    between groups of equal values: the rows of a group that runs on into the next batch
+    are held back and handed on with it. A group that spans whole batches is held as
+    pieces, joined once, so that its rows are copied once however many batches it spans."""
     held: list[pa.RecordBatch] = []
     for batch in rows:
         if not batch.num_rows:
