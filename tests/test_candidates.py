@@ -474,7 +474,7 @@ def test_containment_join_keys_on_whole_hashes_whatever_the_collection_size():
 
 @given(st.lists(st.integers(0, 2**64 - 1), max_size=60))
 def test_distinct_fingerprints_are_numpys_unique_ones(values):
-    from copytrace.sorting import distinct
+    from copytrace.candidates.groups import distinct
 
     fingerprints = np.array(values, dtype=np.uint64)
     found = distinct(fingerprints)

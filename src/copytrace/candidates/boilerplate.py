@@ -31,9 +31,9 @@ import numpy as np
 
 from copytrace.candidates import CandidateConfig
 from copytrace.candidates.containment import winnow
+from copytrace.candidates.groups import distinct
 from copytrace.candidates.shingles import ngram_hashes, token_hashes
 from copytrace.ingest.document import Document
-from copytrace.sorting import distinct
 from copytrace.text import word_keys
 
 BOILERPLATE_SHARE = 0.5

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from copytrace.candidates.groups import run_bounds, split_pair_keys
+from copytrace.candidates.groups import run_bounds, run_starts, split_pair_keys
 from copytrace.candidates.shingles import TokenHashes
 from copytrace.parallel import thread_starmap
 
@@ -319,5 +319,5 @@ def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
     """Distinct keys, sorted, and the sum of the values of each."""
     order = np.argsort(keys)
     keys, values = keys[order], values[order]
-    starts, _ = run_bounds(keys)
+    starts = run_starts(keys)
     return keys[starts], np.add.reduceat(values, starts) if len(keys) else values

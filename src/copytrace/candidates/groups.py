@@ -7,12 +7,23 @@ import numpy as np
 
 def run_bounds(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start index and length of each run of equal values in ``sorted_keys``."""
+    starts = run_starts(sorted_keys)
+    return starts, np.diff(np.concatenate((starts, [len(sorted_keys)]))).astype(np.int64)
+
+
+def run_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """Start index of each run of equal values in ``sorted_keys`` (none when empty)."""
     if len(sorted_keys) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
-    lengths = np.diff(np.concatenate((starts, [len(sorted_keys)])))
-    return starts, lengths
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a one-dimensional array, sorted (``np.unique``'s answer) by
+    one sort: numpy 2's ``unique`` hashes the values first, which costs about three times
+    as much on an article's few hundred fingerprints (15 against 5 µs for 250)."""
+    ordered = np.sort(values)
+    return ordered[run_starts(ordered)]
 
 
 def pairs_in_runs(docs: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

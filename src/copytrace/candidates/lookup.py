@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from copytrace.candidates import METHODS, CandidateConfig, Signatures
+from copytrace.candidates.groups import distinct
 from copytrace.candidates.lsh import band_keys, signed_rows
-from copytrace.sorting import distinct
 
 
 @dataclass(frozen=True)

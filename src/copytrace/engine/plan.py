@@ -62,7 +62,7 @@ import pyarrow.compute as pc
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig
 from copytrace.candidates.boilerplate import Boilerplate
-from copytrace.candidates.groups import pairs_in_runs, split_pair_keys
+from copytrace.candidates.groups import distinct, pairs_in_runs, run_starts, split_pair_keys
 from copytrace.candidates.lookup import Profile, candidate, index_keys
 from copytrace.engine.stages import parse_and_sign, verify_pairs
 from copytrace.errors import InputError
@@ -72,7 +72,6 @@ from copytrace.ingest.readers import (
     CSV_SUFFIXES, Read, csv_records, jsonl_record, parquet_record, rejection, text_file_record,
 )
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
-from copytrace.sorting import distinct
 from copytrace.store.blobs import signature_blobs, signatures_from_rows
 from copytrace.store.records import VerifiedPair, VerifiedRows
 from copytrace.store.schema import BOILERPLATE as STORED_BOILERPLATE
@@ -420,19 +419,16 @@ def _boilerplate_groups(block: pa.RecordBatch, starts: np.ndarray, lengths: np.n
     numbers follow ``sources``, the names in order) and how many documents of it hold
     the n-gram."""
     least = config.boilerplate_documents
-    none = np.zeros(0, dtype=np.int64), pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
     if least < 2 or not (by_ngram & (lengths >= least)).any():
-        return none
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
     source_codes = block.column("source").to_numpy().astype(np.int64)
     width = max(len(sources), 1)
     group_of_row = np.repeat(np.arange(len(starts)), lengths)
     counted = (by_ngram & (lengths >= least))[group_of_row] & (source_codes >= 0)
-    if not counted.any():  # the documents of every such n-gram are of no source
-        return none
     held, counts = np.unique(group_of_row[counted] * width + source_codes[counted], return_counts=True)
     groups, source = np.divmod(held, width)
     order = np.lexsort((source, -counts, groups))  # by group; most documents, then first source, first
-    firsts = order[np.r_[True, groups[order][1:] != groups[order][:-1]]]
+    firsts = order[run_starts(groups[order])]  # none where no document of such n-grams has a source
     found = firsts[counts[firsts] >= least]
     return groups[found], sources.take(pa.array(source[found])), counts[found]
 
