@@ -13,7 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from copytrace.candidates.boilerplate import PASSAGE_DOCUMENTS, Boilerplate, _held
+from copytrace.align import align
+from copytrace.candidates.boilerplate import (
+    PASSAGE_DOCUMENTS, Boilerplate, _among_many, _body_ngrams, _held, held_by_document,
+)
 from copytrace.cli import app
 from copytrace.compare import compare
 from copytrace.engine import ScanConfig, scan
@@ -146,3 +149,51 @@ def test_held_hashes_are_the_intersection(hashes, among):
     held = _held(as_array(hashes), as_array(among))
     assert held.tolist() == np.intersect1d(as_array(hashes), as_array(among)).tolist()
     assert held.dtype == np.uint64
+
+
+@given(st.sets(st.integers(0, 2**64 - 1), max_size=20), st.lists(st.integers(0, 2**64 - 1), max_size=40),
+       st.lists(st.integers(0, 2**20), max_size=40))
+def test_many_hashes_are_found_as_each_is(among, others, low_bits):
+    """The bitmap of _among_many rules out only hashes that are not there: hashes of the
+    set, others, and others that share their top bits with one of the set."""
+    members = sorted(among)
+    near = [members[k % len(members)] ^ bits for k, bits in enumerate(low_bits)] if members else []
+    hashes = np.array([*members, *others, *near], dtype=np.uint64)
+    found = _among_many(hashes, np.array(members, dtype=np.uint64))
+    assert found.tolist() == [int(value) in among for value in hashes]
+
+
+def test_the_stored_fingerprints_hold_the_boilerplate_that_hashing_finds(footered):
+    """What a scan's verification reads from the signatures instead of hashing each body
+    again: for every document, its fingerprints among the boilerplate, exactly."""
+    db, texts, _ = footered
+    with DuckDBStore(db, read_only=True) as store:
+        learnt = store.boilerplate()
+        held = held_by_document(store.fingerprints(), learnt.ngrams, {*texts, "reprint"} - {"north-9"})
+        documents = store.documents_by_id([*texts, "reprint"])
+    assert len(learnt.ngrams) and set(held) == {*texts, "reprint"} - {"north-9"}  # wanted ones only
+    for id_, document in documents.items():
+        hashed = _held(_body_ngrams(document, learnt.config).fingerprints, learnt.ngrams)
+        assert held.get(id_, hashed[:0]).tolist() == (hashed.tolist() if id_ != "north-9" else [])
+
+
+def test_known_fingerprints_decide_as_hashing_does(footered):
+    """Boilerplate.knowing(held) marks the same passages as hashing both bodies: a footer
+    two articles share, a reprint's body that is not boilerplate; with nothing held,
+    nothing is boilerplate."""
+    db, texts, _ = footered
+    with DuckDBStore(db, read_only=True) as store:
+        learnt = store.boilerplate()
+        held = held_by_document(store.fingerprints(), learnt.ngrams, {*texts, "reprint"})
+        documents = store.documents_by_id([*texts, "reprint"])
+    knowing = learnt.knowing(held)
+    for a, b in (("north-1", "north-2"), ("north-0", "reprint"), ("north-3", "north-4")):
+        one, two = documents[a], documents[b]
+        passages = align(one.text, two.text, a_span=one.body_span, b_span=two.body_span)
+        assert passages
+        assert knowing.passages(passages, one, two) == learnt.passages(passages, one, two)
+        assert knowing.only_boilerplate(passages, one, two) == learnt.only_boilerplate(passages, one, two)
+    footer_pair = (documents["north-1"], documents["north-2"])
+    passages = align(footer_pair[0].text, footer_pair[1].text)
+    assert learnt.only_boilerplate(passages, *footer_pair)
+    assert not learnt.knowing({}).only_boilerplate(passages, *footer_pair)

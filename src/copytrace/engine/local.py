@@ -36,11 +36,12 @@ from itertools import chain, islice
 from pathlib import Path
 
 import duckdb
+import numpy as np
 from rich.progress import Progress
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, boilerplate_table, pairs_from_signatures
-from copytrace.candidates.boilerplate import Boilerplate
+from copytrace.candidates.boilerplate import Boilerplate, held_by_document
 from copytrace.engine.stages import DocumentRow, parse_and_sign, verify_pairs
 from copytrace.errors import InputError
 from copytrace.faults import fault_point
@@ -371,12 +372,15 @@ def _verify(store: Store, config: AlignConfig, workers: int, bar: Progress | Non
         return 0
     tracker = Tracker(bar, "verify", len(pending))
     chunks = [pending[i:i + VERIFY_CHUNK] for i in range(0, len(pending), VERIFY_CHUNK)]
+    boilerplate = store.boilerplate()
+    held = held_by_document(store.fingerprints(), boilerplate.ngrams, {id_ for pair in pending for id_ in pair}
+                            ) if len(boilerplate.ngrams) else {}
     with DocumentSpill(_scratch_folder(store)) as spill:
         spill.write(store.documents_to_verify())
-        jobs = ((chunk, (spill.path, [spill.locate(id_) for pair in chunk for id_ in pair])) for chunk in chunks)
+        jobs = ((chunk, _verify_job(chunk, spill, held)) for chunk in chunks)
         checked: list[tuple[str, str]] = []
         kept: list[VerifiedRows] = []
-        settings = (config, store.boilerplate())
+        settings = (config, boilerplate)
         for chunk, rows in _map_in_workers(_verify_spilled, jobs, settings, workers, ordered=False):
             fault_point("verify")
             checked += chunk
@@ -396,12 +400,20 @@ def _scratch_folder(store: Store) -> str | None:
     return None if store.path == ":memory:" else str(Path(store.path).resolve().parent)
 
 
-def _verify_spilled(job: tuple[str, list], settings: tuple[AlignConfig, Boilerplate]) -> VerifiedRows:
+def _verify_job(chunk: list[tuple[str, str]], spill: DocumentSpill, held: dict[str, np.ndarray]) -> tuple:
+    """What a worker needs to verify ``chunk``: the spill file, where the pairs' documents
+    are in it, and the boilerplate fingerprints those documents hold (:attr:`Boilerplate.held`)."""
+    ids = [id_ for pair in chunk for id_ in pair]
+    return spill.path, [spill.locate(id_) for id_ in ids], {id_: held[id_] for id_ in ids if id_ in held}
+
+
+def _verify_spilled(job: tuple, settings: tuple[AlignConfig, Boilerplate]) -> VerifiedRows:
     """:func:`verify_pairs` over a chunk's pairs, read from the spill file by the worker;
     the store's rows of the pairs kept."""
-    path, locations = job
+    path, locations, held = job
+    config, boilerplate = settings
     documents = read_spilled(path, locations)
-    return VerifiedRows.of(verify_pairs(list(zip(documents[::2], documents[1::2])), *settings))
+    return VerifiedRows.of(verify_pairs(list(zip(documents[::2], documents[1::2])), config, boilerplate.knowing(held)))
 
 
 def _grouped_by_component(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from copytrace.store.schema import TABLES
 
 if TYPE_CHECKING:
     from copytrace.candidates import Signatures
+    from copytrace.candidates.shingles import TokenHashes
     from copytrace.candidates.boilerplate import Boilerplate
     from copytrace.ingest import Document, Rejection
     from copytrace.provenance.stories import PairEdge, StoryForest
@@ -47,6 +48,10 @@ class Store(Protocol):
 
     def replace_boilerplate(self, boilerplate: pa.Table) -> None:
         """Replace the boilerplate n-grams (:data:`copytrace.store.schema.BOILERPLATE`)."""
+
+    def fingerprints(self) -> Iterator[tuple[list[str], TokenHashes]]:
+        """Every document's fingerprints (its signature's sampled n-grams), in batches of
+        ids and hashes."""
 
     def add_candidates(self, candidates: pa.Table) -> int:
         """Add candidate pairs (columns a, b, jaccard_estimate, containment_estimate,

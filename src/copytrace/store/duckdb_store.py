@@ -172,6 +172,13 @@ class DuckDBStore:
         self.release_cache()  # the candidate join needs the memory the read's blocks hold
         return ids, dates, sources, signatures
 
+    def fingerprints(self) -> Iterator[tuple[list[str], TokenHashes]]:
+        """Every document's fingerprints (its signature's sampled n-grams), in batches
+        of ids and hashes read in place from the batch's buffer."""
+        reader = self.connection.sql("SELECT id, sampled FROM signatures").to_arrow_reader(_SIGNATURE_ROWS)
+        for batch in reader:
+            yield batch.column(0).to_pylist(), TokenHashes(*blob_values(batch.column(1), np.uint64))
+
     def add_candidates(self, candidates: pa.Table) -> int:
         before = self.row_count("candidates")
         with self._transaction() as con:
