@@ -135,6 +135,7 @@ def scanned(spark, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:  # as a large input: more partitions than the session's, texts on disk
         patch.setattr(spark_engine, "DOCUMENTS_PER_PARTITION", 300)
         patch.setattr(spark_engine, "texts_on_disk", lambda input_bytes, cache_bytes: True)
+        patch.setattr(spark_engine, "COMPONENT_CHUNK_PAIRS", 2)  # stories of 3 or more pairs in chunks
         summary = spark_scan(uris, folder / "out", spark=spark, config=ScanConfig(batch_size=97), on_error="skip")
     imported = folder / "imported.duckdb"
     import_parquet(folder / "out", imported)
@@ -202,6 +203,30 @@ def test_verify_of_batches_of_whole_components_is_that_of_each_component():
                                       schema=VERIFIED)
         assert found.sort_by([("a", "ascending"), ("b", "ascending")]).equals(
             expected.sort_by([("a", "ascending"), ("b", "ascending")])), batch_rows
+
+
+@requires_spark
+def test_a_large_component_is_verified_in_chunks_each_with_the_texts_of_its_pairs(spark, monkeypatch):
+    from pyspark.sql import functions as F
+
+    from copytrace.engine import spark as spark_engine
+
+    monkeypatch.setattr(spark_engine, "COMPONENT_CHUNK_PAIRS", 3)
+    large = [("d0", f"d{n}") for n in range(1, 7)] + [("d1", "d2"), ("d2", "d3")]  # 8 pairs
+    edges = large + [("e0", "e1"), ("e1", "e2")]
+    components = spark.createDataFrame([(f"{d}{n}", f"{d}0") for d, top in (("d", 7), ("e", 3)) for n in range(top)],
+                                       "id string, component string")
+    pairs = spark.createDataFrame([(a, b, a[0] + "0") for a, b in edges], "a string, b string, component string")
+    texts = components.select("id", F.lit("text").alias("text"))
+    grouped_pairs, grouped_texts = spark_engine._verify_groups(pairs, texts, components)
+    groups = {(row["a"], row["b"]): row["component"] for row in grouped_pairs.collect()}
+    held = {(row["component"], row["id"]) for row in grouped_texts.collect()}
+    assert sorted(groups) == sorted(edges)
+    assert all((group, a) in held and (group, b) in held for (a, b), group in groups.items())
+    assert {groups[pair] for pair in edges[-2:]} == {"e0"}  # a small component stays whole
+    chunks = {groups[pair] for pair in large}
+    assert len(chunks) > 1 and all(chunk.startswith("d0\0") for chunk in chunks)  # 8 pairs: 3 chunks at most
+    assert len(chunks) <= 3 and {group for group, _ in held} == chunks | {"e0"}
 
 
 @requires_spark

@@ -67,6 +67,11 @@ LOCAL_PARTITIONS_PER_CORE = 4
 # (15M key rows each), the sort ran out of a 6 GB heap allocating 128 and 256 MB pages,
 # and verify's sorts of 8 partitions of texts logged the same errors, recovered by spilling.
 DOCUMENTS_PER_PARTITION = 20_000
+# A connected component of more candidate pairs than this (stories chained through common
+# quotations) is verified in chunks of about this many pairs, each with the texts its
+# pairs need, so that no Python worker holds a giant component's texts (a chunk's are at
+# most twice this many); smaller components are verified whole, each text prepared once.
+COMPONENT_CHUNK_PAIRS = 10_000
 
 
 def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
@@ -403,11 +408,37 @@ def _verified(documents: DataFrame, candidates: DataFrame, components: DataFrame
     them); components are spread over every core, in ``partitions``."""
     row = spark_schema(plan.COMPONENT_ROW)
     pairs = candidates.select("a", "b").join(components.withColumnRenamed("id", "a"), "a")
-    texts = documents.select(*DOCUMENT_COLUMNS).join(components, "id")
+    pairs, texts = _verify_groups(pairs, documents.select(*DOCUMENT_COLUMNS), components)
     rows = _with_columns(pairs, row).unionByName(_with_columns(texts, row))
     verify = partial(plan.verified_components, config=config.align, boilerplate=boilerplate)
     return rows.repartition(partitions, "component").sortWithinPartitions("component").mapInArrow(
         verify, spark_schema(plan.VERIFIED))
+
+
+def _verify_groups(pairs: DataFrame, texts: DataFrame, components: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """``pairs`` (a, b, component), each with the group it is verified in as its
+    ``component``, and ``texts`` with each group that needs them: a component whole, or,
+    for a component of more than :data:`COMPONENT_CHUNK_PAIRS` pairs (found by one small
+    aggregate, collected), one of its chunks: its pairs are spread over chunks of about
+    that many by a hash of the pair, and each chunk gets the texts of its pairs. Which
+    pairs are verified together changes no pair's result."""
+    from pyspark.sql import functions as F
+
+    whole_texts = texts.join(components, "id")
+    large = pairs.groupBy("component").count().where(f"count > {COMPONENT_CHUNK_PAIRS}").collect()
+    if not large:
+        return pairs, whole_texts
+    chunks = F.broadcast(pairs.sparkSession.createDataFrame(
+        [(row["component"], -(-row["count"] // COMPONENT_CHUNK_PAIRS)) for row in large],
+        "component string, chunks long"))
+    sized = pairs.join(chunks, "component", "left")
+    chunk = F.pmod(F.xxhash64("a", "b"), F.col("chunks")).cast("string")
+    label = F.concat_ws("\0", "component", chunk).alias("component")
+    chunked = sized.where("chunks IS NOT NULL").select("a", "b", label)
+    needed = chunked.select(F.col("a").alias("id"), "component").unionByName(
+        chunked.select(F.col("b").alias("id"), "component")).distinct()
+    return (sized.where("chunks IS NULL").drop("chunks").unionByName(chunked),
+            whole_texts.join(chunks, "component", "left_anti").unionByName(texts.join(needed, "id")))
 
 
 def _with_columns(frame: DataFrame, schema) -> DataFrame:
