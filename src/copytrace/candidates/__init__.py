@@ -26,6 +26,7 @@ from multiprocessing import get_context
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from copytrace.candidates.containment import BoilerplateNgrams, shared_ngram_pairs, winnow
 from copytrace.candidates.groups import pair_keys, split_pair_keys
@@ -250,7 +251,7 @@ def boilerplate_table(boilerplate: BoilerplateNgrams, sources: Sequence[str | No
     """The store's rows of boilerplate n-grams: ngram (hash), documents, source (the name
     of the source holding it most), source_documents; ``sources`` are the collection's,
     whose sorted names the source numbers index."""
-    names = np.asarray(sorted({s for s in sources if s}) or [""], dtype=object)
+    names = np.asarray(source_names(sources).to_pylist() or [""], dtype=object)
     return pa.table({
         "ngram": pa.array(boilerplate.ngrams, pa.uint64()),
         "documents": pa.array(boilerplate.documents, pa.int32()),
@@ -259,12 +260,23 @@ def boilerplate_table(boilerplate: BoilerplateNgrams, sources: Sequence[str | No
     })
 
 
+def source_names(sources: Iterable[str | None]) -> pa.Array:
+    """The distinct sources named among ``sources``, sorted: what a source's number
+    indexes, in candidate keys and in boilerplate rows, on both engines."""
+    return pa.array(sorted({s for s in sources if s}), pa.string())
+
+
+def source_numbers(sources: pa.Array | pa.ChunkedArray, names: pa.Array) -> np.ndarray:
+    """Each document's source as its place among ``names`` (:func:`source_names`), -1
+    for none."""
+    return pc.fill_null(pc.index_in(sources, value_set=names), -1).to_numpy().astype(np.int64)
+
+
 def _source_codes(sources: Sequence[str | None] | None, documents: int) -> np.ndarray:
-    """Each document's source as a number (sources in sorted order), -1 for none."""
+    """Each document's source as a number (:func:`source_numbers`), -1 for none."""
     if sources is None:
         return np.full(documents, -1, dtype=np.int64)
-    codes = {name: i for i, name in enumerate(sorted({s for s in sources if s}))}
-    return np.array([codes[s] if s else -1 for s in sources], dtype=np.int64)
+    return source_numbers(pa.array(sources, pa.string()), source_names(sources))
 
 
 def _containment_from_jaccard(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:

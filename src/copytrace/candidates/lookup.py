@@ -135,6 +135,8 @@ def candidate(
     config: CandidateConfig,
 ) -> Candidate | None:
     """The candidate pair of two documents under the scan's rule, or None."""
+    if not worth_profiles(shared, near, config):
+        return None
     containment_shared = shared / max(min(document.distinct_ngrams, other.distinct_ngrams), 1)
     by_ngrams = shared >= config.min_shared and containment_shared >= config.min_containment
     if not (near or by_ngrams) or not _allowed(document, other, config):
@@ -148,6 +150,14 @@ def candidate(
     a, b = sorted((document.id, other.id))
     method = METHODS[2 if near and by_ngrams else 1 if by_ngrams else 0]
     return Candidate(a, b, jaccard, float(np.float32(containment)), method)
+
+
+def worth_profiles(shared, near, config: CandidateConfig):
+    """Whether :func:`candidate` may pair two documents that share ``shared`` rare n-grams
+    (``near``: a band), before their profiles are read: only a pair near or sharing
+    ``min_shared``. Written with ``|`` and ``>=`` so that it takes Spark columns too (the
+    Spark engine filters pairs with it before joining their profiles)."""
+    return near | (shared >= config.min_shared)
 
 
 def _allowed(document: Profile, other: Profile, config: CandidateConfig) -> bool:

@@ -60,7 +60,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
-from copytrace.candidates import CandidateConfig
+from copytrace.candidates import CandidateConfig, source_numbers
 from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.candidates.groups import distinct, pairs_in_runs, run_starts, split_pair_keys
 from copytrace.candidates.lookup import Profile, candidate, index_keys
@@ -251,7 +251,7 @@ def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig,
         kinds = [np.repeat(np.array([NGRAM, BAND], dtype=np.int8), [len(k.ngrams), len(k.bands)]) for k in found]
         keys = [values.view(np.int64) for k in found for values in (k.ngrams, k.bands)]
         owner = np.repeat(np.arange(batch.num_rows), [len(k.ngrams) + len(k.bands) for k in found])
-        source = pc.fill_null(pc.index_in(batch.column("source"), value_set=sources), -1).to_numpy()
+        source = source_numbers(batch.column("source"), sources)
         yield pa.RecordBatch.from_arrays(
             [pa.array(np.concatenate(kinds)), pa.array(np.concatenate(keys)),
              pa.array(batch.column("number").to_numpy()[owner]), pa.array(source[owner].astype(np.int32))], schema=KEY)

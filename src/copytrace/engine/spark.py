@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from copytrace.candidates import source_names
 from copytrace.candidates.boilerplate import Boilerplate, passage_documents
+from copytrace.candidates.lookup import worth_profiles
 from copytrace.engine import plan
 from copytrace.engine.local import ScanConfig, ScanSummary, timed_step
 from copytrace.engine.spark_read import list_inputs, parsed_records, spark_schema
@@ -341,9 +343,9 @@ def _candidates(documents: DataFrame, partitions: int, config: ScanConfig,
         partial(plan.join_blocks, config=config.candidates, sources=sources), spark_schema(plan.JOINED)), cached)
     pairs = joined.where("a IS NOT NULL").select(*plan.SHARED.names)
     shared = pairs.groupBy("a", "b").agg(F.sum("shared").alias("shared"), F.max("near").alias("near"))
-    # What the rule (lookup.candidate) refuses on these columns alone does not fetch profiles:
-    # at 20k articles, 58% of the pairs that share keys.
-    shared = shared.where(F.col("near") | (F.col("shared") >= config.candidates.min_shared))
+    # What the rule refuses on these columns alone does not fetch profiles: at 20k articles,
+    # 58% of the pairs that share keys.
+    shared = shared.where(worth_profiles(F.col("shared"), F.col("near"), config.candidates))
     # Profiles are found by the number the pairs carry.
     profiles = documents.select("number", *(name for name, _ in plan.PROFILE_FIELDS))
     candidates = _with_both(shared, profiles).mapInArrow(
@@ -380,10 +382,9 @@ def _shuffle_partitions(spark: SparkSession) -> int:
 
 
 def _source_names(documents: DataFrame) -> pa.Array:
-    """The distinct sources of ``documents`` in order, which key rows number (one per
-    outlet: thousands at most, collected once)."""
-    names = [row["source"] for row in documents.select("source").where("source IS NOT NULL").distinct().collect()]
-    return pa.array(sorted(names), pa.string())
+    """The :func:`copytrace.candidates.source_names` of ``documents``, which key rows
+    number: their distinct sources (one per outlet: thousands at most) collected once."""
+    return source_names(row["source"] for row in documents.select("source").distinct().collect())
 
 
 def _learnt(boilerplate: DataFrame, config: ScanConfig) -> Boilerplate:
