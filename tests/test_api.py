@@ -56,7 +56,7 @@ def count_documents(client: TestClient) -> int:
 def test_health_and_openapi(client):
     health = client.get("/health").json()
     assert health["schema"] == "copytrace.health/1" and health["documents"] == 10
-    assert client.get("/docs").status_code == 200
+    assert client.get("/docs").status_code == client.get("/redoc").status_code == 404  # CDN scripts: not served
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/articles", "/query", "/compare", "/stories", "/stories/{story_id}", "/articles/{document_id}",
             "/articles/{document_id}/sources", "/articles/{document_id}/reprints", "/health"} <= set(paths)
@@ -73,6 +73,45 @@ def test_story_list_is_paged_and_filtered(client):
     assert client.get("/stories?from=2024-06-01&to=2024-06-30").json()["total"] == 1
     assert client.get("/stories.json").json() == everything
     assert client.get("/stories?page=0").status_code == 422
+    assert client.get("/stories?page=99999999999999999999").status_code == 422  # an offset past 64 bits
+    assert client.get("/stories?page=1000000").json()["stories"] == []
+
+
+def test_story_search_takes_wildcards_and_backslashes_literally(client):
+    client.post("/articles", json={"id": "marked", "text": REPRINT.replace("Kazakhstan", "50% off_sale back\\slash", 1),
+                                   "date": "2024-05-19"})
+    for literal in ["50% off", "off_sale", "back\\slash"]:
+        assert [s["story_id"] for s in client.get("/stories", params={"q": literal}).json()["stories"]] == ["akorda"]
+    for wildcard in ["50%off", "off_ale", "back_slash"]:
+        assert client.get("/stories", params={"q": wildcard}).json()["total"] == 0
+
+
+# Ids as news feeds have them: URLs, queries, fragments, percent signs, a final .json,
+# dots alone, a path that looks like a page of another article.
+ODD_IDS = ["https://news.example.com/2024/05/17/story", "q?x=1", "h#frag", "50%2Fx", "x.json", "..", "a b",
+           "akorda/sources"]
+
+
+def test_an_article_with_any_id_is_reached_by_the_links_the_pages_give(client):
+    from copytrace.web.paths import path_segment
+
+    for n, id_ in enumerate(ODD_IDS):
+        added = client.post("/articles", json={"id": id_, "text": REPRINT, "date": f"2024-05-{20 + n}"})
+        assert added.status_code == 200, added.text
+    for id_ in ODD_IDS:
+        page = f"/articles/{path_segment(id_)}"
+        html = client.get(page, headers={"accept": "text/html"})
+        assert html.status_code == 200 and f'href="{page}.json"' in html.text  # the twin, as requested
+        assert client.get(f"{page}.json").json()["document"]["id"] == id_
+        assert client.get(page, headers=JSON).json()["document"]["id"] == id_
+        sources = client.get(f"{page}/sources", params={"per_page": 1}, headers={"accept": "text/html"})
+        listed = client.get(f"{page}/sources.json").json()
+        assert sources.status_code == 200 and listed["document_id"] == id_ and listed["total"] > 1
+        assert f'href="{page}/sources?per_page=1&amp;page=2"' in sources.text  # the pager, from the path as requested
+        pair = client.get(f"/pairs/akorda/{path_segment(id_)}", headers=JSON).json()
+        assert {pair["source"]["id"], pair["reprint"]["id"]} == {"akorda", id_}
+    story = client.get("/stories/akorda", headers={"accept": "text/html"}).text
+    assert all(f'href="/articles/{path_segment(id_)}"' in story for id_ in ODD_IDS)
 
 
 def test_story_article_and_matches(client):

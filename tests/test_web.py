@@ -16,7 +16,8 @@ from copytrace.engine.archive import LiveArchive
 from copytrace.ingest import document_from_record
 from copytrace.store import DuckDBStore
 from copytrace.web.app import ServerSettings, create_app
-from copytrace.web.filters import external_url, path_segment
+from copytrace.web.filters import external_url
+from copytrace.web.paths import path_segment
 from copytrace.web.report import STATIC, Mark, Segment, pair_context, render_html, segment_text
 from copytrace.web.views.articles import article_segments
 from tests.test_scan import EXAMPLE, collection
@@ -166,6 +167,14 @@ def test_urls_from_data_are_linked_only_when_http_and_ids_are_quoted():
                 "http:no-host", None, ""]:
         assert external_url(url) is None
     assert path_segment("a/b?c#d e") == "a%2Fb%3Fc%23d%20e"
+    assert path_segment("x.json") == "x%2Ejson" and path_segment("..") == "%2E%2E" and path_segment("a.b") == "a.b"
+
+
+def test_routing_keeps_encoded_slashes_dots_and_percents_in_their_segment():
+    from copytrace.web.paths import path_id, routed_path, segment_id
+
+    assert routed_path("/articles/a%2fb%2Ejson%25%C3%A9%20c.json") == "/articles/a%2Fb%2Ejson%25é c.json"
+    assert path_id("a%2Fb%2Ejson%25é c.json") == "a/b.json%é c" and segment_id("x%2Ejson") == "x.json"
 
 
 def test_the_article_page_marks_boilerplate(client):

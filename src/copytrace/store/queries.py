@@ -191,7 +191,7 @@ def _story_conditions(filters: StoryFilters) -> tuple[list[str], list[object]]:
         conditions.append("d.source = ?")
         parameters.append(filters.source)
     if filters.text:
-        conditions.append("(d.title ILIKE ? OR d.text ILIKE ?)")
+        conditions.append("(d.title ILIKE ? ESCAPE '\\' OR d.text ILIKE ? ESCAPE '\\')")
         pattern = "%" + filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         parameters += [pattern, pattern]
     return conditions, parameters

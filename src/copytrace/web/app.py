@@ -1,6 +1,6 @@
 """The `copytrace serve` application: the live archive's JSON API and the viewer's
 pages, which are the same URLs (:mod:`copytrace.web.render`). Views live one module per
-page kind in :mod:`copytrace.web.views`; OpenAPI is at ``/docs``."""
+page kind in :mod:`copytrace.web.views`; the OpenAPI schema is at ``/openapi.json``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 import copytrace
 from copytrace.errors import InputError, NotFound
 from copytrace.web import views
+from copytrace.web.paths import KeepEncodedSeparators, requested_path
 from copytrace.web.render import wants_json
 from copytrace.web.security import DEFAULT_MAX_BODY, BodyLimitAndHeaders
 from copytrace.web.service import ArchiveService
@@ -48,10 +49,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
         title="copytrace", version=copytrace.__version__,
         description="Find reused text in news: sources, reprints, stories and what changed.",
         on_shutdown=[service.close],
+        # FastAPI's /docs and /redoc pages load their scripts from CDNs, which the pages'
+        # Content-Security-Policy (and an offline machine) refuse: the schema is served.
+        docs_url=None, redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service
     app.add_middleware(BodyLimitAndHeaders, max_body=settings.max_body)
+    app.add_middleware(KeepEncodedSeparators)
     for module in views.MODULES:
         app.include_router(module.router)
     if STATIC.is_dir():
@@ -99,6 +104,6 @@ def _error(request: Request, status: int, message: str, headers: dict | None = N
         return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
     page = ENVIRONMENT.get_template("error.html").render(
         request=request, settings=request.app.state.settings, status=status, message=message,
-        reason=HTTPStatus(status).phrase,
+        reason=HTTPStatus(status).phrase, requested_path=requested_path(request),
     )
     return HTMLResponse(page, status_code=status, headers=headers)

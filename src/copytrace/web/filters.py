@@ -3,14 +3,11 @@ URL) never reaches an ``href`` without being quoted or its scheme checked."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
+
+from copytrace.web.paths import path_segment
 
 LINKABLE_SCHEMES = ("http", "https")
-
-
-def path_segment(value: object) -> str:
-    """``value`` quoted as one URL path segment (``/`` and ``?`` included)."""
-    return quote(str(value), safe="")
 
 
 def external_url(value: str | None) -> str | None:

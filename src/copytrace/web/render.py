@@ -16,7 +16,13 @@ from typing import Any, Protocol
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from copytrace.web.paths import requested_path
 from copytrace.web.templates_env import ENVIRONMENT
+
+
+# The last page a list may be asked for: beyond it an offset would overflow the store's
+# 64-bit LIMIT/OFFSET (a 500 error); a page past the end of a list is empty.
+MAX_PAGE = 1_000_000
 
 
 class Context(Protocol):
@@ -30,17 +36,13 @@ def wants_json(request: Request) -> bool:
     return "text/html" not in request.headers.get("accept", "")
 
 
-def strip_format(value: str) -> str:
-    """A path parameter without its ``.json`` suffix (``/stories/x.json`` names story x)."""
-    return value[: -len(".json")] if value.endswith(".json") else value
-
-
 def respond(request: Request, template: str, context: Context, status_code: int = 200, **extra: Any) -> Response:
     """``context`` as JSON, or as the HTML page ``template`` (given ``context`` as ``c``,
     the JSON form as ``data``, and ``extra``)."""
     if wants_json(request):
         return JSONResponse(context.to_json(), status_code=status_code)
     page = ENVIRONMENT.get_template(template).render(
-        c=context, data=context.to_json(), request=request, settings=request.app.state.settings, **extra
+        c=context, data=context.to_json(), request=request, settings=request.app.state.settings,
+        requested_path=requested_path(request), **extra
     )
     return HTMLResponse(page, status_code=status_code)

@@ -62,9 +62,17 @@
 
   // --- add and query: what the archive holds for the pasted article, as it is pasted
 
+  // One path segment, as the server's path_segment quotes it (copytrace/web/paths.py).
+  function pathSegment(id) {
+    var segment = encodeURIComponent(id).replace(/[!'()*]/g, function (c) {
+      return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+    });
+    return /\.json$/.test(segment) || /^\.*$/.test(segment) ? segment.replace(/\./g, "%2E") : segment;
+  }
+
   function articleLink(id) {
     var link = document.createElement("a");
-    link.href = "/articles/" + encodeURIComponent(id);
+    link.href = "/articles/" + pathSegment(id);
     link.textContent = id;
     return link;
   }

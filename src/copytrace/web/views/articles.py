@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from copytrace.engine.archive import ArchiveMatch, ArticleReport, batch_report_json
 from copytrace.ingest import Document, document_from_record
 from copytrace.web.forms import FormPage, FormRoute, form_token
-from copytrace.web.render import respond, strip_format, wants_json
+from copytrace.web.paths import path_id, segment_id
+from copytrace.web.render import MAX_PAGE, respond, wants_json
 from copytrace.web.report import Mark, Segment, segment_text
 from copytrace.web.security import require_token
 
@@ -99,7 +100,7 @@ def add_page(request: Request):
 @router.get("/articles/{document_id}")
 def article(request: Request, document_id: str):
     """A stored article, its story, sources and reprints (``copytrace.article/1``)."""
-    report = request.app.state.service.report(strip_format(document_id))
+    report = request.app.state.service.report(path_id(document_id))
     return _article_page(request, report)
 
 
@@ -130,19 +131,20 @@ def _spans_in(match: ArchiveMatch, document_id: str) -> list[tuple[int, int]]:
 
 @router.get("/articles/{document_id}/sources")
 @router.get("/articles/{document_id}/sources.json", include_in_schema=False)
-def sources(request: Request, document_id: str, page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=500)):
+def sources(request: Request, document_id: str, page: int = Query(1, ge=1, le=MAX_PAGE), per_page: int = Query(50, ge=1, le=500)):
     """The stored articles this one was taken from, paged (``copytrace.matches/1``)."""
     return _matches(request, document_id, "source", page, per_page)
 
 
 @router.get("/articles/{document_id}/reprints")
 @router.get("/articles/{document_id}/reprints.json", include_in_schema=False)
-def reprints(request: Request, document_id: str, page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=500)):
+def reprints(request: Request, document_id: str, page: int = Query(1, ge=1, le=MAX_PAGE), per_page: int = Query(50, ge=1, le=500)):
     """The stored articles that reprint this one, paged (``copytrace.matches/1``)."""
     return _matches(request, document_id, "reprint", page, per_page)
 
 
-def _matches(request: Request, document_id: str, role: str, page: int, per_page: int):
+def _matches(request: Request, routed_id: str, role: str, page: int, per_page: int):
+    document_id = segment_id(routed_id)
     report = request.app.state.service.report(document_id)
     found = report.sources if role == "source" else report.reprints
     shown = found[(page - 1) * per_page : page * per_page]

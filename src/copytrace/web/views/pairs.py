@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from copytrace.compare import compare
 from copytrace.errors import NotFound
 from copytrace.web.forms import FormPage, FormRoute
-from copytrace.web.render import respond, strip_format
+from copytrace.web.paths import path_id, segment_id
+from copytrace.web.render import respond
 from copytrace.web.report import pair_context
 from copytrace.web.views.articles import ArticleIn
 
@@ -25,7 +26,7 @@ class CompareIn(BaseModel):
 @router.get("/pairs/{a}/{b}")
 def pair(request: Request, a: str, b: str):
     """Two stored articles compared (``copytrace.comparison/2``)."""
-    ids = [a, strip_format(b)]
+    ids = [segment_id(a), path_id(b)]
     with request.app.state.service.reader() as store:
         found = store.documents_by_id(ids)
     for id_ in ids:

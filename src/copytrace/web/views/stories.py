@@ -14,7 +14,8 @@ from pydantic import BeforeValidator
 from copytrace.compare.quotes import QuotationMatch, quotation_report
 from copytrace.store import DuckDBStore
 from copytrace.store.queries import StoryArticle, StoryFilters, StoryView, list_stories, story_view
-from copytrace.web.render import respond, strip_format, wants_json
+from copytrace.web.paths import path_id
+from copytrace.web.render import MAX_PAGE, respond, wants_json
 
 router = APIRouter(tags=["stories"])
 # Edges whose quotations a story page checks: each check reads both texts and matches
@@ -43,7 +44,7 @@ def stories(
     date_to: Annotated[OptionalDate, Query(alias="to", description="Stories with an article on or before.")] = None,
     source: str | None = Query(None, description="Stories with an article from this outlet."),
     q: str | None = Query(None, description="Text in an article's title or text."),
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     per_page: int = Query(50, ge=1, le=500),
 ):
     """Stories, largest first, paged (schema ``copytrace.story_list/1``)."""
@@ -57,7 +58,7 @@ def stories(
 def story(request: Request, story_id: str):
     """A story's articles in tree order, its timeline and outlets (``copytrace.story/1``)."""
     with request.app.state.service.reader() as store:
-        view = story_view(store, strip_format(story_id))
+        view = story_view(store, path_id(story_id))
         if wants_json(request):
             return respond(request, "story.html", view)
         checks = quotation_checks(store, view, QUOTATION_CHECK_EDGES)
