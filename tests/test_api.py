@@ -237,12 +237,6 @@ def test_many_readers_and_one_writer(client):
     assert count_documents(client) == 10 + len(articles)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def copytrace_command() -> list[str]:
     return [sys.executable, "-c", "from copytrace.cli import main; main()"]
 
@@ -263,11 +257,14 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
 def test_real_server_over_loopback(archive_db, tmp_path):
     db = tmp_path / "served.duckdb"
     db.write_bytes(archive_db.read_bytes())
-    port = free_port()
-    server = subprocess.Popen([*copytrace_command(), "serve", "--db", str(db), "--port", str(port)],
+    server = subprocess.Popen([*copytrace_command(), "serve", "--db", str(db), "--port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
     try:
+        announced = server.stderr.readline()  # the port the system chose, said once it listens
+        assert announced.startswith(f"serving {db} at http://127.0.0.1:"), announced
+        base = announced.split(" at ")[1].split()[0]
+        port = int(base.rsplit(":", 1)[1])
+        assert json.loads(Path(f"{db}.serve.json").read_text())["url"] == base
         wait_for(f"{base}/health", server)
         added = httpx.post(f"{base}/articles", json={"id": "reprint", "text": REPRINT}, timeout=30).json()
         assert added["articles"][0]["story_id"] == "akorda"
@@ -284,6 +281,18 @@ def test_real_server_over_loopback(archive_db, tmp_path):
     assert not Path(f"{db}.serve.json").exists()
     with DuckDBStore(db, read_only=True) as store:
         assert "reprint" in store.document_ids()
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_opens_no_store(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([*copytrace_command(), "serve", "--db", str(tmp_path / "x.duckdb"), "--port", str(port)],
+                                capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == f"error: --port: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert not (tmp_path / "x.duckdb").exists()
 
 
 def test_serve_refuses_an_open_address_without_a_token(tmp_path):
