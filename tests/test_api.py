@@ -126,6 +126,9 @@ def test_story_article_and_matches(client):
     assert reprints["schema"] == "copytrace.matches/1" and reprints["total"] == 2 and len(reprints["matches"]) == 1
     assert client.get("/articles/story2-copy/sources").json()["matches"][0]["pair"]["schema"] == "copytrace.pair/1"
     assert client.get("/articles/nothing").status_code == 404
+    assert client.get("/pairs/akorda/akorda").json() == {
+        "error": "/pairs/akorda/akorda: an article is compared with another, not with itself"}
+    assert all(client.get(path).headers["vary"] == "Accept" for path in ("/stories", "/articles/nothing"))
     assert client.get("/stories/nothing").json() == {"error": "nothing: no such story in the store"}
 
 

@@ -180,8 +180,10 @@ def test_an_id_added_again_is_existing_or_refused(tmp_path):
         archive.add([Document("x", prose(random.Random(1), 100))])
         again = archive.add([Document("x", prose(random.Random(1), 100))])
         assert again[0].status == "existing"
-        with pytest.raises(InputError, match="different text"):
+        with pytest.raises(InputError, match="already in the store with a different text"):
             archive.add([Document("x", "Another text entirely, with other words in it.")])
+        with pytest.raises(InputError, match="'z': id is given twice, with different texts"):
+            archive.add([Document("z", "One text of z, with its words."), Document("z", "Another text of z, other words.")])
         assert store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py() == 1
 
 
@@ -192,7 +194,7 @@ def test_an_id_of_the_batch_still_waiting_is_existing_or_refused(tmp_path):
         archive = LiveArchive(store)
         reports = archive.add([Document("x", text), Document("x", text)], batch_size=1)
         assert [r.status for r in reports] == ["added", "existing"]
-        with pytest.raises(InputError, match="different text"):
+        with pytest.raises(InputError, match="'y': id is already in the store with a different text"):
             archive.add([Document("y", text), Document("y", "Another text entirely, with other words.")], batch_size=1)
         # The first 'y' was stored before the second was refused, as without the overlap.
         assert store.query("SELECT id FROM documents ORDER BY id").column("id").to_pylist() == ["x", "y"]

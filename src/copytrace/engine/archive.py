@@ -320,7 +320,9 @@ class LiveArchive:
             if known is None:
                 fresh[document.id] = document
             elif known != text_hash(document.text):
-                raise InputError(f"document '{document.id}'", "id is already in the store with a different text")
+                reason = ("id is already in the store with a different text" if document.id in stored
+                          else "id is given twice, with different texts")
+                raise InputError(f"document '{document.id}'", reason)
         return fresh
 
     def _reports(self, batch: _Batch, stories: dict[str, str]) -> list[ArticleReport]:

@@ -19,7 +19,7 @@ import copytrace
 from copytrace.errors import InputError, NotFound
 from copytrace.web import views
 from copytrace.web.paths import KeepEncodedSeparators, requested_path
-from copytrace.web.render import wants_json
+from copytrace.web.render import NEGOTIATED, wants_json
 from copytrace.web.security import DEFAULT_MAX_BODY, BodyLimitAndHeaders
 from copytrace.web.service import ArchiveService
 from copytrace.web.templates_env import ENVIRONMENT
@@ -100,6 +100,7 @@ def _problem(detail: dict) -> str:
 
 
 def _error(request: Request, status: int, message: str, headers: dict | None = None, **extra: object) -> Response:
+    headers = {**(headers or {}), **NEGOTIATED}
     if wants_json(request):
         return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
     page = ENVIRONMENT.get_template("error.html").render(

@@ -25,6 +25,10 @@ from copytrace.web.templates_env import ENVIRONMENT
 MAX_PAGE = 1_000_000
 
 
+# A response's form depends on the Accept header: caches must keep one of each.
+NEGOTIATED = {"vary": "Accept"}
+
+
 class Context(Protocol):
     def to_json(self) -> dict: ...
 
@@ -40,9 +44,9 @@ def respond(request: Request, template: str, context: Context, status_code: int 
     """``context`` as JSON, or as the HTML page ``template`` (given ``context`` as ``c``,
     the JSON form as ``data``, and ``extra``)."""
     if wants_json(request):
-        return JSONResponse(context.to_json(), status_code=status_code)
+        return JSONResponse(context.to_json(), status_code=status_code, headers=NEGOTIATED)
     page = ENVIRONMENT.get_template(template).render(
         c=context, data=context.to_json(), request=request, settings=request.app.state.settings,
         requested_path=requested_path(request), **extra
     )
-    return HTMLResponse(page, status_code=status_code)
+    return HTMLResponse(page, status_code=status_code, headers=NEGOTIATED)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from copytrace.compare import compare
-from copytrace.errors import NotFound
+from copytrace.errors import InputError, NotFound
 from copytrace.web.forms import FormPage, FormRoute
 from copytrace.web.paths import path_id, segment_id
 from copytrace.web.render import respond
@@ -27,6 +27,8 @@ class CompareIn(BaseModel):
 def pair(request: Request, a: str, b: str):
     """Two stored articles compared (``copytrace.comparison/2``)."""
     ids = [segment_id(a), path_id(b)]
+    if ids[0] == ids[1]:
+        raise InputError(f"/pairs/{a}/{b}", "an article is compared with another, not with itself")
     with request.app.state.service.reader() as store:
         found = store.documents_by_id(ids)
     for id_ in ids:
