@@ -27,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -57,6 +58,10 @@ _SNIFF_BYTES = 8192
 _BINARY_NUL_SHARE = 0.1
 # A rejected record keeps this much of itself (and its length): a 50 MB line is not copied whole.
 RAW_EXCERPT_CHARS = 1000
+# An id names an article in URLs (/articles/{id}, quoted: up to 12 characters for one of
+# 4 UTF-8 bytes), which servers cap at 8-16 KB; a longer one is a mistake in the data.
+MAX_ID_CHARS = 1024
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 _VALUE_EXCERPT_CHARS = 40  # of a value quoted in a reason
 
 
@@ -692,7 +697,13 @@ def _record_id(value: Any, column: str, default_id: str) -> str:
         raise _Invalid(f"field '{column}' must be a string or an integer, got {_kind(value)}")
     if isinstance(value, str) and not value.strip():
         raise _Invalid(f"field '{column}' is empty")
-    return str(value)
+    id_ = str(value)
+    if len(id_) > MAX_ID_CHARS:
+        raise _Invalid(f"field '{column}' is {len(id_):,} characters long; an id may have {MAX_ID_CHARS:,}")
+    if control := _CONTROL_CHARACTER.search(id_):
+        raise _Invalid(f"field '{column}' holds a control character (U+{ord(control.group()):04X}) "
+                       f"at character {control.start()}")
+    return id_
 
 
 def _field_date(value: Any, column: str) -> dt.date | None:
