@@ -160,9 +160,14 @@ def test_compare_two_texts(client):
 
 def test_bad_requests_get_a_message_and_never_a_trace(client):
     malformed = client.post("/articles", content=b'{"text": ', headers={"content-type": "application/json"})
-    assert malformed.status_code == 422 and "JSON" in malformed.json()["error"]
+    assert malformed.status_code == 422
+    assert malformed.json()["error"] == "body: malformed JSON at character 9 (Expecting value)"
     missing = client.post("/query", json={"id": "x"})
     assert missing.status_code == 422 and missing.json()["error"] == "text: Field required"
+    # An article or a batch: the problems of the form the body takes, not of both.
+    assert client.post("/articles", json={"id": "x"}).json()["error"] == "text: Field required"
+    batch = client.post("/articles", json={"articles": [{"text": "A text."}, {"id": "y"}]})
+    assert batch.json()["error"] == "articles.1.text: Field required"
     empty = client.post("/query", json={"text": "   "})
     assert empty.status_code == 422 and "empty text" in empty.json()["error"]
     for response in (malformed, missing, empty):

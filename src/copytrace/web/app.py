@@ -95,8 +95,17 @@ def _add_error_handlers(app: FastAPI) -> None:
 def _problem(detail: dict) -> str:
     """A validation problem in words: where (the field, without the names of the body's
     alternative forms), then what."""
-    parts = [str(part) for part in detail.get("loc", ()) if part != "body" and not str(part)[:1].isupper()]
+    if detail.get("type") == "json_invalid":  # its location is a character of the body
+        at = detail.get("loc", ("body", "?"))[-1]
+        return f"body: malformed JSON at character {at} ({detail.get('ctx', {}).get('error', 'invalid')})"
+    parts = [str(part) for part in detail.get("loc", ()) if part != "body" and not _is_form_name(part)]
     return f"{'.'.join(parts) or 'body'}: {detail.get('msg', 'invalid')}"
+
+
+def _is_form_name(part: object) -> bool:
+    """A model's name or a form's tag in an error's location (``ArticleIn``, ``article``
+    of a body that may be one article or a batch), not a field's."""
+    return str(part)[:1].isupper() or part in ("article", "batch")
 
 
 def _error(request: Request, status: int, message: str, headers: dict | None = None, **extra: object) -> Response:

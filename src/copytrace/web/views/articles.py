@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Discriminator, Field, Tag
 
 from copytrace.engine.archive import ArchiveMatch, ArticleReport, batch_report_json
 from copytrace.ingest import Document, document_from_record
@@ -42,6 +43,16 @@ class ArticlesIn(BaseModel):
     articles: list[ArticleIn] = Field(..., max_length=MAX_ARTICLES_PER_REQUEST)
 
 
+def _form_of(body: object) -> str:
+    """Which form a posted body takes: a batch has ``articles``; anything else is one
+    article (so its problems are reported against that form only, not both)."""
+    return "batch" if isinstance(body, dict) and "articles" in body else "article"
+
+
+OneOrMany = Annotated[Annotated[ArticleIn, Tag("article")] | Annotated[ArticlesIn, Tag("batch")],
+                      Discriminator(_form_of)]
+
+
 @dataclass(frozen=True)
 class AddedArticles:
     reports: list[ArticleReport]
@@ -69,7 +80,7 @@ class Matches:
 
 
 @router.post("/articles")
-def add_articles(request: Request, body: ArticleIn | ArticlesIn):
+def add_articles(request: Request, body: OneOrMany):
     """Add one article, or ``{"articles": [...]}``: each is matched against the archive
     and stored with its pairs and story (``copytrace.articles/1``). Needs the token
     when the server has one."""
