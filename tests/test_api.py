@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -86,10 +87,10 @@ def test_story_search_takes_wildcards_and_backslashes_literally(client):
         assert client.get("/stories", params={"q": wildcard}).json()["total"] == 0
 
 
-# Ids as news feeds have them: URLs, queries, fragments, percent signs, a final .json,
-# dots alone, a path that looks like a page of another article.
-ODD_IDS = ["https://news.example.com/2024/05/17/story", "q?x=1", "h#frag", "50%2Fx", "x.json", "..", "a b",
-           "akorda/sources"]
+# Ids as news feeds have them: URLs, queries, fragments, percent signs, a final .json, a
+# path that looks like a page of another article. (Ids of only dots are refused: a
+# browser reads /articles/%2E%2E as /.)
+ODD_IDS = ["https://news.example.com/2024/05/17/story", "q?x=1", "h#frag", "50%2Fx", "x.json", "a b", "akorda/sources"]
 
 
 def test_an_article_with_any_id_is_reached_by_the_links_the_pages_give(client):
@@ -268,6 +269,7 @@ def test_real_server_over_loopback(archive_db, tmp_path):
     server = subprocess.Popen([*copytrace_command(), "serve", "--db", str(db), "--port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        assert select.select([server.stderr], [], [], 120)[0], "the server said nothing in 2 minutes"
         announced = server.stderr.readline()  # the port the system chose, said once it listens
         assert announced.startswith(f"serving {db} at http://127.0.0.1:"), announced
         base = announced.split(" at ")[1].split()[0]
@@ -286,6 +288,7 @@ def test_real_server_over_loopback(archive_db, tmp_path):
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
+    assert server.returncode == 0, server.stderr.read()  # Ctrl-C is how a server stops, not a failure
     assert not Path(f"{db}.serve.json").exists()
     with DuckDBStore(db, read_only=True) as store:
         assert "reprint" in store.document_ids()
@@ -301,6 +304,13 @@ def test_serve_on_a_port_in_use_is_one_line_and_opens_no_store(tmp_path):
     assert result.returncode == 2
     assert result.stderr == f"error: --port: cannot listen on 127.0.0.1:{port}: Address already in use\n"
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_serve_on_an_address_this_machine_lacks_is_one_line(tmp_path):
+    result = subprocess.run([*copytrace_command(), "serve", "--db", str(tmp_path / "x.duckdb"), "--host", "203.0.113.5"],
+                            capture_output=True, text=True, env={**os.environ, "COPYTRACE_TOKEN": "secret"})
+    assert result.returncode == 2
+    assert result.stderr == "error: --host: cannot listen on 203.0.113.5:8000: Cannot assign requested address\n"
 
 
 def test_serve_refuses_an_open_address_without_a_token(tmp_path):

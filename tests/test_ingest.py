@@ -487,6 +487,12 @@ def test_text_file_over_the_size_limit_is_refused_before_reading(tmp_path):
     assert "over the 10,000,000-byte limit" in refused(path).reason
 
 
+def test_a_text_file_whose_path_makes_a_bad_id_is_refused_as_a_record_would_be(tmp_path):
+    (tmp_path / "line\nbreak.txt").write_text("A text.", encoding="utf-8")
+    error = refused(tmp_path)
+    assert error.reason == "id holds a control character (U+000A) at character 4"
+
+
 def test_record_text_over_the_size_limit(tmp_path):
     path = write_jsonl(tmp_path / "big.jsonl", [{"id": "1", "text": "é" * (MAX_TEXT_BYTES // 2 + 1)}])
     (rejection,) = skip_one(path)
@@ -516,9 +522,11 @@ def test_malformed_json_line_names_file_and_line(tmp_path):
         ({"id": True, "text": "x"}, "field 'id' must be a string or an integer, got true"),
         ({"id": "1", "text": " "}, "empty text"),
         ({"id": 1.5, "text": "x"}, "field 'id' must be a string or an integer, got a number"),
-        ({"id": "a" * 1025, "text": "x"}, "field 'id' is 1,025 characters long; an id may have 1,024"),
-        ({"id": "nul\u0000x", "text": "x"}, "field 'id' holds a control character (U+0000) at character 3"),
-        ({"id": "line\nbreak", "text": "x"}, "field 'id' holds a control character (U+000A) at character 4"),
+        ({"id": "é" * 513, "text": "x"}, "id is 1,026 bytes long in UTF-8; an id may have 1,024"),
+        ({"id": "nul\u0000x", "text": "x"}, "id holds a control character (U+0000) at character 3"),
+        ({"id": "line\nbreak", "text": "x"}, "id holds a control character (U+000A) at character 4"),
+        ({"id": "next\u0085line", "text": "x"}, "id holds a control character (U+0085) at character 4"),
+        ({"id": "..", "text": "x"}, "id '..' is only dots, which a URL reads as a folder"),
         ({"id": "1", "text": "x", "date": "someday"}, "field 'date': invalid date 'someday' (use YYYY-MM-DD)"),
         ({"id": "1", "text": "x", "date": "2024-02-30"}, "field 'date': invalid date '2024-02-30' (use YYYY-MM-DD)"),
         ({"id": "1", "text": "x", "title": ["a"]}, "field 'title' must be a string, got an array"),

@@ -218,7 +218,7 @@ def test_a_large_component_is_verified_in_chunks_each_with_the_texts_of_its_pair
                                        "id string, component string")
     pairs = spark.createDataFrame([(a, b, a[0] + "0") for a, b in edges], "a string, b string, component string")
     texts = components.select("id", F.lit("text").alias("text"))
-    grouped_pairs, grouped_texts = spark_engine._verify_groups(pairs, texts, components)
+    grouped_pairs, grouped_texts = spark_engine._verify_groups(pairs, texts, components, len(edges))
     groups = {(row["a"], row["b"]): row["component"] for row in grouped_pairs.collect()}
     held = {(row["component"], row["id"]) for row in grouped_texts.collect()}
     assert sorted(groups) == sorted(edges)

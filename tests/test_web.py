@@ -1,6 +1,7 @@
 """The viewer without a browser: pages and their JSON twins through the ASGI client,
 form posts, error pages, the static report, and how each text is cut into segments."""
 
+import asyncio
 import base64
 import hashlib
 import re
@@ -167,7 +168,7 @@ def test_urls_from_data_are_linked_only_when_http_and_ids_are_quoted():
                 "http:no-host", None, ""]:
         assert external_url(url) is None
     assert path_segment("a/b?c#d e") == "a%2Fb%3Fc%23d%20e"
-    assert path_segment("x.json") == "x%2Ejson" and path_segment("..") == "%2E%2E" and path_segment("a.b") == "a.b"
+    assert path_segment("x.json") == "x%2Ejson" and path_segment("a.b") == "a.b"
 
 
 def test_routing_keeps_encoded_slashes_dots_and_percents_in_their_segment():
@@ -175,6 +176,18 @@ def test_routing_keeps_encoded_slashes_dots_and_percents_in_their_segment():
 
     assert routed_path("/articles/a%2fb%2Ejson%25%C3%A9%20c.json") == "/articles/a%2Fb%2Ejson%25é c.json"
     assert path_id("a%2Fb%2Ejson%25é c.json") == "a/b.json%é c" and segment_id("x%2Ejson") == "x.json"
+
+
+def test_without_a_raw_path_a_percent_in_a_decoded_path_is_not_decoded_again():
+    from copytrace.web.paths import KeepEncodedSeparators, path_id
+
+    routed = {}
+
+    async def application(scope, receive, send):
+        routed.update(scope)
+
+    asyncio.run(KeepEncodedSeparators(application)({"type": "http", "path": "/articles/a%41 x"}, None, None))
+    assert routed["path"] == "/articles/a%2541 x" and path_id(routed["path"].rsplit("/", 1)[1]) == "a%41 x"
 
 
 def test_the_article_page_marks_boilerplate(client):

@@ -28,12 +28,16 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from copytrace.candidates import METHODS, CandidateConfig, Signatures
 from copytrace.candidates.groups import distinct
 from copytrace.candidates.lsh import band_keys, signed_rows
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column
 
 
 @dataclass(frozen=True)
@@ -152,11 +156,12 @@ def candidate(
     return Candidate(a, b, jaccard, float(np.float32(containment)), method)
 
 
-def worth_profiles(shared, near, config: CandidateConfig):
+def worth_profiles(shared: int | Column, near: bool | Column, config: CandidateConfig) -> bool | Column:
     """Whether :func:`candidate` may pair two documents that share ``shared`` rare n-grams
     (``near``: a band), before their profiles are read: only a pair near or sharing
     ``min_shared``. Written with ``|`` and ``>=`` so that it takes Spark columns too (the
-    Spark engine filters pairs with it before joining their profiles)."""
+    Spark engine filters pairs with it before joining their profiles; the live archive
+    reads only the profiles of the documents it passes)."""
     return near | (shared >= config.min_shared)
 
 

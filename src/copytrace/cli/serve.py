@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import errno
 import os
-import socket
 from pathlib import Path
 from typing import Optional
 
@@ -13,8 +11,8 @@ import typer
 from copytrace.cli import app
 from copytrace.engine import DEFAULT_DB
 from copytrace.errors import InputError
-from copytrace.store import holder
-from copytrace.web.app import ServerSettings, create_app
+from copytrace.web import server as web_server
+from copytrace.web.app import ServerSettings
 from copytrace.web.security import DEFAULT_MAX_BODY, is_loopback
 
 TOKEN_VARIABLE = "COPYTRACE_TOKEN"
@@ -33,32 +31,9 @@ def serve(
         None, "--workers", help="Processes that adds run on (default: one per core; the others verify candidates)."),
 ) -> None:
     """Serve a store: add and query articles over HTTP, and browse its stories."""
-    import uvicorn
-
     token = token or os.environ.get(TOKEN_VARIABLE) or None
     if not is_loopback(host) and not token:
         raise InputError("--host", f"{host} is not a loopback address: set --token or ${TOKEN_VARIABLE} so that "
                                    "only holders of the token can write")
-    listening = _listening_socket(host, port)  # before the store is opened: a busy port changes nothing
-    port = listening.getsockname()[1]  # the one the system chose for --port 0
-    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     settings = ServerSettings(db=db, host=host, port=port, token=token, max_body=max_body, workers=workers)
-    application = create_app(settings)
-    holder.write_note(db, url)
-    typer.echo(f"serving {db} at {url} (Ctrl-C stops it)", err=True)
-    try:
-        uvicorn.Server(uvicorn.Config(application, log_level="warning")).run(sockets=[listening])
-    finally:
-        holder.remove_note(db)
-
-
-def _listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host``:``port`` and listening, or one line naming the option
-    that cannot be served (a port in use, an address this machine does not have)."""
-    try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        return socket.create_server((host, port), family=family, backlog=2048)
-    except OSError as error:
-        option = "--port" if error.errno == errno.EADDRINUSE else "--host"
-        reason = os.strerror(error.errno) if error.errno else str(error)
-        raise InputError(option, f"cannot listen on {host}:{port}: {reason}") from error
+    web_server.serve(settings, announce=lambda line: typer.echo(line, err=True))

@@ -46,6 +46,7 @@ from copytrace.candidates import CandidateConfig, Signatures
 from copytrace.candidates.boilerplate import Boilerplate, passage_documents
 from copytrace.candidates.lookup import (
     Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, distinct_ngram_counts, index_keys, shared_rare,
+    worth_profiles,
 )
 from copytrace.engine.plan import pair_edge
 from copytrace.engine.stages import sign_documents, text_hash, verify_pairs, warm_up
@@ -458,7 +459,8 @@ class LiveArchive:
         boilerplate = self._boilerplate({h: [*ids, document.id] for h, ids in holders.items()}, batch, document)
         shared = shared_rare(keys.ngrams, holders, frequency, self.config.max_df, boilerplate)
         near = self.index.band_holders(keys.bands)
-        others = sorted(({id_ for id_, n in shared.items() if n >= self.config.min_shared} | near) - {document.id})
+        others = sorted({id_ for id_ in shared.keys() | near
+                         if worth_profiles(shared.get(id_, 0), id_ in near, self.config)} - {document.id})
         mine = Profile(document.id, signed.signatures.minhash[0], int(signed.signatures.shingle_counts[0]),
                        len(keys.ngrams), document.date, document.source)
         profiles, texts = self._profiles(others, batch)

@@ -205,7 +205,7 @@ def spark_scan(
     with _step(spark, steps, "verify"):
         components = _components(candidates.select("a", "b"), found["candidates"], cached)
         verified = _kept(_verified(documents, candidates, components, _learnt(boilerplate, config), config,
-                                   partitions), cached)
+                                   partitions, found["candidates"]), cached)
         found["pairs"] = verified.count()
     with _step(spark, steps, "stories"):
         stories = _kept(_stories(verified, components), cached)
@@ -398,7 +398,7 @@ def _learnt(boilerplate: DataFrame, config: ScanConfig) -> Boilerplate:
 
 
 def _verified(documents: DataFrame, candidates: DataFrame, components: DataFrame, boilerplate: Boilerplate,
-              config: ScanConfig, partitions: int) -> DataFrame:
+              config: ScanConfig, partitions: int, candidate_count: int) -> DataFrame:
     """(4) verify: :data:`copytrace.engine.plan.VERIFIED` rows, by connected component of
     the candidates (``components``, :func:`_components`): the pairs and the texts of the
     candidate graph, each with its component (:data:`copytrace.engine.plan.COMPONENT_ROW`),
@@ -409,23 +409,27 @@ def _verified(documents: DataFrame, candidates: DataFrame, components: DataFrame
     them); components are spread over every core, in ``partitions``."""
     row = spark_schema(plan.COMPONENT_ROW)
     pairs = candidates.select("a", "b").join(components.withColumnRenamed("id", "a"), "a")
-    pairs, texts = _verify_groups(pairs, documents.select(*DOCUMENT_COLUMNS), components)
+    pairs, texts = _verify_groups(pairs, documents.select(*DOCUMENT_COLUMNS), components, candidate_count)
     rows = _with_columns(pairs, row).unionByName(_with_columns(texts, row))
     verify = partial(plan.verified_components, config=config.align, boilerplate=boilerplate)
     return rows.repartition(partitions, "component").sortWithinPartitions("component").mapInArrow(
         verify, spark_schema(plan.VERIFIED))
 
 
-def _verify_groups(pairs: DataFrame, texts: DataFrame, components: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """``pairs`` (a, b, component), each with the group it is verified in as its
-    ``component``, and ``texts`` with each group that needs them: a component whole, or,
-    for a component of more than :data:`COMPONENT_CHUNK_PAIRS` pairs (found by one small
-    aggregate, collected), one of its chunks: its pairs are spread over chunks of about
-    that many by a hash of the pair, and each chunk gets the texts of its pairs. Which
-    pairs are verified together changes no pair's result."""
+def _verify_groups(pairs: DataFrame, texts: DataFrame, components: DataFrame,
+                   pair_count: int) -> tuple[DataFrame, DataFrame]:
+    """The ``pair_count`` ``pairs`` (a, b, component), each with the group it is verified
+    in as its ``component``, and ``texts`` with each group that needs them: a component
+    whole, or, for a component of more than :data:`COMPONENT_CHUNK_PAIRS` pairs (found by
+    one aggregate over the pairs, collected; not run where there are not that many pairs
+    in all), one of its chunks: its pairs are spread over chunks of about that many by a
+    hash of the pair, and each chunk gets the texts of its pairs. Which pairs are
+    verified together changes no pair's result."""
     from pyspark.sql import functions as F
 
     whole_texts = texts.join(components, "id")
+    if pair_count <= COMPONENT_CHUNK_PAIRS:
+        return pairs, whole_texts
     large = pairs.groupBy("component").count().where(f"count > {COMPONENT_CHUNK_PAIRS}").collect()
     if not large:
         return pairs, whole_texts

@@ -58,10 +58,11 @@ _SNIFF_BYTES = 8192
 _BINARY_NUL_SHARE = 0.1
 # A rejected record keeps this much of itself (and its length): a 50 MB line is not copied whole.
 RAW_EXCERPT_CHARS = 1000
-# An id names an article in URLs (/articles/{id}, quoted: up to 12 characters for one of
-# 4 UTF-8 bytes), which servers cap at 8-16 KB; a longer one is a mistake in the data.
-MAX_ID_CHARS = 1024
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+# An id names an article in URLs (/pairs/{a}/{b}: each id quoted, 3 characters a UTF-8
+# byte), which servers cap at 8-16 KB: two ids of this many bytes take 6 KB.
+MAX_ID_BYTES = 1024
+# C0 and C1 controls (NUL, line breaks, NEL): unusable in a URL, a terminal or a CSV cell.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _VALUE_EXCERPT_CHARS = 40  # of a value quoted in a reason
 
 
@@ -697,13 +698,7 @@ def _record_id(value: Any, column: str, default_id: str) -> str:
         raise _Invalid(f"field '{column}' must be a string or an integer, got {_kind(value)}")
     if isinstance(value, str) and not value.strip():
         raise _Invalid(f"field '{column}' is empty")
-    id_ = str(value)
-    if len(id_) > MAX_ID_CHARS:
-        raise _Invalid(f"field '{column}' is {len(id_):,} characters long; an id may have {MAX_ID_CHARS:,}")
-    if control := _CONTROL_CHARACTER.search(id_):
-        raise _Invalid(f"field '{column}' holds a control character (U+{ord(control.group()):04X}) "
-                       f"at character {control.start()}")
-    return id_
+    return str(value)
 
 
 def _field_date(value: Any, column: str) -> dt.date | None:
@@ -745,6 +740,7 @@ def _document(
     size = _utf8_size(text, "text")
     for name, value in (("id", id), ("source", source), ("url", url), ("title", title), ("language", language)):
         _utf8_size(value or "", name)
+    _check_id(id)
     if size > MAX_TEXT_BYTES:
         raise _Invalid(f"text is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit")
     found = extract_metadata(text)
@@ -762,6 +758,17 @@ def _document(
         body_start=found.body_start,
         body_end=found.body_end,
     )
+
+
+def _check_id(id_: str) -> None:
+    """Refuse an id no URL can carry: over :data:`MAX_ID_BYTES`, only dots (a browser
+    reads ``/articles/..`` as a step up, even quoted) or holding a control character."""
+    if (size := len(id_.encode("utf-8"))) > MAX_ID_BYTES:
+        raise _Invalid(f"id is {size:,} bytes long in UTF-8; an id may have {MAX_ID_BYTES:,}")
+    if not id_.strip("."):
+        raise _Invalid(f"id '{id_}' is only dots, which a URL reads as a folder")
+    if control := _CONTROL_CHARACTER.search(id_):
+        raise _Invalid(f"id holds a control character (U+{ord(control.group()):04X}) at character {control.start()}")
 
 
 def _utf8_size(value: str, field: str) -> int:

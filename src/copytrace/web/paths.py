@@ -2,7 +2,8 @@
 ``/``, ``?``, ``#`` or ``%``, or a final ``.json``, which would read as the JSON twin.
 
 * A link quotes an id as one path segment (:func:`path_segment`), and its dots too
-  where they would read as a format (``x.json``) or a relative path (``.``, ``..``).
+  where they would read as a format (``x.json``). (Ids of only dots, which a browser
+  reads as a relative path however they are quoted, are refused when read.)
 * The server routes on the path with ``%2F``, ``%25`` and ``%2E`` left encoded
   (:class:`KeepEncodedSeparators`), so a slash inside an id does not split its
   segment; a view decodes its parameter with :func:`path_id`.
@@ -24,9 +25,9 @@ _KEPT = re.compile(r"(%2[fFeE5])")  # "/", "." and "%" themselves stay encoded f
 
 def path_segment(value: object) -> str:
     """``value`` quoted as one URL path segment (``/``, ``?``, ``#`` and ``%`` included;
-    dots too where the segment ends in ``.json`` or is only dots)."""
+    dots too where the segment ends in ``.json``)."""
     segment = quote(str(value), safe="")
-    if segment.endswith(FORMAT_SUFFIX) or not segment.strip("."):
+    if segment.endswith(FORMAT_SUFFIX):
         segment = segment.replace(".", "%2E")
     return segment
 
@@ -65,7 +66,11 @@ class KeepEncodedSeparators:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raw = scope.get("raw_path") if scope["type"] == "http" else None
-        if raw and _KEPT.search(raw.decode("ascii", "replace")):
-            scope = {**scope, "path": routed_path(raw.decode("ascii", "replace"))}
+        if scope["type"] == "http":
+            # raw_path is optional in ASGI: without it, the decoded path quoted again (a
+            # "%" in it becomes "%25", so no view decodes it twice).
+            raw = (scope.get("raw_path") or quote(scope["path"], safe="/").encode()).decode("ascii", "replace")
+            scope = {**scope, "raw_path": raw.encode("ascii", "replace")}
+            if _KEPT.search(raw):
+                scope["path"] = routed_path(raw)
         await self.app(scope, receive, send)

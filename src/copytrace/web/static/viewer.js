@@ -67,7 +67,7 @@
     var segment = encodeURIComponent(id).replace(/[!'()*]/g, function (c) {
       return "%" + c.charCodeAt(0).toString(16).toUpperCase();
     });
-    return /\.json$/.test(segment) || /^\.*$/.test(segment) ? segment.replace(/\./g, "%2E") : segment;
+    return /\.json$/.test(segment) ? segment.replace(/\./g, "%2E") : segment;
   }
 
   function articleLink(id) {
