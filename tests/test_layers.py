@@ -13,7 +13,8 @@ SOURCE = Path(__file__).resolve().parents[1] / "src"
 # Lowest first. The package's own modules (copytrace.x) are the foundation, and the
 # package root is its public API over the stages; the front ends sit on top.
 LAYERS = (
-    ("foundation", ("errors", "faults", "hashing", "parallel", "progress", "arrow_buffers", "swar", "stopwords", "sorting")),
+    ("foundation", ("errors", "faults", "hashing", "parallel", "progress", "arrow_buffers", "swar", "stopwords", "sorting",
+                    "outputs")),
     ("text", ("text",)),
     ("ingest", ("ingest",)),
     ("candidates", ("candidates",)),

@@ -193,3 +193,42 @@ def test_workers_are_bounded_by_cores_and_memory(monkeypatch):
 def test_available_cores_and_memory_are_read_from_this_machine():
     assert 1 <= parallel.available_cores() <= (os.cpu_count() or 1)
     assert parallel.available_memory() > 0
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "press-release"
+
+
+@pytest.mark.parametrize("target", ["second", "link to second", "store", "store's log"])
+def test_compare_html_onto_an_input_or_the_store_is_refused_and_the_input_kept(tmp_path, monkeypatch, capsys, target):
+    first, second = tmp_path / "release.txt", tmp_path / "reprint.txt"
+    first.write_bytes((EXAMPLE / "akorda-press-release.txt").read_bytes())
+    second.write_bytes((EXAMPLE / "reprint.txt").read_bytes())
+    db = tmp_path / "news.duckdb"
+    assert cli(monkeypatch, capsys, "scan", str(first), "--db", str(db))[0] == 0
+    (tmp_path / "link.html").symlink_to(second)
+    html = {"second": second, "link to second": tmp_path / "link.html", "store": db,
+            "store's log": tmp_path / "news.duckdb.wal"}[target]
+    before = {path: path.read_bytes() for path in (first, second, db)}
+    result = cli(monkeypatch, capsys, "compare", str(first), str(second), "--db", str(db), "--html", str(html))
+    assert_one_line_error(result, str(html), "write the output elsewhere")
+    assert {path: path.read_bytes() for path in (first, second, db)} == before
+
+
+def test_compare_html_replaces_a_link_instead_of_writing_through_it(tmp_path, monkeypatch, capsys):
+    kept = tmp_path / "kept.html"
+    kept.write_text("not an input, but not to be written through either")
+    (tmp_path / "report.html").symlink_to(kept)
+    result = cli(monkeypatch, capsys, "compare", str(EXAMPLE / "akorda-press-release.txt"), str(EXAMPLE / "reprint.txt"),
+                 "--html", str(tmp_path / "report.html"))
+    assert result[0] == 0 and kept.read_text() == "not an input, but not to be written through either"
+    assert not (tmp_path / "report.html").is_symlink() and "<html" in (tmp_path / "report.html").read_text()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kept.html", "report.html"]  # no temporary left
+
+
+def test_pan_detections_inside_the_corpus_are_refused(tmp_path, monkeypatch, capsys):
+    corpus = tmp_path / "pan"
+    (corpus / "02-no-obfuscation").mkdir(parents=True)
+    assert_one_line_error(cli(monkeypatch, capsys, "eval", "pan", str(corpus), "--out", str(corpus)),
+                          "is the corpus; write the output elsewhere")
+    assert_one_line_error(cli(monkeypatch, capsys, "eval", "pan", str(corpus), "--out", str(corpus / "out")),
+                          "is inside the corpus")

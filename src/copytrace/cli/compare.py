@@ -16,6 +16,7 @@ from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.cli import app, shown
 from copytrace.compare import Comparison, compare
 from copytrace.compare.edits import Span
+from copytrace.outputs import refuse_inputs
 from copytrace.store import open_store
 from copytrace.web.report import write_html
 
@@ -33,6 +34,9 @@ def compare_command(
         None, "--db", help="A scanned store whose boilerplate (footers, rights lines) marks passages."),
 ) -> None:
     """Decide which article is the source; show passages, word changes, altered quotations, cuts."""
+    if html is not None:
+        refuse_inputs(html, {first: "the first article", second: "the second article",
+                             **({db: "the store", f"{db}.wal": "the store's log"} if db is not None else {})})
     boilerplate = Boilerplate()
     if db is not None:
         with open_store(db) as store:

@@ -24,9 +24,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from copytrace.dedup.decide import MEASURES, Duplicate, ScoredPair, near_duplicates, pair_scores, priority
-from copytrace.progress import Tracker, progress_bars
 from copytrace.errors import InputError
 from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
+from copytrace.outputs import refuse_inputs
+from copytrace.progress import Tracker, progress_bars
 from copytrace.store.duckdb_store import MEMORY_LIMIT, open_store
 
 SCHEMA = "copytrace.dedup/1"
@@ -120,17 +121,12 @@ def _check_outputs(source: Path, out: Path, dropped: Path) -> None:
     """Refuse outputs of an unknown format, outputs that are folders, an output given
     twice, and any output that is an input: the store, its log or scratch folder, or a
     file inside the Parquet dataset."""
-    inputs = {os.path.realpath(name): what for name, what in (
-        (source, "the input store"), (f"{source}.wal", "the input store's log"),
-        (f"{source}.tmp", "the input store's scratch folder"))}
+    inputs = {source: "the input dataset" if source.is_dir() else "the input store",
+              f"{source}.wal": "the input store's log", f"{source}.tmp": "the input store's scratch folder"}
     for path in (out, dropped):
-        real = os.path.realpath(path)
         if path.suffix.lower() not in FORMATS:
             raise InputError(str(path), f"unknown format '{path.suffix}' (use {', '.join(FORMATS)})")
-        if real in inputs:
-            raise InputError(str(path), f"is {inputs[real]}; write the output elsewhere")
-        if source.is_dir() and Path(real).is_relative_to(os.path.realpath(source)):
-            raise InputError(str(path), f"is inside the input dataset {source}; write the output elsewhere")
+        refuse_inputs(path, inputs)
         if path.is_dir():
             raise InputError(str(path), "is a folder; give a file")
     if os.path.realpath(out) == os.path.realpath(dropped):

@@ -48,8 +48,9 @@ from copytrace.faults import fault_point
 from copytrace.ingest import FieldMap, Rejection
 from copytrace.ingest.readers import OnError, Read, accept_records, check_on_error, read_unparsed, rejection
 from copytrace.ingest.rejects import RejectsFile
-from copytrace.progress import Tracker, progress_bars
+from copytrace.outputs import refuse_inputs
 from copytrace.parallel import bounded_map, process_pool, worker_count
+from copytrace.progress import Tracker, progress_bars
 from copytrace.provenance.stories import build_stories, component_roots
 from copytrace.store import DuckDBStore, Store
 from copytrace.store.archive_index import ArchiveIndex
@@ -269,9 +270,7 @@ def _outputs(db: str | Path, rejects: Path) -> dict[str, str]:
     outputs = {} if str(db) == ":memory:" else {
         str(db): "the store", f"{db}.wal": "the store's log", f"{db}.tmp": "the store's scratch folder",
     }
-    for path, what in outputs.items():
-        if Path(path).resolve() == rejects.resolve():
-            raise InputError(str(rejects), f"is {what} of this run; give another --rejects file")
+    refuse_inputs(rejects, {path: f"{what} of this run" for path, what in outputs.items()})
     return {**outputs, str(rejects): "the rejects file"}
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from copytrace.align import Passage
 from copytrace.errors import InputError
 from copytrace.evaluation.measures import Annotation, Scores, Tally, scores, tally
+from copytrace.outputs import refuse_inputs
 from copytrace.parallel import process_pool
 
 Aligner = Callable[[str, str], Sequence[Passage]]
@@ -253,6 +254,7 @@ def run_pan(
     corpus, out = Path(corpus), Path(out)
     if not corpus.is_dir():
         raise InputError(str(corpus), "no such folder")
+    refuse_inputs(out, {corpus: "the corpus"})  # its gold XML files have the detections' names
     if limit is not None and limit < 1:
         raise InputError("--limit", "must be at least 1")
     if aligner is None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from copytrace.compare import SCHEMA, Comparison
 from copytrace.errors import InputError
+from copytrace.outputs import write_text_replacing
 from copytrace.web.templates_env import ENVIRONMENT
 
 STATIC = Path(__file__).parent / "static"
@@ -90,8 +91,7 @@ def render_html(comparison: Comparison) -> str:
 def write_html(comparison: Comparison, path: Path) -> None:
     """Write the report to ``path`` (its folder is created if missing)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_html(comparison), encoding="utf-8")
+        write_text_replacing(path, render_html(comparison))
     except OSError as error:
         raise InputError(str(path), f"cannot write the HTML report: {error.strerror or error}") from error
 
