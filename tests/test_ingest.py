@@ -431,10 +431,14 @@ def test_unreadable_file(tmp_path, monkeypatch):
     path = tmp_path / "locked.txt"
     path.write_text(ARTICLE, encoding="utf-8")
 
-    def denied(self):
-        raise PermissionError(13, "Permission denied")
+    opened = Path.open
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denied)
     error = refused(path)
     assert (error.where, error.reason) == (str(path), "cannot read: Permission denied")
 
@@ -491,6 +495,30 @@ def test_a_text_file_whose_path_makes_a_bad_id_is_refused_as_a_record_would_be(t
     (tmp_path / "line\nbreak.txt").write_text("A text.", encoding="utf-8")
     error = refused(tmp_path)
     assert error.reason == "id holds a control character (U+000A) at character 4"
+
+
+def test_a_device_linked_as_a_text_file_is_read_no_further_than_the_limit(tmp_path):
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")  # size 0 to stat, endless to read
+    assert refused(tmp_path / "zero.txt").reason == "file is over the 10,000,000-byte limit"
+
+
+def test_json_nested_too_deeply_is_one_rejected_line(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text(json.dumps({"id": "1", "text": "Good."}) + "\n"
+                    + '{"id": "2", "text": "Deep.", "t": ' + "[" * 5000 + "]" * 5000 + "}\n", encoding="utf-8")
+    items = skip_one(path)
+    assert [d.id for d in documents(items)] == ["1"]
+    assert [(r.where, r.reason) for r in rejections(items)] == [(f"{path}:2", "malformed JSON: nested too deeply")]
+
+
+def test_parquet_dates_beyond_pythons_are_one_rejected_row_each(tmp_path):
+    path = tmp_path / "dates.parquet"
+    pq.write_table(pa.table({"id": ["a", "b", "c"], "text": ["One text.", "Two text.", "Three text."],
+                             "date": pa.array([-10**14, 2, 10**15], pa.timestamp("ms"))}), path)
+    items = skip_one(path)
+    assert [d.id for d in documents(items)] == ["b"]
+    assert [(r.where, r.reason.split(" (")[0]) for r in rejections(items)] == [
+        (f"{path}:row 1", "field 'date': value out of range"), (f"{path}:row 3", "field 'date': value out of range")]
 
 
 def test_record_text_over_the_size_limit(tmp_path):

@@ -466,7 +466,13 @@ def text_file_record(name: str, text_id: str, size: int, data: Callable[[], byte
 
 
 def _read_bytes(path: Path) -> bytes:
-    return path.read_bytes()
+    """The file's bytes, read no further than one past the limit: a device or a pipe
+    (``/dev/zero`` linked as a .txt) says size 0, so its size cannot be checked first."""
+    with path.open("rb") as file:
+        data = file.read(MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES:
+        raise _Invalid(f"file is over the {MAX_TEXT_BYTES:,}-byte limit")
+    return data
 
 
 def _text_file_document(data: Callable[[], bytes], text_id: str) -> Document | str:
@@ -556,6 +562,8 @@ def _jsonl_document(line: bytes, number: int, offset: int, default_id: str, fiel
         return str(error)
     except json.JSONDecodeError as error:
         return f"malformed JSON: {error.msg} (column {error.colno})"
+    except RecursionError:  # arrays or objects nested about a thousand deep
+        return "malformed JSON: nested too deeply"
     if not isinstance(record, dict):
         return f"expected a JSON object, got {_kind(record)}"
     return _record_document(record, default_id, field_map)
@@ -650,9 +658,33 @@ def _read_parquet(path: Path, field_map: FieldMap) -> Iterator[Read]:
             return
         if batch is None:
             return
-        for record in batch.to_pylist():
+        for record in _parquet_rows(batch):
             number += 1
-            yield parquet_record(str(path), number, record, field_map)
+            if isinstance(record, str):
+                yield Read(f"{path}:row {number}", None, record)
+            else:
+                yield parquet_record(str(path), number, record, field_map)
+
+
+def _parquet_rows(batch: pa.RecordBatch) -> Iterator[dict[str, Any] | str]:
+    """Each row of ``batch`` as a dict, or why it cannot be one: a date or a timestamp
+    beyond Python's (year 1 to 9999) stops the whole batch's conversion, so that batch
+    is converted value by value."""
+    try:
+        rows = batch.to_pylist()
+    except (OverflowError, ValueError):
+        rows = [_parquet_row(batch, row) for row in range(batch.num_rows)]
+    yield from rows
+
+
+def _parquet_row(batch: pa.RecordBatch, row: int) -> dict[str, Any] | str:
+    record = {}
+    for name, column in zip(batch.schema.names, batch.columns):
+        try:
+            record[name] = column[row].as_py()
+        except (OverflowError, ValueError) as error:
+            return f"field '{name}': value out of range ({error})"
+    return record
 
 
 def parquet_record(name: str, number: int, record: dict[str, Any], field_map: FieldMap) -> Read:
