@@ -83,7 +83,8 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, name: str, content: by
 
 # --- every command: exit status, one-line errors, data shown as text --------------
 
-HOSTILE = "[/VIDEO] [bold]x[/bold] [link=file:///etc]l[/link] \x1b[2J\x1b[31m\x07\x08\r\x9b[0m"
+MARKUP = "[/VIDEO] [bold]x[/bold] [link=file:///etc]l[/link] \u202e\u2067"  # bidi controls reorder a line
+HOSTILE = f"{MARKUP} \x1b[2J\x1b[31m\x07\x08\r\x9b[0m"
 
 
 
@@ -91,17 +92,19 @@ HOSTILE = "[/VIDEO] [bold]x[/bold] [link=file:///etc]l[/link] \x1b[2J\x1b[31m\x0
 def assert_shown_as_text(output: str) -> None:
     """The markup is printed as written; no control character reaches the terminal."""
     assert "[/VIDEO]" in output and "[bold]x[/bold]" in output
-    assert not any(ord(c) < 32 and c not in "\n" or 0x7F <= ord(c) < 0xA0 for c in output), repr(output)
+    assert not any(ord(c) < 32 and c not in "\n" or 0x7F <= ord(c) < 0xA0 or c in "\u202e\u2067" for c in output), \
+        repr(output)
     assert "␛[2J" in output
 
 
 @pytest.fixture(scope="module")
 def hostile_store(tmp_path_factory) -> tuple[Path, list[dict]]:
-    """The scan test collection with markup, ANSI escapes and control characters in
-    every field: id, title, source, url, date-less text lines."""
+    """The scan test collection with markup and bidirectional controls in every field,
+    and ANSI escapes and control characters in every field but the id (which may not
+    hold them): title, source, url, date-less text lines."""
     records = collection()
     for record in records:
-        record.update(id=f"{record['id']}{HOSTILE}", title=f"title {HOSTILE}", source=f"src {HOSTILE}",
+        record.update(id=f"{record['id']}{MARKUP}", title=f"title {HOSTILE}", source=f"src {HOSTILE}",
                       url=f"https://x/{HOSTILE}", text=f"{HOSTILE}\n\n{record['text']}")
     folder = tmp_path_factory.mktemp("hostile")
     db = folder / "h.duckdb"

@@ -232,3 +232,8 @@ def test_pan_detections_inside_the_corpus_are_refused(tmp_path, monkeypatch, cap
                           "is the corpus; write the output elsewhere")
     assert_one_line_error(cli(monkeypatch, capsys, "eval", "pan", str(corpus), "--out", str(corpus / "out")),
                           "is inside the corpus")
+
+
+def test_a_stories_limit_past_any_store_is_one_line(tmp_path, monkeypatch, capsys):
+    result = cli(monkeypatch, capsys, "stories", "--db", str(tmp_path / "x.duckdb"), "--limit", "99999999999999999999")
+    assert_one_line_error(result, "--limit")

@@ -35,10 +35,12 @@ _SYSTEM_FAILURES = (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemor
 
 # Each control character (C0, DEL, C1: ESC starts every ANSI sequence) is shown as one
 # visible character, so styles placed by offset still fit: C0 and DEL as their Control
-# Pictures (U+2400 block), C1 and Unicode line separators as U+FFFD.
+# Pictures (U+2400 block); C1, Unicode line separators and the bidirectional controls
+# (which reorder how a line reads: "Trojan Source") as U+FFFD.
+_BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 _VISIBLE_CONTROLS = {
     **{code: 0x2400 + code for code in range(0x20)}, 0x7F: 0x2421,
-    **{code: 0xFFFD for code in (*range(0x80, 0xA0), 0x2028, 0x2029)},
+    **{code: 0xFFFD for code in (*range(0x80, 0xA0), 0x2028, 0x2029, *_BIDI_CONTROLS)},
 }
 _VISIBLE_CONTROLS_MULTILINE = {code: shown for code, shown in _VISIBLE_CONTROLS.items() if code not in (0x09, 0x0A)}
 

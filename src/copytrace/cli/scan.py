@@ -86,7 +86,7 @@ def export(
 @app.command("stories")
 def stories(
     db: Path = DB_OPTION,
-    limit: int = typer.Option(50, "--limit", min=1, help="Largest N stories."),
+    limit: int = typer.Option(50, "--limit", min=1, max=1_000_000_000, help="Largest N stories."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List stories: id, size, original, date range."""
