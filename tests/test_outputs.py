@@ -237,3 +237,19 @@ def test_pan_detections_inside_the_corpus_are_refused(tmp_path, monkeypatch, cap
 def test_a_stories_limit_past_any_store_is_one_line(tmp_path, monkeypatch, capsys):
     result = cli(monkeypatch, capsys, "stories", "--db", str(tmp_path / "x.duckdb"), "--limit", "99999999999999999999")
     assert_one_line_error(result, "--limit")
+
+
+@pytest.mark.parametrize("command", [["scan", "GOOD"], ["stories"], ["export", "--format", "jsonl", "--out", "OUT"]])
+def test_a_duckdb_database_that_is_not_a_store_is_refused_untouched(tmp_path, monkeypatch, capsys, command):
+    import duckdb
+
+    db = tmp_path / "sales.duckdb"
+    with duckdb.connect(str(db)) as connection:
+        connection.execute("CREATE TABLE sales (x INTEGER)")
+    before = db.read_bytes()
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    args = [str(good) if arg == "GOOD" else str(tmp_path / "out") if arg == "OUT" else arg for arg in command]
+    result = cli(monkeypatch, capsys, *args, "--db", str(db))
+    assert_one_line_error(result, str(db), "is a DuckDB database but not a copytrace store (its tables: sales)")
+    assert db.read_bytes() == before

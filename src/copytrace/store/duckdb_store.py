@@ -71,6 +71,7 @@ class DuckDBStore:
         if on_disk:
             _check_store_file(Path(self.path))
         self.connection = self._connect()
+        self._refuse_other_databases()
         if created:
             discard_index(self.path)
         if read_only and needs_upgrade(self.connection):
@@ -90,6 +91,18 @@ class DuckDBStore:
             self.connection.execute(ddl())
             upgrade(self.connection)
             self.check_settings({"schema_version": SCHEMA_VERSION})
+
+    def _refuse_other_databases(self) -> None:
+        """A DuckDB database with tables but no copytrace settings is someone else's:
+        it is refused untouched (a scan added its tables beside theirs; a read failed
+        with a traceback on the first table it lacked)."""
+        tables = [name for (name,) in self.connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
+        if tables and "settings" not in tables:
+            self.connection.close()
+            shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+            raise InputError(self.path, f"is a DuckDB database but not a copytrace store (its tables: {shown}); "
+                                        "give a new path or a store made by copytrace scan")
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
