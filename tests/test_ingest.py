@@ -597,14 +597,24 @@ def test_csv_row_with_wrong_field_count_and_row_without_text(tmp_path):
     ]
 
 
-def test_csv_invalid_utf8_stops_that_file(tmp_path):
+def test_csv_invalid_utf8_refuses_its_row_and_the_rest_is_read(tmp_path):
     path = tmp_path / "in.csv"
-    path.write_bytes(b"id,text\n1,Good.\n2,caf\xe9\n3,Never read.\n")
+    path.write_bytes(b'id,text\n1,Good.\n2,"caf\xe9\nover two lines"\n3,Read too.\n')
+    items = skip_one(path)
+    assert [document.id for document in documents(items)] == ["1", "3"]
+    (rejection,) = rejections(items)
+    assert rejection.where == f"{path}:3"
+    assert rejection.reason == "binary or not UTF-8: invalid UTF-8 at byte 22, line 3"
+
+
+def test_a_csv_quote_left_open_is_refused_not_a_field_that_swallows_the_file(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text('id,text\n1,Good.\n2,"Opened and never closed.\n3,Swallowed?\n4,Swallowed?\n', encoding="utf-8")
     items = skip_one(path)
     assert [document.id for document in documents(items)] == ["1"]
     (rejection,) = rejections(items)
-    assert rejection.where == f"{path}:3"
-    assert "invalid UTF-8 at byte 21, line 3" in rejection.reason
+    assert (rejection.where, rejection.reason) == (
+        f"{path}:3", "malformed CSV: unexpected end of data; the rest of the file is not read")
 
 
 def test_parquet_without_text_column_and_corrupt_parquet(tmp_path):

@@ -577,12 +577,16 @@ def _read_csv(path: Path, field_map: FieldMap) -> Iterator[Read]:
 def csv_records(name: str, stream: IO[bytes], field_map: FieldMap) -> Iterator[Read]:
     """The records of the CSV file ``name``, read from ``stream``."""
     _allow_long_csv_fields()
-    lines = _decoded_lines(stream, name)
-    reader = csv.reader(lines)
+    lines = _DecodedLines(stream)
+    # strict: a quote left open is an error, not a field that swallows the rest of the file
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
-    except (csv.Error, InputError) as error:
+    except csv.Error as error:
         yield _file_failure(name, error, 1)
+        return
+    if 1 in lines.invalid:
+        yield Read(f"{name}:1", None, lines.invalid[1])
         return
     if header is None:
         yield Read(name, None, "empty CSV file")
@@ -590,15 +594,15 @@ def csv_records(name: str, stream: IO[bytes], field_map: FieldMap) -> Iterator[R
     if field_map.text not in header:
         yield Read(name, None, missing_text_column(field_map, header))
         return
-    yield from _csv_rows(name, reader, header, field_map)
+    yield from _csv_rows(name, reader, lines, header, field_map)
 
 
-def _csv_rows(path: str, reader: Any, header: list[str], field_map: FieldMap) -> Iterator[Read]:
+def _csv_rows(path: str, reader: Any, lines: _DecodedLines, header: list[str], field_map: FieldMap) -> Iterator[Read]:
     while True:
         line = reader.line_num + 1
         try:
             row = next(reader, None)
-        except (csv.Error, InputError) as error:
+        except csv.Error as error:
             # The reader's position inside a broken row is unknown: stop reading this file.
             yield _file_failure(path, error, line)
             return
@@ -607,27 +611,37 @@ def _csv_rows(path: str, reader: Any, header: list[str], field_map: FieldMap) ->
         if not row:
             continue  # blank lines are not records
         where = f"{path}:{line}"
+        if undecodable := [lines.invalid[n] for n in range(line, reader.line_num + 1) if n in lines.invalid]:
+            yield Read(where, row, undecodable[0])
+            continue
         if len(row) != len(header):
             yield Read(where, row, f"row has {_counted(len(row), 'field')}, header has {len(header)}")
             continue
         yield Read(where, row, partial(_record_document, dict(zip(header, row)), f"{_stem(path)}:{line}", field_map))
 
 
-def _decoded_lines(stream: IO[bytes], name: str) -> Iterator[str]:
-    """Decode line by line so that invalid UTF-8 is reported with its line."""
-    offset = 0
-    for number, line in enumerate(stream, start=1):
-        try:
-            yield _decode(line, number, offset)
-        except _Invalid as error:
-            raise InputError(f"{name}:{number}", str(error)) from error
-        offset += len(line)
+class _DecodedLines:
+    """A byte stream's lines decoded one by one, for the CSV reader: a line that is not
+    UTF-8 is handed on with its bad bytes replaced and noted in ``invalid`` (line number
+    → why), so that only the row holding it is refused and the rest of the file is read."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.invalid: dict[int, str] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        offset = 0
+        for number, line in enumerate(self.stream, start=1):
+            try:
+                yield _decode(line, number, offset)
+            except _Invalid as error:
+                self.invalid[number] = str(error)
+                yield line.decode("utf-8", "replace")
+            offset += len(line)
 
 
-def _file_failure(path: str, error: Exception, line: int) -> Read:
-    if isinstance(error, InputError):
-        return Read(error.where, None, error.reason)
-    return Read(f"{path}:{line}", None, f"malformed CSV: {error}")
+def _file_failure(path: str, error: csv.Error, line: int) -> Read:
+    return Read(f"{path}:{line}", None, f"malformed CSV: {error}; the rest of the file is not read")
 
 
 def _allow_long_csv_fields() -> None:
