@@ -278,6 +278,27 @@ def test_cli_add_and_query(tmp_path):
     assert report["articles"][0]["sources"][0]["pair"]["schema"] == "copytrace.pair/1"
 
 
+def test_cli_add_with_skip_refuses_a_known_id_with_another_text_adds_the_rest_and_records_it(tmp_path):
+    records = collection()
+    db = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(app, ["add", str(write_jsonl(tmp_path / "first.jsonl", records[:1])), "--db", db]).exit_code == 0
+    changed = {**records[0], "text": records[3]["text"]}
+    second = tmp_path / "second.jsonl"
+    second.write_text("\n".join([json.dumps(records[1]), json.dumps(changed), "{not json"]) + "\n", encoding="utf-8")
+    added = runner.invoke(app, ["add", str(second), "--db", db, "--on-error", "skip", "--json"])
+    assert added.exit_code == 0, added.output
+    report = json.loads(added.output)
+    assert [a["document"]["id"] for a in report["articles"]] == [records[1]["id"]]
+    assert [(r["where"], r["reason"]) for r in report["rejected"]] == [
+        (f"{second}:3", "malformed JSON: Expecting property name enclosed in double quotes (column 2)"),
+        ("document 'akorda'", "id is already in the store with a different text")]
+    with DuckDBStore(db, read_only=True) as store:
+        run = store.query("SELECT read, stored, existing, rejected FROM runs ORDER BY run_id DESC LIMIT 1").to_pylist()
+        assert run == [{"read": 3, "stored": 1, "existing": 0, "rejected": 2}]
+        assert store.query("SELECT count(*) AS n FROM rejects").column("n")[0].as_py() == 2
+
+
 def _document(record: dict) -> Document:
     return document_from_record(record, "test record")
 

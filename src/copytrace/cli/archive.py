@@ -35,7 +35,10 @@ def add(
     """Add articles to a store: match each against the archive, store it, update its story."""
     documents, rejected = _read(inputs, fields, on_error)
     with DuckDBStore(db) as store, LiveArchive(store, workers=workers) as archive:
-        reports = archive.add(documents, run_inputs=[str(path) for path in inputs])
+        if on_error == "skip":  # an id stored with another text is refused as scan refuses it
+            documents, conflicts = archive.without_conflicts(documents)
+            rejected += conflicts
+        reports = archive.add(documents, run_inputs=[str(path) for path in inputs], rejected=rejected)
     _print(reports, rejected, as_json)
 
 

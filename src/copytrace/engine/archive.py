@@ -246,10 +246,12 @@ class LiveArchive:
         return self._report(document, "query", matched.verified, matched.others, self._story_of(matched.verified))
 
     def add(
-        self, documents: Iterable[Document], run_inputs: Sequence[str] = ("add",), batch_size: int = ADD_BATCH
+        self, documents: Iterable[Document], run_inputs: Sequence[str] = ("add",), batch_size: int = ADD_BATCH,
+        rejected: Sequence[Rejection] = (),
     ) -> list[ArticleReport]:
         """Match and store each document, in order; each batch of ``batch_size`` in one
-        transaction (so a crash leaves each article stored whole or not at all).
+        transaction (so a crash leaves each article stored whole or not at all). The
+        records the reader ``rejected`` are stored with the run's rejects and counted.
 
         Batches overlap: while a batch's candidates are verified in worker processes,
         the next batch is matched here (against the index, which holds the batch before
@@ -273,8 +275,10 @@ class LiveArchive:
                 self._graph = None
                 raise
         added = sum(report.status == "added" for report in reports)
-        self.store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), read=len(reports),
-                              stored=added, existing=len(reports) - added, rejected=0)
+        if rejected:
+            self.store.add_rejects(rejected, run_id)
+        self.store.update_run(run_id, stage="done", finished_at=dt.datetime.now(), read=len(reports) + len(rejected),
+                              stored=added, existing=len(reports) - added, rejected=len(rejected))
         if self.index.needs_compaction():
             self.index = self.index.compacted()
         return reports
@@ -308,9 +312,20 @@ class LiveArchive:
         batch.became_boilerplate = self._became_boilerplate(matched, frozenset(batch.fresh))
         return batch
 
-    def _not_stored(self, documents: Sequence[Document], waiting: _Batch | None) -> dict[str, Document]:
+    def without_conflicts(self, documents: Sequence[Document]) -> tuple[list[Document], list[Rejection]]:
+        """``documents`` less those whose id is stored, or given earlier, with a different
+        text, and those refused (``add --on-error skip``; :meth:`add` stops at the first)."""
+        refused: list[tuple[Document, str]] = []
+        self._not_stored(documents, None, refused)
+        dropped = {id(document) for document, _ in refused}
+        return ([document for document in documents if id(document) not in dropped],
+                [Rejection(f"document '{document.id}'", reason) for document, reason in refused])
+
+    def _not_stored(self, documents: Sequence[Document], waiting: _Batch | None,
+                    refused: list[tuple[Document, str]] | None = None) -> dict[str, Document]:
         """The documents neither the store nor the ``waiting`` batch holds, each id once,
-        by id; refuses an id held (or earlier in ``documents``) with a different text."""
+        by id. An id held (or earlier in ``documents``) with a different text stops it,
+        or where ``refused`` is given, is noted there with why."""
         indexed = [d.id for d in documents if d.id in self.index]  # the writer's index holds every stored one
         stored = {d.id: text_hash(d.text) for d in self.index.documents_with_signatures(indexed)[0]} if indexed else {}
         held = dict(waiting.fresh) if waiting else {}
@@ -323,7 +338,9 @@ class LiveArchive:
             elif known != text_hash(document.text):
                 reason = ("id is already in the store with a different text" if document.id in stored
                           else "id is given twice, with different texts")
-                raise InputError(f"document '{document.id}'", reason)
+                if refused is None:
+                    raise InputError(f"document '{document.id}'", reason)
+                refused.append((document, reason))
         return fresh
 
     def _reports(self, batch: _Batch, stories: dict[str, str]) -> list[ArticleReport]:

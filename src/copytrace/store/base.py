@@ -43,6 +43,9 @@ class Store(Protocol):
     def add_batch(self, batch: SignedBatch, rejections: Sequence[Rejection], run_id: int) -> None:
         """Store a batch of documents with their signatures, and rejected records."""
 
+    def add_rejects(self, rejections: Sequence[Rejection], run_id: int) -> None:
+        """Store records that run ``run_id`` refused."""
+
     def signatures(self) -> tuple[list[str], list, list[str | None], Signatures]:
         """Ids, dates, sources and signatures of every stored document, ordered by id."""
 

@@ -137,14 +137,18 @@ class DuckDBStore:
             [*batch.documents.columns, pa.array([run_id] * rows, pa.int32()),
              pa.array([dt.datetime.now()] * rows, pa.timestamp("us"))], schema=DOCUMENTS)
         signatures = signature_blobs(batch).cast(SIGNATURES)
-        rejects = pa.table({"where": [r.where for r in rejections], "reason": [r.reason for r in rejections],
-                            "raw": [r.raw for r in rejections], "run_id": [run_id] * len(rejections)}, schema=REJECTS)
         with self._transaction() as con:
             con.register("new_documents", documents)
             con.register("new_signatures", signatures)
-            con.register("new_rejects", rejects)
             con.execute("INSERT INTO documents SELECT * FROM new_documents")
             con.execute("INSERT INTO signatures SELECT * FROM new_signatures")
+            self.add_rejects(rejections, run_id)
+
+    def add_rejects(self, rejections: Sequence[Rejection], run_id: int) -> None:
+        rejects = pa.table({"where": [r.where for r in rejections], "reason": [r.reason for r in rejections],
+                            "raw": [r.raw for r in rejections], "run_id": [run_id] * len(rejections)}, schema=REJECTS)
+        with self._transaction() as con:
+            con.register("new_rejects", rejects)
             con.execute("INSERT OR REPLACE INTO rejects SELECT * FROM new_rejects")
 
     def signatures(self) -> tuple[list[str], list, list[str | None], Signatures]:
