@@ -199,6 +199,21 @@ def file_size_limit(limit: int):
     return apply
 
 
+def test_a_commit_the_machine_refuses_is_one_line(docs, tmp_path, capsys, monkeypatch):
+    import duckdb
+
+    from copytrace.store import DuckDBStore
+
+    def refused(self, *args, **kwargs):
+        raise duckdb.TransactionException(
+            'TransactionContext Error: Failed to commit: Cannot open file "x.duckdb.wal": Permission denied')
+
+    monkeypatch.setattr(DuckDBStore, "add_batch", refused)
+    status, _, err = cli(capsys, "scan", str(docs), "--db", str(tmp_path / "x.duckdb"), "--workers", "1")
+    assert status == 1 and err.strip().splitlines() == [
+        'error: TransactionContext Error: Failed to commit: Cannot open file "x.duckdb.wal": Permission denied']
+
+
 def test_a_full_disk_is_one_line_the_store_still_opens_and_a_rerun_completes(tmp_path, capsys):
     """On a 3 MB tmpfs where the machine lets us mount one (as root), else with a 2 MB
     limit on the size of any file the scan writes."""

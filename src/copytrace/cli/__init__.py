@@ -32,6 +32,9 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 INTERRUPTED = 130
 # DuckDB's errors for what the machine refused (disk, memory), not for a mistake in copytrace.
 _SYSTEM_FAILURES = (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException)
+# A commit the machine refused: DuckDB could not create or write the store's log (a
+# folder that cannot be written: "Cannot open file ...wal: Permission denied").
+_FAILED_COMMIT = "Failed to commit"
 
 # Each control character (C0, DEL, C1: ESC starts every ANSI sequence) is shown as one
 # visible character, so styles placed by offset still fit: C0 and DEL as their Control
@@ -86,7 +89,9 @@ def main() -> None:
     except Interrupted as interrupted:
         stderr.print(shown(interrupted))
         sys.exit(INTERRUPTED)
-    except (OSError, *_SYSTEM_FAILURES) as error:
+    except (OSError, *_SYSTEM_FAILURES, duckdb.TransactionException) as error:
+        if isinstance(error, duckdb.TransactionException) and _FAILED_COMMIT not in str(error):
+            raise  # a conflict between transactions is a failure of copytrace, not the machine's
         stderr.print(Text.assemble(("error:", "bold red"), " ", shown(_system_failure(error))))
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
