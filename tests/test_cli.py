@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+import copytrace as package
 from copytrace import __version__, compare, compare_files
 from copytrace.engine import ScanConfig, scan
 from copytrace.errors import InputError
@@ -176,3 +180,19 @@ def test_python_compare_refuses_a_file_name_given_as_text():
     by_name = compare_files(REPRINT, PRESS_RELEASE)
     assert by_name.source.id == "akorda-press-release" and by_name.passages
     assert by_name.to_json() == compare(Path(REPRINT), Path(PRESS_RELEASE)).to_json()
+
+
+def test_kernels_go_under_the_temporary_folder_where_neither_numba_folder_can_be_written(monkeypatch):
+    from numba.core import config
+
+    monkeypatch.setattr(config, "CACHE_DIR", "")
+    monkeypatch.setattr(package, "_writable", lambda folder: False)
+    assert package.kernel_cache_folder() == os.path.join(tempfile.gettempdir(), f"copytrace-numba-cache-{os.getuid()}")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv to run as nobody")
+def test_a_user_who_can_write_neither_the_install_nor_a_home_runs_copytrace(tmp_path):
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    result = subprocess.run([*nobody, sys.executable, "-m", "copytrace", "--version"], capture_output=True, text=True,
+                            env={**os.environ, "HOME": "/nonexistent"}, cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("copytrace "), result.stderr

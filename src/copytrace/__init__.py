@@ -7,9 +7,36 @@ ingest → text → candidates → align → compare → provenance → store �
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 __version__ = "0.1.0"
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def kernel_cache_folder() -> str | None:
+    """Where numba keeps the compiled kernels: beside their source or in the user's cache
+    folder, as numba chooses; where neither can be written (a system-wide install run by
+    a user without a writable home), numba refuses to load the modules at all, even for
+    ``--version``, so they go to a folder of this user's under the temporary one."""
+    from numba.core import config
+    from numba.misc.appdirs import AppDirs
+
+    if not config.CACHE_DIR and not any(_writable(folder) for folder in (
+            Path(__file__).parent / "__pycache__", Path(AppDirs(appname="numba", appauthor=False).user_cache_dir))):
+        config.CACHE_DIR = os.path.join(tempfile.gettempdir(), f"copytrace-numba-cache-{os.getuid()}")
+    return config.CACHE_DIR or None
+
+
+kernel_cache_folder()
 
 
 def __getattr__(name: str):
