@@ -232,6 +232,9 @@ def test_pan_detections_inside_the_corpus_are_refused(tmp_path, monkeypatch, cap
                           "is the corpus; write the output elsewhere")
     assert_one_line_error(cli(monkeypatch, capsys, "eval", "pan", str(corpus), "--out", str(corpus / "out")),
                           "is inside the corpus")
+    (tmp_path / "file").write_text("a file")
+    assert_one_line_error(cli(monkeypatch, capsys, "eval", "pan", str(corpus), "--out", str(tmp_path / "file")),
+                          "is a file; give a folder")
 
 
 def test_a_stories_limit_past_any_store_is_one_line(tmp_path, monkeypatch, capsys):
@@ -253,3 +256,12 @@ def test_a_duckdb_database_that_is_not_a_store_is_refused_untouched(tmp_path, mo
     result = cli(monkeypatch, capsys, *args, "--db", str(db))
     assert_one_line_error(result, str(db), "is a DuckDB database but not a copytrace store (its tables: sales)")
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("option, value", [("--out", "out"), ("--master", "local[2]"), ("--conf", "a=b")])
+def test_a_spark_option_with_the_local_engine_is_refused_not_ignored(tmp_path, monkeypatch, capsys, option, value):
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    result = cli(monkeypatch, capsys, "scan", str(good), "--db", str(tmp_path / "x.duckdb"), option, value)
+    assert_one_line_error(result, f"{option}: is an option of --engine spark")
+    assert not (tmp_path / "x.duckdb").exists()

@@ -48,7 +48,7 @@ def scan(
         summary = spark_scan_command(
             inputs, out, master=master, conf=conf, config=ScanConfig(batch_size=batch_size, workers=workers),
             field_map=FieldMap.parse(fields) if fields else None, on_error=on_error,
-        ) if engine_chosen(engine) == "spark" else run_scan(
+        ) if engine_chosen(engine, {"--out": out, "--master": master, "--conf": conf}) == "spark" else run_scan(
             inputs, db, config=ScanConfig(batch_size=batch_size, workers=workers),
             field_map=FieldMap.parse(fields) if fields else None,
             on_error=on_error, rejects=rejects, progress=not as_json,

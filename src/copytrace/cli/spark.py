@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import typer
@@ -18,10 +18,13 @@ ENGINES = ("local", "spark")
 console = Console()
 
 
-def engine_chosen(engine: str) -> str:
-    """``--engine``, checked."""
+def engine_chosen(engine: str, spark_options: Mapping[str, object] | None = None) -> str:
+    """``--engine``, checked; ``spark_options`` (``--out`` and the others by name, with
+    their values) are refused with the local engine, which would silently ignore them."""
     if engine not in ENGINES:
         raise InputError("--engine", f"must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine == "local" and (given := [name for name, value in (spark_options or {}).items() if value]):
+        raise InputError(given[0], "is an option of --engine spark; the local engine writes the store of --db")
     return engine
 
 

@@ -255,6 +255,8 @@ def run_pan(
     if not corpus.is_dir():
         raise InputError(str(corpus), "no such folder")
     refuse_inputs(out, {corpus: "the corpus"})  # its gold XML files have the detections' names
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "is a file; give a folder for the detection XML files")
     if limit is not None and limit < 1:
         raise InputError("--limit", "must be at least 1")
     if aligner is None:
