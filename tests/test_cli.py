@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import copytrace as package
 from copytrace import __version__, compare, compare_files
 from copytrace.engine import ScanConfig, scan
 from copytrace.errors import InputError
-from tests.test_scan import collection, write_jsonl
+from tests.test_scan import collection, prose, write_jsonl
 from tests.conftest import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
@@ -180,6 +181,16 @@ def test_python_compare_refuses_a_file_name_given_as_text():
     by_name = compare_files(REPRINT, PRESS_RELEASE)
     assert by_name.source.id == "akorda-press-release" and by_name.passages
     assert by_name.to_json() == compare(Path(REPRINT), Path(PRESS_RELEASE)).to_json()
+
+
+def test_compare_of_two_texts_that_share_nothing_names_no_source(tmp_path, capsys):
+    rng = random.Random(3)
+    first, second = tmp_path / "one.txt", tmp_path / "two.txt"
+    first.write_text(prose(rng, 200), encoding="utf-8")
+    second.write_text(prose(rng, 200), encoding="utf-8")
+    status, out, err = cli(capsys, "compare", str(first), str(second))
+    assert status == 0, err
+    assert "share no passage: neither is taken from the other" in out and "confidence" not in out
 
 
 def test_kernels_go_under_the_temporary_folder_where_neither_numba_folder_can_be_written(monkeypatch):

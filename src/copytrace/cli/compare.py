@@ -76,6 +76,10 @@ def _print_report(c: Comparison) -> None:
 
 
 def _header(c: Comparison) -> Panel:
+    if not c.passages:  # a source decision would be about nothing: say so, not a confidence
+        return Panel(Text.assemble(shown(c.source.id, "bold"), ("  and  ", "dim"), shown(c.reprint.id, "bold"),
+                                   ("   share no passage: neither is taken from the other", "bold")),
+                     title="copytrace compare", border_style="cyan")
     d = c.decision
     title = Text.assemble(
         ("source ", "dim"), shown(c.source.id, "bold cyan"),
