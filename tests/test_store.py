@@ -7,6 +7,7 @@ import inspect
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -419,3 +420,30 @@ def test_postings_spilled_by_range_merge_sorted_with_a_base_each_once(tmp_path):
     assert np.array_equal(np.concatenate([k for k, _ in merged]), expected[0])
     assert np.array_equal(np.concatenate([d for _, d in merged]), expected[1])
     assert spill.merged_size(base_keys) == len(expected[0])
+
+
+def _dataset(folder: Path, settings: dict[str, str]) -> Path:
+    """A Spark output folder with no documents and these raw ``settings`` values."""
+    from copytrace.store.schema import SCHEMAS, SETTINGS
+
+    for name in ("documents", "settings"):
+        (folder / name).mkdir(parents=True)
+    pq.write_table(SCHEMAS["documents"].empty_table(), folder / "documents" / "part-0.parquet")
+    pq.write_table(pa.table({"key": list(settings), "value": list(settings.values())}, schema=SETTINGS),
+                   folder / "settings" / "part-0.parquet")
+    return folder
+
+
+@pytest.mark.parametrize("settings, reason", [
+    ({"schema_version": "not json"}, "the value of 'schema_version' is not JSON: 'not json'"),
+    ({"schema_version": '"9"'}, "the dataset is of schema_version '9'; this copytrace reads '2': "
+                                "import it with the copytrace that wrote it"),
+])
+def test_a_dataset_of_other_settings_is_refused_naming_them_and_makes_no_store(tmp_path, settings, reason):
+    folder = _dataset(tmp_path / "out", settings)
+    with pytest.raises(InputError) as error:
+        import_parquet(folder, tmp_path / "new.duckdb")
+    assert (error.value.where, error.value.reason) == (str(folder / "settings"), reason)
+    assert not (tmp_path / "new.duckdb").exists()
+    with pytest.raises(InputError, match="no such folder"):
+        import_parquet(tmp_path / "absent", tmp_path / "new.duckdb")

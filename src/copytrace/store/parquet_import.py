@@ -14,7 +14,7 @@ from copytrace.candidates import CandidateConfig
 from copytrace.errors import InputError
 from copytrace.store.archive_index import ArchiveIndex
 from copytrace.store.duckdb_store import DuckDBStore
-from copytrace.store.schema import TABLES, conforms
+from copytrace.store.schema import SCHEMA_VERSION, TABLES, conforms
 
 
 def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
@@ -23,25 +23,42 @@ def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
     empties them all), and build the live archive's index where a server would (a large
     store); the rows of each table."""
     folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(str(folder), "no such folder")
     missing = [name for name in ("documents", "settings") if not (folder / name).is_dir()]
     if missing:
         raise InputError(str(folder), f"not the output of copytrace scan --engine spark (no {', '.join(missing)})")
     found = [name for name in TABLES if (folder / name).is_dir()]  # a table not written stays empty
     for name in ("settings", *found):
         _check_schema(folder / name, name)
+    settings = _dataset_settings(folder / "settings")  # before the store is opened: a refused dataset makes none
     with DuckDBStore(db) as store:
         held = [name for name in TABLES if store.row_count(name)]
         if held:
             raise InputError(str(db), f"already holds {', '.join(held)}; import into a new --db")
-        settings = pq.read_table(folder / "settings").to_pylist()
-        store.check_settings({row["key"]: json.loads(row["value"]) for row in settings})
+        store.check_settings(settings)
         _insert_tables(store, folder, found)
         counted = {name: store.row_count(name) for name in TABLES}
         store.connection.execute(f"CREATE OR REPLACE SEQUENCE run_ids START {counted['runs'] + 1}")
-        stored = {row["key"]: row["value"] for row in settings}
-        candidates = stored.get("candidates")  # as the live archive reads them: defaults where none
-        ArchiveIndex.prepare(store, CandidateConfig.stored(candidates, store.path) if candidates else CandidateConfig())
+        candidates = settings.get("candidates")  # as the live archive reads them: defaults where none
+        ArchiveIndex.prepare(store, CandidateConfig.stored(json.dumps(candidates), store.path) if candidates
+                             else CandidateConfig())
     return counted
+
+
+def _dataset_settings(folder: Path) -> dict[str, object]:
+    """The dataset's settings, each value decoded from its JSON; refused where a value is
+    not JSON or the schema is not the one this copytrace writes."""
+    settings = {}
+    for row in pq.read_table(folder).to_pylist():
+        try:
+            settings[row["key"]] = json.loads(row["value"])
+        except (TypeError, ValueError):
+            raise InputError(str(folder), f"the value of {row['key']!r} is not JSON: {str(row['value'])[:40]!r}") from None
+    if settings.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(str(folder), f"the dataset is of schema_version {settings.get('schema_version')!r}; this "
+                                      f"copytrace reads {SCHEMA_VERSION!r}: import it with the copytrace that wrote it")
+    return settings
 
 
 def _insert_tables(store: DuckDBStore, folder: Path, names: list[str]) -> None:
