@@ -347,6 +347,18 @@ def test_derivation_rejects_a_folder_without_labels(tmp_path: Path) -> None:
         evaluate_derivation(tmp_path, aligner=passage_over)
 
 
+@pytest.mark.parametrize("rows, reason", [
+    ("g0pA_taska.txt,a\n", "a row without its category"),
+    ("", "lists no answer to score"),
+])
+def test_derivation_refuses_a_short_row_and_a_corpus_without_answers(tmp_path: Path, rows: str, reason: str) -> None:
+    for name in ("file_information.csv", "test_info.csv"):
+        (tmp_path / name).write_text("File,Task,Category\n" + (rows if name == "file_information.csv" else ""))
+    with pytest.raises(InputError) as error:
+        evaluate_derivation(tmp_path, aligner=passage_over)
+    assert error.value.reason == reason
+
+
 def test_derivation_on_the_clough_stevenson_corpus() -> None:
     corpus = require_data("clough-stevenson-short-answers")
     report = evaluate_derivation(corpus)

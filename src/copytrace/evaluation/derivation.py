@@ -119,8 +119,10 @@ def read_corpus(corpus: Path) -> list[Answer]:
     for name, (task, category) in sorted(labels.items()):
         if category == "orig":
             continue
-        if category not in LEVEL_OF_CATEGORY:
-            raise InputError(f"{corpus / 'file_information.csv'}: {name}", f"unknown category {category!r}")
+        lacking = [field for field, value in (("file", name), ("task", task), ("category", category)) if not value]
+        if lacking or category not in LEVEL_OF_CATEGORY:
+            raise InputError(f"{corpus / 'file_information.csv'}: {name}",
+                             f"a row without its {' and '.join(lacking)}" if lacking else f"unknown category {category!r}")
         answers.append(
             Answer(
                 name=name,
@@ -130,6 +132,8 @@ def read_corpus(corpus: Path) -> list[Answer]:
                 in_test_split=name in test,
             )
         )
+    if not answers:
+        raise InputError(str(corpus / "file_information.csv"), "lists no answer to score")
     return answers
 
 
@@ -141,7 +145,8 @@ def _read_labels(path: Path) -> dict[str, tuple[str, str]]:
         missing = {"File", "Task", "Category"} - set(reader.fieldnames or ())
         if missing:
             raise InputError(str(path), f"missing columns {sorted(missing)}")
-        return {row["File"]: (row["Task"], row["Category"].strip()) for row in reader}
+        # A short row gives None for the fields it lacks; they are refused by name above.
+        return {row["File"] or "": (row["Task"] or "", (row["Category"] or "").strip()) for row in reader}
 
 
 def fit_thresholds(
