@@ -207,3 +207,12 @@ def test_a_user_who_can_write_neither_the_install_nor_a_home_runs_copytrace(tmp_
     result = subprocess.run([*nobody, sys.executable, "-m", "copytrace", "--version"], capture_output=True, text=True,
                             env={**os.environ, "HOME": "/nonexistent"}, cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("copytrace "), result.stderr
+
+
+def test_progress_bars_stay_out_of_a_piped_output(tmp_path):
+    path = write_jsonl(tmp_path / "docs.jsonl", collection())
+    result = subprocess.run([sys.executable, "-c", "from copytrace.cli import main; main()", "scan", str(path),
+                             "--db", str(tmp_path / "s.duckdb"), "--workers", "1"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("read ") and result.stderr == ""
+    assert not any(mark in result.stdout for mark in "━⠋%")

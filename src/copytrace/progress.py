@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.progress import (
     BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn,
     TimeRemainingColumn,
@@ -9,11 +10,14 @@ from rich.progress import (
 
 
 def progress_bars() -> Progress:
-    """One bar per step: its name, count, share, rate and times."""
+    """One bar per step: its name, count, share, rate and times; on stderr, and only where
+    that is a terminal (rich otherwise prints the bars' last state into a log or a pipe,
+    and left a spinner's line there when a run failed)."""
+    terminal = Console(stderr=True)
     return Progress(
         SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
         TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(), TimeRemainingColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=terminal, disable=not terminal.is_terminal,
     )
 
 
