@@ -130,6 +130,8 @@ def test_story_article_and_matches(client):
     assert client.get("/pairs/akorda/akorda").json() == {
         "error": "/pairs/akorda/akorda: an article is compared with another, not with itself"}
     assert all(client.get(path).headers["vary"] == "Accept" for path in ("/stories", "/articles/nothing"))
+    head = client.head("/health")
+    assert head.status_code == 200 and head.content == b"" and head.headers["content-type"] == "application/json"
     assert client.get("/stories/nothing").json() == {"error": "nothing: no such story in the store"}
 
 

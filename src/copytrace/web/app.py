@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import copytrace
 from copytrace.errors import InputError, NotFound
@@ -57,12 +58,33 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.service = service
     app.add_middleware(BodyLimitAndHeaders, max_body=settings.max_body)
     app.add_middleware(KeepEncodedSeparators)
+    app.add_middleware(HeadAsGet)
     for module in views.MODULES:
         app.include_router(module.router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
     return app
+
+
+class HeadAsGet:
+    """ASGI middleware: a HEAD request is answered as its GET, without the body (FastAPI's
+    routes answer HEAD with 405, and uptime checks send it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
