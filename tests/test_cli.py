@@ -6,6 +6,7 @@ import json
 import os
 import random
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -193,12 +194,19 @@ def test_compare_of_two_texts_that_share_nothing_names_no_source(tmp_path, capsy
     assert "share no passage: neither is taken from the other" in out and "confidence" not in out
 
 
-def test_kernels_go_under_the_temporary_folder_where_neither_numba_folder_can_be_written(monkeypatch):
+def test_kernels_go_under_the_temporary_folder_where_neither_numba_folder_can_be_written(monkeypatch, tmp_path):
     from numba.core import config
 
     monkeypatch.setattr(config, "CACHE_DIR", "")
     monkeypatch.setattr(package, "_writable", lambda folder: False)
-    assert package.kernel_cache_folder() == os.path.join(tempfile.gettempdir(), f"copytrace-numba-cache-{os.getuid()}")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert package.kernel_cache_folder() == str(tmp_path / f"copytrace-numba-cache-{os.getuid()}")
+    assert stat.S_IMODE(os.stat(tmp_path / f"copytrace-numba-cache-{os.getuid()}").st_mode) == 0o700
+    # A folder of that name open to others (kernels are pickles) is not used: a new private one is.
+    monkeypatch.setattr(config, "CACHE_DIR", "")
+    os.chmod(tmp_path / f"copytrace-numba-cache-{os.getuid()}", 0o777)
+    chosen = package.kernel_cache_folder()
+    assert Path(chosen).parent == tmp_path and Path(chosen).name != f"copytrace-numba-cache-{os.getuid()}"
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv to run as nobody")

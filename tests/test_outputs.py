@@ -223,6 +223,9 @@ def test_compare_html_replaces_a_link_instead_of_writing_through_it(tmp_path, mo
     assert result[0] == 0 and kept.read_text() == "not an input, but not to be written through either"
     assert not (tmp_path / "report.html").is_symlink() and "<html" in (tmp_path / "report.html").read_text()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["kept.html", "report.html"]  # no temporary left
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o666 & ~umask  # as open() makes a file
 
 
 def test_pan_detections_inside_the_corpus_are_refused(tmp_path, monkeypatch, capsys):
@@ -232,6 +235,20 @@ def test_pan_detections_inside_the_corpus_are_refused(tmp_path, monkeypatch, cap
                           "is the corpus; write the output elsewhere")
     assert_one_line_error(cli(monkeypatch, capsys, "eval", "pan", str(corpus), "--out", str(corpus / "out")),
                           "is inside the corpus")
+    trap = tmp_path / "trap"  # an --out outside the corpus, holding a link into it
+    trap.mkdir()
+    (trap / "02-no-obfuscation").symlink_to(corpus / "02-no-obfuscation")
+    for pairs in (corpus / "pairs", corpus / "02-no-obfuscation" / "pairs"):
+        pairs.write_text("suspicious-document00001.txt source-document00001.txt\n")
+    gold = corpus / "02-no-obfuscation" / "suspicious-document00001-source-document00001.xml"
+    gold.write_text('<document reference="suspicious-document00001.txt"></document>\n')
+    for folder, name in (("susp", "suspicious-document00001.txt"), ("src", "source-document00001.txt")):
+        (corpus / folder).mkdir()
+        (corpus / folder / name).write_text("A text of a few words.")
+    before = gold.read_bytes()
+    assert_one_line_error(cli(monkeypatch, capsys, "eval", "pan", str(corpus), "--out", str(trap), "--workers", "1"),
+                          "is inside the corpus")
+    assert gold.read_bytes() == before
     (tmp_path / "file").write_text("a file")
     assert_one_line_error(cli(monkeypatch, capsys, "eval", "pan", str(corpus), "--out", str(tmp_path / "file")),
                           "is a file; give a folder")
@@ -242,20 +259,32 @@ def test_a_stories_limit_past_any_store_is_one_line(tmp_path, monkeypatch, capsy
     assert_one_line_error(result, "--limit")
 
 
+@pytest.mark.parametrize("tables", [["CREATE TABLE sales (x INTEGER)"],
+                                    ["CREATE SCHEMA s", "CREATE TABLE s.sales (x INTEGER)"],
+                                    ["CREATE TABLE sales (x INTEGER)", "CREATE TABLE settings (key VARCHAR, value VARCHAR)"]])
 @pytest.mark.parametrize("command", [["scan", "GOOD"], ["stories"], ["export", "--format", "jsonl", "--out", "OUT"]])
-def test_a_duckdb_database_that_is_not_a_store_is_refused_untouched(tmp_path, monkeypatch, capsys, command):
+def test_a_duckdb_database_that_is_not_a_store_is_refused_untouched(tmp_path, monkeypatch, capsys, command, tables):
     import duckdb
 
     db = tmp_path / "sales.duckdb"
     with duckdb.connect(str(db)) as connection:
-        connection.execute("CREATE TABLE sales (x INTEGER)")
+        for statement in tables:
+            connection.execute(statement)
     before = db.read_bytes()
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
     args = [str(good) if arg == "GOOD" else str(tmp_path / "out") if arg == "OUT" else arg for arg in command]
     result = cli(monkeypatch, capsys, *args, "--db", str(db))
-    assert_one_line_error(result, str(db), "is a DuckDB database but not a copytrace store (its tables: sales)")
+    assert_one_line_error(result, str(db), "is a DuckDB database but not a copytrace store (its tables: ")
     assert db.read_bytes() == before
+
+
+def test_an_empty_duckdb_database_is_no_store_to_read(tmp_path, monkeypatch, capsys):
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    result = cli(monkeypatch, capsys, "stories", "--db", str(tmp_path / "empty.duckdb"))
+    assert_one_line_error(result, "holds no copytrace store yet; run copytrace scan first")
 
 
 @pytest.mark.parametrize("option, value", [("--out", "out"), ("--master", "local[2]"), ("--conf", "a=b")])

@@ -7,6 +7,7 @@ ingest → text → candidates → align → compare → provenance → store �
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -22,17 +23,32 @@ def _writable(folder: Path) -> bool:
         return False
 
 
+def _private(folder: str) -> bool:
+    """Whether ``folder`` is (made if missing) this user's alone: a folder another user
+    made or can write could hold compiled kernels (pickles) planted there."""
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    status = os.lstat(folder)
+    return stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() and not status.st_mode & 0o022
+
+
 def kernel_cache_folder() -> str | None:
     """Where numba keeps the compiled kernels: beside their source or in the user's cache
     folder, as numba chooses; where neither can be written (a system-wide install run by
     a user without a writable home), numba refuses to load the modules at all, even for
-    ``--version``, so they go to a folder of this user's under the temporary one."""
+    ``--version``, so they go to a folder of this user's under the temporary one (a new
+    one each run, compiling again, where that name is taken by someone else)."""
     from numba.core import config
     from numba.misc.appdirs import AppDirs
 
     if not config.CACHE_DIR and not any(_writable(folder) for folder in (
             Path(__file__).parent / "__pycache__", Path(AppDirs(appname="numba", appauthor=False).user_cache_dir))):
-        config.CACHE_DIR = os.path.join(tempfile.gettempdir(), f"copytrace-numba-cache-{os.getuid()}")
+        shared = os.path.join(tempfile.gettempdir(), f"copytrace-numba-cache-{os.getuid()}")
+        config.CACHE_DIR = shared if _private(shared) else tempfile.mkdtemp(prefix="copytrace-numba-cache-")
     return config.CACHE_DIR or None
 
 

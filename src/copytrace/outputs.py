@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from copytrace.errors import InputError
+
+_UMASK = os.umask(0o022)  # the process's file mode mask: read by setting one, then put back
+os.umask(_UMASK)
 
 
 def refuse_inputs(output: Path, inputs: Mapping[str | Path, str]) -> None:
@@ -23,15 +27,27 @@ def refuse_inputs(output: Path, inputs: Mapping[str | Path, str]) -> None:
             raise InputError(str(output), f"is inside {what} ({path}); write the output elsewhere")
 
 
-def write_text_replacing(path: Path, text: str) -> None:
-    """Write ``text`` to a new file that then takes the name ``path``: a link there is
-    replaced, never written through, and no half-written file is left under the name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-                                     delete=False) as file:
-        file.write(text)
+@contextmanager
+def replaced_when_done(path: Path) -> Iterator[Path]:
+    """A hidden temporary file beside ``path``, renamed over it when the block succeeds
+    and removed otherwise: a failed or interrupted run leaves ``path`` as it was, and a
+    link at ``path`` is replaced, never written through."""
     try:
-        os.replace(file.name, path)
-    except OSError:
-        os.unlink(file.name)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise InputError(str(path), f"cannot write here: {error.strerror or error}") from error
+    os.close(handle)
+    os.chmod(name, 0o666 & ~_UMASK)  # as open() would create it, not mkstemp's owner-only mode
+    try:
+        yield Path(name)
+    except BaseException:
+        os.unlink(name)
         raise
+    os.replace(name, path)
+
+
+def write_text_replacing(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` by :func:`replaced_when_done`, its folder made if missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with replaced_when_done(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")

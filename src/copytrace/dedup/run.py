@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from copytrace.dedup.decide import MEASURES, Duplicate, ScoredPair, near_duplicates, pair_scores, priority
 from copytrace.errors import InputError
 from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
-from copytrace.outputs import refuse_inputs
+from copytrace.outputs import refuse_inputs, replaced_when_done
 from copytrace.progress import Tracker, progress_bars
 from copytrace.store.duckdb_store import MEMORY_LIMIT, open_store
 
@@ -44,8 +44,6 @@ _PAIRS = """
                      / sum(a_end - a_start + b_end - b_start) AS verbatim_share
         FROM passages GROUP BY a, b) s USING (a, b)
     ORDER BY p.a, p.b"""
-_UMASK = os.umask(0o022)  # the process's file mode mask: read by setting one, then put back
-os.umask(_UMASK)
 _IDS = pa.schema([("id", pa.string())])
 _DROPPED_SCHEMA = pa.schema([("id", pa.string()), ("duplicate_of", pa.string()), ("score", pa.float64())])
 
@@ -94,8 +92,8 @@ def dedup(
     _check_outputs(source, out, dropped)
     bars = progress_bars() if progress else nullcontext(None)
     with _collection(source) as connection, bars as bar, ExitStack() as outputs:
-        kept_temporary = outputs.enter_context(_replaced_when_done(out))
-        dropped_temporary = outputs.enter_context(_replaced_when_done(dropped))
+        kept_temporary = outputs.enter_context(replaced_when_done(out))
+        dropped_temporary = outputs.enter_context(replaced_when_done(dropped))
         duplicates = _duplicates(connection, measure, threshold, Tracker(bar, "pairs", None))
         _write(dropped_temporary, dropped, _dropped_rows(duplicates))
         [(read,)] = connection.sql("SELECT count(*) FROM documents").fetchall()
@@ -199,24 +197,6 @@ def _kept_documents(connection: duckdb.DuckDBPyConnection, duplicates: list[Dupl
     return connection.sql(
         f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE id NOT IN (SELECT id FROM dropped_ids) ORDER BY id"
     ).to_arrow_reader(_BATCH_ROWS).cast(DOCUMENT_SCHEMA)
-
-
-@contextmanager
-def _replaced_when_done(path: Path) -> Iterator[Path]:
-    """A hidden temporary file beside ``path``, renamed over it when the block succeeds
-    and removed otherwise: a failed or interrupted run leaves ``path`` as it was."""
-    try:
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise InputError(str(path), f"cannot write here: {error.strerror or error}") from error
-    os.close(handle)
-    os.chmod(name, 0o666 & ~_UMASK)  # as open() would create it, not mkstemp's owner-only mode
-    try:
-        yield Path(name)
-    except BaseException:
-        os.unlink(name)
-        raise
-    os.replace(name, path)
 
 
 def _write(temporary: Path, path: Path, batches: pa.RecordBatchReader, tracker: Tracker | None = None) -> int:

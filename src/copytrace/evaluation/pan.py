@@ -36,7 +36,7 @@ from pathlib import Path
 from copytrace.align import Passage
 from copytrace.errors import InputError
 from copytrace.evaluation.measures import Annotation, Scores, Tally, scores, tally
-from copytrace.outputs import refuse_inputs
+from copytrace.outputs import refuse_inputs, write_text_replacing
 from copytrace.parallel import process_pool
 
 Aligner = Callable[[str, str], Sequence[Passage]]
@@ -187,7 +187,7 @@ def write_detections(path: Path, suspicious: str, detections: Sequence[Annotatio
             source_length=str(d.source_length),
         )
     ET.indent(root)
-    path.write_text(ET.tostring(root, encoding="unicode") + "\n", encoding="utf-8")
+    write_text_replacing(path, ET.tostring(root, encoding="unicode") + "\n")
 
 
 def passages_to_detections(pair: PanPair, passages: Sequence[Passage]) -> list[Annotation]:
@@ -271,9 +271,9 @@ def run_pan(
     seconds = dict.fromkeys(chosen, 0.0)
     counts = dict.fromkeys(chosen, 0)
     for pair, (detections, spent) in zip(pairs, results):
-        folder = out / pair.obfuscation
-        folder.mkdir(parents=True, exist_ok=True)
-        write_detections(folder / pair.xml_name, pair.suspicious, detections)
+        written = out / pair.obfuscation / pair.xml_name
+        refuse_inputs(written, {corpus: "the corpus"})  # reached through a link inside --out, too
+        write_detections(written, pair.suspicious, detections)
         tallies[pair.obfuscation] += tally(gold[pair], detections)
         seconds[pair.obfuscation] += spent
         counts[pair.obfuscation] += 1

@@ -93,16 +93,28 @@ class DuckDBStore:
             self.check_settings({"schema_version": SCHEMA_VERSION})
 
     def _refuse_other_databases(self) -> None:
-        """A DuckDB database with tables but no copytrace settings is someone else's:
-        it is refused untouched (a scan added its tables beside theirs; a read failed
-        with a traceback on the first table it lacked)."""
+        """A DuckDB database with tables (in any schema) but no copytrace schema version in
+        its settings is someone else's: it is refused untouched (a scan added its tables
+        beside theirs; a read failed with a traceback on the first table it lacked). An
+        empty one is refused for reading: there is nothing to read yet."""
         tables = [name for (name,) in self.connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
-        if tables and "settings" not in tables:
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1").fetchall()]
+        if not tables and self.read_only:
             self.connection.close()
-            shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+            raise InputError(self.path, "holds no copytrace store yet; run copytrace scan first")
+        if tables and not self._has_schema_version(tables):
+            self.connection.close()
+            shown = ", ".join(name.removeprefix("main.") for name in tables[:5]) + (", …" if len(tables) > 5 else "")
             raise InputError(self.path, f"is a DuckDB database but not a copytrace store (its tables: {shown}); "
                                         "give a new path or a store made by copytrace scan")
+
+    def _has_schema_version(self, tables: list[str]) -> bool:
+        if "main.settings" not in tables:
+            return False
+        try:
+            return bool(self.connection.execute("SELECT 1 FROM settings WHERE key = 'schema_version'").fetchall())
+        except duckdb.Error:  # a table of that name with other columns
+            return False
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
