@@ -436,8 +436,11 @@ def _dataset(folder: Path, settings: dict[str, str]) -> Path:
 
 @pytest.mark.parametrize("settings, reason", [
     ({"schema_version": "not json"}, "the value of 'schema_version' is not JSON: 'not json'"),
-    ({"schema_version": '"9"'}, "the dataset is of schema_version '9'; this copytrace reads '2': "
+    ({"schema_version": '"9"'}, 'the dataset is of schema_version "9"; this copytrace reads "2": '
                                 "import it with the copytrace that wrote it"),
+    ({"schema_version": "2"}, 'the dataset is of schema_version 2; this copytrace reads "2": '
+                              "import it with the copytrace that wrote it"),
+    ({"": '"2"'}, "a row without its key"),
 ])
 def test_a_dataset_of_other_settings_is_refused_naming_them_and_makes_no_store(tmp_path, settings, reason):
     folder = _dataset(tmp_path / "out", settings)

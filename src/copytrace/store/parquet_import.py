@@ -51,13 +51,15 @@ def _dataset_settings(folder: Path) -> dict[str, object]:
     not JSON or the schema is not the one this copytrace writes."""
     settings = {}
     for row in pq.read_table(folder).to_pylist():
+        if not row["key"]:
+            raise InputError(str(folder), "a row without its key")
         try:
             settings[row["key"]] = json.loads(row["value"])
         except (TypeError, ValueError):
             raise InputError(str(folder), f"the value of {row['key']!r} is not JSON: {str(row['value'])[:40]!r}") from None
-    if settings.get("schema_version") != SCHEMA_VERSION:
-        raise InputError(str(folder), f"the dataset is of schema_version {settings.get('schema_version')!r}; this "
-                                      f"copytrace reads {SCHEMA_VERSION!r}: import it with the copytrace that wrote it")
+    if (version := settings.get("schema_version")) != SCHEMA_VERSION:  # compared, and shown, as JSON values
+        raise InputError(str(folder), f"the dataset is of schema_version {json.dumps(version)}; this copytrace "
+                                      f"reads {json.dumps(SCHEMA_VERSION)}: import it with the copytrace that wrote it")
     return settings
 
 
