@@ -292,11 +292,17 @@ def test_cli_add_with_skip_refuses_a_known_id_with_another_text_adds_the_rest_an
     assert [a["document"]["id"] for a in report["articles"]] == [records[1]["id"]]
     assert [(r["where"], r["reason"]) for r in report["rejected"]] == [
         (f"{second}:3", "malformed JSON: Expecting property name enclosed in double quotes (column 2)"),
-        ("document 'akorda'", "id is already in the store with a different text")]
+        (f"{second}:2", "id is already in the store with a different text")]
     with DuckDBStore(db, read_only=True) as store:
         run = store.query("SELECT read, stored, existing, rejected FROM runs ORDER BY run_id DESC LIMIT 1").to_pylist()
         assert run == [{"read": 3, "stored": 1, "existing": 0, "rejected": 2}]
         assert store.query("SELECT count(*) AS n FROM rejects").column("n")[0].as_py() == 2
+    second.write_text("\n".join([json.dumps(records[2]), json.dumps(changed)]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:  # without skip: the conflict stops the add before anything is stored
+        runner.invoke(app, ["add", str(second), "--db", db], catch_exceptions=False)
+    assert (error.value.where, error.value.reason) == (f"{second}:2", "id is already in the store with a different text")
+    with DuckDBStore(db, read_only=True) as store:
+        assert records[2]["id"] not in store.document_ids()
 
 
 def _document(record: dict) -> Document:

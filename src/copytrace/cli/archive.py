@@ -13,6 +13,7 @@ from rich.table import Table
 from copytrace.cli import app, shown
 from copytrace.engine import DEFAULT_DB
 from copytrace.engine.archive import ArticleReport, LiveArchive, batch_report_json
+from copytrace.errors import InputError
 from copytrace.ingest import FieldMap, Rejection, read_documents
 from copytrace.store import DuckDBStore
 
@@ -33,11 +34,14 @@ def add(
         None, "--workers", help="Processes to run on (default: one per core; the others verify large batches' candidates)."),
 ) -> None:
     """Add articles to a store: match each against the archive, store it, update its story."""
-    documents, rejected = _read(inputs, fields, on_error)
+    places: dict[str, str] = {}
+    documents, rejected = _read(inputs, fields, on_error, places)
     with DuckDBStore(db) as store, LiveArchive(store, workers=workers) as archive:
-        if on_error == "skip":  # an id stored with another text is refused as scan refuses it
-            documents, conflicts = archive.without_conflicts(documents)
-            rejected += conflicts
+        # An id stored with another text is refused where it was read, as scan refuses it.
+        documents, conflicts = archive.without_conflicts(documents, places)
+        if conflicts and on_error == "fail":
+            raise InputError(conflicts[0].where, conflicts[0].reason)
+        rejected += conflicts
         reports = archive.add(documents, run_inputs=[str(path) for path in inputs], rejected=rejected)
     _print(reports, rejected, as_json)
 
@@ -58,9 +62,11 @@ def query(
     _print(reports, rejected, as_json)
 
 
-def _read(inputs: list[Path], fields: str | None, on_error: str) -> tuple[list, list[Rejection]]:
-    """The documents of ``inputs`` and the records refused (with ``--on-error skip``)."""
-    records = list(read_documents(inputs, FieldMap.parse(fields) if fields else None, on_error))
+def _read(inputs: list[Path], fields: str | None, on_error: str, places: dict[str, str] | None = None
+          ) -> tuple[list, list[Rejection]]:
+    """The documents of ``inputs`` and the records refused (with ``--on-error skip``);
+    ``places`` gets where each document was read."""
+    records = list(read_documents(inputs, FieldMap.parse(fields) if fields else None, on_error, places))
     return [r for r in records if not isinstance(r, Rejection)], [r for r in records if isinstance(r, Rejection)]
 
 

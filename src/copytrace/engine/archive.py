@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import gc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -312,14 +312,18 @@ class LiveArchive:
         batch.became_boilerplate = self._became_boilerplate(matched, frozenset(batch.fresh))
         return batch
 
-    def without_conflicts(self, documents: Sequence[Document]) -> tuple[list[Document], list[Rejection]]:
+    def without_conflicts(self, documents: Sequence[Document], places: Mapping[str, str] | None = None
+                          ) -> tuple[list[Document], list[Rejection]]:
         """``documents`` less those whose id is stored, or given earlier, with a different
-        text, and those refused (``add --on-error skip``; :meth:`add` stops at the first)."""
+        text, and those refused, each named by its place where ``places`` has it (by id,
+        as :func:`copytrace.ingest.read_documents` notes them). :meth:`add` stops at the
+        first instead."""
         refused: list[tuple[Document, str]] = []
         self._not_stored(documents, None, refused)
         dropped = {id(document) for document, _ in refused}
         return ([document for document in documents if id(document) not in dropped],
-                [Rejection(f"document '{document.id}'", reason) for document, reason in refused])
+                [Rejection((places or {}).get(document.id, f"document '{document.id}'"), reason)
+                 for document, reason in refused])
 
     def _not_stored(self, documents: Sequence[Document], waiting: _Batch | None,
                     refused: list[tuple[Document, str]] | None = None) -> dict[str, Document]:

@@ -145,6 +145,7 @@ def read_documents(
     paths: Sequence[str | Path],
     field_map: FieldMap | None = None,
     on_error: OnError = "fail",
+    places: dict[str, str] | None = None,
 ) -> Iterator[Record]:
     """Stream the documents in ``paths`` (.txt files, folders, .jsonl, .csv, .parquet).
 
@@ -152,10 +153,19 @@ def read_documents(
     Each record read is yielded as a :class:`Document` or, with ``on_error="skip"``,
     a :class:`Rejection`; with ``on_error="fail"`` the first bad record raises
     :class:`InputError` naming its file and line. A second document with an id
-    already read in this run is a bad record.
+    already read in this run is a bad record. ``places``, where given, gets where each
+    document was read (``file:line``), by id, so that a later check can name it.
     """
     check_on_error(on_error)
-    return accept_records(map(_parsed, read_unparsed(paths, field_map)), on_error, set())
+    reads = map(_parsed, read_unparsed(paths, field_map))
+    return accept_records(reads if places is None else _noting_places(reads, places), on_error, set())
+
+
+def _noting_places(reads: Iterable[Read], places: dict[str, str]) -> Iterator[Read]:
+    for read in reads:
+        if not isinstance(read.outcome, str):
+            places.setdefault(read.outcome.id, read.where)  # a repeated id is refused; the first stays
+        yield read
 
 
 def read_unparsed(
