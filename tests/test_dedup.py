@@ -20,6 +20,7 @@ from copytrace.dedup import run as dedup_run
 from copytrace.dedup.decide import priority
 from copytrace.engine import ScanConfig
 from copytrace.errors import InputError
+from copytrace.store import DuckDBStore
 from tests.conftest import cli
 from tests.test_scan import mutate, prose, write_jsonl
 from tests.test_spark import requires_spark, spark  # noqa: F401 (a fixture)
@@ -165,6 +166,28 @@ def dedup_dropped(store: Path, folder: Path, threshold: float) -> list[dict]:
     return read_rows(folder / "kept.dropped.jsonl")
 
 
+def test_an_exact_copy_scores_one_whatever_its_paragraph_breaks(tmp_path):
+    rng = random.Random(5)
+    text = "\n\n".join(prose(rng, 60) for _ in range(5))  # breaks between passages lie outside them
+    db = tmp_path / "copies.duckdb"
+    copytrace.scan([write_jsonl(tmp_path / "copies.jsonl", [{"id": "original", "text": text, "date": "2024-01-01"},
+                                                           {"id": "copy", "text": text, "date": "2024-01-02"}])],
+                   db, config=ScanConfig(workers=1))
+    for measure in ("jaccard", "containment"):
+        dedup(db, tmp_path / "kept.jsonl", threshold=1.0, measure=measure)
+        assert read_rows(tmp_path / "kept.dropped.jsonl") == [{"id": "copy", "duplicate_of": "original", "score": 1.0}]
+
+
+def test_a_store_whose_last_scan_stopped_is_refused(store, tmp_path):
+    stopped = tmp_path / "stopped.duckdb"
+    stopped.write_bytes(store.read_bytes())
+    with DuckDBStore(stopped) as opened:
+        opened.connection.execute("UPDATE runs SET stage = 'stories', finished_at = NULL")
+    with pytest.raises(InputError, match=r"its last scan \(run 1\) stopped in its stories step; run the same scan"):
+        dedup(stopped, tmp_path / "kept.jsonl")
+    assert not (tmp_path / "kept.jsonl").exists()
+
+
 def test_containment_drops_a_trimmed_reprint_that_jaccard_keeps(store, tmp_path):
     assert "t-trimmed" not in {row["id"] for row in dedup_dropped(store, tmp_path, 0.8)}
     dedup(store, tmp_path / "kept.jsonl", measure="containment")
@@ -249,10 +272,12 @@ def test_a_parquet_dataset_of_the_tables_gives_the_stores_outputs(store, tmp_pat
     the store: the same code path as a Spark scan's output, without Java."""
     with copytrace.open_store(store) as opened:
         for name in dedup_run.PARQUET_TABLES:
-            (tmp_path / "scan" / name).mkdir(parents=True)
-            pq.write_table(opened.table(name), tmp_path / "scan" / name / "part-0.parquet")
+            (tmp_path / "scan[1]" / name).mkdir(parents=True)
+            pq.write_table(opened.table(name), tmp_path / "scan[1]" / name / "part-0.parquet")
+            (tmp_path / "scan1" / name).mkdir(parents=True)  # what "scan[1]" as a glob would read instead
+            pq.write_table(opened.table(name).slice(0, 0), tmp_path / "scan1" / name / "part-0.parquet")
     dedup(store, tmp_path / "local.jsonl", threshold=0.5)
-    dedup(tmp_path / "scan", tmp_path / "parquet.jsonl", threshold=0.5)
+    dedup(tmp_path / "scan[1]", tmp_path / "parquet.jsonl", threshold=0.5)
     for name in ("{}.jsonl", "{}.dropped.jsonl"):
         assert (tmp_path / name.format("parquet")).read_bytes() == (tmp_path / name.format("local")).read_bytes()
 

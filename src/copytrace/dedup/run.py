@@ -29,6 +29,7 @@ from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
 from copytrace.outputs import refuse_inputs, replaced_when_done
 from copytrace.progress import Tracker, progress_bars
 from copytrace.store.duckdb_store import MEMORY_LIMIT, open_store
+from copytrace.store.parquet_import import read_parquet_of
 
 SCHEMA = "copytrace.dedup/1"
 DEFAULT_THRESHOLD = 0.8
@@ -37,12 +38,21 @@ PARQUET_TABLES = ("documents", "pairs", "passages", "stories")  # what dedup rea
 _BATCH_ROWS = 1024  # documents per batch streamed to the output
 # A pair's verbatim share: its passages' shares weighted by length, summed in a fixed
 # order (a parallel sum's order, and so its last bits, would vary), as the stories stage does.
+# Two documents of the same text score exactly 1: coverage counts the body's characters
+# inside passages, which leaves out the breaks between them (an identical pair of five
+# paragraphs covered 0.9865 of each, so --threshold 1 dropped no exact copy).
 _PAIRS = """
-    SELECT p.a, p.b, p.coverage_a, p.coverage_b, coalesce(s.verbatim_share, 1.0) AS verbatim_share
+    SELECT p.a, p.b,
+           CASE WHEN same.a IS NULL THEN p.coverage_a ELSE 1.0 END AS coverage_a,
+           CASE WHEN same.a IS NULL THEN p.coverage_b ELSE 1.0 END AS coverage_b,
+           CASE WHEN same.a IS NULL THEN coalesce(s.verbatim_share, 1.0) ELSE 1.0 END AS verbatim_share
     FROM pairs p LEFT JOIN (
         SELECT a, b, sum((a_end - a_start + b_end - b_start) * verbatim_share ORDER BY a_start, passage)
                      / sum(a_end - a_start + b_end - b_start) AS verbatim_share
         FROM passages GROUP BY a, b) s USING (a, b)
+    LEFT JOIN (
+        SELECT p.a, p.b FROM pairs p JOIN documents da ON da.id = p.a JOIN documents db ON db.id = p.b
+        WHERE da.text_hash = db.text_hash) same USING (a, b)
     ORDER BY p.a, p.b"""
 _IDS = pa.schema([("id", pa.string())])
 _DROPPED_SCHEMA = pa.schema([("id", pa.string()), ("duplicate_of", pa.string()), ("score", pa.float64())])
@@ -146,11 +156,23 @@ def _collection(source: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         with duckdb.connect() as connection, tempfile.TemporaryDirectory(prefix="copytrace-dedup-") as scratch:
             connection.execute(f"SET temp_directory = '{_quoted(scratch)}'")
             for name in PARQUET_TABLES:
-                connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_quoted(source / name)}/*.parquet')")
+                connection.execute(f"CREATE VIEW {name} AS SELECT * FROM {read_parquet_of(source / name)}")
             yield _bounded(connection)
         return
     with open_store(source) as store:
+        _check_finished(store.connection, source)
         yield _bounded(store.connection)
+
+
+def _check_finished(connection: duckdb.DuckDBPyConnection, source: Path) -> None:
+    """Refuse a store whose last scan stopped before its end: its pairs or stories are
+    partial, and the documents without a story would be ranked after every dated
+    original (an interrupted scan's earlier copies were kept over their originals)."""
+    last = connection.execute("SELECT run_id, stage FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()
+    if last and last[0][1] != "done":
+        run_id, stage = last[0]
+        raise InputError(str(source), f"its last scan (run {run_id}) stopped in its {stage} step; run the same "
+                                      "scan again to finish it, then dedup")
 
 
 def _bounded(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

@@ -63,6 +63,17 @@ def _dataset_settings(folder: Path) -> dict[str, object]:
     return settings
 
 
+def read_parquet_of(folder: Path) -> str:
+    """DuckDB's ``read_parquet`` of exactly the Parquet files in ``folder``: each path with
+    its glob characters escaped, since DuckDB reads ``[``, ``*`` and ``?`` in any path it is
+    given as a pattern (a dataset in ``d[1]`` was read from a sibling ``d1``)."""
+    quoted = ["'" + str(path).translate(_GLOB_ESCAPES).replace("'", "''") + "'" for path in sorted(folder.glob("*.parquet"))]
+    return f"read_parquet([{', '.join(quoted)}])"
+
+
+_GLOB_ESCAPES = str.maketrans({"[": "[[]", "*": "[*]", "?": "[?]"})
+
+
 def _insert_tables(store: DuckDBStore, folder: Path, names: list[str]) -> None:
     """Insert each table's Parquet files, one table per transaction, with the store's bulk
     memory limit: all of them in one transaction ran out of DuckDB's memory at commit on
@@ -72,9 +83,8 @@ def _insert_tables(store: DuckDBStore, folder: Path, names: list[str]) -> None:
     try:
         with store.bulk_writes():
             for name in names:
-                pattern = str(folder / name / "*.parquet").replace("'", "''")
                 try:
-                    store.connection.execute(f"INSERT INTO {name} SELECT * FROM read_parquet('{pattern}')")
+                    store.connection.execute(f"INSERT INTO {name} SELECT * FROM {read_parquet_of(folder / name)}")
                 except duckdb.Error as error:
                     raise InputError(str(folder / name), f"cannot be imported: {str(error).splitlines()[0]}") from None
     except BaseException:
