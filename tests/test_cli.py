@@ -65,6 +65,7 @@ def test_compare_html_escapes_article_text(tmp_path: Path) -> None:
     assert SCRIPT not in html and "<b>bold" not in html
     assert "&lt;script&gt;" in html
     assert "<link" not in html and "src=" not in html  # self-contained
+    assert html.count('<div class="text" dir="auto">') == 2  # each text sets its own direction (Arabic, Hebrew)
 
 
 @pytest.mark.parametrize(
