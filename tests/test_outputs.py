@@ -294,3 +294,27 @@ def test_a_spark_option_with_the_local_engine_is_refused_not_ignored(tmp_path, m
     result = cli(monkeypatch, capsys, "scan", str(good), "--db", str(tmp_path / "x.duckdb"), option, value)
     assert_one_line_error(result, f"{option}: is an option of --engine spark")
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_dedup_and_export_never_replace_the_files_the_store_was_scanned_from(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # inputs are recorded as given: relative to where the scan ran
+    Path("news.jsonl").write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    Path("data").mkdir()
+    Path("data/documents.jsonl").write_text(json.dumps({**GOOD, "id": "other"}) + "\n", encoding="utf-8")
+    before = {path: path.read_bytes() for path in (Path("news.jsonl"), Path("data/documents.jsonl"))}
+    assert cli(monkeypatch, capsys, "scan", "news.jsonl", "data", "--db", "news.duckdb")[0] == 0
+    assert_one_line_error(cli(monkeypatch, capsys, "dedup", "--db", "news.duckdb", "--out", "news.jsonl"),
+                          "news.jsonl: is an input the store was scanned from")
+    assert_one_line_error(cli(monkeypatch, capsys, "export", "--db", "news.duckdb", "--format", "jsonl", "--out", "data"),
+                          "is inside an input the store was scanned from (data)")
+    assert {path: path.read_bytes() for path in before} == before
+
+
+def test_export_onto_the_store_itself_is_refused(tmp_path, monkeypatch, capsys):
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    db = tmp_path / "out" / "documents.jsonl"  # a store named as the export would name a table
+    db.parent.mkdir()
+    assert cli(monkeypatch, capsys, "scan", str(good), "--db", str(db))[0] == 0
+    assert_one_line_error(cli(monkeypatch, capsys, "export", "--db", str(db), "--format", "jsonl",
+                              "--out", str(tmp_path / "out")), "is the store; write the output elsewhere")

@@ -127,10 +127,13 @@ def _check_options(threshold: float, measure: str) -> None:
 
 def _check_outputs(source: Path, out: Path, dropped: Path) -> None:
     """Refuse outputs of an unknown format, outputs that are folders, an output given
-    twice, and any output that is an input: the store, its log or scratch folder, or a
-    file inside the Parquet dataset."""
+    twice, and any output that is an input: the store, its log or scratch folder, the
+    files it was scanned from, or a file inside the Parquet dataset."""
     inputs = {source: "the input dataset" if source.is_dir() else "the input store",
               f"{source}.wal": "the input store's log", f"{source}.tmp": "the input store's scratch folder"}
+    if not source.is_dir():
+        with open_store(source) as store:
+            inputs = {**inputs, **store.own_files()}  # its own names for the store come first
     for path in (out, dropped):
         if path.suffix.lower() not in FORMATS:
             raise InputError(str(path), f"unknown format '{path.suffix}' (use {', '.join(FORMATS)})")

@@ -321,6 +321,15 @@ class DuckDBStore:
         """Every stored document's id."""
         return self.query("SELECT id FROM documents").column("id").to_pylist()
 
+    def own_files(self) -> dict[str, str]:
+        """What an output of this store must not replace, each with what it is: the store,
+        its log, and the inputs its runs read (as given to them: relative paths resolve
+        from the current folder, so only a command run where the scan was finds those)."""
+        inputs = {path for (listed,) in self.connection.execute("SELECT inputs FROM runs").fetchall()
+                  for path in json.loads(listed or "[]")}
+        return {**{path: "an input the store was scanned from" for path in sorted(inputs) if "://" not in path},
+                self.path: "the store", f"{self.path}.wal": "the store's log"}
+
     def archive_rows(self, ids: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows the live archive's index keeps (:data:`copytrace.store.archive_index.ARCHIVE_ROWS`:
         document and signature columns) of documents ``ids`` in id order, or of every

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from copytrace.errors import InputError
+from copytrace.outputs import refuse_inputs
 from copytrace.store.base import TABLES
 from copytrace.store.duckdb_store import EXPORT_FORMATS, DuckDBStore
 
@@ -22,8 +23,10 @@ def export_tables(store: DuckDBStore, out: str | Path, format: str) -> list[Path
     out = Path(out)
     _make_folder(out)
     written = []
+    own_files = store.own_files()
     for name in EXPORTED_TABLES:
         path = out / f"{name}.{format}"
+        refuse_inputs(path, own_files)
         try:
             store.export_table(name, path, format)
         except duckdb.IOException as error:
