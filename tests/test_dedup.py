@@ -21,6 +21,7 @@ from copytrace.dedup.decide import priority
 from copytrace.engine import ScanConfig
 from copytrace.errors import InputError
 from copytrace.store import DuckDBStore
+from copytrace.store.export import export_tables
 from tests.conftest import cli
 from tests.test_scan import mutate, prose, write_jsonl
 from tests.test_spark import requires_spark, spark  # noqa: F401 (a fixture)
@@ -280,6 +281,10 @@ def test_a_parquet_dataset_of_the_tables_gives_the_stores_outputs(store, tmp_pat
     dedup(tmp_path / "scan[1]", tmp_path / "parquet.jsonl", threshold=0.5)
     for name in ("{}.jsonl", "{}.dropped.jsonl"):
         assert (tmp_path / name.format("parquet")).read_bytes() == (tmp_path / name.format("local")).read_bytes()
+    with copytrace.open_store(store) as opened:  # copytrace export's layout: one file per table
+        export_tables(opened, tmp_path / "exported", "parquet")
+    dedup(tmp_path / "exported", tmp_path / "export.jsonl", threshold=0.5)
+    assert (tmp_path / "export.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
 
 
 @requires_spark

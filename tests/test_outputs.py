@@ -318,3 +318,17 @@ def test_export_onto_the_store_itself_is_refused(tmp_path, monkeypatch, capsys):
     assert cli(monkeypatch, capsys, "scan", str(good), "--db", str(db))[0] == 0
     assert_one_line_error(cli(monkeypatch, capsys, "export", "--db", str(db), "--format", "jsonl",
                               "--out", str(tmp_path / "out")), "is the store; write the output elsewhere")
+
+
+def test_an_export_that_cannot_write_one_table_writes_none(tmp_path, monkeypatch, capsys):
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    db = tmp_path / "news.duckdb"
+    assert cli(monkeypatch, capsys, "scan", str(good), "--db", str(db))[0] == 0
+    out = tmp_path / "out"
+    (out / "pairs.csv").mkdir(parents=True)  # a folder where a table's file would go
+    (out / "documents.csv").write_text("an earlier export")
+    assert_one_line_error(cli(monkeypatch, capsys, "export", "--db", str(db), "--format", "csv", "--out", str(out)),
+                          "pairs.csv: is a folder")
+    assert sorted(path.name for path in out.iterdir()) == ["documents.csv", "pairs.csv"]
+    assert (out / "documents.csv").read_text() == "an earlier export"

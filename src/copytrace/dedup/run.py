@@ -29,7 +29,7 @@ from copytrace.ingest.document import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
 from copytrace.outputs import refuse_inputs, replaced_when_done
 from copytrace.progress import Tracker, progress_bars
 from copytrace.store.duckdb_store import MEMORY_LIMIT, open_store
-from copytrace.store.parquet_import import read_parquet_of
+from copytrace.store.parquet_import import read_parquet_of, table_files
 
 SCHEMA = "copytrace.dedup/1"
 DEFAULT_THRESHOLD = 0.8
@@ -145,7 +145,7 @@ def _check_outputs(source: Path, out: Path, dropped: Path) -> None:
 
 
 def _check_dataset(folder: Path) -> None:
-    missing = [name for name in PARQUET_TABLES if not any((folder / name).glob("*.parquet"))]
+    missing = [name for name in PARQUET_TABLES if not table_files(folder, name)]
     if missing:
         raise InputError(str(folder), "neither a store nor the output of copytrace scan --engine spark "
                                       f"(no {', '.join(missing)} tables)")
@@ -159,7 +159,7 @@ def _collection(source: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         with duckdb.connect() as connection, tempfile.TemporaryDirectory(prefix="copytrace-dedup-") as scratch:
             connection.execute(f"SET temp_directory = '{_quoted(scratch)}'")
             for name in PARQUET_TABLES:
-                connection.execute(f"CREATE VIEW {name} AS SELECT * FROM {read_parquet_of(source / name)}")
+                connection.execute(f"CREATE VIEW {name} AS SELECT * FROM {read_parquet_of(table_files(source, name))}")
             yield _bounded(connection)
         return
     with open_store(source) as store:

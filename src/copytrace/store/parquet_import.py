@@ -63,11 +63,18 @@ def _dataset_settings(folder: Path) -> dict[str, object]:
     return settings
 
 
-def read_parquet_of(folder: Path) -> str:
-    """DuckDB's ``read_parquet`` of exactly the Parquet files in ``folder``: each path with
-    its glob characters escaped, since DuckDB reads ``[``, ``*`` and ``?`` in any path it is
-    given as a pattern (a dataset in ``d[1]`` was read from a sibling ``d1``)."""
-    quoted = ["'" + str(path).translate(_GLOB_ESCAPES).replace("'", "''") + "'" for path in sorted(folder.glob("*.parquet"))]
+def table_files(dataset: Path, name: str) -> list[Path]:
+    """The Parquet files of table ``name`` in ``dataset``: a folder of them (a Spark scan's
+    layout, ``name/*.parquet``) or one file (``copytrace export``'s, ``name.parquet``)."""
+    return sorted((dataset / name).glob("*.parquet")) or [
+        path for path in [dataset / f"{name}.parquet"] if path.is_file()]
+
+
+def read_parquet_of(files: list[Path]) -> str:
+    """DuckDB's ``read_parquet`` of exactly ``files``: each path with its glob characters
+    escaped, since DuckDB reads ``[``, ``*`` and ``?`` in any path it is given as a
+    pattern (a dataset in ``d[1]`` was read from a sibling ``d1``)."""
+    quoted = ["'" + str(path).translate(_GLOB_ESCAPES).replace("'", "''") + "'" for path in files]
     return f"read_parquet([{', '.join(quoted)}])"
 
 
@@ -84,7 +91,8 @@ def _insert_tables(store: DuckDBStore, folder: Path, names: list[str]) -> None:
         with store.bulk_writes():
             for name in names:
                 try:
-                    store.connection.execute(f"INSERT INTO {name} SELECT * FROM {read_parquet_of(folder / name)}")
+                    files = read_parquet_of(sorted((folder / name).glob("*.parquet")))
+                    store.connection.execute(f"INSERT INTO {name} SELECT * FROM {files}")
                 except duckdb.Error as error:
                     raise InputError(str(folder / name), f"cannot be imported: {str(error).splitlines()[0]}") from None
     except BaseException:
