@@ -607,6 +607,15 @@ def test_csv_invalid_utf8_refuses_its_row_and_the_rest_is_read(tmp_path):
     assert rejection.reason == "binary or not UTF-8: invalid UTF-8 at byte 22, line 3"
 
 
+def test_text_after_a_closing_quote_refuses_that_row_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text('id,text\n1,"Hello," she said\n2,A 12" record and "quotes" inside.\n3,Fine.\n', encoding="utf-8")
+    items = skip_one(path)
+    assert [document.id for document in documents(items)] == ["2", "3"]
+    (rejection,) = rejections(items)
+    assert (rejection.where, rejection.reason) == (f"{path}:2", "malformed CSV: ',' expected after '\"'")
+
+
 def test_a_csv_quote_left_open_is_refused_not_a_field_that_swallows_the_file(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text('id,text\n1,Good.\n2,"Opened and never closed.\n3,Swallowed?\n4,Swallowed?\n', encoding="utf-8")

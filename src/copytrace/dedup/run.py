@@ -167,12 +167,17 @@ def _collection(source: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield _bounded(store.connection)
 
 
+_PARTIAL_STAGES = ("candidates", "verify", "stories")
+
+
 def _check_finished(connection: duckdb.DuckDBPyConnection, source: Path) -> None:
     """Refuse a store whose last scan stopped before its end: its pairs or stories are
     partial, and the documents without a story would be ranked after every dated
     original (an interrupted scan's earlier copies were kept over their originals)."""
     last = connection.execute("SELECT run_id, stage FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()
-    if last and last[0][1] != "done":
+    # A run that stopped while reading (a bad record, a refused add) stored whole batches
+    # or nothing; one that stopped later left candidates, pairs or stories partial.
+    if last and last[0][1] in _PARTIAL_STAGES:
         run_id, stage = last[0]
         raise InputError(str(source), f"its last scan (run {run_id}) stopped in its {stage} step; run the same "
                                       "scan again to finish it, then dedup")

@@ -613,7 +613,10 @@ def _csv_rows(path: str, reader: Any, lines: _DecodedLines, header: list[str], f
         try:
             row = next(reader, None)
         except csv.Error as error:
-            # The reader's position inside a broken row is unknown: stop reading this file.
+            if _QUOTE_LEFT_OPEN not in str(error):  # the reader goes on at the next line
+                yield Read(f"{path}:{line}", None, f"malformed CSV: {error}")
+                continue
+            # A quote left open ran to the end of the file: nothing after it can be read.
             yield _file_failure(path, error, line)
             return
         if row is None:
@@ -648,6 +651,9 @@ class _DecodedLines:
                 self.invalid[number] = str(error)
                 yield line.decode("utf-8", "replace")
             offset += len(line)
+
+
+_QUOTE_LEFT_OPEN = "unexpected end of data"
 
 
 def _file_failure(path: str, error: csv.Error, line: int) -> Read:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -323,11 +324,13 @@ class DuckDBStore:
 
     def own_files(self) -> dict[str, str]:
         """What an output of this store must not replace, each with what it is: the store,
-        its log, and the inputs its runs read (as given to them: relative paths resolve
-        from the current folder, so only a command run where the scan was finds those)."""
+        its log, and the files its runs were given (as given to them: relative paths
+        resolve from the current folder, so only a command run where the scan was finds
+        those). Folders given are left out: what else lies in them is not known, and a
+        folder such as ``.`` would refuse every output under it."""
         inputs = {path for (listed,) in self.connection.execute("SELECT inputs FROM runs").fetchall()
                   for path in json.loads(listed or "[]")}
-        return {**{path: "an input the store was scanned from" for path in sorted(inputs) if "://" not in path},
+        return {**{path: "an input the store was scanned from" for path in sorted(inputs) if os.path.isfile(path)},
                 self.path: "the store", f"{self.path}.wal": "the store's log"}
 
     def archive_rows(self, ids: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
