@@ -193,6 +193,9 @@ def test_compare_of_two_texts_that_share_nothing_names_no_source(tmp_path, capsy
     status, out, err = cli(capsys, "compare", str(first), str(second))
     assert status == 0, err
     assert "share no passage: neither is taken from the other" in out and "confidence" not in out
+    status, _, err = cli(capsys, "compare", str(first), str(second), "--html", str(tmp_path / "report.html"))
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert status == 0 and "They share no passage" in report and "confidence" not in report, err
 
 
 def test_kernels_go_under_the_temporary_folder_where_neither_numba_folder_can_be_written(monkeypatch, tmp_path):
