@@ -450,3 +450,22 @@ def test_a_dataset_of_other_settings_is_refused_naming_them_and_makes_no_store(t
     assert not (tmp_path / "new.duckdb").exists()
     with pytest.raises(InputError, match="no such folder"):
         import_parquet(tmp_path / "absent", tmp_path / "new.duckdb")
+
+
+def test_a_store_whose_creation_stopped_midway_opens_as_a_new_one(tmp_path, monkeypatch):
+    """Its tables and its schema version are written together: a stop between them left
+    tables without a version, and every later open refused the file as someone else's."""
+    import gc
+
+    db = tmp_path / "new.duckdb"
+
+    def stopped(self, settings):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DuckDBStore, "check_settings", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        DuckDBStore(db)
+    gc.collect()  # the half-opened store's connection
+    monkeypatch.undo()
+    with DuckDBStore(db) as store:
+        assert store.row_count("documents") == 0

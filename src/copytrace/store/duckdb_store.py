@@ -33,7 +33,7 @@ from copytrace.store.schema import (
     BOILERPLATE, DERIVATION_EDGES, DOCUMENTS, PAIR_FIELDS, REJECTS, SCHEMA_VERSION, SCHEMAS, SIGNATURES, STORIES, TABLES,
     ddl, row_order,
 )
-from copytrace.store.upgrade import needs_upgrade, upgrade
+from copytrace.store.upgrade import needs_upgrade, stored_version, upgrade
 
 
 CHECKPOINT_THRESHOLD = "2GB"  # see __init__
@@ -89,7 +89,10 @@ class DuckDBStore:
             # the log; the scan checkpoints itself after ingest. See bulk_writes.
             self.connection.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-            self.connection.execute(ddl())
+            with self.transaction():  # a new store's tables and its schema version together, or neither
+                self.connection.execute(ddl())
+                if stored_version(self.connection) is None:
+                    self.check_settings({"schema_version": SCHEMA_VERSION})
             upgrade(self.connection)
             self.check_settings({"schema_version": SCHEMA_VERSION})
 
