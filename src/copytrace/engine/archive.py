@@ -314,12 +314,14 @@ class LiveArchive:
 
     def without_conflicts(self, documents: Sequence[Document], places: Mapping[str, str] | None = None
                           ) -> tuple[list[Document], list[Rejection]]:
-        """``documents`` less those whose id is stored, or given earlier, with a different
-        text, and those refused, each named by its place where ``places`` has it (by id,
-        as :func:`copytrace.ingest.read_documents` notes them). :meth:`add` stops at the
-        first instead."""
+        """``documents`` (of distinct ids, as a reader gives them) less those whose id is
+        stored with a different text, and those refused, each named by its place where
+        ``places`` has it (by id, as :func:`copytrace.ingest.read_documents` notes them).
+        :meth:`add` stops at the first instead. Checked a batch at a time, so only one
+        batch's stored texts are in memory."""
         refused: list[tuple[Document, str]] = []
-        self._not_stored(documents, None, refused)
+        for start in range(0, len(documents), ADD_BATCH):
+            self._not_stored(documents[start:start + ADD_BATCH], None, refused)
         dropped = {id(document) for document, _ in refused}
         return ([document for document in documents if id(document) not in dropped],
                 [Rejection((places or {}).get(document.id, f"document '{document.id}'"), reason)
