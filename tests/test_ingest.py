@@ -584,6 +584,18 @@ def test_csv_without_text_column(tmp_path):
     assert "no text column 'text' (columns: id, body)" in error.reason
 
 
+def test_a_column_that_fields_names_and_a_file_lacks_refuses_the_file(tmp_path):
+    table = tmp_path / "in.csv"
+    table.write_text("doc_id,text,published\n1,A text.,2024-01-02\n", encoding="utf-8")
+    parquet = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"doc_id": ["1"], "text": ["A text."]}), parquet)
+    fields = FieldMap.parse("id=doc_id,date=pubdate")
+    for path, columns in ((table, "doc_id, text, published"), (parquet, "doc_id, text")):
+        error = refused(path, field_map=fields)
+        assert (error.where, error.reason) == (str(path), f"no column for date=pubdate (columns: {columns})")
+    assert [d.id for d in read_documents([table], FieldMap.parse("id=doc_id,date=published"))] == ["1"]
+
+
 def test_csv_row_with_wrong_field_count_and_row_without_text(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text("id,text\n1,Good.\n2,Bad,extra\n3,\n4\n,No id.\n", encoding="utf-8")

@@ -97,6 +97,10 @@ class FieldMap:
     def columns(self) -> list[str]:
         return [getattr(self, field.name) for field in fields(self)]
 
+    def mapped(self) -> dict[str, str]:
+        """The fields mapped to a column other than their own name (``--fields``)."""
+        return {field.name: column for field in fields(self) if (column := getattr(self, field.name)) != field.default}
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -601,8 +605,8 @@ def csv_records(name: str, stream: IO[bytes], field_map: FieldMap) -> Iterator[R
     if header is None:
         yield Read(name, None, "empty CSV file")
         return
-    if field_map.text not in header:
-        yield Read(name, None, missing_text_column(field_map, header))
+    if why := missing_columns(field_map, header):
+        yield Read(name, None, why)
         return
     yield from _csv_rows(name, reader, lines, header, field_map)
 
@@ -673,8 +677,8 @@ def _read_parquet(path: Path, field_map: FieldMap) -> Iterator[Read]:
         yield Read(str(path), None, f"cannot read Parquet: {error}")
         return
     names = parquet.schema_arrow.names
-    if field_map.text not in names:
-        yield Read(str(path), None, missing_text_column(field_map, names))
+    if why := missing_columns(field_map, names):
+        yield Read(str(path), None, why)
         return
     columns = [column for column in dict.fromkeys(field_map.columns()) if column in names]
     batches = parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns)
@@ -722,8 +726,16 @@ def parquet_record(name: str, number: int, record: dict[str, Any], field_map: Fi
     return Read(f"{name}:row {number}", record, partial(_record_document, record, f"{_stem(name)}:{number}", field_map))
 
 
-def missing_text_column(field_map: FieldMap, columns: Iterable[str]) -> str:
-    return f"no text column '{field_map.text}' (columns: {', '.join(columns)}); map it with text=COLUMN"
+def missing_columns(field_map: FieldMap, columns: Iterable[str]) -> str | None:
+    """Why a file of ``columns`` (a CSV header, a Parquet schema) cannot be read with
+    ``field_map``: no text column, or no column that ``--fields`` named (which would
+    otherwise be ignored: every id positional, every date missing); None if it can."""
+    columns = list(columns)
+    if field_map.text not in columns:
+        return f"no text column '{field_map.text}' (columns: {', '.join(columns)}); map it with text=COLUMN"
+    if absent := [f"{field}={column}" for field, column in field_map.mapped().items() if column not in columns]:
+        return f"no column for {', '.join(absent)} (columns: {', '.join(columns)})"
+    return None
 
 
 def _record_document(record: Mapping[str, Any], default_id: str, field_map: FieldMap) -> Document | str:
