@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("db")
     parser.add_argument("--pairs", type=int, default=None, help="the first N pairs only")
     parser.add_argument("--top", type=int, default=30, help="functions listed")
+    parser.add_argument("--sort", default="tottime", help="pstats order: tottime or cumulative")
     parser.add_argument("--no-profile", action="store_true", help="time only (cProfile slows Python code)")
     args = parser.parse_args()
     one_native_thread()  # as in a scan's workers
@@ -60,7 +61,7 @@ def main() -> None:
     digest = hashlib.md5(json.dumps([pair.to_json() for pair in kept]).encode()).hexdigest()
     print(f"{len(pairs)} pairs, {len(kept)} kept, {seconds:.1f} s, {len(pairs) / seconds:.0f} pairs/s, md5 {digest}")
     if not args.no_profile:
-        pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

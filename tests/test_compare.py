@@ -8,7 +8,7 @@ import pytest
 
 import copytrace
 from copytrace.compare.edits import edit_report, word_ops
-from copytrace.compare.names import find_mentions
+from copytrace.compare.names import find_mentions, names_report
 from copytrace.compare.quotes import find_quotations, quotation_report
 from copytrace.ingest import document_from_text
 
@@ -133,6 +133,16 @@ def test_find_mentions_kinds() -> None:
     assert ("number", "2023") in found
     assert ("name", "Bank") in found and ("name", "Japan") in found
     assert not any(m.text in {"In", "The"} for m in find_mentions(text))
+
+
+def test_a_figure_in_other_digits_is_the_same_figure() -> None:
+    source = "Prices rose 35% to 12.5 million in 2024, and 1,200 tenge were paid."
+    reprint = "Prices rose ٣٥% to ١٢٫٥ million in ٢٠٢٤, and １,２００ tenge were paid."
+    report = names_report(source, (0, len(source)), reprint, (0, len(reprint)))
+    assert report.cut == [] and report.added == []
+    changed = "Prices rose ٣٦% to 12.5 million in 2024, and 1,200 tenge were paid."
+    report = names_report(source, (0, len(source)), changed, (0, len(changed)))
+    assert [m.text for m in report.cut] == ["35%"] and [m.text for m in report.added] == ["٣٦%"]
 
 
 def test_dash_quotation_runs_to_the_closing_mark() -> None:

@@ -13,6 +13,7 @@ the same words, case-insensitive; figures: the same normalised figure).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ _MONTH = (
     r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
     r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?)"
 )
-_NUMBER = r"\d+(?:[.,]\d+)*"
+_NUMBER = r"\d+(?:[.,٫٬]\d+)*"  # ٫ ٬: the Arabic decimal and thousands separators
 _SCALE = r"(?:\s?(?:thousand|million|billion|trillion|bn|mln|mn)\b)?"
 _CURRENCY_WORD = r"(?:dollars?|euros?|pounds?|tenge|roubles?|rubles?|yuan|USD|EUR|GBP)\b"
 _FIGURES = (
@@ -40,6 +41,8 @@ _FIGURES = (
     ("percentage", regex.compile(rf"{_NUMBER}\s?(?:%|percent\b|per\s+cent\b)", regex.IGNORECASE)),
     ("number", regex.compile(rf"(?<![\p{{L}}\p{{N}}]){_NUMBER}(?:st|nd|rd|th)?{_SCALE}(?![\p{{L}}\p{{N}}])")),
 )
+_DIGIT = regex.compile(r"(?![0-9])\d")  # a decimal digit of another script
+_ARABIC_SEPARATORS = str.maketrans("٫٬", ".,")
 _NAME_WORD = r"\p{Lu}[\p{L}\p{M}\p{N}]*(?:[-'’][\p{L}\p{M}\p{N}]+)*"
 _NAME_RUN = regex.compile(rf"(?<![\p{{L}}\p{{M}}\p{{N}}]){_NAME_WORD}(?:[ \t]+{_NAME_WORD})*")
 _WORD = regex.compile(_NAME_WORD)
@@ -136,8 +139,11 @@ def _name_key(forms: Sequence[str]) -> str:
 
 
 def _figure_key(figure: str) -> str:
-    """``$10 billion`` → ``$10billion``; ``80 per cent`` → ``80%``."""
-    return regex.sub(r"\s+", "", fold(figure).casefold()).replace("percent", "%")
+    """``$10 billion`` → ``$10billion``; ``80 per cent`` → ``80%``; digits of every script
+    as ASCII digits (``٣٥`` and ``３５`` are ``35``), so a reprint that writes a figure in
+    other digits keeps it."""
+    key = regex.sub(r"\s+", "", fold(figure).casefold()).replace("percent", "%")
+    return _DIGIT.sub(lambda digit: str(unicodedata.decimal(digit.group())), key).translate(_ARABIC_SEPARATORS)
 
 
 def _sentence_openings(text: str, start: int, end: int) -> set[int]:
