@@ -221,6 +221,18 @@ def test_a_user_who_can_write_neither_the_install_nor_a_home_runs_copytrace(tmp_
     assert result.returncode == 0 and result.stdout.startswith("copytrace "), result.stderr
 
 
+def test_a_piped_line_is_never_wrapped(tmp_path):
+    folder = tmp_path / ("a-long-folder-name-" * 8)
+    folder.mkdir()
+    path = write_jsonl(folder / "docs.jsonl", collection())
+    result = subprocess.run([sys.executable, "-c", "from copytrace.cli import main; main()", "scan", str(path),
+                             "--db", str(folder / "s.duckdb"), "--workers", "1"],
+                            capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("11 documents in ") and str(folder / "s.duckdb") in line
+               for line in result.stdout.splitlines())
+
+
 def test_progress_bars_stay_out_of_a_piped_output(tmp_path):
     path = write_jsonl(tmp_path / "docs.jsonl", collection())
     result = subprocess.run([sys.executable, "-c", "from copytrace.cli import main; main()", "scan", str(path),

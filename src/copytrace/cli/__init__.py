@@ -9,6 +9,7 @@ itself (a traceback). Text from data
 
 from __future__ import annotations
 
+import os
 import sys
 
 import duckdb
@@ -29,6 +30,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+# Results. Piped, tables and trees get $COLUMNS, else 120 columns (rich's 80 fold ids and
+# titles); lines go through say().
+stdout = Console() if sys.stdout.isatty() else Console(width=None if "COLUMNS" in os.environ else 120)
 INTERRUPTED = 130
 # DuckDB's errors for what the machine refused (disk, memory), not for a mistake in copytrace.
 _SYSTEM_FAILURES = (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException)
@@ -46,6 +50,12 @@ _VISIBLE_CONTROLS = {
     **{code: 0xFFFD for code in (*range(0x80, 0xA0), 0x2028, 0x2029, *_BIDI_CONTROLS)},
 }
 _VISIBLE_CONTROLS_MULTILINE = {code: shown for code, shown in _VISIBLE_CONTROLS.items() if code not in (0x09, 0x0A)}
+
+
+def say(line: Text | str) -> None:
+    """Print one line of results, never wrapped by rich: a script reading a pipe gets it
+    whole (a terminal wraps it itself)."""
+    stdout.print(line, soft_wrap=True)
 
 
 class Interrupted(Exception):

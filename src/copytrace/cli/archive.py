@@ -7,17 +7,15 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from copytrace.cli import app, shown
+from copytrace.cli import app, say, shown, stdout
 from copytrace.engine import DEFAULT_DB
 from copytrace.engine.archive import ArticleReport, LiveArchive, batch_report_json
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap, Rejection, read_documents
 from copytrace.store import DuckDBStore
 
-console = Console()
 DB_OPTION = typer.Option(Path(DEFAULT_DB), "--db", help="DuckDB store file (created if missing).")
 FIELDS_OPTION = typer.Option(None, "--fields", help="Field map, e.g. id=doc_id,text=body.")
 JSON_OPTION = typer.Option(False, "--json", help="Print copytrace.article/1 reports as JSON.")
@@ -77,19 +75,19 @@ def _print(reports: list[ArticleReport], rejected: list[Rejection], as_json: boo
     for report in reports:
         _print_report(report)
     for rejection in rejected:
-        console.print(shown(f"rejected {rejection.where}: {rejection.reason}"))
+        say(shown(f"rejected {rejection.where}: {rejection.reason}"))
     counts = {status: sum(report.status == status for report in reports) for status in ("added", "existing", "query")}
     done = (f"{counts['added']:,} added, {counts['existing']:,} already stored" if not counts["query"]
             else f"{counts['query']:,} matched")
     read = len(reports) + len(rejected)
-    console.print(shown(f"read {read:,} record{'' if read == 1 else 's'}: {done}, {len(rejected):,} rejected"))
+    say(shown(f"read {read:,} record{'' if read == 1 else 's'}: {done}, {len(rejected):,} rejected"))
 
 
 def _print_report(report: ArticleReport) -> None:
     story = f"story {report.story_id}" if report.story_id else "no story"
-    console.print(shown(f"{report.document.id}: {report.status}; {story}", style="bold"))
+    say(shown(f"{report.document.id}: {report.status}; {story}", style="bold"))
     if not report.sources and not report.reprints:
-        console.print(shown("  no shared passages in the archive"))
+        say(shown("  no shared passages in the archive"))
         return
     table = Table(show_header=True, box=None, padding=(0, 2))
     for column in ("role", "document", "date", "outlet", "coverage here", "coverage there", "confidence"):
@@ -100,4 +98,4 @@ def _print_report(report: ArticleReport) -> None:
             match.role, shown(other.id), shown(other.date or ""), shown(other.source or ""),
             f"{match.coverage_here:.2f}", f"{match.coverage_there:.2f}", f"{match.pair.confidence:.2f}",
         )
-    console.print(table)
+    stdout.print(table)

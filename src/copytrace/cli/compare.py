@@ -7,20 +7,19 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console, Group
+from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from copytrace.candidates.boilerplate import Boilerplate
-from copytrace.cli import app, shown
+from copytrace.cli import app, say, shown, stdout
 from copytrace.compare import Comparison, compare
 from copytrace.compare.edits import Span
 from copytrace.outputs import refuse_inputs
 from copytrace.store import open_store
 from copytrace.web.report import write_html
 
-console = Console()
 SUMMARY_CHARS = 110
 
 
@@ -49,12 +48,12 @@ def compare_command(
         return
     _print_report(comparison)
     if html is not None:
-        console.print(Text.assemble("\nHTML report written to ", shown(html, "bold")))
+        say(Text.assemble("\nHTML report written to ", shown(html, "bold")))
 
 
 def _print_report(c: Comparison) -> None:
-    console.print(_header(c))
-    console.print(_coverage(c))
+    stdout.print(_header(c))
+    stdout.print(_coverage(c))
     source_marks = [(p.source, "red strike") for p in c.edits.changed if p.source]
     source_marks += [(s, "red strike") for s in c.edits.cut]
     reprint_marks = [(p.reprint, "bold yellow") for p in c.edits.changed if p.reprint]
@@ -69,10 +68,10 @@ def _print_report(c: Comparison) -> None:
             _marked(c.source.text, passage.a_start, passage.a_end, source_marks),
             _marked(c.reprint.text, passage.b_start, passage.b_end, reprint_marks),
         )
-        console.print(table)
-    console.print(_quotations(c))
-    console.print(_names(c))
-    console.print(_cuts(c))
+        stdout.print(table)
+    stdout.print(_quotations(c))
+    stdout.print(_names(c))
+    stdout.print(_cuts(c))
 
 
 def _header(c: Comparison) -> Panel:

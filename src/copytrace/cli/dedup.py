@@ -8,13 +8,11 @@ from typing import Optional
 
 import duckdb
 import typer
-from rich.console import Console
 
-from copytrace.cli import Interrupted, app, shown
+from copytrace.cli import Interrupted, app, say, shown
 from copytrace.dedup import DEFAULT_THRESHOLD, MEASURES, dedup as run_dedup
 from copytrace.engine import DEFAULT_DB
 
-console = Console()
 
 
 @app.command("dedup")
@@ -34,7 +32,7 @@ def dedup(
     if as_json:
         print(json.dumps(summary.to_json(), indent=2))
         return
-    console.print(shown(
+    say(shown(
         f"read {summary.read:,} documents: kept {summary.kept:,}, dropped {summary.dropped:,} near-duplicates "
         f"of {summary.clusters:,} kept ones ({summary.measure} >= {summary.threshold}); {summary.seconds:.1f} s"))
-    console.print(shown(f"kept: {summary.out}; dropped: {summary.dropped_file}"))
+    say(shown(f"kept: {summary.out}; dropped: {summary.dropped_file}"))

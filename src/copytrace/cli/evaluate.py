@@ -7,18 +7,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from copytrace.cli import app, shown
+from copytrace.cli import app, say, shown, stdout
 from copytrace.evaluation.derivation import LEVELS, evaluate_derivation
 from copytrace.evaluation.pan import run_pan
 
 eval_app = typer.Typer(help="Measure accuracy on reference corpora.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-console = Console()
-if not console.is_terminal:  # piped output: wide enough for the obfuscation-type names
-    console.width = 120
 
 
 @eval_app.command("pan")
@@ -46,8 +42,8 @@ def pan(
             row.name, str(row.pairs), str(s.cases), str(s.detections), f"{s.precision:.3f}",
             f"{s.recall:.3f}", f"{s.granularity:.3f}", f"{s.plagdet:.3f}", f"{row.align_seconds:.1f}",
         )
-    console.print(table)
-    console.print(shown(
+    stdout.print(table)
+    say(shown(
         f"{report.elapsed_seconds:.1f} s on {report.workers} workers; "
         f"detections in {report.detections_dir}"
     ))
@@ -75,4 +71,4 @@ def derivation(
             table.add_column(level.value, justify="right")
         for level, row in zip(LEVELS, scores.confusion):
             table.add_row(level.value, *map(str, row))
-        console.print(table)
+        stdout.print(table)

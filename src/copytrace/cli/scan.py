@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from copytrace.cli import Interrupted, app, shown
+from copytrace.cli import Interrupted, app, say, shown, stdout
 from copytrace.cli.spark import engine_chosen, spark_scan_command
 from copytrace.engine import DEFAULT_DB, ScanConfig, scan as run_scan
 from copytrace.engine.local import ScanInterrupted
@@ -20,7 +19,6 @@ from copytrace.store import open_store
 from copytrace.store.export import EXPORT_FORMATS, export_tables
 from copytrace.store.queries import document_view, story_summaries, story_tree
 
-console = Console()
 DB_OPTION = typer.Option(Path(DEFAULT_DB), "--db", help="DuckDB store file.")
 # show --json: {"schema", "document": DocumentView, "story": [TreeNode],
 #               "boilerplate": [{"start", "end", "text"}]: the document's boilerplate (docs/boilerplate.md)}
@@ -58,16 +56,16 @@ def scan(
     if as_json:
         print(json.dumps(summary.to_json(), indent=2))
         return
-    console.print(shown(
+    say(shown(
         f"read {summary.read:,} records: {summary.stored:,} stored, {summary.existing:,} already stored, "
         f"{summary.rejected:,} rejected"
         + (f" (see {summary.rejects_file})" if summary.rejected and summary.rejects_file else "")
     ))
-    console.print(shown(
+    say(shown(
         f"{summary.documents:,} documents in {summary.db}; {summary.verified:,} candidates verified; "
         f"{summary.pairs:,} reuse pairs in {summary.stories:,} stories; {summary.seconds:.1f} s"
     ))
-    console.print("steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.step_seconds.items()))
+    say("steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.step_seconds.items()))
 
 
 @app.command("export")
@@ -80,7 +78,7 @@ def export(
     with open_store(db) as store:
         written = export_tables(store, out, format)
     for path in written:
-        console.print(shown(path))
+        say(shown(path))
 
 
 @app.command("stories")
@@ -101,7 +99,7 @@ def stories(
     for row in rows:
         table.add_row(shown(row.story_id), str(row.size), shown(row.original_title or row.story_id),
                       str(row.first_date or ""), str(row.last_date or ""))
-    console.print(table)
+    stdout.print(table)
 
 
 @app.command("show")
@@ -131,7 +129,7 @@ def show(
             if node.weight is not None:
                 label.append(f"  (weight {node.weight:.2f})")
             branches[node.document_id] = branches.get(node.parent_id, tree).add(label)
-        console.print(tree)
+        stdout.print(tree)
     if view.pairs:
         table = Table(title=shown(f"Reuse pairs of {id}"))
         for column in ("other", "source", "confidence", "coverage here", "coverage there", "similarity", "passages"):
@@ -140,8 +138,8 @@ def show(
             table.add_row(shown(pair.other), shown(pair.source_id), f"{pair.confidence:.2f}",
                           f"{pair.coverage_here:.2f}", f"{pair.coverage_there:.2f}", f"{pair.similarity:.2f}",
                           str(pair.passages))
-        console.print(table)
+        stdout.print(table)
     elif not nodes:
-        console.print(shown(f"{id}: no reuse found"))
+        say(shown(f"{id}: no reuse found"))
     for span in boilerplate:
-        console.print(shown(f"boilerplate at {span['start']}-{span['end']}: {span['text']}", style="dim"))
+        say(shown(f"boilerplate at {span['start']}-{span['end']}: {span['text']}", style="dim"))

@@ -6,16 +6,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from copytrace.cli import app, shown
+from copytrace.cli import app, say, shown
 from copytrace.engine import DEFAULT_DB, ScanConfig, ScanSummary
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap
 from copytrace.ingest.readers import OnError
 
 ENGINES = ("local", "spark")
-console = Console()
 
 
 def engine_chosen(engine: str, spark_options: Mapping[str, object] | None = None) -> str:
@@ -56,4 +54,4 @@ def import_parquet(
     from copytrace.store.parquet_import import import_parquet as load
 
     counts = load(folder, db)
-    console.print(shown(", ".join(f"{rows:,} {name}" for name, rows in counts.items()) + f" in {db}"))
+    say(shown(", ".join(f"{rows:,} {name}" for name, rows in counts.items()) + f" in {db}"))
