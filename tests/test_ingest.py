@@ -324,6 +324,21 @@ def test_records_without_id_are_named_by_file_and_line(tmp_path):
     assert [document.id for document in read_documents([path])] == ["feed:1", "7"]
 
 
+
+def test_records_without_id_in_files_of_one_name_in_a_folder_do_not_collide(tmp_path):
+    """A daily dump (2024-05-01/feed.jsonl, 2024-05-02/feed.jsonl) names its records by
+    their path under the folder given, as text files are named."""
+    for day in ("01", "02"):
+        (tmp_path / day).mkdir()
+        write_jsonl(tmp_path / day / "feed.jsonl", [{"text": f"Story of day {day}."}])
+        (tmp_path / day / "table.csv").write_text(f"text\nRow of day {day}.\n", encoding="utf-8")
+        pq.write_table(pa.table({"text": [f"Parquet of day {day}."]}), tmp_path / day / "rows.parquet")
+    records = list(read_documents([tmp_path], on_error="skip"))
+    assert [record.id for record in records] == [
+        "01/feed:1", "01/rows:1", "01/table:2", "02/feed:1", "02/rows:1", "02/table:2"]
+    assert [document.id for document in read_documents([tmp_path / "01" / "feed.jsonl"])] == ["feed:1"]
+
+
 def test_csv_with_field_map_and_quoted_newlines(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text('doc_id,body,published\n1,"First line.\nSecond line.",16 May 2024\n', encoding="utf-8")

@@ -84,7 +84,8 @@ def news(seed: int = 7, stories: int = 120, unrelated: int = 1500) -> list[dict]
 def write_inputs(folder: Path) -> list[Path]:
     """The collection in two JSONL files (bad records, a blank line, invalid UTF-8, a
     line ending in CRLF, no newline at the end), a Parquet folder of two files, a
-    CSV file with a record over two lines, and a text file."""
+    CSV file with a record over two lines, a text file, and a folder of two JSONL
+    files of one name whose records have no id."""
     records = news()
     third = len(records) // 3
     first = folder / "a.jsonl"
@@ -106,7 +107,11 @@ def write_inputs(folder: Path) -> list[Path]:
                      encoding="utf-8")
     text = folder / "e{x}*.txt"  # glob characters stand for themselves
     text.write_text(prose(random.Random(5), 90), encoding="utf-8")
-    return [first, second, dataset, table, text]
+    daily = folder / "daily"  # records without ids in files of one name: named by their path in the folder
+    for day in (1, 2):
+        (daily / f"0{day}").mkdir(parents=True)
+        (daily / f"0{day}" / "feed.jsonl").write_text(json.dumps({"text": prose(random.Random(5 + day), 70)}) + "\n")
+    return [first, second, dataset, table, text, daily]
 
 
 @pytest.fixture(scope="module")
@@ -469,7 +474,7 @@ def _three_parsed(config) -> pa.Table:
                {"id": "z", "text": prose(rng, 200), "source": "a"}]
     lines = [(json.dumps(record) + "\n").encode() for record in records]
     offsets = [sum(map(len, lines[:n])) for n in range(len(lines))]
-    batch = pa.RecordBatch.from_pydict({"file": [2] * 3, "record": [1, 2, 3], "name": ["d.jsonl"] * 3,
+    batch = pa.RecordBatch.from_pydict({"file": [2] * 3, "record": [1, 2, 3], "name": ["d.jsonl"] * 3, "file_id": ["d"] * 3,
                                         "offset": offsets, "line": lines}, schema=LINE)
     return pa.Table.from_batches(list(parse_lines([batch], FieldMap(), config)), schema=PARSED)
 
@@ -484,6 +489,7 @@ def test_the_collection_has_what_the_comparison_needs(scanned):
     assert summary.read == summary.stored + summary.rejected
     assert list(summary.step_seconds) == ["parse and sign", "candidates", "verify", "stories", "write"]
     assert summary.stories >= 100 and summary.pairs >= 200
+    assert {"01/feed:1", "02/feed:1"} <= {row["id"] for row in table(local, "documents")}
     pairs = {(row["a"], row["b"]) for row in table(local, "pairs")}
     assert sum(b.endswith("-snippet") for _, b in pairs) >= 20
     # Briefs that share only boilerplate are candidates, never pairs.
@@ -602,7 +608,7 @@ def test_input_files_carry_their_sizes_and_the_session_its_cache_memory(spark, t
     inputs = write_inputs(tmp_path)
     for paths in ([str(path) for path in inputs], [f"file://{path}" for path in inputs]):
         files, _ = list_inputs(spark, paths, {})
-        assert len(files) == 6  # the Parquet folder's two files, each other input one
+        assert len(files) == 8  # the Parquet and daily folders' two files each, each other input one
         assert [file.size for file in files] == [os.path.getsize(file.name.removeprefix("file://")) for file in files]
     assert _cache_memory(spark) > 0
 

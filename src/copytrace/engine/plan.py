@@ -88,14 +88,16 @@ JOIN_BATCH_ROWS = 100_000  # sorted key rows the join pairs at a time (10,000: 4
 _DOCUMENT_FIELDS = list(DOCUMENT_SCHEMA)
 
 # Records as the engine's readers found them, each with its read key (file number in
-# read order, record number in its file) and its file's name as the user gave it. A
-# JSONL line: its number (from 1), its byte offset in the file, its bytes with newline.
-LINE = pa.schema([("file", pa.int32()), ("record", pa.int64()), ("name", pa.string()), ("offset", pa.int64()),
-                  ("line", pa.binary())])
-# A text or CSV file, whole; ``text_id`` names a text file's document.
-WHOLE_FILE = pa.schema([("file", pa.int32()), ("name", pa.string()), ("text_id", pa.string()), ("content", pa.binary())])
+# read order, record number in its file), its file's name as the user gave it and its
+# file id (copytrace.ingest.readers.input_files: a text file's document id, the prefix
+# of positional ids). A JSONL line: its number (from 1), its byte offset in the file,
+# its bytes with newline.
+LINE = pa.schema([("file", pa.int32()), ("record", pa.int64()), ("name", pa.string()), ("file_id", pa.string()),
+                  ("offset", pa.int64()), ("line", pa.binary())])
+# A text or CSV file, whole.
+WHOLE_FILE = pa.schema([("file", pa.int32()), ("name", pa.string()), ("file_id", pa.string()), ("content", pa.binary())])
 # The read key of a Parquet row (its number from 1), before the row's own columns.
-ROW_KEY = pa.schema([("_file", pa.int32()), ("_record", pa.int64()), ("_name", pa.string())])
+ROW_KEY = pa.schema([("_file", pa.int32()), ("_record", pa.int64()), ("_name", pa.string()), ("_file_id", pa.string())])
 
 # A record as read and parsed: its read key (file, record), the same as one number
 # (:func:`document_number`), where it is, and either why it was refused (``reason``) or
@@ -156,7 +158,7 @@ def parse_lines(
     lines: Iterable[pa.RecordBatch], field_map: FieldMap, config: CandidateConfig, batch_size: int = 1000
 ) -> Iterator[pa.RecordBatch]:
     """:data:`PARSED` rows of JSONL :data:`LINE` rows (:func:`copytrace.ingest.readers.jsonl_record`)."""
-    reads = ((row["file"], row["record"], jsonl_record(row["name"], row["record"], row["offset"], row["line"], field_map))
+    reads = ((row["file"], row["record"], jsonl_record(row["name"], row["file_id"], row["record"], row["offset"], row["line"], field_map))
              for batch in lines for row in batch.to_pylist())
     return _signed(((file, record, read) for file, record, read in reads if read is not None), config, batch_size)
 
@@ -174,10 +176,10 @@ def parse_whole_files(
 def _whole_file_reads(row: dict, field_map: FieldMap) -> Iterator[tuple[int, int, Read]]:
     name, content = row["name"], row["content"]
     if PurePosixPath(name).suffix.lower() in CSV_SUFFIXES:
-        for number, read in enumerate(csv_records(name, io.BytesIO(content), field_map)):
+        for number, read in enumerate(csv_records(name, row["file_id"], io.BytesIO(content), field_map)):
             yield row["file"], number, read
     else:
-        yield row["file"], 0, text_file_record(name, row["text_id"], len(content), partial(bytes, content))
+        yield row["file"], 0, text_file_record(name, row["file_id"], len(content), partial(bytes, content))
 
 
 def parse_rows(
@@ -190,8 +192,8 @@ def parse_rows(
     def reads() -> Iterator[tuple[int, int, Read]]:
         for batch in rows:
             for row in batch.to_pylist():
-                file, record, name = (row.pop(key) for key in keys)
-                yield file, record, parquet_record(name, record, row, field_map)
+                file, record, name, file_id = (row.pop(key) for key in keys)
+                yield file, record, parquet_record(name, file_id, record, row, field_map)
 
     return _signed(reads(), config, batch_size)
 

@@ -49,13 +49,13 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 @dataclass(frozen=True)
 class InputFile:
     """A file to read: its number in read order, its name as the user gave it (in
-    ``where``), where Spark reads it, the id of its document when it is a text file,
-    and its size in bytes."""
+    ``where``), where Spark reads it, its file id (:func:`copytrace.ingest.readers.input_files`:
+    a text file's document id, the prefix of positional ids), and its size in bytes."""
 
     number: int
     name: str
     location: str
-    text_id: str
+    file_id: str
     size: int
 
     @property
@@ -104,9 +104,9 @@ def list_inputs(
             if isinstance(entry, Read):
                 refused.append((number, entry.where, entry.outcome))
             else:
-                name, location, text_id, size = entry if uris else (
+                name, location, file_id, size = entry if uris else (
                     str(entry[0]), _local_location(entry[0]), entry[1], os.path.getsize(entry[0]))
-                files.append(InputFile(number, name, location, text_id, size))
+                files.append(InputFile(number, name, location, file_id, size))
             number += 1
     return files, refused
 
@@ -114,9 +114,8 @@ def list_inputs(
 def _hadoop_files(spark: SparkSession, uri: str, outputs: Mapping[str, str]) -> Iterator[tuple[str, str, str, int]]:
     """The supported files under ``uri`` (or ``uri`` itself), depth first in name order,
     hidden entries and the run's outputs passed by: each file's name (under ``uri`` as
-    given), its location (as its file system qualifies it, which Spark reports), the id
-    of its document when it is a text file (its path under ``uri``, without suffix), and
-    its size."""
+    given), its location (as its file system qualifies it, which Spark reports), its file
+    id (its path under ``uri``, without suffix), and its size."""
     jvm = spark.sparkContext._jvm
     root = jvm.org.apache.hadoop.fs.Path(uri)
     system = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
@@ -263,7 +262,7 @@ def _numbered_lines(batches: Iterable[pa.RecordBatch], blocks: Mapping[tuple[str
             number += 1
             if number < block.last_line or block.ends_with_newline:
                 line += b"\n"
-            for name, value in zip(plan.LINE.names, (block.file.number, number, block.file.name, offset, line)):
+            for name, value in zip(plan.LINE.names, (block.file.number, number, block.file.name, block.file.file_id, offset, line)):
                 rows[name].append(value)
             offset += len(line)
         yield pa.RecordBatch.from_pydict(rows, schema=plan.LINE)
@@ -277,7 +276,7 @@ def _parse_whole_files(batches: Iterable[pa.RecordBatch], files: Mapping[str, In
         found = [files[_read_key(path)] for path in batch.column("path").to_pylist()]
         return pa.RecordBatch.from_pydict({
             "file": [file.number for file in found], "name": [file.name for file in found],
-            "text_id": [file.text_id for file in found], "content": batch.column("content")}, schema=plan.WHOLE_FILE)
+            "file_id": [file.file_id for file in found], "content": batch.column("content")}, schema=plan.WHOLE_FILE)
 
     return plan.parse_whole_files(map(whole, batches), **parse)
 
@@ -300,7 +299,7 @@ def _parse_rows(batches: Iterable[pa.RecordBatch], files: Mapping[str, InputFile
     def keyed(batch: pa.RecordBatch) -> pa.RecordBatch:
         found = [files[_read_key(path)] for path in batch.column("path").to_pylist()]
         key = [pa.array([file.number for file in found], pa.int32()), batch.column("row"),
-               pa.array([file.name for file in found], pa.string())]
+               pa.array([file.name for file in found], pa.string()), pa.array([file.file_id for file in found], pa.string())]
         return pa.RecordBatch.from_arrays(key + batch.columns[2:], names=plan.ROW_KEY.names + batch.schema.names[2:])
 
     return plan.parse_rows(map(keyed, batches), **parse)

@@ -32,8 +32,8 @@ import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from functools import lru_cache, partial
-from pathlib import Path, PurePosixPath
+from functools import partial
+from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple, Protocol
 
 import pyarrow as pa
@@ -188,9 +188,10 @@ def read_unparsed(
 def input_files(
     paths: Sequence[str | Path] | str | Path, outputs: Mapping[str | Path, str] | None = None
 ) -> Iterator[tuple[Path, str] | Read]:
-    """The files :func:`read_unparsed` reads, in its order, each with the id its
-    document gets when it is a text file (a :class:`Read` for a folder or link that
-    cannot be read); :func:`read_file` reads one. An engine that reads files elsewhere
+    """The files :func:`read_unparsed` reads, in its order, each with its file id (a
+    :class:`Read` for a folder or link that cannot be read): a text file's document id,
+    and in a structured file the id of a record without one, with ``:<line or row>``
+    after it; the path under the folder given without suffix (``a/1``), or the stem of a file given; :func:`read_file` reads one. An engine that reads files elsewhere
     (on Spark executors) lists them here, so both read the same records in the same
     order. Paths are checked at once, as :func:`read_unparsed` checks them."""
     if isinstance(paths, str | Path):
@@ -354,8 +355,8 @@ def _files(paths: list[Path], walk: _Walk) -> Iterator[tuple[Path, str] | Read]:
     for path in paths:
         if path.is_dir():
             for found in walk.files(path):
-                # Ids of .txt files in a folder are their relative paths, so that
-                # a/1.txt and b/1.txt do not collide.
+                # A file in a folder is named by its relative path, so that the
+                # documents of a/1.txt and b/1.txt, or of a/feed.jsonl and b/feed.jsonl, do not collide.
                 yield found if isinstance(found, Read) else (found, found.relative_to(path).with_suffix("").as_posix())
         elif walk.first_visit(path.stat()):
             yield path, path.stem
@@ -449,34 +450,34 @@ def _supported_name(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def read_file(path: Path, text_id: str, field_map: FieldMap) -> Iterator[Read]:
-    """The records of one file as found (their parsing deferred); ``text_id`` names the
-    document of a text file."""
+def read_file(path: Path, file_id: str, field_map: FieldMap) -> Iterator[Read]:
+    """The records of one file as found (their parsing deferred); ``file_id`` (from
+    :func:`input_files`) names a text file's document and positions in other files."""
     suffix = path.suffix.lower()
     try:
         if suffix in TEXT_SUFFIXES:
-            yield _read_text_file(path, text_id)
+            yield _read_text_file(path, file_id)
         elif suffix in JSONL_SUFFIXES:
-            yield from _read_jsonl(path, field_map)
+            yield from _read_jsonl(path, file_id, field_map)
         elif suffix in CSV_SUFFIXES:
-            yield from _read_csv(path, field_map)
+            yield from _read_csv(path, file_id, field_map)
         else:
-            yield from _read_parquet(path, field_map)
+            yield from _read_parquet(path, file_id, field_map)
     except OSError as error:
         yield Read(str(path), None, _unreadable(error))
 
 
-def _read_text_file(path: Path, text_id: str) -> Read:
-    return text_file_record(str(path), text_id, path.stat().st_size, partial(_read_bytes, path))
+def _read_text_file(path: Path, file_id: str) -> Read:
+    return text_file_record(str(path), file_id, path.stat().st_size, partial(_read_bytes, path))
 
 
-def text_file_record(name: str, text_id: str, size: int, data: Callable[[], bytes]) -> Read:
-    """The record of the text file ``name`` of ``size`` bytes, its document ``text_id``;
+def text_file_record(name: str, file_id: str, size: int, data: Callable[[], bytes]) -> Read:
+    """The record of the text file ``name`` of ``size`` bytes, its document ``file_id``;
     ``data`` reads its bytes (when parsed). Engines that read files their own way
     (Spark's readers) call it, and the other ``*_record`` functions, with what they read."""
     if size > MAX_TEXT_BYTES:
         return Read(name, None, f"file is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit")
-    return Read(name, None, partial(_text_file_document, data, text_id))
+    return Read(name, None, partial(_text_file_document, data, file_id))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -489,9 +490,9 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _text_file_document(data: Callable[[], bytes], text_id: str) -> Document | str:
+def _text_file_document(data: Callable[[], bytes], file_id: str) -> Document | str:
     try:
-        return _document(_decode(data()), text_id)
+        return _document(_decode(data()), file_id)
     except _Invalid as error:
         return str(error)
     except OSError as error:
@@ -527,33 +528,27 @@ def _position(data: bytes, index: int, line: int, offset: int) -> str:
     return f"byte {offset + index}, line {line + newlines}"
 
 
-def _read_jsonl(path: Path, field_map: FieldMap) -> Iterator[Read]:
+def _read_jsonl(path: Path, file_id: str, field_map: FieldMap) -> Iterator[Read]:
     # A large buffer: each refill releases the GIL, which the scan's other threads then hold.
     with path.open("rb", buffering=_READ_CHUNK) as stream:
         offset = 0
         for number, (line, length) in enumerate(_bounded_lines(stream), start=1):
-            if (read := jsonl_record(str(path), number, offset, line, field_map)) is not None:
+            if (read := jsonl_record(str(path), file_id, number, offset, line, field_map)) is not None:
                 yield read
             offset += length
 
 
-def jsonl_record(name: str, number: int, offset: int, line: bytes | None, field_map: FieldMap) -> Read | None:
+def jsonl_record(name: str, file_id: str, number: int, offset: int, line: bytes | None, field_map: FieldMap
+                 ) -> Read | None:
     """The record of line ``number`` (at byte ``offset``, with its newline) of the JSONL
-    file ``name``; None for a blank line. A line over :data:`MAX_LINE_BYTES` (``None``
+    file ``name`` (its :func:`input_files` id ``file_id``); None for a blank line. A line over :data:`MAX_LINE_BYTES` (``None``
     when the reader left it unread) is refused."""
     where = f"{name}:{number}"
     if line is None or len(line) - line.endswith(b"\n") > MAX_LINE_BYTES:
         return Read(where, None, f"line over the {MAX_LINE_BYTES:,}-byte limit")
     if not line.strip():  # blank lines are not records
         return None
-    return Read(where, line, partial(_jsonl_document, line, number, offset, f"{_stem(name)}:{number}", field_map))
-
-
-@lru_cache(maxsize=256)
-def _stem(name: str) -> str:
-    """A file's name without folder and suffix, from its path or URI (cached: it is
-    asked for every record of a file)."""
-    return PurePosixPath(name).stem
+    return Read(where, line, partial(_jsonl_document, line, number, offset, f"{file_id}:{number}", field_map))
 
 
 def _bounded_lines(stream: io.BufferedReader) -> Iterator[tuple[bytes | None, int]]:
@@ -583,13 +578,13 @@ def _jsonl_document(line: bytes, number: int, offset: int, default_id: str, fiel
     return _record_document(record, default_id, field_map)
 
 
-def _read_csv(path: Path, field_map: FieldMap) -> Iterator[Read]:
+def _read_csv(path: Path, file_id: str, field_map: FieldMap) -> Iterator[Read]:
     with path.open("rb") as stream:
-        yield from csv_records(str(path), stream, field_map)
+        yield from csv_records(str(path), file_id, stream, field_map)
 
 
-def csv_records(name: str, stream: IO[bytes], field_map: FieldMap) -> Iterator[Read]:
-    """The records of the CSV file ``name``, read from ``stream``."""
+def csv_records(name: str, file_id: str, stream: IO[bytes], field_map: FieldMap) -> Iterator[Read]:
+    """The records of the CSV file ``name`` (its :func:`input_files` id ``file_id``), read from ``stream``."""
     _allow_long_csv_fields()
     lines = _DecodedLines(stream)
     # strict: a quote left open is an error, not a field that swallows the rest of the file
@@ -608,10 +603,11 @@ def csv_records(name: str, stream: IO[bytes], field_map: FieldMap) -> Iterator[R
     if why := missing_columns(field_map, header):
         yield Read(name, None, why)
         return
-    yield from _csv_rows(name, reader, lines, header, field_map)
+    yield from _csv_rows(name, file_id, reader, lines, header, field_map)
 
 
-def _csv_rows(path: str, reader: Any, lines: _DecodedLines, header: list[str], field_map: FieldMap) -> Iterator[Read]:
+def _csv_rows(path: str, file_id: str, reader: Any, lines: _DecodedLines, header: list[str], field_map: FieldMap
+              ) -> Iterator[Read]:
     while True:
         line = reader.line_num + 1
         try:
@@ -634,7 +630,7 @@ def _csv_rows(path: str, reader: Any, lines: _DecodedLines, header: list[str], f
         if len(row) != len(header):
             yield Read(where, row, f"row has {_counted(len(row), 'field')}, header has {len(header)}")
             continue
-        yield Read(where, row, partial(_record_document, dict(zip(header, row)), f"{_stem(path)}:{line}", field_map))
+        yield Read(where, row, partial(_record_document, dict(zip(header, row)), f"{file_id}:{line}", field_map))
 
 
 class _DecodedLines:
@@ -670,7 +666,7 @@ def _allow_long_csv_fields() -> None:
         csv.field_size_limit(MAX_LINE_BYTES)
 
 
-def _read_parquet(path: Path, field_map: FieldMap) -> Iterator[Read]:
+def _read_parquet(path: Path, file_id: str, field_map: FieldMap) -> Iterator[Read]:
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as error:
@@ -697,7 +693,7 @@ def _read_parquet(path: Path, field_map: FieldMap) -> Iterator[Read]:
             if isinstance(record, str):
                 yield Read(f"{path}:row {number}", None, record)
             else:
-                yield parquet_record(str(path), number, record, field_map)
+                yield parquet_record(str(path), file_id, number, record, field_map)
 
 
 def _parquet_rows(batch: pa.RecordBatch) -> Iterator[dict[str, Any] | str]:
@@ -721,9 +717,10 @@ def _parquet_row(batch: pa.RecordBatch, row: int) -> dict[str, Any] | str:
     return record
 
 
-def parquet_record(name: str, number: int, record: dict[str, Any], field_map: FieldMap) -> Read:
-    """The record of row ``number`` (from 1) of the Parquet file ``name``: its columns of ``field_map``."""
-    return Read(f"{name}:row {number}", record, partial(_record_document, record, f"{_stem(name)}:{number}", field_map))
+def parquet_record(name: str, file_id: str, number: int, record: dict[str, Any], field_map: FieldMap) -> Read:
+    """The record of row ``number`` (from 1) of the Parquet file ``name`` (its
+    :func:`input_files` id ``file_id``): its columns of ``field_map``."""
+    return Read(f"{name}:row {number}", record, partial(_record_document, record, f"{file_id}:{number}", field_map))
 
 
 def missing_columns(field_map: FieldMap, columns: Iterable[str]) -> str | None:
