@@ -297,7 +297,7 @@ def test_a_spark_option_with_the_local_engine_is_refused_not_ignored(tmp_path, m
 
 
 def test_dedup_and_export_never_replace_the_files_the_store_was_scanned_from(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)  # inputs are recorded as given: relative to where the scan ran
+    monkeypatch.chdir(tmp_path)  # inputs given relative to where the scan ran
     Path("news.jsonl").write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
     Path("documents.jsonl").write_text(json.dumps({**GOOD, "id": "other"}) + "\n", encoding="utf-8")
     before = {path: path.read_bytes() for path in (Path("news.jsonl"), Path("documents.jsonl"))}
@@ -307,9 +307,18 @@ def test_dedup_and_export_never_replace_the_files_the_store_was_scanned_from(tmp
     assert_one_line_error(cli(monkeypatch, capsys, "export", "--db", "news.duckdb", "--format", "jsonl", "--out", "."),
                           "documents.jsonl: is an input the store was scanned from")
     assert {path: path.read_bytes() for path in before} == before
-    # A folder given to a scan refuses nothing under it: "." would refuse every output.
-    assert cli(monkeypatch, capsys, "scan", ".", "--db", "news.duckdb")[0] == 0
-    assert cli(monkeypatch, capsys, "export", "--db", "news.duckdb", "--out", "exported")[0] == 0
+    # A folder given to a scan refuses new files under it ("." would refuse every output),
+    # not the article files already there.
+    assert cli(monkeypatch, capsys, "scan", ".", "--db", "folder.duckdb")[0] == 0
+    assert cli(monkeypatch, capsys, "export", "--db", "folder.duckdb", "--out", "exported")[0] == 0
+    assert_one_line_error(cli(monkeypatch, capsys, "export", "--db", "folder.duckdb", "--format", "jsonl",
+                              "--out", "."), f"documents.jsonl: is a file inside {tmp_path}, which the store was scanned from")
+    # Inputs are recorded absolute: a command run from another folder knows them too.
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert_one_line_error(cli(monkeypatch, capsys, "dedup", "--db", "../news.duckdb", "--out", "../news.jsonl"),
+                          "../news.jsonl: is an input the store was scanned from")
+    assert {path: (tmp_path / path).read_bytes() for path in before} == before
 
 
 def test_export_onto_the_store_itself_is_refused(tmp_path, monkeypatch, capsys):

@@ -14,6 +14,7 @@ from copytrace.engine import DEFAULT_DB
 from copytrace.engine.archive import ArticleReport, LiveArchive, batch_report_json
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap, Rejection, read_documents
+from copytrace.ingest.readers import recorded_inputs
 from copytrace.store import DuckDBStore
 
 DB_OPTION = typer.Option(Path(DEFAULT_DB), "--db", help="DuckDB store file (created if missing).")
@@ -40,7 +41,7 @@ def add(
         if conflicts and on_error == "fail":
             raise InputError(conflicts[0].where, conflicts[0].reason)
         rejected += conflicts
-        reports = archive.add(documents, run_inputs=[str(path) for path in inputs], rejected=rejected)
+        reports = archive.add(documents, run_inputs=recorded_inputs(inputs), rejected=rejected)
     _print(reports, rejected, as_json)
 
 

@@ -131,13 +131,15 @@ def _check_outputs(source: Path, out: Path, dropped: Path) -> None:
     files it was scanned from, or a file inside the Parquet dataset."""
     inputs = {source: "the input dataset" if source.is_dir() else "the input store",
               f"{source}.wal": "the input store's log", f"{source}.tmp": "the input store's scratch folder"}
+    folders_read: list[str] = []
     if not source.is_dir():
         with open_store(source) as store:
             inputs = {**inputs, **store.own_files()}  # its own names for the store come first
+            folders_read = store.input_folders()
     for path in (out, dropped):
         if path.suffix.lower() not in FORMATS:
             raise InputError(str(path), f"unknown format '{path.suffix}' (use {', '.join(FORMATS)})")
-        refuse_inputs(path, inputs)
+        refuse_inputs(path, inputs, folders_read)
         if path.is_dir():
             raise InputError(str(path), "is a folder; give a file")
     if os.path.realpath(out) == os.path.realpath(dropped):

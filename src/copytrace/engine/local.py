@@ -46,7 +46,9 @@ from copytrace.engine.stages import DocumentRow, parse_and_sign, verify_pairs
 from copytrace.errors import InputError
 from copytrace.faults import fault_point
 from copytrace.ingest import FieldMap, Rejection
-from copytrace.ingest.readers import OnError, Read, accept_records, check_on_error, read_unparsed, rejection
+from copytrace.ingest.readers import (
+    OnError, Read, accept_records, check_on_error, read_unparsed, recorded_inputs, rejection,
+)
 from copytrace.ingest.rejects import RejectsFile
 from copytrace.outputs import refuse_inputs
 from copytrace.parallel import bounded_map, process_pool, worker_count
@@ -212,7 +214,7 @@ def _scan(
     steps: dict[str, float] = {}
     with DuckDBStore(db) as store, bars as bar:
         store.check_settings({"candidates": asdict(config.candidates)})
-        run_id = store.start_run(paths)
+        run_id = store.start_run(recorded_inputs(paths))
         with timed_step(steps, "ingest"), rejects_output as rejects_file, store.bulk_writes():
             reads = _parsed_and_signed(unparsed, config, workers)
             counts = _ingest(store, reads, on_error, run_id, rejects_file, Tracker(bar, "read", None))

@@ -39,7 +39,7 @@ from copytrace.engine.spark_read import list_inputs, parsed_records, spark_schem
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap
 from copytrace.ingest.document import DOCUMENT_COLUMNS
-from copytrace.ingest.readers import OnError, check_on_error, duplicate_id
+from copytrace.ingest.readers import OnError, check_on_error, duplicate_id, recorded_inputs
 from copytrace.store.schema import PAIRS, SCHEMA_VERSION, SCHEMAS, SETTINGS, row_order
 
 if TYPE_CHECKING:
@@ -531,7 +531,7 @@ _RUNS_SCHEMA = ("run_id int, started_at timestamp_ntz, finished_at timestamp_ntz
 
 
 def _run_row(paths: Sequence[str | Path], started: dt.datetime, counts: dict, found: dict) -> tuple:
-    return (RUN_ID, started, dt.datetime.now(), "done", json.dumps([str(p) for p in paths]),
+    return (RUN_ID, started, dt.datetime.now(), "done", json.dumps(recorded_inputs(paths)),
             counts["read"], counts["stored"], counts["existing"], counts["rejected"],
             found["candidates"], found["verified"], found["pairs"], found["stories"])
 

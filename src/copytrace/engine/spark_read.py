@@ -36,14 +36,12 @@ from copytrace.engine import plan
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap
 from copytrace.ingest.readers import (
-    CSV_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, SUPPORTED_SUFFIXES, TEXT_SUFFIXES, Read, input_files,
+    CSV_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, SUPPORTED_SUFFIXES, TEXT_SUFFIXES, Read, input_files, is_uri,
     missing_columns,
 )
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass(frozen=True)
@@ -82,11 +80,6 @@ def _read_key(path: str) -> str:
 
 def _local_location(path: str | Path) -> str:
     return "file://" + os.path.abspath(path)
-
-
-def is_uri(path: str | Path) -> bool:
-    """Whether ``path`` names a file system (``s3a://``, ``file:``); a local path otherwise."""
-    return isinstance(path, str) and bool(_URI.match(path)) and not os.path.exists(path)
 
 
 def list_inputs(

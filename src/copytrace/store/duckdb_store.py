@@ -327,14 +327,19 @@ class DuckDBStore:
 
     def own_files(self) -> dict[str, str]:
         """What an output of this store must not replace, each with what it is: the store,
-        its log, and the files its runs were given (as given to them: relative paths
-        resolve from the current folder, so only a command run where the scan was finds
-        those). Folders given are left out: what else lies in them is not known, and a
-        folder such as ``.`` would refuse every output under it."""
-        inputs = {path for (listed,) in self.connection.execute("SELECT inputs FROM runs").fetchall()
-                  for path in json.loads(listed or "[]")}
-        return {**{path: "an input the store was scanned from" for path in sorted(inputs) if os.path.isfile(path)},
+        its log, and the files its runs were given (recorded absolute; relative paths that
+        older versions recorded resolve from the current folder). The folders given are
+        :meth:`input_folders`."""
+        return {**{path: "an input the store was scanned from" for path in self._run_inputs() if os.path.isfile(path)},
                 self.path: "the store", f"{self.path}.wal": "the store's log"}
+
+    def input_folders(self) -> list[str]:
+        """The folders this store's runs were given (see :func:`copytrace.outputs.refuse_inputs`)."""
+        return [path for path in self._run_inputs() if os.path.isdir(path)]
+
+    def _run_inputs(self) -> list[str]:
+        return sorted({path for (listed,) in self.connection.execute("SELECT inputs FROM runs").fetchall()
+                       for path in json.loads(listed or "[]")})
 
     def archive_rows(self, ids: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows the live archive's index keeps (:data:`copytrace.store.archive_index.ARCHIVE_ROWS`:

@@ -26,9 +26,9 @@ def export_tables(store: DuckDBStore, out: str | Path, format: str) -> list[Path
     out = Path(out)
     _make_folder(out)
     paths = {name: out / f"{name}.{format}" for name in EXPORTED_TABLES}
-    own_files = store.own_files()
+    own_files, folders_read = store.own_files(), store.input_folders()
     for path in paths.values():
-        refuse_inputs(path, own_files)
+        refuse_inputs(path, own_files, folders_read)
         if path.is_dir():
             raise InputError(str(path), "is a folder; the table's file cannot take its name")
     for name, path in paths.items():
