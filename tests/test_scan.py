@@ -212,8 +212,11 @@ def test_bad_records_are_skipped_and_accounted_for(tmp_path, config):
 @pytest.mark.parametrize("config", [serial(), ScanConfig(batch_size=2, workers=2)], ids=["serial", "workers"])
 def test_bad_record_stops_the_scan_by_default_naming_file_and_line(tmp_path, config):
     source = bad_collection(tmp_path / "bad.jsonl")
-    with pytest.raises(InputError, match=rf"{source.name}:5"):
+    with pytest.raises(InputError, match=rf"{source.name}:5") as stop:
         copytrace.scan([source], tmp_path / "s.duckdb", config=config)
+    stored = len(rows(tmp_path / "s.duckdb", "documents"))
+    assert stored == (4 if config.batch_size == 2 else 0)  # the batches before the bad record's
+    assert ("the 4 new documents of the batches before it are stored" in stop.value.reason) == bool(stored)
 
 
 def test_a_changed_text_under_a_stored_id_is_refused(tmp_path):

@@ -296,11 +296,12 @@ def _ingest(
 ) -> dict[str, int]:
     """Store new documents batch by batch; count every record read. Each batch is stored
     in a thread while the next is accounted for (DuckDB works without the GIL); one
-    batch at most is in flight, so memory stays at a few batches."""
+    batch at most is in flight, so memory stays at a few batches. A bad record that
+    stops the run (``on_error="fail"``) says how many documents were stored before it."""
     known = store.known_documents()
     seen_ids: set[str] = set()
     counts = {"read": 0, "stored": 0, "existing": 0, "rejected": 0}
-    with ThreadPoolExecutor(1) as writer:
+    with ThreadPoolExecutor(1) as writer, _stored_before_a_stop(counts):
         storing: Future | None = None
         for reads, signed in batches:
             records = zip(reads, accept_records(reads, on_error, seen_ids))  # one outcome per record read
@@ -321,6 +322,18 @@ def _ingest(
     fault_point("ingested")
     tracker.done()
     return counts
+
+
+@contextmanager
+def _stored_before_a_stop(counts: dict[str, int]) -> Iterator[None]:
+    try:
+        yield
+    except InputError as stop:
+        if not counts["stored"]:
+            raise
+        raise InputError(stop.where, f"{stop.reason} (the scan stopped here; the {counts['stored']:,} new documents "
+                                     "of the batches before it are stored: run it again with --on-error skip to "
+                                     "pass bad records by)") from None
 
 
 def _classified(
