@@ -312,6 +312,14 @@ def test_an_import_that_fails_on_a_table_names_it_and_leaves_the_store_empty_for
     assert import_parquet(tmp_path / "mended", tmp_path / "imported.duckdb")["stories"] == stories.num_rows
 
 
+def test_an_export_is_no_dataset_to_import_and_is_told_so(tmp_path):
+    with filled_store(tmp_path / "s.duckdb") as store:
+        export_tables(store, tmp_path / "exported", "parquet")
+    with pytest.raises(InputError, match="is the output of copytrace export, which holds no signatures or settings"):
+        import_parquet(tmp_path / "exported", tmp_path / "imported.duckdb")
+    assert not (tmp_path / "imported.duckdb").exists()
+
+
 def test_an_import_into_a_store_with_rows_in_any_table_is_refused_and_keeps_them(tmp_path):
     with filled_store(tmp_path / "s.duckdb") as store:
         write_dataset(store, tmp_path / "dataset")

@@ -26,6 +26,9 @@ def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
     if not folder.is_dir():
         raise InputError(str(folder), "no such folder")
     missing = [name for name in ("documents", "settings") if not (folder / name).is_dir()]
+    if missing and (folder / "documents.parquet").is_file():
+        raise InputError(str(folder), "is the output of copytrace export, which holds no signatures or settings, so "
+                                      "it cannot become a store; import-parquet reads copytrace scan --engine spark's")
     if missing:
         raise InputError(str(folder), f"not the output of copytrace scan --engine spark (no {', '.join(missing)})")
     found = [name for name in TABLES if (folder / name).is_dir()]  # a table not written stays empty
