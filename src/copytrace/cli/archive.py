@@ -14,7 +14,7 @@ from copytrace.engine import DEFAULT_DB
 from copytrace.engine.archive import ArticleReport, LiveArchive, batch_report_json
 from copytrace.errors import InputError
 from copytrace.ingest import FieldMap, Rejection, read_documents
-from copytrace.ingest.readers import recorded_inputs
+from copytrace.ingest.readers import counted, recorded_inputs
 from copytrace.store import DuckDBStore
 
 DB_OPTION = typer.Option(Path(DEFAULT_DB), "--db", help="DuckDB store file (created if missing).")
@@ -81,7 +81,7 @@ def _print(reports: list[ArticleReport], rejected: list[Rejection], as_json: boo
     done = (f"{counts['added']:,} added, {counts['existing']:,} already stored" if not counts["query"]
             else f"{counts['query']:,} matched")
     read = len(reports) + len(rejected)
-    say(shown(f"read {read:,} record{'' if read == 1 else 's'}: {done}, {len(rejected):,} rejected"))
+    say(shown(f"read {counted(read, 'record')}: {done}, {len(rejected):,} rejected"))
 
 
 def _print_report(report: ArticleReport) -> None:

@@ -15,6 +15,7 @@ from copytrace.cli.spark import engine_chosen, spark_scan_command
 from copytrace.engine import DEFAULT_DB, ScanConfig, scan as run_scan
 from copytrace.engine.local import ScanInterrupted
 from copytrace.ingest import FieldMap
+from copytrace.ingest.readers import counted
 from copytrace.store import open_store
 from copytrace.store.export import EXPORT_FORMATS, export_tables
 from copytrace.store.queries import document_view, story_summaries, story_tree
@@ -57,13 +58,13 @@ def scan(
         print(json.dumps(summary.to_json(), indent=2))
         return
     say(shown(
-        f"read {summary.read:,} records: {summary.stored:,} stored, {summary.existing:,} already stored, "
+        f"read {counted(summary.read, 'record')}: {summary.stored:,} stored, {summary.existing:,} already stored, "
         f"{summary.rejected:,} rejected"
         + (f" (see {summary.rejects_file})" if summary.rejected and summary.rejects_file else "")
     ))
     say(shown(
-        f"{summary.documents:,} documents in {summary.db}; {summary.verified:,} candidates verified; "
-        f"{summary.pairs:,} reuse pairs in {summary.stories:,} stories; {summary.seconds:.1f} s"
+        f"{counted(summary.documents, 'document')} in {summary.db}; {counted(summary.verified, 'candidate')} "
+        f"verified; {counted(summary.pairs, 'reuse pair')} in {counted(summary.stories, 'story', 'stories')}; {summary.seconds:.1f} s"
     ))
     say("steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.step_seconds.items()))
 

@@ -348,8 +348,9 @@ def _kind(value: Any) -> str:
     return f"a value of type {type(value).__name__}"
 
 
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """``1 field``, ``2 fields``, ``1,000 records``; ``plural`` where it is not ``noun + "s"``."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def _raw_text(raw: bytes | list[str] | dict[str, Any] | None) -> str | None:
@@ -641,7 +642,7 @@ def _csv_rows(path: str, file_id: str, reader: Any, lines: _DecodedLines, header
             yield Read(where, row, undecodable[0])
             continue
         if len(row) != len(header):
-            yield Read(where, row, f"row has {_counted(len(row), 'field')}, header has {len(header)}")
+            yield Read(where, row, f"row has {counted(len(row), 'field')}, header has {len(header)}")
             continue
         yield Read(where, row, partial(_record_document, dict(zip(header, row)), f"{file_id}:{line}", field_map))
 
