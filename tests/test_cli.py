@@ -233,6 +233,12 @@ def test_a_piped_line_is_never_wrapped(tmp_path):
                for line in result.stdout.splitlines())
 
 
+def test_the_compare_summary_line_is_one_line_when_piped():
+    result = copytrace("compare", PRESS_RELEASE, REPRINT)
+    assert result.returncode == 0, result.stderr
+    assert any("Reprint covered by the source" in line and "Passages: " in line for line in result.stdout.splitlines())
+
+
 def test_progress_bars_stay_out_of_a_piped_output(tmp_path):
     path = write_jsonl(tmp_path / "docs.jsonl", collection())
     result = subprocess.run([sys.executable, "-c", "from copytrace.cli import main; main()", "scan", str(path),

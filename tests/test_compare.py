@@ -140,6 +140,11 @@ def test_a_figure_in_other_digits_is_the_same_figure() -> None:
     reprint = "Prices rose ٣٥% to ١٢٫٥ million in ٢٠٢٤, and １,２００ tenge were paid."
     report = names_report(source, (0, len(source)), reprint, (0, len(reprint)))
     assert report.cut == [] and report.added == []
+    for percent in ("٣٥٪", "３５％", "35﹪"):  # the Arabic, full-width and small percent signs
+        other = source.replace("35%", percent)
+        assert names_report(source, (0, len(source)), other, (0, len(other))).cut == []
+    newer = "Kawi digits 𑽓𑽕 stay as they are where the tables of unicodedata predate them."
+    assert [m.key for m in find_mentions(newer) if m.kind == "number"] == ["𑽓𑽕"]
     changed = "Prices rose ٣٦% to 12.5 million in 2024, and 1,200 tenge were paid."
     report = names_report(source, (0, len(source)), changed, (0, len(changed)))
     assert [m.text for m in report.cut] == ["35%"] and [m.text for m in report.added] == ["٣٦%"]

@@ -53,7 +53,8 @@ def compare_command(
 
 def _print_report(c: Comparison) -> None:
     stdout.print(_header(c))
-    stdout.print(_coverage(c))
+    say(_coverage(c))
+    say("")
     source_marks = [(p.source, "red strike") for p in c.edits.changed if p.source]
     source_marks += [(s, "red strike") for s in c.edits.cut]
     reprint_marks = [(p.reprint, "bold yellow") for p in c.edits.changed if p.reprint]
@@ -101,7 +102,7 @@ def _coverage(c: Comparison) -> Text:
         ("Reprint covered by the source: ", "bold"), f"{e.reprint_coverage:.0%}   ",
         ("Source covered by the reprint: ", "bold"), f"{e.source_coverage:.0%}   ",
         ("Derivation: ", "bold"), f"{c.derivation.value} ({c.meter})   ",
-        ("Passages: ", "bold"), str(len(c.passages)), "\n",
+        ("Passages: ", "bold"), str(len(c.passages)),
     )
 
 

@@ -38,11 +38,11 @@ _FIGURES = (
     ("money", regex.compile(
         rf"[$€£¥₸₽]\s?{_NUMBER}{_SCALE}|{_NUMBER}{_SCALE}\s?(?:[$€£¥₸₽]|{_CURRENCY_WORD})", regex.IGNORECASE
     )),
-    ("percentage", regex.compile(rf"{_NUMBER}\s?(?:%|percent\b|per\s+cent\b)", regex.IGNORECASE)),
+    ("percentage", regex.compile(rf"{_NUMBER}\s?(?:[%٪％﹪]|percent\b|per\s+cent\b)", regex.IGNORECASE)),
     ("number", regex.compile(rf"(?<![\p{{L}}\p{{N}}]){_NUMBER}(?:st|nd|rd|th)?{_SCALE}(?![\p{{L}}\p{{N}}])")),
 )
 _DIGIT = regex.compile(r"(?![0-9])\d")  # a decimal digit of another script
-_ARABIC_SEPARATORS = str.maketrans("٫٬", ".,")
+_ARABIC_SIGNS = str.maketrans("٫٬٪", ".,%")  # NFKC leaves them; it folds ％ and ﹪ to %
 _NAME_WORD = r"\p{Lu}[\p{L}\p{M}\p{N}]*(?:[-'’][\p{L}\p{M}\p{N}]+)*"
 _NAME_RUN = regex.compile(rf"(?<![\p{{L}}\p{{M}}\p{{N}}]){_NAME_WORD}(?:[ \t]+{_NAME_WORD})*")
 _WORD = regex.compile(_NAME_WORD)
@@ -143,7 +143,14 @@ def _figure_key(figure: str) -> str:
     as ASCII digits (``٣٥`` and ``３５`` are ``35``), so a reprint that writes a figure in
     other digits keeps it."""
     key = regex.sub(r"\s+", "", fold(figure).casefold()).replace("percent", "%")
-    return _DIGIT.sub(lambda digit: str(unicodedata.decimal(digit.group())), key).translate(_ARABIC_SEPARATORS)
+    return _DIGIT.sub(_ascii_digit, key).translate(_ARABIC_SIGNS)
+
+
+def _ascii_digit(digit: regex.Match) -> str:
+    """A digit as ASCII; kept as it is where Python's Unicode tables predate its script's
+    (``regex`` knows more digits than :mod:`unicodedata`)."""
+    value = unicodedata.decimal(digit.group(), None)
+    return digit.group() if value is None else str(value)
 
 
 def _sentence_openings(text: str, start: int, end: int) -> set[int]:

@@ -301,22 +301,27 @@ def _ingest(
     known = store.known_documents()
     seen_ids: set[str] = set()
     counts = {"read": 0, "stored": 0, "existing": 0, "rejected": 0}
-    with ThreadPoolExecutor(1) as writer, _stored_before_a_stop(counts):
+    with ThreadPoolExecutor(1) as writer:
         storing: Future | None = None
-        for reads, signed in batches:
-            records = zip(reads, accept_records(reads, on_error, seen_ids))  # one outcome per record read
-            new, rejected = _classified(records, known, counts, rejects_file is not None)
+        try:
+            for reads, signed in batches:
+                records = zip(reads, accept_records(reads, on_error, seen_ids))  # one outcome per record read
+                new, rejected = _classified(records, known, counts, rejects_file is not None)
+                if storing is not None:
+                    storing.result()
+                    fault_point("ingest")
+                storing = writer.submit(store.add_batch, signed.take([row.row for row in new]), rejected, run_id)
+                known.update((row.id, row.text_hash) for row in new)
+                for refused in rejected:
+                    rejects_file.write(refused)
+                counts["read"] += len(reads)
+                counts["stored"] += len(new)
+                counts["rejected"] += len(rejected)
+                tracker.advance(len(reads))
+        except InputError as stop:  # a bad record under on_error="fail"
             if storing is not None:
-                storing.result()
-                fault_point("ingest")
-            storing = writer.submit(store.add_batch, signed.take([row.row for row in new]), rejected, run_id)
-            known.update((row.id, row.text_hash) for row in new)
-            for refused in rejected:
-                rejects_file.write(refused)
-            counts["read"] += len(reads)
-            counts["stored"] += len(new)
-            counts["rejected"] += len(rejected)
-            tracker.advance(len(reads))
+                storing.result()  # the batch before it is stored (or its failure raised) before it is counted
+            raise _stopped(stop, counts["stored"]) from None
         if storing is not None:
             storing.result()
     fault_point("ingested")
@@ -324,16 +329,13 @@ def _ingest(
     return counts
 
 
-@contextmanager
-def _stored_before_a_stop(counts: dict[str, int]) -> Iterator[None]:
-    try:
-        yield
-    except InputError as stop:
-        if not counts["stored"]:
-            raise
-        raise InputError(stop.where, f"{stop.reason} (the scan stopped here; the {counts['stored']:,} new documents "
-                                     "of the batches before it are stored: run it again with --on-error skip to "
-                                     "pass bad records by)") from None
+def _stopped(stop: InputError, stored: int) -> InputError:
+    """The error of a bad record that stopped a scan, saying what the batches before it stored."""
+    if not stored:
+        return stop
+    return InputError(stop.where, f"{stop.reason} (the scan stopped here; the {stored:,} new documents of the "
+                                  "batches before it are stored: run it again with --on-error skip to pass bad "
+                                  "records by)")
 
 
 def _classified(
