@@ -26,7 +26,7 @@ from copytrace.ingest import (
     read_document,
     read_documents,
 )
-from copytrace.ingest.readers import read_unparsed
+from copytrace.ingest.readers import read_unparsed, recorded_inputs
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "press-release"
 ARTICLE = "The council met on Tuesday. It approved the budget after a long debate."
@@ -785,3 +785,9 @@ def test_every_record_read_is_accepted_or_rejected(tmp_path):
     assert [document.id for document in documents(items)] == ["1", "3"]
     assert [rejection.where for rejection in rejections(items)] == [f"{path}:2", f"{path}:3", f"{path}:5"]
     assert rejections(items)[0].raw == "{broken"
+
+
+def test_runs_record_local_inputs_as_absolute_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert recorded_inputs(["news", Path("a.jsonl"), "file:///data/x.jsonl", "file:/data/y", "s3a://bucket/key"]) == [
+        str(tmp_path / "news"), str(tmp_path / "a.jsonl"), "/data/x.jsonl", "/data/y", "s3a://bucket/key"]

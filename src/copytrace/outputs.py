@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,12 +16,15 @@ _UMASK = os.umask(0o022)  # the process's file mode mask: read by setting one, t
 os.umask(_UMASK)
 
 
-def refuse_inputs(output: Path, inputs: Mapping[str | Path, str], folders_read: Iterable[str | Path] = ()) -> None:
+def refuse_inputs(output: Path, inputs: Mapping[str | Path, str], folders_read: Mapping[str, float] | None = None
+                  ) -> None:
     """Refuse ``output`` where writing it would replace an input: one of ``inputs``
     (each path with what it is, as "the store"), a file inside an input folder, or an
-    article file (a suffix the readers read) that is already inside one of
-    ``folders_read``, the folders a store was scanned from: it may be one it read. New
-    files may go there: a folder such as ``.`` would otherwise refuse every output."""
+    article file (a suffix the readers read) inside one of ``folders_read`` (the folders
+    a store was scanned from, each with when its last scan started: a POSIX time) that
+    was last written before that scan, so that it may have read it. Other files may be
+    written there: a folder such as ``.`` would otherwise refuse every output, and
+    running the same export twice would refuse the second."""
     real = Path(os.path.realpath(output))
     for path, what in inputs.items():
         taken = Path(os.path.realpath(path))
@@ -30,8 +33,9 @@ def refuse_inputs(output: Path, inputs: Mapping[str | Path, str], folders_read: 
         if taken.is_dir() and real.is_relative_to(taken):
             raise InputError(str(output), f"is inside {what} ({path}); write the output elsewhere")
     if real.is_file() and real.suffix.lower() in SUPPORTED_SUFFIXES:
-        for folder in folders_read:
-            if real.is_relative_to(os.path.realpath(folder)):
+        written = real.stat().st_mtime
+        for folder, scanned in (folders_read or {}).items():
+            if written < scanned and real.is_relative_to(os.path.realpath(folder)):
                 raise InputError(str(output), f"is a file inside {folder}, which the store was scanned from; "
                                               "write the output elsewhere")
 

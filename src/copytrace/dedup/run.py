@@ -131,7 +131,7 @@ def _check_outputs(source: Path, out: Path, dropped: Path) -> None:
     files it was scanned from, or a file inside the Parquet dataset."""
     inputs = {source: "the input dataset" if source.is_dir() else "the input store",
               f"{source}.wal": "the input store's log", f"{source}.tmp": "the input store's scratch folder"}
-    folders_read: list[str] = []
+    folders_read: dict[str, float] = {}
     if not source.is_dir():
         with open_store(source) as store:
             inputs = {**inputs, **store.own_files()}  # its own names for the store come first

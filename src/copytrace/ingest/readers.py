@@ -59,6 +59,7 @@ _BINARY_NUL_SHARE = 0.1
 # A rejected record keeps this much of itself (and its length): a 50 MB line is not copied whole.
 RAW_EXCERPT_CHARS = 1000
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_FILE_URI = re.compile(r"^file:(?://)?(?=/)")  # file:/a and file:///a are /a
 # An id names an article in URLs (/pairs/{a}/{b}: each id quoted, 3 characters a UTF-8
 # byte), which servers cap at 8-16 KB: two ids of this many bytes take 6 KB.
 MAX_ID_BYTES = 1024
@@ -210,10 +211,11 @@ def is_uri(path: str | Path) -> bool:
 
 
 def recorded_inputs(paths: Sequence[str | Path]) -> list[str]:
-    """The inputs as a run records them: local paths absolute, so that a command run
-    later from another folder still knows the files the store was read from (and never
-    writes over them); URIs as given."""
-    return [path if is_uri(path) else os.path.abspath(path) for path in paths]
+    """The inputs as a run records them: local paths (``file:`` URIs too) absolute, so
+    that a command run later from another folder still knows the files the store was
+    read from (and never writes over them); other URIs as given."""
+    return [_FILE_URI.sub("", path) if _FILE_URI.match(path) else path if is_uri(path) else os.path.abspath(path)
+            for path in map(str, paths)]
 
 
 def check_on_error(on_error: str) -> None:

@@ -333,9 +333,16 @@ class DuckDBStore:
         return {**{path: "an input the store was scanned from" for path in self._run_inputs() if os.path.isfile(path)},
                 self.path: "the store", f"{self.path}.wal": "the store's log"}
 
-    def input_folders(self) -> list[str]:
-        """The folders this store's runs were given (see :func:`copytrace.outputs.refuse_inputs`)."""
-        return [path for path in self._run_inputs() if os.path.isdir(path)]
+    def input_folders(self) -> dict[str, float]:
+        """The folders this store's runs were given (absolute paths; older versions' relative
+        ones and labels such as ``api`` are left out), each with when the last run given it
+        started, as a POSIX time (see :func:`copytrace.outputs.refuse_inputs`)."""
+        started: dict[str, float] = {}
+        for listed, start in self.connection.execute("SELECT inputs, started_at FROM runs").fetchall():
+            for path in json.loads(listed or "[]"):
+                if os.path.isabs(path) and os.path.isdir(path):
+                    started[path] = max(started.get(path, 0.0), start.timestamp())
+        return started
 
     def _run_inputs(self) -> list[str]:
         return sorted({path for (listed,) in self.connection.execute("SELECT inputs FROM runs").fetchall()

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from copytrace.candidates import CandidateConfig
 from copytrace.errors import InputError
 from copytrace.store.archive_index import ArchiveIndex
-from copytrace.store.duckdb_store import DuckDBStore
+from copytrace.store.duckdb_store import EXPORT_FORMATS, DuckDBStore
 from copytrace.store.schema import SCHEMA_VERSION, TABLES, conforms
 
 
@@ -26,7 +26,7 @@ def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
     if not folder.is_dir():
         raise InputError(str(folder), "no such folder")
     missing = [name for name in ("documents", "settings") if not (folder / name).is_dir()]
-    if missing and (folder / "documents.parquet").is_file():
+    if missing and any((folder / f"documents.{format}").is_file() for format in EXPORT_FORMATS):
         raise InputError(str(folder), "is the output of copytrace export, which holds no signatures or settings, so "
                                       "it cannot become a store; import-parquet reads copytrace scan --engine spark's")
     if missing:
