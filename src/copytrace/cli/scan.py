@@ -64,7 +64,8 @@ def scan(
     ))
     say(shown(
         f"{counted(summary.documents, 'document')} in {summary.db}; {counted(summary.verified, 'candidate')} "
-        f"verified; {counted(summary.pairs, 'reuse pair')} in {counted(summary.stories, 'story', 'stories')}; {summary.seconds:.1f} s"
+        f"verified; {counted(summary.pairs, 'reuse pair')} in {counted(summary.stories, 'story', 'stories')}; "
+        f"{summary.seconds:.1f} s"
     ))
     say("steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.step_seconds.items()))
 

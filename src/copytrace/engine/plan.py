@@ -95,7 +95,8 @@ _DOCUMENT_FIELDS = list(DOCUMENT_SCHEMA)
 LINE = pa.schema([("file", pa.int32()), ("record", pa.int64()), ("name", pa.string()), ("file_id", pa.string()),
                   ("offset", pa.int64()), ("line", pa.binary())])
 # A text or CSV file, whole.
-WHOLE_FILE = pa.schema([("file", pa.int32()), ("name", pa.string()), ("file_id", pa.string()), ("content", pa.binary())])
+WHOLE_FILE = pa.schema([("file", pa.int32()), ("name", pa.string()), ("file_id", pa.string()),
+                        ("content", pa.binary())])
 # The read key of a Parquet row (its number from 1), before the row's own columns.
 ROW_KEY = pa.schema([("_file", pa.int32()), ("_record", pa.int64()), ("_name", pa.string()), ("_file_id", pa.string())])
 
@@ -158,7 +159,8 @@ def parse_lines(
     lines: Iterable[pa.RecordBatch], field_map: FieldMap, config: CandidateConfig, batch_size: int = 1000
 ) -> Iterator[pa.RecordBatch]:
     """:data:`PARSED` rows of JSONL :data:`LINE` rows (:func:`copytrace.ingest.readers.jsonl_record`)."""
-    reads = ((row["file"], row["record"], jsonl_record(row["name"], row["file_id"], row["record"], row["offset"], row["line"], field_map))
+    reads = ((row["file"], row["record"],
+              jsonl_record(row["name"], row["file_id"], row["record"], row["offset"], row["line"], field_map))
              for batch in lines for row in batch.to_pylist())
     return _signed(((file, record, read) for file, record, read in reads if read is not None), config, batch_size)
 

@@ -255,7 +255,8 @@ def _numbered_lines(batches: Iterable[pa.RecordBatch], blocks: Mapping[tuple[str
             number += 1
             if number < block.last_line or block.ends_with_newline:
                 line += b"\n"
-            for name, value in zip(plan.LINE.names, (block.file.number, number, block.file.name, block.file.file_id, offset, line)):
+            file = block.file
+            for name, value in zip(plan.LINE.names, (file.number, number, file.name, file.file_id, offset, line)):
                 rows[name].append(value)
             offset += len(line)
         yield pa.RecordBatch.from_pydict(rows, schema=plan.LINE)
@@ -292,7 +293,8 @@ def _parse_rows(batches: Iterable[pa.RecordBatch], files: Mapping[str, InputFile
     def keyed(batch: pa.RecordBatch) -> pa.RecordBatch:
         found = [files[_read_key(path)] for path in batch.column("path").to_pylist()]
         key = [pa.array([file.number for file in found], pa.int32()), batch.column("row"),
-               pa.array([file.name for file in found], pa.string()), pa.array([file.file_id for file in found], pa.string())]
+               pa.array([file.name for file in found], pa.string()),
+               pa.array([file.file_id for file in found], pa.string())]
         return pa.RecordBatch.from_arrays(key + batch.columns[2:], names=plan.ROW_KEY.names + batch.schema.names[2:])
 
     return plan.parse_rows(map(keyed, batches), **parse)

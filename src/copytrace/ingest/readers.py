@@ -193,7 +193,8 @@ def input_files(
     """The files :func:`read_unparsed` reads, in its order, each with its file id (a
     :class:`Read` for a folder or link that cannot be read): a text file's document id,
     and in a structured file the id of a record without one, with ``:<line or row>``
-    after it; the path under the folder given without suffix (``a/1``), or the stem of a file given; :func:`read_file` reads one. An engine that reads files elsewhere
+    after it; the path under the folder given without suffix (``a/1``), or the stem of a
+    file given; :func:`read_file` reads one. An engine that reads files elsewhere
     (on Spark executors) lists them here, so both read the same records in the same
     order. Paths are checked at once, as :func:`read_unparsed` checks them."""
     if isinstance(paths, str | Path):
@@ -557,8 +558,8 @@ def _read_jsonl(path: Path, file_id: str, field_map: FieldMap) -> Iterator[Read]
 def jsonl_record(name: str, file_id: str, number: int, offset: int, line: bytes | None, field_map: FieldMap
                  ) -> Read | None:
     """The record of line ``number`` (at byte ``offset``, with its newline) of the JSONL
-    file ``name`` (its :func:`input_files` id ``file_id``); None for a blank line. A line over :data:`MAX_LINE_BYTES` (``None``
-    when the reader left it unread) is refused."""
+    file ``name`` (its :func:`input_files` id ``file_id``); None for a blank line. A line
+    over :data:`MAX_LINE_BYTES` (``None`` when the reader left it unread) is refused."""
     where = f"{name}:{number}"
     if line is None or len(line) - line.endswith(b"\n") > MAX_LINE_BYTES:
         return Read(where, None, f"line over the {MAX_LINE_BYTES:,}-byte limit")
