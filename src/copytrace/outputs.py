@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from copytrace.errors import InputError
-from copytrace.ingest.readers import SUPPORTED_SUFFIXES
 
 _UMASK = os.umask(0o022)  # the process's file mode mask: read by setting one, then put back
 os.umask(_UMASK)
@@ -19,12 +18,11 @@ os.umask(_UMASK)
 def refuse_inputs(output: Path, inputs: Mapping[str | Path, str], folders_read: Mapping[str, float] | None = None
                   ) -> None:
     """Refuse ``output`` where writing it would replace an input: one of ``inputs``
-    (each path with what it is, as "the store"), a file inside an input folder, or an
-    article file (a suffix the readers read) inside one of ``folders_read`` (the folders
-    a store was scanned from, each with when its last scan started: a POSIX time) that
-    was last written before that scan, so that it may have read it. Other files may be
-    written there: a folder such as ``.`` would otherwise refuse every output, and
-    running the same export twice would refuse the second."""
+    (each path with what it is, as "the store"), a file inside an input folder, or a file
+    inside one of ``folders_read`` (the folders a store was scanned from, each with when
+    its last scan started: a POSIX time) that was last written before that scan, so that
+    it may have read it. New files may be written there: a folder such as ``.`` would
+    otherwise refuse every output, and running the same export twice the second."""
     real = Path(os.path.realpath(output))
     for path, what in inputs.items():
         taken = Path(os.path.realpath(path))
@@ -32,7 +30,7 @@ def refuse_inputs(output: Path, inputs: Mapping[str | Path, str], folders_read: 
             raise InputError(str(output), f"is {what}; write the output elsewhere")
         if taken.is_dir() and real.is_relative_to(taken):
             raise InputError(str(output), f"is inside {what} ({path}); write the output elsewhere")
-    if real.is_file() and real.suffix.lower() in SUPPORTED_SUFFIXES:
+    if real.is_file():
         written = real.stat().st_mtime
         for folder, scanned in (folders_read or {}).items():
             if written < scanned and real.is_relative_to(os.path.realpath(folder)):
