@@ -22,7 +22,7 @@ def refuse_inputs(output: Path, inputs: Mapping[str | Path, str], folders_read: 
     inside one of ``folders_read`` (the folders a store was scanned from, each with when
     its last scan started: a POSIX time) that was last written before that scan, so that
     it may have read it. New files may be written there: a folder such as ``.`` would
-    otherwise refuse every output, and running the same export twice the second."""
+    otherwise refuse every output, and the second run of one export would be refused."""
     real = Path(os.path.realpath(output))
     for path, what in inputs.items():
         taken = Path(os.path.realpath(path))
