@@ -167,12 +167,14 @@ def dedup_dropped(store: Path, folder: Path, threshold: float) -> list[dict]:
     return read_rows(folder / "kept.dropped.jsonl")
 
 
-def test_an_exact_copy_scores_one_whatever_its_paragraph_breaks(tmp_path):
+@pytest.mark.parametrize("copied", [str, lambda text: text + "\n", lambda text: text.replace("\n\n", "\n \n")],
+                         ids=["same text", "a final line break", "other breaks"])
+def test_an_exact_copy_scores_one_whatever_its_paragraph_breaks(tmp_path, copied):
     rng = random.Random(5)
     text = "\n\n".join(prose(rng, 60) for _ in range(5))  # breaks between passages lie outside them
     db = tmp_path / "copies.duckdb"
     copytrace.scan([write_jsonl(tmp_path / "copies.jsonl", [{"id": "original", "text": text, "date": "2024-01-01"},
-                                                           {"id": "copy", "text": text, "date": "2024-01-02"}])],
+                                                           {"id": "copy", "text": copied(text), "date": "2024-01-02"}])],
                    db, config=ScanConfig(workers=1))
     for measure in ("jaccard", "containment"):
         dedup(db, tmp_path / "kept.jsonl", threshold=1.0, measure=measure)

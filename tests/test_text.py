@@ -5,7 +5,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from copytrace.text import (
-    _WORD, fold, form_and_stem_key, normalise, paragraph_spans, sentence_bounds, stem, tokenise, union_length, word_keys,
+    _WORD, fold, form_and_stem_key, normalise, paragraph_spans, sentence_bounds, stem, tokenise, word_keys,
 )
 
 
@@ -147,8 +147,3 @@ def _sentence_bounds_by_regular_expressions(tokens):
 def test_sentence_bounds_follow_their_definition(text, start):
     tokens = tokenise(text, start)
     assert sentence_bounds(tokens).tolist() == _sentence_bounds_by_regular_expressions(tokens)
-
-
-@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=6))
-def test_union_length_counts_each_covered_position_once(spans):
-    assert union_length(spans) == len({k for start, end in spans for k in range(start, end)})

@@ -77,17 +77,6 @@ def stem(form: str) -> str:
     return form[:STEM_LENGTH]
 
 
-def union_length(spans: Iterable[tuple[int, int]]) -> int:
-    """How many positions the half-open ``spans`` cover together (overlaps counted once,
-    empty or reversed spans none)."""
-    covered = reach = 0
-    for start, end in sorted(spans):
-        start = max(start, reach)
-        if end > start:
-            covered, reach = covered + end - start, end
-    return covered
-
-
 @dataclass(frozen=True, eq=False)
 class WordSpans:
     """The words of a part of ``text``, as character offsets into ``text``."""
@@ -131,8 +120,8 @@ class WordSpans:
 @numba.njit(cache=True)
 def _words_inside(starts: np.ndarray, ends: np.ndarray, spans: np.ndarray) -> int:
     """How many words (``starts``, ``ends``: both increasing) lie wholly inside one of
-    the character ``spans`` (rows start, end): the union of each span's word range, as
-    :func:`union_length` counts it. One compiled call: deciding a scan pair's source asks
+    the character ``spans`` (rows start, end): the union of each span's word range, each
+    word counted once. One compiled call: deciding a scan pair's source asks
     this of both articles (about 10 -> 5 µs a call, against a search per span in numpy)."""
     firsts = np.searchsorted(starts, spans[:, 0])
     stops = np.searchsorted(ends, spans[:, 1], side="right")

@@ -38,9 +38,9 @@ PARQUET_TABLES = ("documents", "pairs", "passages", "stories")  # what dedup rea
 _BATCH_ROWS = 1024  # documents per batch streamed to the output
 # A pair's verbatim share: its passages' shares weighted by length, summed in a fixed
 # order (a parallel sum's order, and so its last bits, would vary), as the stories stage does.
-# Two documents of the same text score exactly 1: coverage counts the body's characters
-# inside passages, which leaves out the breaks between them (an identical pair of five
-# paragraphs covered 0.9865 of each, so --threshold 1 dropped no exact copy).
+# Two documents of the same text score exactly 1 whatever the aligner found (stores made
+# before 2026-12-07 counted coverage in characters, leaving out the breaks between
+# passages: an identical pair of five paragraphs covered 0.9865 of each).
 _PAIRS = """
     SELECT p.a, p.b,
            CASE WHEN same.a IS NULL THEN p.coverage_a ELSE 1.0 END AS coverage_a,

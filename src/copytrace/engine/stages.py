@@ -25,9 +25,8 @@ from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.ingest import Document
 from copytrace.ingest.document import documents_table
 from copytrace.ingest.readers import Read, parse_records
-from copytrace.provenance.source import decide_source
+from copytrace.provenance.source import body_coverage, decide_source
 from copytrace.store.records import SignedBatch, VerifiedPair
-from copytrace.text import union_length
 
 
 class DocumentRow(NamedTuple):
@@ -122,14 +121,8 @@ def _verified(a: Document, b: Document, passages: list[Passage]) -> VerifiedPair
         b=b.id,
         source_id=decision.source_id,
         confidence=float(decision.confidence),
-        coverage_a=_coverage([(p.a_start, p.a_end) for p in passages], a.body_span),
-        coverage_b=_coverage([(p.b_start, p.b_end) for p in passages], b.body_span),
+        coverage_a=body_coverage(a, [(p.a_start, p.a_end) for p in passages]),
+        coverage_b=body_coverage(b, [(p.b_start, p.b_end) for p in passages]),
         similarity=sum(p.similarity * n for p, n in zip(passages, lengths)) / max(sum(lengths), 1),
         passages=tuple(passages),
     )
-
-
-def _coverage(spans: list[tuple[int, int]], body: tuple[int, int]) -> float:
-    """Share of the body's characters inside the union of ``spans``."""
-    covered = union_length((max(start, body[0]), end) for start, end in spans)
-    return min(covered / max(body[1] - body[0], 1), 1.0)

@@ -147,8 +147,8 @@ def _containment_evidence(
     a: Document, b: Document, passages: Sequence[Passage], a_key: str, b_key: str
 ) -> list[Evidence]:
     """A reprint is mostly covered by its source; the source has more besides."""
-    a_share = _covered_share(a, [(p.a_start, p.a_end) for p in passages])
-    b_share = _covered_share(b, [(p.b_start, p.b_end) for p in passages])
+    a_share = body_coverage(a, [(p.a_start, p.a_end) for p in passages])
+    b_share = body_coverage(b, [(p.b_start, p.b_end) for p in passages])
     if a_share == b_share:
         return []
     gap = abs(a_share - b_share)
@@ -157,7 +157,10 @@ def _containment_evidence(
     return [Evidence("containment", detail, CONTAINMENT_WEIGHT * gap, favours)]
 
 
-def _covered_share(document: Document, spans: list[tuple[int, int]]) -> float:
+def body_coverage(document: Document, spans: list[tuple[int, int]]) -> float:
+    """Share of the words of ``document``'s body inside the character ``spans``: a pair's
+    coverage, as ``compare`` counts it too (the breaks and punctuation between passages
+    are no words, so a body shared whole is covered 1.0)."""
     return word_keys(document.text, *document.body_span).share_within(spans)  # cached: the aligner's words
 
 

@@ -54,7 +54,7 @@ class VerifiedPair:
 
     ``source_id`` is the document the source decision names as the original of
     the two, with its ``confidence``. ``coverage_a``/``coverage_b``: share of each
-    body covered by the passages. ``similarity``: mean passage similarity weighted
+    body's words inside the passages. ``similarity``: mean passage similarity weighted
     by passage length.
     """
 
