@@ -182,7 +182,7 @@ def test_an_id_added_again_is_existing_or_refused(tmp_path):
         assert again[0].status == "existing"
         with pytest.raises(InputError, match="already in the store with a different text"):
             archive.add([Document("x", "Another text entirely, with other words in it.")])
-        with pytest.raises(InputError, match="'z': id is given twice, with different texts"):
+        with pytest.raises(InputError, match="id 'z' is given twice, with different texts"):
             archive.add([Document("z", "One text of z, with its words."), Document("z", "Another text of z, other words.")])
         assert store.query("SELECT count(*) AS n FROM documents").column("n")[0].as_py() == 1
 
@@ -194,7 +194,7 @@ def test_an_id_of_the_batch_still_waiting_is_existing_or_refused(tmp_path):
         archive = LiveArchive(store)
         reports = archive.add([Document("x", text), Document("x", text)], batch_size=1)
         assert [r.status for r in reports] == ["added", "existing"]
-        with pytest.raises(InputError, match="'y': id is already in the store with a different text"):
+        with pytest.raises(InputError, match="id 'y' is already in the store with a different text"):
             archive.add([Document("y", text), Document("y", "Another text entirely, with other words.")], batch_size=1)
         # The first 'y' was stored before the second was refused, as without the overlap.
         assert store.query("SELECT id FROM documents ORDER BY id").column("id").to_pylist() == ["x", "y"]
@@ -290,9 +290,14 @@ def test_cli_add_with_skip_refuses_a_known_id_with_another_text_adds_the_rest_an
     assert added.exit_code == 0, added.output
     report = json.loads(added.output)
     assert [a["document"]["id"] for a in report["articles"]] == [records[1]["id"]]
+    known = f"id '{changed['id']}' is already in the store with a different text"  # scan's words
     assert [(r["where"], r["reason"]) for r in report["rejected"]] == [
         (f"{second}:3", "malformed JSON: Expecting property name enclosed in double quotes (column 2)"),
-        (f"{second}:2", "id is already in the store with a different text")]
+        (f"{second}:2", known)]
+    assert report["rejected"][1]["raw"] == changed["text"][:1000]  # what was refused, to see
+    queried = runner.invoke(app, ["query", str(second), "--db", db, "--on-error", "skip", "--json"])
+    assert queried.exit_code == 0, queried.output  # the stored document of that id would be left out of its matches
+    assert [(r["where"], r["reason"]) for r in json.loads(queried.output)["rejected"]][1:] == [(f"{second}:2", known)]
     with DuckDBStore(db, read_only=True) as store:
         run = store.query("SELECT read, stored, existing, rejected FROM runs ORDER BY run_id DESC LIMIT 1").to_pylist()
         assert run == [{"read": 3, "stored": 1, "existing": 0, "rejected": 2}]
@@ -300,7 +305,7 @@ def test_cli_add_with_skip_refuses_a_known_id_with_another_text_adds_the_rest_an
     second.write_text("\n".join([json.dumps(records[2]), json.dumps(changed)]) + "\n", encoding="utf-8")
     with pytest.raises(InputError) as error:  # without skip: the conflict stops the add before anything is stored
         runner.invoke(app, ["add", str(second), "--db", db], catch_exceptions=False)
-    assert (error.value.where, error.value.reason) == (f"{second}:2", "id is already in the store with a different text")
+    assert (error.value.where, error.value.reason) == (f"{second}:2", known)
     with DuckDBStore(db, read_only=True) as store:
         assert records[2]["id"] not in store.document_ids()
 

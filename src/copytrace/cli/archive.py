@@ -13,7 +13,7 @@ from copytrace.cli import app, say, shown, stdout
 from copytrace.engine import DEFAULT_DB
 from copytrace.engine.archive import ArticleReport, LiveArchive, batch_report_json
 from copytrace.errors import InputError
-from copytrace.ingest import FieldMap, Rejection, read_documents
+from copytrace.ingest import Document, FieldMap, Rejection, read_documents
 from copytrace.ingest.readers import counted, recorded_inputs
 from copytrace.store import DuckDBStore
 
@@ -36,11 +36,7 @@ def add(
     places: dict[str, str] = {}
     documents, rejected = _read(inputs, fields, on_error, places)
     with DuckDBStore(db) as store, LiveArchive(store, workers=workers) as archive:
-        # An id stored with another text is refused where it was read, as scan refuses it.
-        documents, conflicts = archive.without_conflicts(documents, places)
-        if conflicts and on_error == "fail":
-            raise InputError(conflicts[0].where, conflicts[0].reason)
-        rejected += conflicts
+        documents = _without_conflicts(archive, documents, places, on_error, rejected)
         reports = archive.add(documents, run_inputs=recorded_inputs(inputs), rejected=rejected)
     _print(reports, rejected, as_json)
 
@@ -54,11 +50,24 @@ def query(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The sources and reprints a store holds for articles, without storing them."""
-    documents, rejected = _read(inputs, fields, on_error)
+    places: dict[str, str] = {}
+    documents, rejected = _read(inputs, fields, on_error, places)
     with DuckDBStore(db, read_only=True) as store:
         archive = LiveArchive(store)
+        documents = _without_conflicts(archive, documents, places, on_error, rejected)
         reports = [archive.query(document) for document in documents]
     _print(reports, rejected, as_json)
+
+
+def _without_conflicts(archive: LiveArchive, documents: list[Document], places: dict[str, str], on_error: str,
+                       rejected: list[Rejection]) -> list[Document]:
+    """``documents`` less those whose id is stored with another text: refused where they
+    were read, as scan refuses them (added to ``rejected``, or the first stops the run)."""
+    documents, conflicts = archive.without_conflicts(documents, places)
+    if conflicts and on_error == "fail":
+        raise InputError(conflicts[0].where, conflicts[0].reason)
+    rejected += conflicts
+    return documents
 
 
 def _read(inputs: list[Path], fields: str | None, on_error: str, places: dict[str, str] | None = None

@@ -53,6 +53,7 @@ from copytrace.engine.stages import sign_documents, text_hash, verify_pairs, war
 from copytrace.errors import InputError, NotFound
 from copytrace.faults import fault_point
 from copytrace.ingest import Document, Rejection
+from copytrace.ingest.readers import RAW_EXCERPT_CHARS
 from copytrace.parallel import one_kernel_thread, process_pool, worker_count
 from copytrace.provenance.graph import ReuseGraph
 from copytrace.store import ArchiveStore
@@ -238,7 +239,10 @@ class LiveArchive:
 
     def query(self, document: Document) -> ArticleReport:
         """The sources and reprints the archive holds for ``document``, stored or not;
-        nothing is written."""
+        nothing is written. An id stored with a different text is refused (an
+        :class:`InputError`), as :meth:`add` refuses it: the stored document of that id
+        would be taken for the article itself and left out of its matches."""
+        self._not_stored([document], None)
         with one_kernel_thread():
             signed = sign_documents([document], self.config)
             matched = self._match(document, signed, index_keys(signed.signatures, self.config)[0], _Batch())
@@ -316,7 +320,8 @@ class LiveArchive:
                           ) -> tuple[list[Document], list[Rejection]]:
         """``documents`` (of distinct ids, as a reader gives them) less those whose id is
         stored with a different text, and those refused, each named by its place where
-        ``places`` has it (by id, as :func:`copytrace.ingest.read_documents` notes them).
+        ``places`` has it (by id, as :func:`copytrace.ingest.read_documents` notes them),
+        with the excerpt of its text.
         :meth:`add` stops at the first instead. Checked a batch at a time, so only one
         batch's stored texts are in memory."""
         refused: list[tuple[Document, str]] = []
@@ -324,7 +329,8 @@ class LiveArchive:
             self._not_stored(documents[start:start + ADD_BATCH], None, refused)
         dropped = {id(document) for document, _ in refused}
         return ([document for document in documents if id(document) not in dropped],
-                [Rejection((places or {}).get(document.id, f"document '{document.id}'"), reason)
+                [Rejection((places or {}).get(document.id, f"document '{document.id}'"), reason,
+                           document.text[:RAW_EXCERPT_CHARS], len(document.text))
                  for document, reason in refused])
 
     def _not_stored(self, documents: Sequence[Document], waiting: _Batch | None,
@@ -342,8 +348,8 @@ class LiveArchive:
             if known is None:
                 fresh[document.id] = document
             elif known != text_hash(document.text):
-                reason = ("id is already in the store with a different text" if document.id in stored
-                          else "id is given twice, with different texts")
+                reason = (f"id '{document.id}' is already in the store with a different text" if document.id in stored
+                          else f"id '{document.id}' is given twice, with different texts")
                 if refused is None:
                     raise InputError(f"document '{document.id}'", reason)
                 refused.append((document, reason))
