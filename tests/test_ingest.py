@@ -611,6 +611,18 @@ def test_a_column_that_fields_names_and_a_file_lacks_refuses_the_file(tmp_path):
     assert [d.id for d in read_documents([table], FieldMap.parse("id=doc_id,date=published"))] == ["1"]
 
 
+def test_a_column_read_twice_refuses_the_file(tmp_path):
+    table = tmp_path / "twice.csv"
+    table.write_text("id,text,text\nz1,one,two\n", encoding="utf-8")  # a reader would keep 'two' alone
+    error = refused(table)
+    assert (error.where, error.reason) == (str(table), "column 'text' named more than once (columns: id, text, text)")
+    pq.write_table(pa.Table.from_arrays([pa.array(["z1"]), pa.array(["one"]), pa.array(["two"])], names=["id", "text", "text"]),
+                   tmp_path / "twice.parquet")
+    assert "column 'text' named more than once" in refused(tmp_path / "twice.parquet").reason
+    (tmp_path / "other.csv").write_text("id,text,note,note\nz2,one,a,b\n", encoding="utf-8")  # columns not read
+    assert [d.text for d in read_documents([tmp_path / "other.csv"])] == ["one"]
+
+
 def test_csv_row_with_wrong_field_count_and_row_without_text(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text("id,text\n1,Good.\n2,Bad,extra\n3,\n4\n,No id.\n", encoding="utf-8")

@@ -37,7 +37,7 @@ from copytrace.errors import InputError
 from copytrace.ingest import FieldMap
 from copytrace.ingest.readers import (
     CSV_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, SUPPORTED_SUFFIXES, TEXT_SUFFIXES, Read, input_files, is_uri,
-    missing_columns,
+    unusable_columns,
 )
 
 if TYPE_CHECKING:
@@ -280,7 +280,7 @@ def _parquet(spark: SparkSession, files: list[InputFile], field_map: FieldMap, p
     from pyspark.sql import functions as F
 
     table = spark.read.option("mergeSchema", "true").parquet(*(file.literal for file in files))
-    if why := missing_columns(field_map, table.columns):  # of the merged schema: the local engine's per file
+    if why := unusable_columns(field_map, table.columns):  # of the merged schema: the local engine's per file
         refused = plan.refused_files([(file.number, file.name, why) for file in files])
         return spark.createDataFrame(pa.Table.from_batches([refused]), spark_schema(plan.PARSED))
     columns = [column for column in dict.fromkeys(field_map.columns()) if column in table.columns]

@@ -617,7 +617,7 @@ def csv_records(name: str, file_id: str, stream: IO[bytes], field_map: FieldMap)
     if header is None:
         yield Read(name, None, "empty CSV file")
         return
-    if why := missing_columns(field_map, header):
+    if why := unusable_columns(field_map, header):
         yield Read(name, None, why)
         return
     yield from _csv_rows(name, file_id, reader, lines, header, field_map)
@@ -690,7 +690,7 @@ def _read_parquet(path: Path, file_id: str, field_map: FieldMap) -> Iterator[Rea
         yield Read(str(path), None, f"cannot read Parquet: {error}")
         return
     names = parquet.schema_arrow.names
-    if why := missing_columns(field_map, names):
+    if why := unusable_columns(field_map, names):
         yield Read(str(path), None, why)
         return
     columns = [column for column in dict.fromkeys(field_map.columns()) if column in names]
@@ -740,11 +740,14 @@ def parquet_record(name: str, file_id: str, number: int, record: dict[str, Any],
     return Read(f"{name}:row {number}", record, partial(_record_document, record, f"{file_id}:{number}", field_map))
 
 
-def missing_columns(field_map: FieldMap, columns: Iterable[str]) -> str | None:
+def unusable_columns(field_map: FieldMap, columns: Iterable[str]) -> str | None:
     """Why a file of ``columns`` (a CSV header, a Parquet schema) cannot be read with
-    ``field_map``: no text column, or no column that ``--fields`` named (which would
-    otherwise be ignored: every id positional, every date missing); None if it can."""
+    ``field_map``: no text column, no column that ``--fields`` named (which would
+    otherwise be ignored: every id positional, every date missing), or a column it reads
+    named twice (a record would keep one of the two values without a word); None if it can."""
     columns = list(columns)
+    if repeated := sorted({column for column in field_map.columns() if columns.count(column) > 1}):
+        return f"column {', '.join(map(repr, repeated))} named more than once (columns: {', '.join(columns)})"
     if field_map.text not in columns:
         return f"no text column '{field_map.text}' (columns: {', '.join(columns)}); map it with text=COLUMN"
     if absent := [f"{field}={column}" for field, column in field_map.mapped().items() if column not in columns]:
