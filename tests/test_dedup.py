@@ -236,6 +236,7 @@ def test_cli_prints_the_versioned_summary_and_refuses_mistakes_in_one_line(store
         (["--db", str(tmp_path / "missing.duckdb")], "no such store"),
         (["--db", str(tmp_path)], "neither a store nor the output of copytrace scan --engine spark"),
         (["--out", str(tmp_path / "no-folder" / "k.jsonl")], "cannot write here"),
+        (["--out", ""], "--out: name the file to write (.jsonl or .parquet)"),
     ]:
         status, _, stderr = cli(capsys, "dedup", "--db", str(store), "--out", str(tmp_path / "k.jsonl"), *args)
         assert status == 2, args

@@ -212,6 +212,22 @@ def test_harness_rejects_what_is_not_a_pan_corpus(tmp_path: Path) -> None:
         run_pan(corpus, tmp_path / "out", types=["07"], aligner=longest_common_passage)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_harness_names_a_corpus_file_missing_or_not_utf8_and_an_empty_pairs_list(tmp_path: Path, workers: int) -> None:
+    corpus = build_pan_layout(tmp_path / "corpus")
+    source = corpus / "src" / "source-document00001.txt"
+    source.write_bytes(b"\xff\xfe not UTF-8")  # read in a worker process when workers > 1
+    with pytest.raises(InputError) as error:
+        run_pan(corpus, tmp_path / "out", types=["02"], workers=workers, aligner=longest_common_passage)
+    assert (error.value.where, error.value.reason) == (str(source), "not UTF-8: invalid byte at offset 0")
+    source.unlink()
+    with pytest.raises(InputError, match="cannot read: No such file or directory"):
+        run_pan(corpus, tmp_path / "out", types=["02"], workers=workers, aligner=longest_common_passage)
+    (corpus / "01-no-plagiarism" / "pairs").write_text("")
+    with pytest.raises(InputError, match="lists no pair to score"):
+        run_pan(corpus, tmp_path / "out", types=["01"], workers=workers, aligner=longest_common_passage)
+
+
 def test_pan_subset_writes_one_detection_file_per_gold_file(tmp_path: Path) -> None:
     corpus = require_data("pan13-text-alignment-train")
     report = run_pan(corpus, tmp_path / "det", limit=20, workers=2)
@@ -350,6 +366,7 @@ def test_derivation_rejects_a_folder_without_labels(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rows, reason", [
     ("g0pA_taska.txt,a\n", "a row without its category"),
     ("", "lists no answer to score"),
+    ("g0pA_taska.txt,a,cut\ng0pA_taska.txt,a,non\n", "listed twice, as ('a', 'cut') and ('a', 'non')"),
 ])
 def test_derivation_refuses_a_short_row_and_a_corpus_without_answers(tmp_path: Path, rows: str, reason: str) -> None:
     for name in ("file_information.csv", "test_info.csv"):
@@ -357,6 +374,18 @@ def test_derivation_refuses_a_short_row_and_a_corpus_without_answers(tmp_path: P
     with pytest.raises(InputError) as error:
         evaluate_derivation(tmp_path, aligner=passage_over)
     assert error.value.reason == reason
+
+
+def test_derivation_names_labels_not_utf8_and_an_empty_answer(tmp_path: Path) -> None:
+    (tmp_path / "test_info.csv").write_text("File,Task,Category\n")
+    (tmp_path / "file_information.csv").write_bytes(b"File,Task,Category\ng0pA_taska.txt,a,cut \xff\n")
+    with pytest.raises(InputError, match="file_information.csv: not UTF-8: invalid byte at offset 40"):
+        evaluate_derivation(tmp_path, aligner=passage_over)
+    (tmp_path / "file_information.csv").write_text("File,Task,Category\ng0pA_taska.txt,a,cut\n")
+    (tmp_path / "orig_taska.txt").write_text("The source text of the task.")
+    (tmp_path / "g0pA_taska.txt").write_text("  \n")
+    with pytest.raises(InputError, match="g0pA_taska.txt: empty: nothing to score"):
+        evaluate_derivation(tmp_path, aligner=passage_over)
 
 
 def test_derivation_on_the_clough_stevenson_corpus() -> None:

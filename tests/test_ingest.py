@@ -611,6 +611,15 @@ def test_a_column_that_fields_names_and_a_file_lacks_refuses_the_file(tmp_path):
     assert [d.id for d in read_documents([table], FieldMap.parse("id=doc_id,date=published"))] == ["1"]
 
 
+def test_csv_rows_ended_by_a_lone_carriage_return_are_each_read(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b'id,text\rq1,one text\rq2,"two\rlines"\rq3,three\r\n')  # old Mac OS line ends, one CRLF
+    assert [(d.id, d.text) for d in read_documents([path])] == [("q1", "one text"), ("q2", "two\rlines"), ("q3", "three")]
+    path.write_bytes(b'id,text\rq1,one\rq2,"a \xff"\rq3,three\r')
+    records = list(read_documents([path], on_error="skip"))
+    assert [getattr(r, "id", None) or r.where for r in records] == ["q1", f"{path}:3", "q3"]
+
+
 def test_a_column_read_twice_refuses_the_file(tmp_path):
     table = tmp_path / "twice.csv"
     table.write_text("id,text,text\nz1,one,two\n", encoding="utf-8")  # a reader would keep 'two' alone

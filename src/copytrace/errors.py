@@ -20,6 +20,10 @@ class InputError(CopytraceError):
         self.reason = reason
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple:
+        # Raised in a worker process, it comes back whole (pickling keeps only args).
+        return type(self), (self.where, self.reason)
+
 
 class NotFound(InputError):
     """An id that names nothing in the store (an API answers 404)."""

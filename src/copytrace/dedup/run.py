@@ -95,6 +95,8 @@ def dedup(
     run succeeds; neither may be an input."""
     started = dt.datetime.now()
     source, out = Path(source), Path(out)
+    if not out.name:  # "" and "." (a folder, not a file's name)
+        raise InputError(str(out) if str(out) != "." else "--out", "name the file to write (.jsonl or .parquet)")
     dropped = Path(dropped) if dropped else out.with_name(f"{out.stem}.dropped{out.suffix}")
     _check_options(threshold, measure)
     if source.is_dir():

@@ -13,6 +13,7 @@ corpus (fitted on it, so optimistic) are reported too.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -105,9 +106,12 @@ def read_text(path: Path) -> str:
     except OSError as error:
         raise InputError(str(path), f"cannot read: {error.strerror}") from None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    if not text.strip():
+        raise InputError(str(path), "empty: nothing to score")
+    return text
 
 
 def read_corpus(corpus: Path) -> list[Answer]:
@@ -140,13 +144,20 @@ def read_corpus(corpus: Path) -> list[Answer]:
 def _read_labels(path: Path) -> dict[str, tuple[str, str]]:
     if not path.is_file():
         raise InputError(str(path), "missing: not a Clough-Stevenson corpus folder")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"File", "Task", "Category"} - set(reader.fieldnames or ())
-        if missing:
-            raise InputError(str(path), f"missing columns {sorted(missing)}")
-        # A short row gives None for the fields it lacks; they are refused by name above.
-        return {row["File"] or "": (row["Task"] or "", (row["Category"] or "").strip()) for row in reader}
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(str(path), f"not UTF-8: invalid byte at offset {error.start}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = {"File", "Task", "Category"} - set(reader.fieldnames or ())
+    if missing:
+        raise InputError(str(path), f"missing columns {sorted(missing)}")
+    labels: dict[str, tuple[str, str]] = {}
+    for row in reader:  # a short row gives None for the fields it lacks; they are refused by name above
+        name, label = row["File"] or "", (row["Task"] or "", (row["Category"] or "").strip())
+        if labels.setdefault(name, label) != label:
+            raise InputError(f"{path}: {name}", f"listed twice, as {labels[name]} and {label}")
+    return labels
 
 
 def fit_thresholds(

@@ -131,7 +131,7 @@ def read_pairs(corpus: Path, obfuscation: str, limit: int | None = None) -> list
     """The pairs listed in ``corpus/obfuscation/pairs``, the first ``limit`` of them."""
     path = corpus / obfuscation / "pairs"
     pairs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(_utf8_text(path).splitlines(), 1):
         if not line.strip():
             continue
         names = line.split()
@@ -140,6 +140,8 @@ def read_pairs(corpus: Path, obfuscation: str, limit: int | None = None) -> list
         pairs.append(PanPair(names[0], names[1], obfuscation))
         if limit is not None and len(pairs) == limit:
             break
+    if not pairs:
+        raise InputError(str(path), "lists no pair to score")
     return pairs
 
 
@@ -209,8 +211,20 @@ def passages_to_detections(pair: PanPair, passages: Sequence[Passage]) -> list[A
 @lru_cache(maxsize=256)
 def _read_text(path: str) -> str:
     # Worker-side cache: consecutive pairs share their suspicious document.
-    with open(path, encoding="utf-8", newline="") as handle:
-        return handle.read()
+    return _utf8_text(Path(path))
+
+
+def _utf8_text(path: Path) -> str:
+    """A corpus file's text (line endings kept); a file that is missing or not UTF-8 is
+    the corpus's mistake, named."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(str(path), f"cannot read: {error.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(str(path), f"not UTF-8: invalid byte at offset {error.start}") from None
 
 
 def _detect(task: tuple[str, PanPair, Aligner]) -> tuple[list[Annotation], float]:

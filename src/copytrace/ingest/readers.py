@@ -653,7 +653,9 @@ def _csv_rows(path: str, file_id: str, reader: Any, lines: _DecodedLines, header
 class _DecodedLines:
     """A byte stream's lines decoded one by one, for the CSV reader: a line that is not
     UTF-8 is handed on with its bad bytes replaced and noted in ``invalid`` (line number
-    → why), so that only the row holding it is refused and the rest of the file is read."""
+    → why), so that only the row holding it is refused and the rest of the file is read.
+    A line ends at LF, CRLF or a lone CR (old Mac OS files), as Python's universal
+    newlines read them: a file of CR-ended rows was one line, all but its first row lost."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
@@ -661,7 +663,7 @@ class _DecodedLines:
 
     def __iter__(self) -> Iterator[str]:
         offset = 0
-        for number, line in enumerate(self.stream, start=1):
+        for number, line in enumerate(_lines_at_any_ending(self.stream), start=1):
             try:
                 yield _decode(line, number, offset)
             except _Invalid as error:
@@ -670,6 +672,15 @@ class _DecodedLines:
             offset += len(line)
 
 
+def _lines_at_any_ending(stream: IO[bytes]) -> Iterator[bytes]:
+    for line in stream:
+        if b"\r" in line:  # rare: split after each CR that no LF follows
+            yield from (part for part in _AFTER_LONE_CR.split(line) if part)
+        else:
+            yield line
+
+
+_AFTER_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 _QUOTE_LEFT_OPEN = "unexpected end of data"
 
 
