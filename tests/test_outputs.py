@@ -345,3 +345,23 @@ def test_an_export_that_cannot_write_one_table_writes_none(tmp_path, monkeypatch
                           "pairs.csv: is a folder")
     assert sorted(path.name for path in out.iterdir()) == ["documents.csv", "pairs.csv"]
     assert (out / "documents.csv").read_text() == "an earlier export"
+
+
+def test_an_empty_or_folder_output_name_is_one_line(tmp_path, monkeypatch, capsys):
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text(GOOD["text"], encoding="utf-8")
+    second.write_text(GOOD["text"], encoding="utf-8")
+    for html, where in (("", "--html"), (str(tmp_path), str(tmp_path))):
+        assert_one_line_error(cli(monkeypatch, capsys, "compare", str(first), str(second), "--html", html),
+                              f"{where}: name the HTML file to write, not a folder")
+    assert_one_line_error(cli(monkeypatch, capsys, "eval", "pan", str(tmp_path), "--out", str(tmp_path.parent / "det"),
+                              "--workers", "0"),
+                          "workers: must be at least 1, not 0")
+
+
+def test_query_counts_what_it_matched_even_when_nothing(tmp_path, monkeypatch, capsys):
+    db = tmp_path / "s.duckdb"
+    assert cli(monkeypatch, capsys, "add", str(mixed_jsonl(tmp_path / "a.jsonl", bad_lines=0)), "--db", str(db))[0] == 0
+    (tmp_path / "none.jsonl").write_text("\n", encoding="utf-8")
+    code, out, _ = cli(monkeypatch, capsys, "query", str(tmp_path / "none.jsonl"), "--db", str(db))
+    assert code == 0 and out.strip().splitlines()[-1] == "read 0 records: 0 matched, 0 rejected"

@@ -38,7 +38,7 @@ def add(
     with DuckDBStore(db) as store, LiveArchive(store, workers=workers) as archive:
         documents = _without_conflicts(archive, documents, places, on_error, rejected)
         reports = archive.add(documents, run_inputs=recorded_inputs(inputs), rejected=rejected)
-    _print(reports, rejected, as_json)
+    _print(reports, rejected, as_json, stored=True)
 
 
 @app.command("query")
@@ -56,7 +56,7 @@ def query(
         archive = LiveArchive(store)
         documents = _without_conflicts(archive, documents, places, on_error, rejected)
         reports = [archive.query(document) for document in documents]
-    _print(reports, rejected, as_json)
+    _print(reports, rejected, as_json, stored=False)
 
 
 def _without_conflicts(archive: LiveArchive, documents: list[Document], places: dict[str, str], on_error: str,
@@ -78,7 +78,8 @@ def _read(inputs: list[Path], fields: str | None, on_error: str, places: dict[st
     return [r for r in records if not isinstance(r, Rejection)], [r for r in records if isinstance(r, Rejection)]
 
 
-def _print(reports: list[ArticleReport], rejected: list[Rejection], as_json: bool) -> None:
+def _print(reports: list[ArticleReport], rejected: list[Rejection], as_json: bool, stored: bool) -> None:
+    """The reports, then one line counting them: what ``add`` stored (``stored``), or what ``query`` matched."""
     if as_json:
         print(json.dumps(batch_report_json(reports, rejected), indent=2, ensure_ascii=False))
         return
@@ -86,9 +87,8 @@ def _print(reports: list[ArticleReport], rejected: list[Rejection], as_json: boo
         _print_report(report)
     for rejection in rejected:
         say(shown(f"rejected {rejection.where}: {rejection.reason}"))
-    counts = {status: sum(report.status == status for report in reports) for status in ("added", "existing", "query")}
-    done = (f"{counts['added']:,} added, {counts['existing']:,} already stored" if not counts["query"]
-            else f"{counts['query']:,} matched")
+    counts = {status: sum(report.status == status for report in reports) for status in ("added", "existing")}
+    done = f"{counts['added']:,} added, {counts['existing']:,} already stored" if stored else f"{len(reports):,} matched"
     read = len(reports) + len(rejected)
     say(shown(f"read {counted(read, 'record')}: {done}, {len(rejected):,} rejected"))
 

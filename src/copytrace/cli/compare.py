@@ -16,6 +16,7 @@ from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.cli import app, say, shown, stdout
 from copytrace.compare import Comparison, compare
 from copytrace.compare.edits import Span
+from copytrace.errors import InputError
 from copytrace.outputs import refuse_inputs
 from copytrace.store import open_store
 from copytrace.web.report import write_html
@@ -34,6 +35,8 @@ def compare_command(
 ) -> None:
     """Decide which article is the source; show passages, word changes, altered quotations, cuts."""
     if html is not None:
+        if not html.name or html.is_dir():  # "" is "."
+            raise InputError("--html" if not html.name else str(html), "name the HTML file to write, not a folder")
         refuse_inputs(html, {first: "the first article", second: "the second article",
                              **({db: "the store", f"{db}.wal": "the store's log"} if db is not None else {})})
     boilerplate = Boilerplate()

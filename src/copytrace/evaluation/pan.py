@@ -37,7 +37,7 @@ from copytrace.align import Passage
 from copytrace.errors import InputError
 from copytrace.evaluation.measures import Annotation, Scores, Tally, scores, tally
 from copytrace.outputs import refuse_inputs, write_text_replacing
-from copytrace.parallel import process_pool
+from copytrace.parallel import process_pool, worker_count
 
 Aligner = Callable[[str, str], Sequence[Passage]]
 
@@ -261,7 +261,7 @@ def run_pan(
 
     ``types`` picks obfuscation types by name or number prefix (``["02", "03"]``);
     ``limit`` keeps the first pairs of each type; ``workers`` defaults to all
-    cores; ``aligner`` defaults to :func:`copytrace.align.align_regions` (it must be
+    cores (:func:`copytrace.parallel.worker_count`); ``aligner`` defaults to :func:`copytrace.align.align_regions` (it must be
     picklable, a module-level function, when ``workers`` > 1).
     """
     started = time.perf_counter()
@@ -275,7 +275,7 @@ def run_pan(
         raise InputError("--limit", "must be at least 1")
     if aligner is None:
         from copytrace.align import align_regions as aligner
-    workers = workers or os.cpu_count() or 1
+    workers = worker_count(workers)  # the scan's rule: at least 1, at most the cores and memory allow
     chosen = select_types(obfuscation_types(corpus), types)
     pairs = [pair for name in chosen for pair in read_pairs(corpus, name, limit)]
     gold = {pair: read_annotations(corpus / pair.obfuscation / pair.xml_name) for pair in pairs}
