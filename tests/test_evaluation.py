@@ -213,7 +213,7 @@ def test_harness_rejects_what_is_not_a_pan_corpus(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_harness_names_a_corpus_file_missing_or_not_utf8_and_an_empty_pairs_list(tmp_path: Path, workers: int) -> None:
+def test_harness_names_a_corpus_file_missing_or_not_utf8_a_case_past_its_document_and_no_pairs(tmp_path: Path, workers: int) -> None:
     corpus = build_pan_layout(tmp_path / "corpus")
     source = corpus / "src" / "source-document00001.txt"
     source.write_bytes(b"\xff\xfe not UTF-8")  # read in a worker process when workers > 1
@@ -223,6 +223,12 @@ def test_harness_names_a_corpus_file_missing_or_not_utf8_and_an_empty_pairs_list
     source.unlink()
     with pytest.raises(InputError, match="cannot read: No such file or directory"):
         run_pan(corpus, tmp_path / "out", types=["02"], workers=workers, aligner=longest_common_passage)
+    source.write_text("A source opens with other words entirely\n" + COPIED + "And ends differently.", encoding="utf-8")
+    gold = corpus / "02-no-obfuscation" / "suspicious-document00001-source-document00001.xml"
+    gold.write_text(gold.read_text().replace(f'this_length="{len(COPIED)}"', 'this_length="99999999"'))
+    with pytest.raises(InputError, match="a case's this_offset \\+ this_length \\(100,000,0"):
+        run_pan(corpus, tmp_path / "out", types=["02"], workers=workers, aligner=longest_common_passage)
+    assert not (tmp_path / "out" / "02-no-obfuscation").exists()  # refused before any detection is written
     (corpus / "01-no-plagiarism" / "pairs").write_text("")
     with pytest.raises(InputError, match="lists no pair to score"):
         run_pan(corpus, tmp_path / "out", types=["01"], workers=workers, aligner=longest_common_passage)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -227,20 +227,34 @@ def _utf8_text(path: Path) -> str:
         raise InputError(str(path), f"not UTF-8: invalid byte at offset {error.start}") from None
 
 
-def _detect(task: tuple[str, PanPair, Aligner]) -> tuple[list[Annotation], float]:
-    corpus, pair, aligner = task
+def _detect(task: tuple[str, PanPair, Aligner, list[Annotation]]) -> tuple[list[Annotation], float]:
+    corpus, pair, aligner, cases = task
     source = _read_text(os.path.join(corpus, "src", pair.source))
     suspicious = _read_text(os.path.join(corpus, "susp", pair.suspicious))
+    _check_cases(Path(corpus) / pair.obfuscation / pair.xml_name, cases, len(source), len(suspicious))
     started = time.perf_counter()
     passages = aligner(source, suspicious)
     return passages_to_detections(pair, passages), time.perf_counter() - started
 
 
+def _check_cases(path: Path, cases: list[Annotation], source_length: int, suspicious_length: int) -> None:
+    """Refuse a gold case that runs past the end of its document: no detection could
+    match it, and it would lower recall without a word."""
+    for case in cases:
+        for side, end, length in (("this", case.this_offset + case.this_length, suspicious_length),
+                                  ("source", case.source_offset + case.source_length, source_length)):
+            if end > length:
+                raise InputError(str(path), f"a case's {side}_offset + {side}_length ({end:,}) is past the end of "
+                                            f"its document ({length:,} characters)")
+
+
 def detect_all(
-    corpus: Path, pairs: Sequence[PanPair], aligner: Aligner, workers: int
+    corpus: Path, pairs: Sequence[PanPair], aligner: Aligner, workers: int,
+    gold: Mapping[PanPair, list[Annotation]],
 ) -> list[tuple[list[Annotation], float]]:
-    """Detections and aligner seconds for each pair, in order, on ``workers`` processes."""
-    tasks = [(str(corpus), pair, aligner) for pair in pairs]
+    """Detections and aligner seconds for each pair, in order, on ``workers`` processes;
+    each pair's ``gold`` cases are checked against its documents' lengths."""
+    tasks = [(str(corpus), pair, aligner, gold[pair]) for pair in pairs]
     if workers <= 1:
         return [_detect(task) for task in tasks]
     chunksize = max(1, min(64, len(tasks) // (workers * 8)))
@@ -279,7 +293,7 @@ def run_pan(
     chosen = select_types(obfuscation_types(corpus), types)
     pairs = [pair for name in chosen for pair in read_pairs(corpus, name, limit)]
     gold = {pair: read_annotations(corpus / pair.obfuscation / pair.xml_name) for pair in pairs}
-    results = detect_all(corpus, pairs, aligner, workers)
+    results = detect_all(corpus, pairs, aligner, workers, gold)
 
     tallies = {name: Tally() for name in chosen}
     seconds = dict.fromkeys(chosen, 0.0)
