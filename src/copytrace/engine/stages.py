@@ -25,7 +25,7 @@ from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.ingest import Document
 from copytrace.ingest.document import documents_table
 from copytrace.ingest.readers import Read, parse_records
-from copytrace.provenance.source import body_coverage, decide_source
+from copytrace.provenance.source import decide_source, pair_coverage
 from copytrace.store.records import SignedBatch, VerifiedPair
 
 
@@ -114,15 +114,16 @@ def warm_up(align: AlignConfig = DEFAULT_CONFIG, candidates: CandidateConfig = C
 
 
 def _verified(a: Document, b: Document, passages: list[Passage]) -> VerifiedPair:
-    decision = decide_source(a, b, passages)
+    coverage_a, coverage_b = pair_coverage(a, b, passages)
+    decision = decide_source(a, b, passages, (coverage_a, coverage_b))  # coverage counted once, on a hot path
     lengths = [p.a_end - p.a_start + p.b_end - p.b_start for p in passages]
     return VerifiedPair(
         a=a.id,
         b=b.id,
         source_id=decision.source_id,
         confidence=float(decision.confidence),
-        coverage_a=body_coverage(a, [(p.a_start, p.a_end) for p in passages]),
-        coverage_b=body_coverage(b, [(p.b_start, p.b_end) for p in passages]),
+        coverage_a=coverage_a,
+        coverage_b=coverage_b,
         similarity=sum(p.similarity * n for p, n in zip(passages, lengths)) / max(sum(lengths), 1),
         passages=tuple(passages),
     )

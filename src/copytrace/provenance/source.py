@@ -111,16 +111,18 @@ class SourceDecision:
         return sum(e.weight if e.favours == self.source_id else -e.weight for e in self.evidence)
 
 
-def decide_source(a: Document, b: Document, passages: Sequence[Passage]) -> SourceDecision:
+def decide_source(a: Document, b: Document, passages: Sequence[Passage],
+                  coverage: tuple[float, float] | None = None) -> SourceDecision:
     """Decide which of ``a`` and ``b`` is the source; ``passages`` are ``align(a, b)``'s
-    (``a_*`` offsets into ``a``). Works without dates, credits or attributions."""
+    (``a_*`` offsets into ``a``); ``coverage``: their :func:`pair_coverage`, where the
+    caller has it already. Works without dates, credits or attributions."""
     if a.id == b.id:
         a_key, b_key = f"{a.id} (first)", f"{b.id} (second)"  # ids must tell them apart
     else:
         a_key, b_key = a.id, b.id
     evidence = [
         *_date_evidence(a, b, a_key, b_key),
-        *_containment_evidence(a, b, passages, a_key, b_key),
+        *_containment_evidence(*(coverage or pair_coverage(a, b, passages)), a_key, b_key),
         *_credit_evidence(a, a_key),
         *_credit_evidence(b, b_key),
         *_attribution_evidence(b, b_key, a_key),
@@ -143,18 +145,20 @@ def _date_evidence(a: Document, b: Document, a_key: str, b_key: str) -> list[Evi
     return [Evidence("date", detail, DATE_WEIGHT, favours)]
 
 
-def _containment_evidence(
-    a: Document, b: Document, passages: Sequence[Passage], a_key: str, b_key: str
-) -> list[Evidence]:
+def _containment_evidence(a_share: float, b_share: float, a_key: str, b_key: str) -> list[Evidence]:
     """A reprint is mostly covered by its source; the source has more besides."""
-    a_share = body_coverage(a, [(p.a_start, p.a_end) for p in passages])
-    b_share = body_coverage(b, [(p.b_start, p.b_end) for p in passages])
     if a_share == b_share:
         return []
     gap = abs(a_share - b_share)
     favours = a_key if a_share < b_share else b_key
     detail = f"{a_key} is {a_share:.0%} covered by the other, {b_key} {b_share:.0%}"
     return [Evidence("containment", detail, CONTAINMENT_WEIGHT * gap, favours)]
+
+
+def pair_coverage(a: Document, b: Document, passages: Sequence[Passage]) -> tuple[float, float]:
+    """The :func:`body_coverage` of ``a`` and of ``b`` by the passages ``align(a, b)`` found."""
+    return (body_coverage(a, [(p.a_start, p.a_end) for p in passages]),
+            body_coverage(b, [(p.b_start, p.b_end) for p in passages]))
 
 
 def body_coverage(document: Document, spans: list[tuple[int, int]]) -> float:
