@@ -116,8 +116,8 @@ class DuckDBStore:
         if "main.settings" not in tables:
             return False
         try:
-            return bool(self.connection.execute("SELECT 1 FROM settings WHERE key = 'schema_version'").fetchall())
-        except duckdb.Error:  # a table of that name with other columns
+            return stored_version(self.connection) is not None
+        except (duckdb.Error, ValueError):  # a table of that name with other columns, or values not JSON
             return False
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -330,23 +330,24 @@ class DuckDBStore:
         its log, and the files its runs were given (recorded absolute; relative paths that
         older versions recorded resolve from the current folder). The folders given are
         :meth:`input_folders`."""
-        return {**{path: "an input the store was scanned from" for path in self._run_inputs() if os.path.isfile(path)},
+        inputs = sorted(path for path in self._run_inputs() if os.path.isfile(path))
+        return {**dict.fromkeys(inputs, "an input the store was scanned from"),
                 self.path: "the store", f"{self.path}.wal": "the store's log"}
 
     def input_folders(self) -> dict[str, float]:
         """The folders this store's runs were given (absolute paths; older versions' relative
         ones and labels such as ``api`` are left out), each with when the last run given it
         started, as a POSIX time (see :func:`copytrace.outputs.refuse_inputs`)."""
+        return {path: started for path, started in self._run_inputs().items()
+                if os.path.isabs(path) and os.path.isdir(path)}
+
+    def _run_inputs(self) -> dict[str, float]:
+        """Each input the runs were given, with when the last run given it started (POSIX time)."""
         started: dict[str, float] = {}
         for listed, start in self.connection.execute("SELECT inputs, started_at FROM runs").fetchall():
             for path in json.loads(listed or "[]"):
-                if os.path.isabs(path) and os.path.isdir(path):
-                    started[path] = max(started.get(path, 0.0), start.timestamp())
+                started[path] = max(started.get(path, 0.0), start.timestamp())
         return started
-
-    def _run_inputs(self) -> list[str]:
-        return sorted({path for (listed,) in self.connection.execute("SELECT inputs FROM runs").fetchall()
-                       for path in json.loads(listed or "[]")})
 
     def archive_rows(self, ids: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows the live archive's index keeps (:data:`copytrace.store.archive_index.ARCHIVE_ROWS`:
