@@ -674,7 +674,7 @@ class _DecodedLines:
 
 def _lines_at_any_ending(stream: IO[bytes]) -> Iterator[bytes]:
     for line in stream:
-        if b"\r" in line:  # rare: split after each CR that no LF follows
+        if line.count(b"\r") != line.count(b"\r\n"):  # rare: split after each CR that no LF follows
             yield from (part for part in _AFTER_LONE_CR.split(line) if part)
         else:
             yield line
@@ -840,9 +840,9 @@ def _document(
     if not text.strip():
         raise _Invalid("empty text")
     size = _utf8_size(text, "text")
-    for name, value in (("id", id), ("source", source), ("url", url), ("title", title), ("language", language)):
-        _utf8_size(value or "", name)
-    _check_id(id)
+    sizes = {name: _utf8_size(value or "", name)
+             for name, value in (("id", id), ("source", source), ("url", url), ("title", title), ("language", language))}
+    _check_id(id, sizes["id"])
     if size > MAX_TEXT_BYTES:
         raise _Invalid(f"text is {size:,} bytes, over the {MAX_TEXT_BYTES:,}-byte limit")
     found = extract_metadata(text)
@@ -862,10 +862,11 @@ def _document(
     )
 
 
-def _check_id(id_: str) -> None:
-    """Refuse an id no URL can carry: over :data:`MAX_ID_BYTES`, only dots (a browser
-    reads ``/articles/..`` as a step up, even quoted) or holding a control character."""
-    if (size := len(id_.encode("utf-8"))) > MAX_ID_BYTES:
+def _check_id(id_: str, size: int) -> None:
+    """Refuse an id no URL can carry: over :data:`MAX_ID_BYTES` (``size``: its UTF-8
+    bytes), only dots (a browser reads ``/articles/..`` as a step up, even quoted) or
+    holding a control character."""
+    if size > MAX_ID_BYTES:
         raise _Invalid(f"id is {size:,} bytes long in UTF-8; an id may have {MAX_ID_BYTES:,}")
     if not id_.strip("."):
         raise _Invalid(f"id '{id_}' is only dots, which a URL reads as a folder")
