@@ -30,6 +30,7 @@ from copytrace.compare.derivation import (
     derivation_evidence,
 )
 from copytrace.errors import InputError
+from copytrace.evaluation import corpus_text
 
 SCHEMA = "copytrace.derivation-report/1"
 LEVEL_OF_CATEGORY = {
@@ -144,11 +145,7 @@ def read_corpus(corpus: Path) -> list[Answer]:
 def _read_labels(path: Path) -> dict[str, tuple[str, str]]:
     if not path.is_file():
         raise InputError(str(path), "missing: not a Clough-Stevenson corpus folder")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(str(path), f"not UTF-8: invalid byte at offset {error.start}") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(corpus_text(path, "utf-8-sig"), newline=""))
     missing = {"File", "Task", "Category"} - set(reader.fieldnames or ())
     if missing:
         raise InputError(str(path), f"missing columns {sorted(missing)}")

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from copytrace.align import Passage
 from copytrace.errors import InputError
+from copytrace.evaluation import corpus_text
 from copytrace.evaluation.measures import Annotation, Scores, Tally, scores, tally
 from copytrace.outputs import refuse_inputs, write_text_replacing
 from copytrace.parallel import process_pool, worker_count
@@ -131,7 +132,7 @@ def read_pairs(corpus: Path, obfuscation: str, limit: int | None = None) -> list
     """The pairs listed in ``corpus/obfuscation/pairs``, the first ``limit`` of them."""
     path = corpus / obfuscation / "pairs"
     pairs = []
-    for number, line in enumerate(_utf8_text(path).splitlines(), 1):
+    for number, line in enumerate(corpus_text(path).splitlines(), 1):
         if not line.strip():
             continue
         names = line.split()
@@ -211,20 +212,7 @@ def passages_to_detections(pair: PanPair, passages: Sequence[Passage]) -> list[A
 @lru_cache(maxsize=256)
 def _read_text(path: str) -> str:
     # Worker-side cache: consecutive pairs share their suspicious document.
-    return _utf8_text(Path(path))
-
-
-def _utf8_text(path: Path) -> str:
-    """A corpus file's text (line endings kept); a file that is missing or not UTF-8 is
-    the corpus's mistake, named."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(str(path), f"cannot read: {error.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(str(path), f"not UTF-8: invalid byte at offset {error.start}") from None
+    return corpus_text(Path(path))
 
 
 def _detect(task: tuple[str, PanPair, Aligner, list[Annotation]]) -> tuple[list[Annotation], float]:
