@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from copytrace.candidates.boilerplate import Boilerplate
+from copytrace.candidates.boilerplate import Boilerplate, held_by_document
 from copytrace.engine.local import _grouped_by_component
 from copytrace.engine.stages import verify_pairs
 from copytrace.parallel import one_native_thread
@@ -29,7 +29,8 @@ from copytrace.store import DuckDBStore
 def load_pairs(db: str, limit: int | None) -> tuple[list, Boilerplate]:
     """The store's candidate pairs as document pairs, grouped by story as the engine groups
     them (read from a copy of the store with every candidate marked unverified), and the
-    boilerplate the scan verified them with."""
+    boilerplate the scan verified them with, knowing the fingerprints each document holds
+    as the scan's workers do (``engine.local._verify``)."""
     with tempfile.TemporaryDirectory() as folder:
         copy = shutil.copy(db, Path(folder) / "store.duckdb")
         with DuckDBStore(copy) as store:
@@ -37,6 +38,8 @@ def load_pairs(db: str, limit: int | None) -> tuple[list, Boilerplate]:
             pending = _grouped_by_component(store.unverified_candidates())[:limit]
             documents = {document.id: document for document in store.documents_to_verify()}
             boilerplate = store.boilerplate()
+            wanted = {id_ for pair in pending for id_ in pair}
+            boilerplate = boilerplate.knowing(held_by_document(store.fingerprints(), boilerplate.ngrams, wanted))
     return [(documents[a], documents[b]) for a, b in pending], boilerplate
 
 
