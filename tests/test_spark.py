@@ -338,12 +338,11 @@ def _summed_pairs(rows: list[dict], numbers: dict[str, int]) -> dict[tuple[str, 
     return summed
 
 
-@pytest.mark.parametrize("batch_rows, flush_rows", [(2, 1), (3, 4), (100, 1_000)])
-def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerplate(batch_rows, flush_rows):
-    """The join's pairs and boilerplate rows from sorted key rows, however they are cut
-    in batches and summed (no Java needed here)."""
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerplate(order):
+    """The join's pairs and boilerplate rows from key rows in any order (no Java needed here)."""
     from copytrace.candidates import CandidateConfig
-    from copytrace.engine.plan import BAND, BOILERPLATE, JOINED, NGRAM, join_rows
+    from copytrace.engine.plan import BAND, BOILERPLATE, JOINED, NGRAM, join_keys
 
     groups = [
         (NGRAM, 2, [("c", "s1"), ("a", "s2"), ("b", "s3")]),  # a rare n-gram: every two documents
@@ -356,9 +355,11 @@ def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerp
         (NGRAM, -8, [("x", "t"), ("y", "t"), ("z", "u"), ("w", "u")]),  # two sources tied: the first by name
     ]
     numbers, sources = _numbers(groups)
-    keys = _sorted_keys(*groups).to_batches(max_chunksize=batch_rows)
+    keys = _sorted_keys(*groups)
+    if order:
+        keys = keys.take(pa.array(random.Random(order).sample(range(keys.num_rows), keys.num_rows)))
     config = CandidateConfig(max_df=4, boilerplate_documents=2)
-    joined = join_rows(keys, config, sources, flush_rows=flush_rows)
+    joined = join_keys(keys, config, sources)
     rows = pa.Table.from_batches(list(joined), schema=JOINED).to_pylist()
     assert _summed_pairs(rows, numbers) == {
         ("a", "b"): (2, True), ("a", "c"): (1, False), ("b", "c"): (1, False),
@@ -371,11 +372,11 @@ def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerp
 def test_documents_of_no_source_sharing_an_ngram_are_paired_and_it_is_not_boilerplate():
     """A collection without sources (the join once failed on it; no Java needed here)."""
     from copytrace.candidates import CandidateConfig
-    from copytrace.engine.plan import JOINED, NGRAM, join_rows
+    from copytrace.engine.plan import JOINED, NGRAM, join_keys
 
     groups = [(NGRAM, 9, [("p", None), ("q", None), ("r", None)])]
     numbers, sources = _numbers(groups)
-    joined = join_rows(_sorted_keys(*groups).to_batches(), CandidateConfig(boilerplate_documents=2), sources)
+    joined = join_keys(_sorted_keys(*groups), CandidateConfig(boilerplate_documents=2), sources)
     rows = pa.Table.from_batches(list(joined), schema=JOINED).to_pylist()
     assert _summed_pairs(rows, numbers) == {("p", "q"): (1, False), ("p", "r"): (1, False), ("q", "r"): (1, False)}
     assert all(row["ngram"] is None for row in rows)
@@ -386,17 +387,18 @@ def test_key_rows_packed_by_join_partition_join_as_the_sorted_rows_do(partitions
     """Key rows in any order, packed in blocks by join partition and joined partition by
     partition, give the rows of one join of them all sorted (no Java needed here)."""
     from copytrace.candidates import CandidateConfig
-    from copytrace.engine.plan import JOINED, KEY, KEY_BLOCK, join_blocks, join_partitions, join_rows
+    from copytrace.engine.plan import JOINED, KEY, KEY_BLOCK, join_blocks, join_keys, join_partitions
 
     rng = random.Random(partitions)
+    source_of = {f"d{n}": rng.choice(["s1", "s2", "s3", None]) for n in range(40)}  # a document has one source
     groups = [(rng.randrange(2), rng.randrange(-1 << 63, 1 << 63),
-               [(f"d{rng.randrange(40)}", rng.choice(["s1", "s2", "s3", None])) for _ in range(rng.choice([1, 2, 3, 6]))])
+               [(name, source_of[name]) for name in (f"d{rng.randrange(40)}" for _ in range(rng.choice([1, 2, 3, 6])))])
               for _ in range(300)]
     groups = [(kind, key, list(dict(members).items())) for kind, key, members in groups]
     _, sources = _numbers(groups)
     rows = _sorted_keys(*groups)
     config = CandidateConfig(max_df=4, boilerplate_documents=2)
-    expected = pa.Table.from_batches(list(join_rows(rows.to_batches(), config, sources)), schema=JOINED)
+    expected = pa.Table.from_batches(list(join_keys(rows, config, sources)), schema=JOINED)
     shuffled = rows.take(pa.array(rng.sample(range(rows.num_rows), rows.num_rows)))
     partition = join_partitions(shuffled.column("key").to_numpy(), partitions)
     assert set(partition.tolist()) == set(range(partitions))
@@ -408,7 +410,7 @@ def test_key_rows_packed_by_join_partition_join_as_the_sorted_rows_do(partitions
         blocks = pa.RecordBatch.from_pylist(
             [{"route": number, "keys": piece.to_batches()[0].serialize().to_pybytes()} for piece in pieces if piece.num_rows],
             schema=KEY_BLOCK)
-        joined += join_blocks([blocks.slice(0, 1), blocks.slice(1)], config, sources, batch_rows=rng.choice([1, 5, 100]))
+        joined += join_blocks([blocks.slice(0, 1), blocks.slice(1)], config, sources)
     found = pa.Table.from_batches(joined, schema=JOINED)
     numbers = {number: f"d{number}" for number in set(rows.column("document").to_pylist())}
     named = {name: number for number, name in numbers.items()}

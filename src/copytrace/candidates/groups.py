@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 
@@ -24,6 +25,24 @@ def distinct(values: np.ndarray) -> np.ndarray:
     as much on an article's few hundred fingerprints (15 against 5 µs for 250)."""
     ordered = np.sort(values)
     return ordered[run_starts(ordered)]
+
+
+@numba.njit(cache=True)
+def distinct_in_rows(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`distinct` of each row of ``values`` (row ``i`` is ``values[offsets[i]:offsets[i + 1]]``),
+    end to end, and where each row's start (offsets again). Compiled: a signed batch's
+    documents in one call, where :func:`distinct` row by row cost 12 µs a document."""
+    found = np.empty(len(values), dtype=values.dtype)
+    found_offsets = np.zeros(len(offsets), dtype=np.int64)
+    written = 0
+    for row in range(len(offsets) - 1):
+        ordered = np.sort(values[offsets[row] : offsets[row + 1]])
+        for k in range(len(ordered)):
+            if k == 0 or ordered[k] != ordered[k - 1]:
+                found[written] = ordered[k]
+                written += 1
+        found_offsets[row + 1] = written
+    return found[:written], found_offsets
 
 
 def pairs_in_runs(docs: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

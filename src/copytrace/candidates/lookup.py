@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from copytrace.candidates import METHODS, CandidateConfig, Signatures
-from copytrace.candidates.groups import distinct
+from copytrace.candidates.groups import distinct_in_rows
 from copytrace.candidates.lsh import band_keys, signed_rows
 
 if TYPE_CHECKING:
@@ -72,27 +72,47 @@ class Candidate:
     method: str
 
 
-def index_keys(signatures: Signatures, config: CandidateConfig) -> list[IndexKeys]:
-    """The index keys of each document of a signed batch, in order."""
+@dataclass(frozen=True)
+class BatchKeys:
+    """The index keys of each document of a signed batch, end to end: the distinct sampled
+    n-grams of document ``i`` (sorted) are ``ngrams[ngram_offsets[i]:ngram_offsets[i + 1]]``;
+    its band keys are row ``i`` of ``bands`` where ``has_bands[i]`` (a text without
+    shingles has none)."""
+
+    ngrams: np.ndarray
+    ngram_offsets: np.ndarray
+    bands: np.ndarray
+    has_bands: np.ndarray
+
+    def per_document(self) -> list[IndexKeys]:
+        """One :class:`IndexKeys` per document, in order."""
+        return [
+            IndexKeys(self.ngrams[start:end], self.bands[row] if self.has_bands[row] else self.bands[row, :0])
+            for row, (start, end) in enumerate(zip(self.ngram_offsets[:-1].tolist(), self.ngram_offsets[1:].tolist()))
+        ]
+
+
+def batch_keys(signatures: Signatures, config: CandidateConfig) -> BatchKeys:
+    """The index keys of every document of a signed batch at once (:class:`BatchKeys`)."""
     rows = config.num_perm // config.bands
     present = signed_rows(signatures.minhash)
     bands = np.zeros((len(signatures), config.bands), dtype=np.uint64)
     for band in range(config.bands):
         bands[present, band] = band_keys(signatures.minhash, present, band, rows)
-    hashes, offsets = signatures.sampled.hashes, signatures.sampled.offsets
     has_bands = np.zeros(len(signatures), dtype=bool)
     has_bands[present] = True
-    return [
-        IndexKeys(distinct(hashes[offsets[row] : offsets[row + 1]]), bands[row] if has_bands[row] else bands[row, :0])
-        for row in range(len(signatures))
-    ]
+    return BatchKeys(*distinct_in_rows(signatures.sampled.hashes, signatures.sampled.offsets), bands, has_bands)
+
+
+def index_keys(signatures: Signatures, config: CandidateConfig) -> list[IndexKeys]:
+    """The index keys of each document of a signed batch, in order."""
+    return batch_keys(signatures, config).per_document()
 
 
 def distinct_ngram_counts(signatures: Signatures) -> list[int]:
     """How many distinct sampled n-grams each document of a signed batch holds (the
     length of its :attr:`IndexKeys.ngrams`, without its band keys)."""
-    hashes, offsets = signatures.sampled.hashes, signatures.sampled.offsets
-    return [len(distinct(hashes[offsets[row] : offsets[row + 1]])) for row in range(len(signatures))]
+    return np.diff(distinct_in_rows(signatures.sampled.hashes, signatures.sampled.offsets)[1]).tolist()
 
 
 def shared_rare(

@@ -62,8 +62,10 @@ import pyarrow.compute as pc
 from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, source_numbers
 from copytrace.candidates.boilerplate import Boilerplate
-from copytrace.candidates.groups import distinct, pairs_in_runs, run_starts, split_pair_keys
-from copytrace.candidates.lookup import Profile, candidate, index_keys
+from copytrace.candidates.containment import BoilerplateNgrams, SharedNgrams, shared_ngram_pairs
+from copytrace.candidates.groups import distinct, pair_keys, pairs_in_runs, run_bounds, split_pair_keys
+from copytrace.candidates.lookup import Profile, batch_keys, candidate
+from copytrace.candidates.shingles import TokenHashes
 from copytrace.engine.stages import parse_and_sign, verify_pairs
 from copytrace.errors import InputError
 from copytrace.ingest import Document, FieldMap
@@ -80,8 +82,6 @@ from copytrace.store.schema import CANDIDATES, PAIRS, SIGNATURE_FIELDS, STORIES,
 NGRAM, BAND = 0, 1  # kinds of candidate key
 RECORD_BITS = 32  # a document's number is its file number, then its record number in as many bits
 OUTPUT_BATCH_ROWS = 100_000  # rows of an Arrow batch a join step hands back at most
-JOIN_FLUSH_ROWS = 2_000_000  # pair rows the join holds before summing them by pair
-JOIN_BATCH_ROWS = 100_000  # sorted key rows the join pairs at a time (10,000: 4.8 s against 3.3 at 100k)
 
 # --- the records that pass between the steps ----------------------------------
 
@@ -246,19 +246,21 @@ def candidate_keys(documents: Iterable[pa.RecordBatch], config: CandidateConfig,
                    sources: pa.Array) -> Iterator[pa.RecordBatch]:
     """:data:`KEY` rows of each document (its signature columns, ``number`` and
     ``source``): its distinct sampled n-grams and its LSH band keys
-    (:func:`copytrace.candidates.lookup.index_keys`, the live archive's); its source
+    (:func:`copytrace.candidates.lookup.batch_keys`, the live archive's); its source
     numbered among ``sources``, the collection's distinct source names in order."""
     for batch in documents:
         if not batch.num_rows:
             continue
-        found = index_keys(signatures_from_rows(batch), config)
-        kinds = [np.repeat(np.array([NGRAM, BAND], dtype=np.int8), [len(k.ngrams), len(k.bands)]) for k in found]
-        keys = [values.view(np.int64) for k in found for values in (k.ngrams, k.bands)]
-        owner = np.repeat(np.arange(batch.num_rows), [len(k.ngrams) + len(k.bands) for k in found])
+        found = batch_keys(signatures_from_rows(batch), config)
+        banded = np.flatnonzero(found.has_bands)
+        owner = np.concatenate((np.repeat(np.arange(batch.num_rows), np.diff(found.ngram_offsets)),
+                                np.repeat(banded, config.bands)))
+        kinds = np.repeat(np.array([NGRAM, BAND], dtype=np.int8), [len(found.ngrams), len(banded) * config.bands])
+        keys = np.concatenate((found.ngrams, found.bands[banded].ravel())).view(np.int64)
         source = source_numbers(batch.column("source"), sources)
         yield pa.RecordBatch.from_arrays(
-            [pa.array(np.concatenate(kinds)), pa.array(np.concatenate(keys)),
-             pa.array(batch.column("number").to_numpy()[owner]), pa.array(source[owner].astype(np.int32))], schema=KEY)
+            [pa.array(kinds), pa.array(keys), pa.array(batch.column("number").to_numpy()[owner]),
+             pa.array(source[owner].astype(np.int32))], schema=KEY)
 
 
 def join_partitions(keys: np.ndarray, partitions: int) -> np.ndarray:
@@ -289,19 +291,85 @@ def key_blocks(documents: Iterable[pa.RecordBatch], config: CandidateConfig, sou
 
 # --- (3) join: key rows sorted by key, then the candidate rule per pair -----------
 
-def join_blocks(blocks: Iterable[pa.RecordBatch], config: CandidateConfig, sources: pa.Array,
-                batch_rows: int = JOIN_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+def join_blocks(blocks: Iterable[pa.RecordBatch], config: CandidateConfig, sources: pa.Array
+                ) -> Iterator[pa.RecordBatch]:
     """:data:`JOINED` rows of one task's :data:`KEY_BLOCK` rows (every block of the join
-    partitions it was sent, in any order): their key rows unpacked, sorted by key in numpy,
-    and joined ``batch_rows`` at a time (:func:`join_rows`). A partition holds its share
-    of about 190 rows a document, 21 bytes each: about 80 MB, twice while sorted, at one
-    partition per 20,000 documents (:data:`copytrace.engine.spark.DOCUMENTS_PER_PARTITION`)."""
+    partitions it was sent, in any order): their key rows unpacked and joined at once
+    (:func:`join_keys`). A partition holds its share of about 120 key rows a document,
+    21 bytes each: about 50 MB at one partition per 20,000 documents
+    (:data:`copytrace.engine.spark.DOCUMENTS_PER_PARTITION`)."""
     keys = pa.Table.from_batches([pa.ipc.read_record_batch(block.as_buffer(), KEY)
                                   for batch in blocks for block in batch.column("keys")], schema=KEY)
-    if not keys.num_rows:
-        return
-    keys = keys.take(pa.array(np.argsort(keys.column("key").to_numpy())))
-    yield from join_rows(keys.to_batches(max_chunksize=batch_rows), config, sources)
+    if keys.num_rows:
+        yield from join_keys(keys, config, sources)
+
+
+def join_keys(keys: pa.Table, config: CandidateConfig, sources: pa.Array) -> Iterator[pa.RecordBatch]:
+    """:data:`JOINED` rows of the :data:`KEY` rows of whole keys (every row of each key
+    they hold; in any order): for every two documents that share a key (``a < b`` by
+    number), the n-grams they share here and whether they share a band (:data:`SHARED`
+    rows, one per pair, which Spark sums over partitions), and the boilerplate n-grams,
+    with the source holding each most (``sources`` are the names the key rows number).
+
+    The n-grams are joined by the local engine's compiled join
+    (:func:`copytrace.candidates.containment.shared_ngram_pairs`, over the documents
+    numbered from 0 here), so both engines apply one rule: neither a boilerplate n-gram
+    nor one in more than ``max_df`` documents (a stock phrase) pairs any. The bands are
+    grouped in numpy, as the local LSH groups them."""
+    document = keys.column("document").to_numpy()
+    documents = distinct(document)
+    codes = np.searchsorted(documents, document)  # a sort and a search: np.unique's inverse sorts by argsort
+    source_of = np.full(len(documents), -1, dtype=np.int64)
+    source_of[codes] = keys.column("source").to_numpy()
+    is_ngram = keys.column("kind").to_numpy() == NGRAM
+    key = keys.column("key").to_numpy()
+    shared = _shared_ngrams(key[is_ngram].view(np.uint64), codes[is_ngram], source_of, config)
+    pairs = _shared_rows(documents, pair_keys(shared.a, shared.b), shared.shared, _band_pairs(key[~is_ngram], codes[~is_ngram]))
+    yield from pairs.to_batches(max_chunksize=OUTPUT_BATCH_ROWS)
+    found = shared.boilerplate
+    if len(found):
+        yield from _boilerplate_rows(found, sources).to_batches(max_chunksize=OUTPUT_BATCH_ROWS)
+
+
+def _shared_ngrams(hashes: np.ndarray, codes: np.ndarray, source_of: np.ndarray, config: CandidateConfig
+                   ) -> SharedNgrams:
+    """The pairs of documents (numbered ``codes``, from 0) sharing the n-grams ``hashes``,
+    with how many, and the boilerplate among them: the local join's, every pair kept (the
+    candidate rule waits for the sums over partitions)."""
+    order = np.argsort(codes, kind="stable")
+    offsets = np.zeros(len(source_of) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=len(source_of)), out=offsets[1:])
+    return shared_ngram_pairs(TokenHashes(hashes[order], offsets), config.max_df, 1, 0.0, source_of,
+                              config.boilerplate_documents)
+
+
+def _band_pairs(keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Pair keys of the documents (``codes``) that share a band key."""
+    order = np.argsort(keys, kind="stable")
+    starts, lengths = run_bounds(keys[order])
+    return np.unique(pairs_in_runs(codes[order], starts, lengths))
+
+
+def _shared_rows(documents: np.ndarray, ngram_pairs: np.ndarray, shared: np.ndarray, band_pairs: np.ndarray
+                 ) -> pa.Table:
+    """:data:`JOINED` rows of pairs (:func:`copytrace.candidates.groups.pair_keys` of
+    indices into ``documents``) that share ``shared`` n-grams (``ngram_pairs``, distinct)
+    or a band (``band_pairs``, distinct): one per pair."""
+    every = np.union1d(ngram_pairs, band_pairs)
+    shared_by_pair = np.zeros(len(every), dtype=np.int64)
+    shared_by_pair[np.searchsorted(every, ngram_pairs)] = shared
+    a, b = split_pair_keys(every)
+    nulls = [pa.nulls(len(every), field.type) for field in BOILERPLATE]
+    return pa.table([pa.array(documents[a]), pa.array(documents[b]), pa.array(shared_by_pair),
+                     pa.array(np.isin(every, band_pairs, assume_unique=True)), *nulls], schema=JOINED)
+
+
+def _boilerplate_rows(found: BoilerplateNgrams, sources: pa.Array) -> pa.Table:
+    """:data:`JOINED` rows of boilerplate n-grams, their sources named."""
+    nulls = [pa.nulls(len(found), field.type) for field in SHARED]
+    return pa.table([*nulls, pa.array(found.ngrams.tolist(), JOINED.field("ngram").type),
+                     pa.array(found.documents, pa.int32()), sources.take(pa.array(found.source)),
+                     pa.array(found.source_documents, pa.int32())], schema=JOINED)
 
 
 def whole_groups(rows: Iterable[pa.RecordBatch], columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
@@ -342,120 +410,6 @@ def _group_starts(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
         values = batch.column(name).to_numpy(zero_copy_only=False)
         differs |= values[1:] != values[:-1]
     return np.flatnonzero(np.r_[True, differs])
-
-
-def join_rows(keys: Iterable[pa.RecordBatch], config: CandidateConfig, sources: pa.Array,
-              flush_rows: int = JOIN_FLUSH_ROWS) -> Iterator[pa.RecordBatch]:
-    """:data:`JOINED` rows of key rows sorted by key (:data:`KEY`: :func:`join_blocks`
-    sorts each partition's): for every two
-    documents that share a key (``a < b`` by number), the n-grams they share there and
-    whether they share a band (:data:`SHARED` rows, which Spark sums over partitions),
-    and the boilerplate n-grams, those held by at least ``boilerplate_documents``
-    documents of one source (the rule of
-    :func:`copytrace.candidates.lookup.boilerplate_ngrams`, the live archive's), each
-    with the source holding it most (of several, the first by name, as the local join
-    picks it; ``sources`` are the names the key rows number). Neither a boilerplate
-    n-gram nor one in more than ``max_df`` documents (a stock phrase) pairs any.
-
-    Each batch's groups are paired with numpy over the batch's documents numbered from
-    0 (:func:`copytrace.candidates.groups.pairs_in_runs`, the local join's), and the
-    pairs are summed in Arrow every ``flush_rows`` rows, so that a pair sharing 50
-    n-grams leaves about one row per partition."""
-    pending: list[pa.Table] = []
-    held = 0
-    for block in whole_groups(keys, ("key",)):
-        pairs, boilerplate = _joined_block(_by_key_and_kind(block), config, sources)
-        pending.append(pairs)
-        held += pairs.num_rows
-        if boilerplate.num_rows:
-            yield from boilerplate.to_batches()
-        if held >= flush_rows:
-            yield from _summed(pending)
-            pending, held = [], 0
-    yield from _summed(pending)
-
-
-def _by_key_and_kind(block: pa.RecordBatch) -> pa.RecordBatch:
-    """``block``, key rows sorted by key, in order of key and then kind. The rows are
-    sorted by key alone (a sort on two columns costs more), so an n-gram and a band with
-    the same key value (rare) may come interleaved."""
-    keys, kinds = block.column("key").to_numpy(), block.column("kind").to_numpy()
-    if not ((keys[1:] == keys[:-1]) & (kinds[1:] < kinds[:-1])).any():
-        return block
-    return block.take(pa.array(np.lexsort((kinds, keys))))
-
-
-def _joined_block(block: pa.RecordBatch, config: CandidateConfig, sources: pa.Array) -> tuple[pa.Table, pa.Table]:
-    """The :data:`SHARED` rows of the pairs within one batch of whole key groups, and its
-    :data:`JOINED` boilerplate rows."""
-    starts = _group_starts(block, ("kind", "key"))
-    lengths = np.diff(np.r_[starts, block.num_rows])
-    by_ngram = block.column("kind").to_numpy()[starts] == NGRAM
-    boilerplate = _boilerplate_groups(block, starts, lengths, by_ngram, config, sources)
-    pairing = (lengths >= 2) & (~by_ngram | (lengths <= config.max_df))
-    pairing[boilerplate[0]] = False
-    # Numbered from 0 in order for pairs_in_runs, whose pair keys hold two 32-bit numbers.
-    documents, codes = np.unique(block.column("document").to_numpy(), return_inverse=True)
-    ngrams, bands = pairing & by_ngram, pairing & ~by_ngram
-    pairs = _shared_rows(documents, pairs_in_runs(codes, starts[ngrams], lengths[ngrams]),
-                         pairs_in_runs(codes, starts[bands], lengths[bands]))
-    group_keys = block.column("key").to_numpy()[starts]
-    return pairs, _boilerplate_rows(group_keys, lengths, *boilerplate)
-
-
-def _shared_rows(documents: np.ndarray, ngram_pairs: np.ndarray, band_pairs: np.ndarray) -> pa.Table:
-    """:data:`SHARED` rows of pair keys (:func:`copytrace.candidates.groups.pair_keys` of
-    indices into ``documents``), one for each n-gram or band two documents share: one per pair."""
-    ngram_pairs, shared = np.unique(ngram_pairs, return_counts=True)
-    band_pairs = np.unique(band_pairs)
-    every = np.union1d(ngram_pairs, band_pairs)
-    shared_by_pair = np.zeros(len(every), dtype=np.int64)
-    shared_by_pair[np.searchsorted(every, ngram_pairs)] = shared
-    a, b = split_pair_keys(every)
-    return pa.table([pa.array(documents[a]), pa.array(documents[b]), pa.array(shared_by_pair),
-                     pa.array(np.isin(every, band_pairs))], schema=SHARED)
-
-
-def _boilerplate_groups(block: pa.RecordBatch, starts: np.ndarray, lengths: np.ndarray, by_ngram: np.ndarray,
-                        config: CandidateConfig, sources: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray]:
-    """The groups of n-grams held by ``boilerplate_documents`` or more documents of one
-    source, with that source (the first by name of those holding it most: source
-    numbers follow ``sources``, the names in order) and how many documents of it hold
-    the n-gram."""
-    least = config.boilerplate_documents
-    if least < 2 or not (by_ngram & (lengths >= least)).any():
-        return np.zeros(0, dtype=np.int64), pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
-    source_codes = block.column("source").to_numpy().astype(np.int64)
-    width = max(len(sources), 1)
-    group_of_row = np.repeat(np.arange(len(starts)), lengths)
-    counted = (by_ngram & (lengths >= least))[group_of_row] & (source_codes >= 0)
-    held, counts = np.unique(group_of_row[counted] * width + source_codes[counted], return_counts=True)
-    groups, source = np.divmod(held, width)
-    order = np.lexsort((source, -counts, groups))  # by group; most documents, then first source, first
-    firsts = order[run_starts(groups[order])]  # none where no document of such n-grams has a source
-    found = firsts[counts[firsts] >= least]
-    return groups[found], sources.take(pa.array(source[found])), counts[found]
-
-
-def _boilerplate_rows(group_keys: np.ndarray, lengths: np.ndarray, groups: np.ndarray, sources: pa.Array,
-                      documents: np.ndarray) -> pa.Table:
-    """:data:`JOINED` rows of the boilerplate n-grams of :func:`_boilerplate_groups`
-    (``group_keys``: each group's key)."""
-    hashes = group_keys[groups].view(np.uint64).tolist()
-    nulls = [pa.nulls(len(groups), field.type) for field in SHARED]
-    return pa.table([*nulls, pa.array(hashes, JOINED.field("ngram").type), pa.array(lengths[groups], pa.int32()),
-                     sources, pa.array(documents, pa.int32())], schema=JOINED)
-
-
-def _summed(pending: list[pa.Table]) -> Iterator[pa.RecordBatch]:
-    """:data:`JOINED` rows of the pair rows ``pending``, one per pair: shared n-grams
-    summed, bands or-ed."""
-    if not pending:
-        return
-    summed = pa.concat_tables(pending).group_by(["a", "b"]).aggregate([("shared", "sum"), ("near", "max")])
-    pairs = pa.table([summed.column(name) for name in ("a", "b", "shared_sum", "near_max")], schema=SHARED)
-    nulls = [pa.nulls(pairs.num_rows, field.type) for field in BOILERPLATE]
-    yield from pa.table([*pairs.columns, *nulls], schema=JOINED).to_batches(max_chunksize=OUTPUT_BATCH_ROWS)
 
 
 def candidate_rows(pairs: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
