@@ -665,3 +665,64 @@ def test_spark_submit_runs_the_package_and_stops_at_a_bad_record(tmp_path):
     # spark-submit passes the driver's stderr on as its stdout; the console wraps long lines.
     squeezed = "".join((done.stdout + done.stderr).split())
     assert f"error:{source}:2:malformedJSON" in squeezed
+
+
+@pytest.mark.parametrize("seed, partitions, batch_rows", [(1, 1, 7), (2, 3, 50), (3, 8, 13)])
+def test_the_plans_join_gives_the_local_joins_pairs_and_boilerplate_whatever_the_partitions(seed, partitions, batch_rows):
+    """Texts that share passages, stock phrases and outlets' footers, signed, keyed in
+    batches, joined partition by partition and summed as Spark sums them, share with each
+    other the n-grams and bands the local engine's join finds, and learn its boilerplate
+    (no Java needed here)."""
+    from copytrace.candidates import CandidateConfig, signatures_for_batch, source_names
+    from copytrace.candidates.containment import shared_ngram_pairs
+    from copytrace.candidates.groups import split_pair_keys
+    from copytrace.candidates.lsh import lsh_pairs
+    from copytrace.engine.plan import JOINED, KEY, join_keys, join_partitions, candidate_keys
+    from copytrace.store.blobs import signature_blobs
+    from copytrace.store.records import SignedBatch
+
+    rng = random.Random(seed)
+    words = [f"w{n}" for n in range(400)]
+    passages = [" ".join(rng.choices(words, k=40)) for _ in range(12)]
+    footers = {source: f"Follow {source} on every channel for the latest news and stories from {source} today"
+               for source in ("s1", "s2", "s3")}
+    texts, sources = [], []
+    for _ in range(120):
+        source = rng.choice([*footers, None])
+        parts = [" ".join(rng.choices(words, k=rng.randrange(5, 60))) for _ in range(3)]
+        parts += rng.sample(passages, rng.randrange(0, 3)) + ([footers[source]] if source and rng.random() < 0.7 else [])
+        rng.shuffle(parts)
+        texts.append(" ".join(parts) if rng.random() > 0.1 else rng.choice(passages))  # some whole copies
+        sources.append(source)
+    config = CandidateConfig(max_df=6, boilerplate_documents=3)
+    signatures = signatures_for_batch(texts, config)
+    documents = pa.table({"id": [f"d{n}" for n in range(len(texts))]})
+    signed = signature_blobs(SignedBatch(documents, signatures))
+    numbers = np.arange(len(texts), dtype=np.int64) * 5 + (3 << 32)  # numbers need not be dense
+    rows = signed.append_column("number", pa.array(numbers)).append_column("source", pa.array(sources, pa.string()))
+    names = source_names(sources)
+    keys = pa.Table.from_batches(list(candidate_keys(rows.to_batches(max_chunksize=batch_rows), config, names)), schema=KEY)
+    partition = join_partitions(keys.column("key").to_numpy(), partitions)
+    joined = pa.Table.from_batches([batch for number in range(partitions)
+                                    for batch in join_keys(keys.filter(pa.array(partition == number)), config, names)],
+                                   schema=JOINED).to_pylist()
+    found: dict[tuple[int, int], list] = {}
+    for row in joined:
+        if row["a"] is not None:
+            pair = found.setdefault((row["a"], row["b"]), [0, False])
+            pair[0] += row["shared"]
+            pair[1] |= row["near"]
+
+    codes = np.array([-1 if s is None else names.to_pylist().index(s) for s in sources], dtype=np.int64)
+    local = shared_ngram_pairs(signatures.sampled, config.max_df, 1, 0.0, codes, config.boilerplate_documents)
+    near = set(zip(*(a.tolist() for a in split_pair_keys(lsh_pairs(signatures.minhash, config.bands)))))
+    expected = {pair: [shared, pair in near] for pair, shared in zip(zip(local.a.tolist(), local.b.tolist()),
+                                                                      local.shared.tolist())}
+    expected |= {pair: [0, True] for pair in near if pair not in expected}
+    assert {(int(a - (3 << 32)) // 5, int(b - (3 << 32)) // 5): value for (a, b), value in found.items()} == expected
+    assert any(shared for shared, _ in expected.values()) and near and len(local.boilerplate)
+    learnt = sorted((int(row["ngram"]), row["documents"], row["source"], row["source_documents"])
+                    for row in joined if row["ngram"] is not None)
+    boilerplate = local.boilerplate
+    assert learnt == sorted(zip(boilerplate.ngrams.tolist(), boilerplate.documents.tolist(),
+                                names.take(pa.array(boilerplate.source)).to_pylist(), boilerplate.source_documents.tolist()))
