@@ -6,6 +6,7 @@ pyspark or Java is missing.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -270,10 +271,10 @@ def _numbers(groups) -> tuple[dict[str, int], pa.Array]:
     return {id_: (7 << 32) + 3 * n for n, id_ in enumerate(ids)}, pa.array(sources, pa.string())
 
 
-def _sorted_keys(*groups: tuple[int, int, list[tuple[str, str | None]]]) -> pa.Table:
-    """:data:`copytrace.engine.plan.KEY` rows of ``groups`` (kind, key, members), sorted by
-    key as a sort by key alone may hand them (bands before n-grams of one key value, and
-    documents in no order), documents and sources numbered by :func:`_numbers`."""
+def _key_rows(*groups: tuple[int, int, list[tuple[str, str | None]]]) -> pa.Table:
+    """:data:`copytrace.engine.plan.KEY` rows of ``groups`` (kind, key, members), by key
+    (bands before n-grams of one key value, and documents in no order), documents and
+    sources numbered by :func:`_numbers`."""
     from copytrace.engine.plan import KEY
 
     numbers, sources = _numbers(groups)
@@ -290,7 +291,7 @@ def test_whole_groups_cut_sorted_rows_only_between_keys_however_they_come_in_bat
     rng = random.Random(5)
     groups = [(rng.randrange(2), key, [(f"d{rng.randrange(60)}", rng.choice(["s1", "s2", None])) for _ in range(size)])
               for key, size in enumerate(rng.choice([1, 1, 1, 2, 3, 7, 40]) for _ in range(200))]
-    table = _sorted_keys(*((kind, key, list(dict(members).items())) for kind, key, members in groups))
+    table = _key_rows(*((kind, key, list(dict(members).items())) for kind, key, members in groups))
     for batch_rows in (1, 2, 3, 39, 40, 41, 1000):
         blocks = list(whole_groups(table.to_batches(max_chunksize=batch_rows), ("key",)))
         assert pa.Table.from_batches(blocks, schema=table.schema).equals(table), batch_rows
@@ -350,12 +351,12 @@ def test_documents_sharing_a_key_are_paired_unless_the_ngram_is_stock_or_boilerp
         (NGRAM, 4, [("d", "s1"), ("e", "s1"), ("f", "s1"), ("g", "s2")]),  # three documents of one source: boilerplate
         (NGRAM, 5, [(f"m{n}", f"s{n}") for n in range(5)]),  # in more than max_df documents
         (NGRAM, 6, [("lone", "s1")]),
-        (NGRAM, 7, [("b", None), ("a", "s2")]),  # a second n-gram of a and b
-        (BAND, 7, [("a", "s2"), ("b", None)]),  # and a band: the same key, another kind
+        (NGRAM, 7, [("b", "s3"), ("a", "s2")]),  # a second n-gram of a and b
+        (BAND, 7, [("a", "s2"), ("b", "s3")]),  # and a band: the same key, another kind
         (NGRAM, -8, [("x", "t"), ("y", "t"), ("z", "u"), ("w", "u")]),  # two sources tied: the first by name
     ]
     numbers, sources = _numbers(groups)
-    keys = _sorted_keys(*groups)
+    keys = _key_rows(*groups)
     if order:
         keys = keys.take(pa.array(random.Random(order).sample(range(keys.num_rows), keys.num_rows)))
     config = CandidateConfig(max_df=4, boilerplate_documents=2)
@@ -376,14 +377,14 @@ def test_documents_of_no_source_sharing_an_ngram_are_paired_and_it_is_not_boiler
 
     groups = [(NGRAM, 9, [("p", None), ("q", None), ("r", None)])]
     numbers, sources = _numbers(groups)
-    joined = join_keys(_sorted_keys(*groups), CandidateConfig(boilerplate_documents=2), sources)
+    joined = join_keys(_key_rows(*groups), CandidateConfig(boilerplate_documents=2), sources)
     rows = pa.Table.from_batches(list(joined), schema=JOINED).to_pylist()
     assert _summed_pairs(rows, numbers) == {("p", "q"): (1, False), ("p", "r"): (1, False), ("q", "r"): (1, False)}
     assert all(row["ngram"] is None for row in rows)
 
 
 @pytest.mark.parametrize("partitions", [1, 3, 16])
-def test_key_rows_packed_by_join_partition_join_as_the_sorted_rows_do(partitions):
+def test_key_rows_packed_by_join_partition_join_as_all_of_them_joined_at_once(partitions):
     """Key rows in any order, packed in blocks by join partition and joined partition by
     partition, give the rows of one join of them all sorted (no Java needed here)."""
     from copytrace.candidates import CandidateConfig
@@ -396,7 +397,7 @@ def test_key_rows_packed_by_join_partition_join_as_the_sorted_rows_do(partitions
               for _ in range(300)]
     groups = [(kind, key, list(dict(members).items())) for kind, key, members in groups]
     _, sources = _numbers(groups)
-    rows = _sorted_keys(*groups)
+    rows = _key_rows(*groups)
     config = CandidateConfig(max_df=4, boilerplate_documents=2)
     expected = pa.Table.from_batches(list(join_keys(rows, config, sources)), schema=JOINED)
     shuffled = rows.take(pa.array(rng.sample(range(rows.num_rows), rows.num_rows)))
@@ -420,6 +421,79 @@ def test_key_rows_packed_by_join_partition_join_as_the_sorted_rows_do(partitions
         sorted(map(str, expected.filter(pa.compute.is_valid(expected.column("ngram"))).select(boilerplate).to_pylist()))
     assert KEY.names == rows.schema.names
 
+
+
+@pytest.mark.parametrize("seed, partitions, batch_rows", [(1, 1, 7), (2, 3, 50), (3, 8, 13)])
+def test_the_plans_join_shares_the_ngrams_and_bands_the_rule_counts_whatever_the_partitions(seed, partitions, batch_rows):
+    """Texts that share passages, stock phrases and outlets' footers, numbered in no order,
+    signed, keyed and packed in batches, joined partition by partition and summed as Spark
+    sums them: each pair shares the rare n-grams that the live archive's rule, in plain
+    Python, counts for it, and the bands the local LSH finds; the boilerplate learnt is the
+    rule's (no Java needed here)."""
+    from copytrace.candidates import CandidateConfig, signatures_for_batch, source_names
+    from copytrace.candidates.groups import split_pair_keys
+    from copytrace.candidates.lookup import boilerplate_ngrams, index_keys
+    from copytrace.candidates.lsh import lsh_pairs
+    from copytrace.engine.plan import JOINED, KEY_BLOCK, join_blocks, key_blocks
+    from copytrace.store.blobs import signature_blobs
+    from copytrace.store.records import SignedBatch
+
+    rng = random.Random(seed)
+    texts, sources = _texts_sharing_passages_and_footers(rng, 120)
+    config = CandidateConfig(max_df=6, boilerplate_documents=3)
+    signatures = signatures_for_batch(texts, config)
+    ids = [f"d{n}" for n in range(len(texts))]
+    numbers = rng.sample(range(1 << 40), len(texts))  # not dense, not in the order of the rows
+    signed = signature_blobs(SignedBatch(pa.table({"id": ids}), signatures))
+    rows = signed.append_column("number", pa.array(numbers, pa.int64())).append_column(
+        "source", pa.array(sources, pa.string()))
+    names, routes = source_names(sources), np.arange(partitions, dtype=np.int32)
+    blocks = pa.Table.from_batches(list(key_blocks(rows.to_batches(max_chunksize=batch_rows), config, names, routes)),
+                                   schema=KEY_BLOCK)
+    blocks = blocks.take(pa.array(rng.sample(range(blocks.num_rows), blocks.num_rows)))
+    joined = [row for route in range(partitions) for batch in join_blocks(
+        blocks.filter(pa.compute.equal(blocks.column("route"), route)).to_batches(), config, names)
+        for row in pa.Table.from_batches([batch], schema=JOINED).to_pylist()]
+    found: dict[tuple[int, int], list] = {}
+    for row in joined:
+        if row["a"] is not None:
+            assert row["a"] < row["b"]
+            pair = found.setdefault(tuple(sorted((numbers.index(row["a"]), numbers.index(row["b"])))), [0, False])
+            pair[0], pair[1] = pair[0] + row["shared"], pair[1] or row["near"]
+
+    holders: dict[int, list[str]] = {}
+    for id_, keys in zip(ids, index_keys(signatures, config)):
+        for ngram in keys.ngrams.tolist():
+            holders.setdefault(ngram, []).append(id_)
+    boilerplate = boilerplate_ngrams(holders, dict(zip(ids, sources)), config.boilerplate_documents)
+    expected: dict[tuple[int, int], list] = {}
+    for ngram, holding in holders.items():
+        if 2 <= len(holding) <= config.max_df and ngram not in boilerplate:
+            for first, second in itertools.combinations(sorted(ids.index(id_) for id_ in holding), 2):
+                expected.setdefault((first, second), [0, False])[0] += 1
+    for pair in zip(*(side.tolist() for side in split_pair_keys(lsh_pairs(signatures.minhash, config.bands)))):
+        expected.setdefault(pair, [0, False])[1] = True
+    assert found == expected
+    assert any(shared for shared, _ in expected.values()) and any(near for _, near in expected.values()) and boilerplate
+    assert {int(row["ngram"]) for row in joined if row["ngram"] is not None} == boilerplate
+
+
+def _texts_sharing_passages_and_footers(rng: random.Random, count: int) -> tuple[list[str], list[str | None]]:
+    """``count`` texts of random words with passages from a common pool, some whole copies
+    of a passage, and each outlet's footer on most of its texts; and their sources."""
+    words = [f"w{n}" for n in range(400)]
+    passages = [" ".join(rng.choices(words, k=40)) for _ in range(12)]
+    footers = {source: f"Follow {source} on every channel for the latest news and stories from {source} today"
+               for source in ("s1", "s2", "s3")}
+    texts, sources = [], []
+    for _ in range(count):
+        source = rng.choice([*footers, None])
+        parts = [" ".join(rng.choices(words, k=rng.randrange(5, 60))) for _ in range(3)]
+        parts += rng.sample(passages, rng.randrange(0, 3)) + ([footers[source]] if source and rng.random() < 0.7 else [])
+        rng.shuffle(parts)
+        texts.append(" ".join(parts) if rng.random() > 0.1 else rng.choice(passages))
+        sources.append(source)
+    return texts, sources
 
 def test_documents_are_numbered_by_read_key_one_number_each():
     """Key rows carry a document's number; two read keys never share one (no Java needed here)."""
@@ -666,63 +740,3 @@ def test_spark_submit_runs_the_package_and_stops_at_a_bad_record(tmp_path):
     squeezed = "".join((done.stdout + done.stderr).split())
     assert f"error:{source}:2:malformedJSON" in squeezed
 
-
-@pytest.mark.parametrize("seed, partitions, batch_rows", [(1, 1, 7), (2, 3, 50), (3, 8, 13)])
-def test_the_plans_join_gives_the_local_joins_pairs_and_boilerplate_whatever_the_partitions(seed, partitions, batch_rows):
-    """Texts that share passages, stock phrases and outlets' footers, signed, keyed in
-    batches, joined partition by partition and summed as Spark sums them, share with each
-    other the n-grams and bands the local engine's join finds, and learn its boilerplate
-    (no Java needed here)."""
-    from copytrace.candidates import CandidateConfig, signatures_for_batch, source_names
-    from copytrace.candidates.containment import shared_ngram_pairs
-    from copytrace.candidates.groups import split_pair_keys
-    from copytrace.candidates.lsh import lsh_pairs
-    from copytrace.engine.plan import JOINED, KEY, join_keys, join_partitions, candidate_keys
-    from copytrace.store.blobs import signature_blobs
-    from copytrace.store.records import SignedBatch
-
-    rng = random.Random(seed)
-    words = [f"w{n}" for n in range(400)]
-    passages = [" ".join(rng.choices(words, k=40)) for _ in range(12)]
-    footers = {source: f"Follow {source} on every channel for the latest news and stories from {source} today"
-               for source in ("s1", "s2", "s3")}
-    texts, sources = [], []
-    for _ in range(120):
-        source = rng.choice([*footers, None])
-        parts = [" ".join(rng.choices(words, k=rng.randrange(5, 60))) for _ in range(3)]
-        parts += rng.sample(passages, rng.randrange(0, 3)) + ([footers[source]] if source and rng.random() < 0.7 else [])
-        rng.shuffle(parts)
-        texts.append(" ".join(parts) if rng.random() > 0.1 else rng.choice(passages))  # some whole copies
-        sources.append(source)
-    config = CandidateConfig(max_df=6, boilerplate_documents=3)
-    signatures = signatures_for_batch(texts, config)
-    documents = pa.table({"id": [f"d{n}" for n in range(len(texts))]})
-    signed = signature_blobs(SignedBatch(documents, signatures))
-    numbers = np.arange(len(texts), dtype=np.int64) * 5 + (3 << 32)  # numbers need not be dense
-    rows = signed.append_column("number", pa.array(numbers)).append_column("source", pa.array(sources, pa.string()))
-    names = source_names(sources)
-    keys = pa.Table.from_batches(list(candidate_keys(rows.to_batches(max_chunksize=batch_rows), config, names)), schema=KEY)
-    partition = join_partitions(keys.column("key").to_numpy(), partitions)
-    joined = pa.Table.from_batches([batch for number in range(partitions)
-                                    for batch in join_keys(keys.filter(pa.array(partition == number)), config, names)],
-                                   schema=JOINED).to_pylist()
-    found: dict[tuple[int, int], list] = {}
-    for row in joined:
-        if row["a"] is not None:
-            pair = found.setdefault((row["a"], row["b"]), [0, False])
-            pair[0] += row["shared"]
-            pair[1] |= row["near"]
-
-    codes = np.array([-1 if s is None else names.to_pylist().index(s) for s in sources], dtype=np.int64)
-    local = shared_ngram_pairs(signatures.sampled, config.max_df, 1, 0.0, codes, config.boilerplate_documents)
-    near = set(zip(*(a.tolist() for a in split_pair_keys(lsh_pairs(signatures.minhash, config.bands)))))
-    expected = {pair: [shared, pair in near] for pair, shared in zip(zip(local.a.tolist(), local.b.tolist()),
-                                                                      local.shared.tolist())}
-    expected |= {pair: [0, True] for pair in near if pair not in expected}
-    assert {(int(a - (3 << 32)) // 5, int(b - (3 << 32)) // 5): value for (a, b), value in found.items()} == expected
-    assert any(shared for shared, _ in expected.values()) and near and len(local.boilerplate)
-    learnt = sorted((int(row["ngram"]), row["documents"], row["source"], row["source_documents"])
-                    for row in joined if row["ngram"] is not None)
-    boilerplate = local.boilerplate
-    assert learnt == sorted(zip(boilerplate.ngrams.tolist(), boilerplate.documents.tolist(),
-                                names.take(pa.array(boilerplate.source)).to_pylist(), boilerplate.source_documents.tolist()))

@@ -86,10 +86,12 @@ class BatchKeys:
 
     def per_document(self) -> list[IndexKeys]:
         """One :class:`IndexKeys` per document, in order."""
-        return [
-            IndexKeys(self.ngrams[start:end], self.bands[row] if self.has_bands[row] else self.bands[row, :0])
-            for row, (start, end) in enumerate(zip(self.ngram_offsets[:-1].tolist(), self.ngram_offsets[1:].tolist()))
-        ]
+        keys = []
+        offsets = self.ngram_offsets.tolist()
+        for row in range(len(self.has_bands)):
+            bands = self.bands[row] if self.has_bands[row] else self.bands[row, :0]
+            keys.append(IndexKeys(self.ngrams[offsets[row] : offsets[row + 1]], bands))
+        return keys
 
 
 def batch_keys(signatures: Signatures, config: CandidateConfig) -> BatchKeys:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from copytrace.candidates.groups import pairs_in_runs, run_bounds
+from copytrace.candidates.groups import pairs_sharing_keys
 from copytrace.hashing import mix64
 from copytrace.parallel import thread_starmap
 
@@ -53,7 +53,4 @@ def signed_rows(matrix: np.ndarray) -> np.ndarray:
 
 def _band_pairs(matrix: np.ndarray, present: np.ndarray, band: int, rows: int) -> np.ndarray:
     """Pair keys of the documents whose values agree on all ``rows`` of one band."""
-    key = band_keys(matrix, present, band, rows)
-    order = np.argsort(key, kind="stable")
-    starts, lengths = run_bounds(key[order])
-    return pairs_in_runs(present[order], starts, lengths)
+    return pairs_sharing_keys(band_keys(matrix, present, band, rows), present)

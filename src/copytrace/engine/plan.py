@@ -13,7 +13,7 @@ A scan is five steps; each says what it maps over and what it hands on::
       │          document
       ▼
     KEY rows ──(3) join: packed by join partition (a range of the key's high bits:
-      │          KEY_BLOCK rows), each partition's rows unpacked and sorted by key──▶
+      │          KEY_BLOCK rows), each partition's rows unpacked and joined──▶
       │          JOINED rows: (a, b, shared, near) of the documents (by number) that
       │          share keys in a partition, and the boilerplate n-grams; the pairs summed
       │          over partitions, with both documents' profiles ──▶ CANDIDATE rows (by
@@ -29,8 +29,8 @@ A scan is five steps; each says what it maps over and what it hands on::
     VERIFIED rows ──(5) stories: group by connected component──▶ STORY rows
                (:func:`copytrace.provenance.stories.build_stories` of the component)
 
-Every function here depends on its input alone (a batch, the rows of a partition
-sorted by key for the join or by component for verify and stories, the whole
+Every function here depends on its input alone (a batch, the key rows of a join
+partition, the rows of a partition sorted by component for verify and stories, the whole
 candidate graph for :func:`component_labels`), so an engine may cut the collection
 into batches and partitions as it likes and get the same rows:
 :mod:`copytrace.engine.spark` runs them through ``mapInArrow``, and Spark only moves
@@ -63,8 +63,8 @@ from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, source_numbers
 from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.candidates.containment import BoilerplateNgrams, SharedNgrams, shared_ngram_pairs
-from copytrace.candidates.groups import distinct, pair_keys, pairs_in_runs, run_bounds, split_pair_keys
-from copytrace.candidates.lookup import Profile, batch_keys, candidate
+from copytrace.candidates.groups import distinct, pair_keys, pairs_sharing_keys, split_pair_keys
+from copytrace.candidates.lookup import Profile, batch_keys, candidate, distinct_ngram_counts
 from copytrace.candidates.shingles import TokenHashes
 from copytrace.engine.stages import parse_and_sign, verify_pairs
 from copytrace.errors import InputError
@@ -113,13 +113,13 @@ PARSED = pa.schema([
 # Candidate keys are a fingerprint n-gram's hash or an LSH band's key (uint64 as int64).
 # A candidate key of a document (its number: :func:`document_number`), with its source's
 # number among the collection's source names in order, -1 for none (the boilerplate rule
-# counts documents per source). Numbers, not names, since every key row is shuffled
-# and sorted: about 190 a document.
+# counts documents per source). Numbers, not names, since every key row is shuffled:
+# about 190 a document.
 KEY = pa.schema([("kind", pa.int8()), ("key", pa.int64()), ("document", pa.int64()), ("source", pa.int32())])
 # Key rows of one batch of documents that fall in one join partition
 # (:func:`join_partitions`), as one Arrow IPC message of :data:`KEY` rows: what the engine
 # shuffles, so that it moves a few blocks per batch instead of about 190 rows a document
-# (at 1M articles Spark's shuffle and sort of 190M key rows took 323 task-seconds:
+# (at 1M articles Spark's shuffle and sort of the rows one by one took 323 task-seconds:
 # docs/spark.md). ``route`` is the value the engine partitions the blocks by.
 KEY_BLOCK = pa.schema([("route", pa.int32()), ("keys", pa.binary())])
 # The store's boilerplate table (:func:`copytrace.candidates.boilerplate_table`); the
@@ -223,7 +223,7 @@ def document_number(file: int, record: int, where: str) -> int:
 
 def _parsed_rows(keys: list[tuple[int, int]], reads: list[Read], config: CandidateConfig) -> pa.RecordBatch:
     outcomes, signed = parse_and_sign(reads, config)
-    offsets = signed.signatures.sampled.offsets
+    distinct_ngrams = distinct_ngram_counts(signed.signatures)
     documents = signed.documents.to_pylist()
     blobs = signature_blobs(signed).to_pylist()
     rows = []
@@ -234,8 +234,7 @@ def _parsed_rows(keys: list[tuple[int, int]], reads: list[Read], config: Candida
         if isinstance(outcome, str):
             row["reason"] = outcome
         else:
-            sampled = signed.signatures.sampled.hashes[offsets[outcome.row]:offsets[outcome.row + 1]]
-            row |= documents[outcome.row] | blobs[outcome.row] | {"distinct_ngrams": len(distinct(sampled))}
+            row |= documents[outcome.row] | blobs[outcome.row] | {"distinct_ngrams": distinct_ngrams[outcome.row]}
         rows.append(row)
     return pa.RecordBatch.from_pylist(rows, schema=PARSED)
 
@@ -280,7 +279,7 @@ def key_blocks(documents: Iterable[pa.RecordBatch], config: CandidateConfig, sou
     does not change the result, since a task joins whatever whole partitions it gets)."""
     for keys in candidate_keys(documents, config, sources):
         partition = join_partitions(keys.column("key").to_numpy(), len(routes))
-        order = np.argsort(partition)  # any order within a block: the join sorts them again
+        order = np.argsort(partition)  # any order within a block: the join takes rows in any order
         bounds = np.searchsorted(partition[order], np.arange(len(routes) + 1))
         ordered = keys.take(pa.array(order))
         present = np.flatnonzero(np.diff(bounds))
@@ -289,15 +288,16 @@ def key_blocks(documents: Iterable[pa.RecordBatch], config: CandidateConfig, sou
                                          schema=KEY_BLOCK)
 
 
-# --- (3) join: key rows sorted by key, then the candidate rule per pair -----------
+# --- (3) join: the key rows of each join partition, then the candidate rule per pair
 
 def join_blocks(blocks: Iterable[pa.RecordBatch], config: CandidateConfig, sources: pa.Array
                 ) -> Iterator[pa.RecordBatch]:
     """:data:`JOINED` rows of one task's :data:`KEY_BLOCK` rows (every block of the join
     partitions it was sent, in any order): their key rows unpacked and joined at once
-    (:func:`join_keys`). A partition holds its share of about 120 key rows a document,
-    21 bytes each: about 50 MB at one partition per 20,000 documents
-    (:data:`copytrace.engine.spark.DOCUMENTS_PER_PARTITION`)."""
+    (:func:`join_keys`). A partition holds its share of about 190 key rows a document,
+    21 bytes each: about 80 MB at one partition per 20,000 documents
+    (:data:`copytrace.engine.spark.DOCUMENTS_PER_PARTITION`); the join's numpy arrays
+    take about 270 MB more at their peak (3.7M rows, measured)."""
     keys = pa.Table.from_batches([pa.ipc.read_record_batch(block.as_buffer(), KEY)
                                   for batch in blocks for block in batch.column("keys")], schema=KEY)
     if keys.num_rows:
@@ -315,7 +315,8 @@ def join_keys(keys: pa.Table, config: CandidateConfig, sources: pa.Array) -> Ite
     (:func:`copytrace.candidates.containment.shared_ngram_pairs`, over the documents
     numbered from 0 here), so both engines apply one rule: neither a boilerplate n-gram
     nor one in more than ``max_df`` documents (a stock phrase) pairs any. The bands are
-    grouped in numpy, as the local LSH groups them."""
+    grouped as the local LSH groups them. Every row of a document carries its one source
+    (as :func:`candidate_keys` makes them)."""
     document = keys.column("document").to_numpy()
     documents = distinct(document)
     codes = np.searchsorted(documents, document)  # a sort and a search: np.unique's inverse sorts by argsort
@@ -324,7 +325,8 @@ def join_keys(keys: pa.Table, config: CandidateConfig, sources: pa.Array) -> Ite
     is_ngram = keys.column("kind").to_numpy() == NGRAM
     key = keys.column("key").to_numpy()
     shared = _shared_ngrams(key[is_ngram].view(np.uint64), codes[is_ngram], source_of, config)
-    pairs = _shared_rows(documents, pair_keys(shared.a, shared.b), shared.shared, _band_pairs(key[~is_ngram], codes[~is_ngram]))
+    bands = np.unique(pairs_sharing_keys(key[~is_ngram], codes[~is_ngram]))
+    pairs = _shared_rows(documents, pair_keys(shared.a, shared.b), shared.shared, bands)
     yield from pairs.to_batches(max_chunksize=OUTPUT_BATCH_ROWS)
     found = shared.boilerplate
     if len(found):
@@ -335,19 +337,13 @@ def _shared_ngrams(hashes: np.ndarray, codes: np.ndarray, source_of: np.ndarray,
                    ) -> SharedNgrams:
     """The pairs of documents (numbered ``codes``, from 0) sharing the n-grams ``hashes``,
     with how many, and the boilerplate among them: the local join's, every pair kept (the
-    candidate rule waits for the sums over partitions)."""
+    candidate rule waits for the sums over partitions). In one part: the partition's hashes
+    are one slice of the range the join would cut into parts."""
     order = np.argsort(codes, kind="stable")
     offsets = np.zeros(len(source_of) + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes, minlength=len(source_of)), out=offsets[1:])
     return shared_ngram_pairs(TokenHashes(hashes[order], offsets), config.max_df, 1, 0.0, source_of,
-                              config.boilerplate_documents)
-
-
-def _band_pairs(keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Pair keys of the documents (``codes``) that share a band key."""
-    order = np.argsort(keys, kind="stable")
-    starts, lengths = run_bounds(keys[order])
-    return np.unique(pairs_in_runs(codes[order], starts, lengths))
+                              config.boilerplate_documents, partitions=1)
 
 
 def _shared_rows(documents: np.ndarray, ngram_pairs: np.ndarray, shared: np.ndarray, band_pairs: np.ndarray

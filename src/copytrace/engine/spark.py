@@ -329,7 +329,7 @@ def _candidates(documents: DataFrame, partitions: int, config: ScanConfig,
     Each batch's keys are packed by join partition, one of ``partitions``
     (:func:`document_partitions`; :func:`copytrace.engine.plan.key_blocks`), and the
     blocks shuffled once, each partition's to its own task (:func:`_routes`), which
-    unpacks and sorts them and gives the pairs, summed within the partition, and the
+    unpacks and joins them and gives the pairs, summed within the partition, and the
     boilerplate (:func:`copytrace.engine.plan.join_blocks`): Spark moves a few blocks a
     batch instead of sorting about 190 rows a document; the second shuffle sums each
     pair's rows of all partitions."""
