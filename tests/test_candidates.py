@@ -479,3 +479,17 @@ def test_distinct_fingerprints_are_numpys_unique_ones(values):
     fingerprints = np.array(values, dtype=np.uint64)
     found = distinct(fingerprints)
     assert np.array_equal(found, np.unique(fingerprints)) and found.dtype == np.uint64
+
+
+@settings(deadline=None)  # the first call may compile the kernel
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 7, 2**63]), max_size=12), max_size=8))
+def test_distinct_values_of_rows_are_each_rows_own(rows):
+    """A batch's rows made distinct in one call are each row made distinct alone."""
+    from copytrace.candidates.groups import distinct_in_rows
+
+    offsets = np.concatenate([[0], np.cumsum([len(row) for row in rows])]).astype(np.int64)
+    values = np.array([value for row in rows for value in row], dtype=np.uint64)
+    found, found_offsets = distinct_in_rows(values, offsets)
+    assert found.dtype == np.uint64 and found_offsets[0] == 0 and len(found_offsets) == len(rows) + 1
+    assert [found[start:end].tolist() for start, end in zip(found_offsets[:-1], found_offsets[1:])] == \
+        [np.unique(np.array(row, dtype=np.uint64)).tolist() for row in rows]
