@@ -22,6 +22,7 @@ import pyarrow as pa
 from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage, align
 from copytrace.candidates import CandidateConfig, signatures_for_batch
 from copytrace.candidates.boilerplate import Boilerplate
+from copytrace.candidates.lookup import batch_keys
 from copytrace.ingest import Document
 from copytrace.ingest.document import documents_table
 from copytrace.ingest.readers import Read, parse_records
@@ -97,10 +98,10 @@ def verify_pairs(
 
 def warm_up(align: AlignConfig = DEFAULT_CONFIG, candidates: CandidateConfig = CandidateConfig()
             ) -> list[VerifiedPair]:
-    """Sign and verify small made-up pairs (a retelling, and a summary; the pairs are
-    returned), so that the compiled kernels of signing and aligning are loaded (from
-    numba's cache: about 1 s; compiled on the first run after an install: about a
-    minute) before a request waits for them: ``serve`` does it as it starts."""
+    """Sign, key and verify small made-up pairs (a retelling, and a summary; the pairs are
+    returned), so that the compiled kernels of signing, of the live archive's keys and of
+    aligning are loaded (from numba's cache: about 1 s; compiled on the first run after an
+    install: about a minute) before a request waits for them: ``serve`` does it as it starts."""
     told = [f"On day {n} the council of district {n} discussed road {n}, school {n} and its budget." for n in range(30)]
     retold = [*told[:6], "A new paragraph about something else entirely, with no words from before.",
               *(f"The district {n} council talked on day {n} about its budget, school {n} and road {n}."
@@ -109,7 +110,7 @@ def warm_up(align: AlignConfig = DEFAULT_CONFIG, candidates: CandidateConfig = C
     original, retelling, summing_up = (Document(f"warm-up-{name}", " ".join(sentences)) for name, sentences in
                                        (("original", told[:12]), ("retelling", retold), ("summary", summary)))
     longer = Document("warm-up-longer", " ".join(told))
-    sign_documents([original, retelling, summing_up, longer], candidates)
+    batch_keys(sign_documents([original, retelling, summing_up, longer], candidates).signatures, candidates)
     return verify_pairs([(original, retelling), (longer, summing_up)], align)
 
 
