@@ -30,7 +30,7 @@ from copytrace.compare.derivation import (
     derivation_evidence,
 )
 from copytrace.errors import InputError
-from copytrace.evaluation import corpus_text
+from copytrace.evaluation import corpus_bytes, corpus_text
 
 SCHEMA = "copytrace.derivation-report/1"
 LEVEL_OF_CATEGORY = {
@@ -102,10 +102,7 @@ class DerivationReport:
 
 def read_text(path: Path) -> str:
     """Text of a corpus file: UTF-8 (a BOM dropped), else Windows-1252, as some answers are."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(str(path), f"cannot read: {error.strerror}") from None
+    data = corpus_bytes(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -262,9 +262,10 @@ def run_pan(
     """Align every pair of the PAN corpus at ``corpus``, write detections under ``out``, score.
 
     ``types`` picks obfuscation types by name or number prefix (``["02", "03"]``);
-    ``limit`` keeps the first pairs of each type; ``workers`` defaults to all
-    cores (:func:`copytrace.parallel.worker_count`); ``aligner`` defaults to :func:`copytrace.align.align_regions` (it must be
-    picklable, a module-level function, when ``workers`` > 1).
+    ``limit`` keeps the first pairs of each type; ``workers`` defaults to all cores
+    (:func:`copytrace.parallel.worker_count`); ``aligner`` defaults to
+    :func:`copytrace.align.align_regions` (it must be picklable, a module-level function,
+    when ``workers`` > 1).
     """
     started = time.perf_counter()
     corpus, out = Path(corpus), Path(out)
