@@ -1,6 +1,7 @@
 """Passage alignment: seeds, extension, filtering, offsets in both texts."""
 
 import dataclasses
+import random
 from pathlib import Path
 
 import numpy as np
@@ -386,3 +387,18 @@ def test_untangled_passages_overlap_in_neither_text(spans):
         for box in boxes.tolist():
             input_covered[box[side] : box[side + 1]] = True
         assert input_covered[covered > 0].all()
+
+
+def test_a_thai_quote_is_one_passage_and_a_stock_phrase_none():
+    """Thai words come from a dictionary: the passage two Thai articles share is the quote
+    to the character; an 8-word stock phrase (59 code points) is no passage."""
+    from tests.test_candidates import THAI_STOCK_PHRASE, _thai_words
+
+    rng = random.Random(7)
+    quote = _thai_words(rng, 40)
+    a = _thai_words(rng, 300) + " " + THAI_STOCK_PHRASE + " " + quote + " " + _thai_words(rng, 100)
+    b = _thai_words(rng, 150) + " " + quote + " " + _thai_words(rng, 300)
+    c = THAI_STOCK_PHRASE + " " + _thai_words(rng, 400)
+    (passage,) = align(a, b)
+    assert (a[passage.a_start : passage.a_end], b[passage.b_start : passage.b_end]) == (quote, quote)
+    assert align(a, c) == []

@@ -422,6 +422,54 @@ def test_a_chinese_snippet_pairs_two_articles():
     assert len(tokenise(quote)) == 30
 
 
+def _thai_words(rng: random.Random, count: int) -> str:
+    """``count`` words of the Thai dictionary, written as Thai is: no space between
+    words, a space between phrases of about ten."""
+    from pythainlp.corpus import thai_words
+
+    vocabulary = sorted(thai_words())
+    phrases = ["".join(rng.choice(vocabulary) for _ in range(10)) for _ in range(-(-count // 10))]
+    return " ".join(phrases)
+
+
+# "The reporter reported that the prime minister said at the meeting of the cabinet":
+# 59 code points, 8 words.
+THAI_STOCK_PHRASE = "ผู้สื่อข่าวรายงานว่านายกรัฐมนตรีกล่าวในที่ประชุมคณะรัฐมนตรี"
+
+
+def test_thai_articles_pair_on_a_quoted_passage_not_on_a_stock_phrase():
+    """Thai is cut into dictionary words: a stock phrase of 59 code points is 8 words,
+    not a 25-word passage (as a code point a word, it paired unrelated articles), and a
+    quote of 40 words pairs two articles."""
+    rng = random.Random(7)
+    quote = _thai_words(rng, 40)
+    documents = [Document("a", _thai_words(rng, 300) + " " + THAI_STOCK_PHRASE + " " + quote + " " + _thai_words(rng, 100)),
+                 Document("b", _thai_words(rng, 150) + " " + quote + " " + _thai_words(rng, 300)),
+                 Document("c", THAI_STOCK_PHRASE + " " + _thai_words(rng, 400)),
+                 Document("d", _thai_words(rng, 200) + " " + THAI_STOCK_PHRASE + " " + _thai_words(rng, 200))]
+    assert pair_set(find_candidates(documents)) == {("a", "b")}
+    assert len(THAI_STOCK_PHRASE) == 59 and len(tokenise(THAI_STOCK_PHRASE)) == 8
+
+
+def test_thai_word_hashes_are_a_function_of_the_word():
+    """In texts with Thai, each word's hash is its form's, the same in every text; Latin
+    words among Thai hash as in Latin text."""
+    rng = random.Random(3)
+    texts = [_thai_words(rng, 30) + " the Reuters agency " + _thai_words(rng, 5), "Reuters agency", THAI_STOCK_PHRASE]
+    hashes = token_hashes(texts)
+    by_form: dict[str, set[int]] = {}
+    for number, text in enumerate(texts):
+        forms = tokenise(text).forms
+        own = hashes.hashes[hashes.offsets[number] : hashes.offsets[number + 1]].tolist()
+        assert len(own) == len(forms)
+        for form, value in zip(forms, own):
+            by_form.setdefault(form, set()).add(value)
+    assert all(len(values) == 1 for values in by_form.values())
+    assert len({next(iter(values)) for values in by_form.values()}) == len(by_form)
+    assert by_form["reuters"] == {int(token_hashes(["reuters"]).hashes[0])}
+    assert np.array_equal(token_hashes(pa.array(texts)).hashes, hashes.hashes)
+
+
 # --- boilerplate ------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src"
 LAYERS = (
     ("foundation", ("errors", "faults", "hashing", "parallel", "progress", "arrow_buffers", "swar", "stopwords", "sorting",
                     "outputs")),
-    ("text", ("text",)),
+    ("text", ("text", "segmentation")),
     ("ingest", ("ingest",)),
     ("candidates", ("candidates",)),
     ("align", ("align",)),

@@ -1,6 +1,7 @@
 """The text model: words with offsets into the original, in any script."""
 
 import numpy as np
+import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -37,20 +38,47 @@ def test_offsets_point_into_the_original_text_with_a_span():
 
 # Word characters of several scripts (Arabic with its vowel marks, ʼ a letter), unspaced
 # Han and Kana, the three apostrophes, underscore, connector and other punctuation.
-WORD_EDGES = "aZé'’ʼ_-. \n1Жқ東カًبِ‿²"
+WORD_EDGES = "aZé'’_-. \n1Жқ東カًبِ‿²กา่เ๑"
+
+
+def _thai_runs_joined(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """``spans`` with adjacent Thai words joined: Thai runs whole, other words as they are."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        thai = regex.match(r"\p{Thai}", text[start])
+        if thai and joined and joined[-1][1] == start and regex.match(r"\p{Thai}", text[joined[-1][0]]):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=WORD_EDGES, max_size=30) | st.text(max_size=30), st.integers(0, 5), st.integers(0, 5))
 @example("o'neil dog' 'cat x''y 東京 x’ʼy", 0, 0)
 @example("1京", 0, 0)
+@example("กาเก่า กา1ก", 0, 0)
 def test_the_compiled_scan_finds_the_words_of_the_regular_expression(text, cut_start, cut_end):
-    """tokenise() scans code points with a class table; _WORD defines the words."""
+    """tokenise() scans code points with a class table; _WORD defines the words, but for
+    each run of Thai (a word per code point to _WORD), which the dictionary's words tile."""
     start, end = min(cut_start, len(text)), max(min(cut_start, len(text)), len(text) - cut_end)
     tokens = tokenise(text, start, end)
     spans = [match.span() for match in _WORD.finditer(text, start, end)]
-    assert list(zip(tokens.starts.tolist(), tokens.ends.tolist())) == spans
-    assert tokens.forms == tuple(normalise(text[a:b]) for a, b in spans)
+    found = list(zip(tokens.starts.tolist(), tokens.ends.tolist()))
+    assert _thai_runs_joined(found, text) == _thai_runs_joined(spans, text)
+    assert all(a < b for a, b in found)
+    assert tokens.forms == tuple(normalise(text[a:b]) for a, b in found)
+
+
+def test_thai_is_cut_into_the_words_of_a_dictionary():
+    """A run of Thai letters is a word each to the regular expression; tokenise gives
+    words, in the text and in a part of it, around other scripts' words."""
+    text = "ผู้สื่อข่าวรายงานว่านายกรัฐมนตรีกล่าว (Reuters) ในที่ประชุม ๑๒ คน"
+    assert tokenise(text).forms == ("ผู้สื่อข่าว", "รายงาน", "ว่า", "นายกรัฐมนตรี", "กล่าว", "reuters",
+                                    "ใน", "ที่ประชุม", "๑๒", "คน")
+    start = text.index("นายก")
+    assert tokenise(text, start, start + len("นายกรัฐมนตรีกล่าว")).forms == ("นายกรัฐมนตรี", "กล่าว")
+    assert word_keys(text).starts.tolist() == tokenise(text).starts.tolist()
 
 
 @settings(deadline=None)  # the first example loads the compiled scan

@@ -2,8 +2,10 @@
 
 Words are runs of letters, marks and digits (apostrophes inside a word kept),
 defined by the Unicode properties of the ``regex`` module (:data:`_WORD`), so
-any script works. Scripts written without spaces (Han, Kana, Thai, Lao, Khmer,
-Myanmar) are tokenised by character, the usual fallback for CJK text retrieval.
+any script works. Scripts written without spaces (Han, Kana, Lao, Khmer,
+Myanmar) are tokenised by character, the usual fallback for CJK text retrieval;
+Thai, whose code points are letters, is then cut into words by dictionary
+(:mod:`copytrace.segmentation`).
 :func:`tokenise` finds them with a compiled scan (numba) over the code points,
 looking each up in a table of every code point's class built from the same
 ``regex`` classes (:func:`character_classes`). It matches the regular expression
@@ -26,6 +28,7 @@ import numpy as np
 import regex
 
 from copytrace.hashing import mix64
+from copytrace.segmentation import THAI_BLOCK, thai_word_lengths
 
 _UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 _WORD_CHARACTER = rf"[^\W_{_UNSPACED}]"
@@ -34,8 +37,10 @@ _WORD = regex.compile(
     rf"[{_UNSPACED}]|{_WORD_CHARACTER}+(?:[{_APOSTROPHES}]{_WORD_CHARACTER}+)*",
     regex.UNICODE,
 )
-# Classes of code points in the table of character_classes().
-BLANK, WORD_CHARACTER, OWN_WORD, APOSTROPHE = 0, 1, 2, 3
+# Classes of code points in the table of character_classes(). A SEGMENTED code point
+# (Thai) is a word of its own to _WORD and the compiled scans; tokenise then joins
+# each run of them into the words of a dictionary.
+BLANK, WORD_CHARACTER, OWN_WORD, APOSTROPHE, SEGMENTED = 0, 1, 2, 3, 4
 CODE_POINTS = 0x110000
 # Typographic variants folded before matching: quotes, apostrophes, dashes.
 _FOLD = str.maketrans(
@@ -206,7 +211,42 @@ def _code_points_and_words(segment: str) -> tuple[np.ndarray, np.ndarray]:
     codes = _code_points(segment)
     bounds = np.empty(2 * len(codes), dtype=np.int64)  # unspaced scripts: a word per character
     count = _word_bounds(codes, character_classes(), bounds)
-    return codes, bounds[: 2 * count].reshape(-1, 2)
+    words = bounds[: 2 * count].reshape(-1, 2)
+    if segment.isascii() or not _has_segmented(codes):
+        return codes, words
+    return codes, _dictionary_words(segment, codes, words)
+
+
+def has_segmented_script(text: str) -> bool:
+    """Whether ``text`` holds any Thai, whose words a dictionary finds."""
+    return not text.isascii() and _has_segmented(_code_points(text))
+
+
+def _has_segmented(codes: np.ndarray) -> bool:
+    in_block = codes[(codes >= THAI_BLOCK.start) & (codes < THAI_BLOCK.stop)]
+    return bool(len(in_block)) and bool((character_classes()[in_block] == SEGMENTED).any())
+
+
+def _dictionary_words(segment: str, codes: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """``words`` with each run of adjacent SEGMENTED code points (a word each) replaced by
+    the dictionary's words of that run (:func:`copytrace.segmentation.thai_word_lengths`)."""
+    segmented = (character_classes()[codes[words[:, 0]]] == SEGMENTED).tolist()
+    starts, ends = words[:, 0].tolist(), words[:, 1].tolist()
+    found, k = [], 0
+    while k < len(starts):
+        if not segmented[k]:
+            found.append((starts[k], ends[k]))
+            k += 1
+            continue
+        last = k
+        while last + 1 < len(starts) and segmented[last + 1] and starts[last + 1] == ends[last]:
+            last += 1
+        position = starts[k]
+        for length in thai_word_lengths(segment[starts[k] : ends[last]]):
+            found.append((position, position + length))
+            position += length
+        k = last + 1
+    return np.array(found, dtype=np.int64).reshape(-1, 2)
 
 
 @numba.njit(cache=True)
@@ -256,10 +296,11 @@ def every_code_point() -> str:
 @lru_cache(maxsize=1)
 def character_classes() -> np.ndarray:
     """The class of every code point for :data:`_WORD`: blank, word character, a
-    word of its own (unspaced scripts), or an apostrophe (joins two word parts)."""
+    word of its own (unspaced scripts; SEGMENTED for Thai, whose words a dictionary
+    then finds), or an apostrophe (joins two word parts)."""
     every = every_code_point()
     classes = np.full(CODE_POINTS, BLANK, dtype=np.uint8)
-    for pattern, value in ((_WORD_CHARACTER, WORD_CHARACTER), (rf"[{_UNSPACED}]", OWN_WORD)):
+    for pattern, value in ((_WORD_CHARACTER, WORD_CHARACTER), (rf"[{_UNSPACED}]", OWN_WORD), (r"\p{Thai}", SEGMENTED)):
         classes[code_points_matching(pattern, every)] = value
     for apostrophe in _APOSTROPHES:
         if classes[ord(apostrophe)] == BLANK:
@@ -276,7 +317,7 @@ def _word_bounds(codes, classes, bounds):
     count, position, length = 0, 0, len(codes)
     while position < length:
         kind = classes[codes[position]]
-        if kind == OWN_WORD:
+        if kind == OWN_WORD or kind == SEGMENTED:
             bounds[2 * count], bounds[2 * count + 1] = position, position + 1
             count += 1
             position += 1

@@ -13,7 +13,9 @@ so it is the same in every process, run and batch, unlike Python's salted
 ``hash()``.
 
 Scripts written without spaces are tokenised by character, as in
-``copytrace.text``. Whole-text folding differs from per-word folding only for
+``copytrace.text``; a text with Thai, whose words a dictionary finds there
+(:mod:`copytrace.segmentation`), is hashed from the forms :func:`copytrace.text.tokenise`
+gives it. Whole-text folding differs from per-word folding only for
 compatibility characters that change class under NFKC (``m²`` gives ``m2``).
 """
 
@@ -32,7 +34,10 @@ import pyarrow as pa
 from copytrace import swar
 from copytrace.arrow_buffers import data_and_offsets
 from copytrace.hashing import mix64
-from copytrace.text import _WORD, CODE_POINTS, OWN_WORD, WORD_CHARACTER, character_classes, code_points_matching, every_code_point
+from copytrace.text import (
+    _WORD, CODE_POINTS, OWN_WORD, SEGMENTED, WORD_CHARACTER, character_classes, code_points_matching,
+    every_code_point, has_segmented_script, tokenise,
+)
 
 # Common non-ASCII characters of news text, replaced with str.replace (fast) so that
 # most texts become ASCII; only characters that cannot be part of a word are blanked.
@@ -90,7 +95,8 @@ def token_hashes(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> TokenHash
     texts in parallel threads. ``texts`` are Python strings, or an Arrow string array
     whose UTF-8 buffer the pass reads in place (a null is an empty text). The rare
     texts the pass cannot fold (see :func:`_scan_text`) are folded by :func:`prepare`
-    and hashed by the same pass with folding off."""
+    and hashed by the same pass with folding off; those with Thai, from their words'
+    forms (:func:`_form_hashes`)."""
     if isinstance(texts, (pa.Array, pa.ChunkedArray)):
         texts = _string_array(texts)
         buffer, starts, ends = _arrow_utf8(texts)
@@ -100,9 +106,7 @@ def token_hashes(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> TokenHash
         text_at = texts.__getitem__
     scratch, room, counts = _hash_words(buffer, starts, ends, True)
     redo = np.flatnonzero(counts < 0)
-    redo_scratch, redo_room, redo_counts = _hash_words(
-        *_joined([prepare(text_at(k)) for k in redo]), False
-    )
+    redo_scratch, redo_room, redo_counts = _redone([text_at(k) for k in redo])
     counts[redo] = redo_counts
     offsets = np.zeros(len(starts) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
@@ -110,6 +114,37 @@ def token_hashes(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> TokenHash
     source[redo] = np.arange(len(redo))
     hashes = _gather(scratch, room, redo_scratch, redo_room, source, offsets)
     return TokenHashes(hashes=hashes, offsets=offsets)
+
+
+def _redone(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`_hash_words` gives (scratch, where each text's hashes start, their
+    counts) for texts the folding pass handed back: each folded by :func:`prepare` and
+    hashed with folding off, or, holding Thai, hashed from its words' forms."""
+    thai = list(map(has_segmented_script, texts))
+    scratch, room, counts = _hash_words(*_joined([b"" if t else prepare(text) for text, t in zip(texts, thai)]), False)
+    if not any(thai):
+        return scratch, room, counts
+    parts = [_form_hashes(tokenise(text).forms) if t else scratch[room[k] : room[k] + counts[k]]
+             for k, (text, t) in enumerate(zip(texts, thai))]
+    counts = np.array(list(map(len, parts)), dtype=np.int64)
+    return np.concatenate(parts), np.cumsum(counts) - counts, counts
+
+
+def _form_hashes(forms: Sequence[str]) -> np.ndarray:
+    """The hash of each word form (its UTF-8 bytes as one word, as the scan hashes a word)."""
+    return _hash_byte_ranges(*_joined([form.encode("utf-8") for form in forms]))
+
+
+@numba.njit(cache=True)
+def _hash_byte_ranges(buffer, starts, ends):
+    """The word hash of each ``buffer[starts[i]:ends[i]]``."""
+    hashes = np.empty(len(starts), dtype=np.uint64)
+    for word in range(len(starts)):
+        head, tail, length = np.uint64(0), np.uint64(0), 0
+        for k in range(starts[word], ends[word]):
+            head, tail, length = _add_byte(head, tail, length, buffer[k])
+        hashes[word] = _word_hash(head, tail, length)
+    return hashes
 
 
 def hash_folded(folded: list[bytes]) -> TokenHashes:
@@ -320,7 +355,7 @@ def _scan_text(buffer, start, end, fold, classes, mapped_start, mapped_bytes, un
             source, at, stop = buffer, position, position + size
             if fold:
                 combining = combining_class[code]
-                if unstable[code] or 0 < combining < previous_class:
+                if unstable[code] or 0 < combining < previous_class or classes[code] == SEGMENTED:
                     return -1
                 previous_class = combining
                 if mapped_start[code + 1] > mapped_start[code]:
@@ -461,7 +496,7 @@ def _add_character(kind, source, at, size, out, first, count, in_word, apostroph
             out[first + count] = _word_hash(head, tail, length)
             count += 1
         in_word, apostrophe = False, False
-        if kind == OWN_WORD:
+        if kind == OWN_WORD or kind == SEGMENTED:
             own_head, own_tail, own_length = np.uint64(0), np.uint64(0), 0
             for k in range(at, at + size):
                 own_head, own_tail, own_length = _add_byte(own_head, own_tail, own_length, source[k])
