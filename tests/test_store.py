@@ -394,6 +394,32 @@ def test_a_store_of_schema_1_is_upgraded_in_place_on_opening_even_for_reading(tm
         assert upgrade.stored_version(store.connection) == SCHEMA_VERSION
 
 
+def _of_schema_2(path, texts: list[str]) -> None:
+    with DuckDBStore(path) as store:
+        store.add_batch(sign_documents([Document(f"d{n}", text) for n, text in enumerate(texts)], CONFIG), [], run_id=1)
+        store.connection.execute("UPDATE settings SET value = '\"2\"' WHERE key = 'schema_version'")
+
+
+def test_a_store_of_schema_2_without_thai_is_of_schema_3_as_it_is(tmp_path):
+    _of_schema_2(tmp_path / "s.duckdb", ["English text here.", "Китайский 东京 text"])
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert upgrade.stored_version(store.connection) == SCHEMA_VERSION == "3"
+        assert store.table("documents").num_rows == 2
+
+
+def test_a_store_of_schema_2_with_thai_is_refused_untouched(tmp_path):
+    """Its Thai articles were tokenised a code point a word: they must be scanned again."""
+    path = tmp_path / "s.duckdb"
+    _of_schema_2(path, ["English text here.", "ข่าววันนี้ ผู้สื่อข่าวรายงานว่า", "ภาษาไทย"])
+    before = path.read_bytes()
+    for read_only in (True, False):
+        with pytest.raises(InputError) as error:
+            DuckDBStore(path, read_only=read_only)
+        assert error.value.where == str(path)
+        assert error.value.reason.startswith("holds 2 Thai article(s) tokenised a letter a word")
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("distinct_keys", [3, 40, 5000])
 def test_postings_are_sorted_by_key_then_document_each_once(distinct_keys):
     """As sorting both columns at once does: keys held by a few documents, by many, duplicates."""
@@ -444,11 +470,11 @@ def _dataset(folder: Path, settings: dict[str, str]) -> Path:
 
 @pytest.mark.parametrize("settings, reason", [
     ({"schema_version": "not json"}, "the value of 'schema_version' is not JSON: 'not json'"),
-    ({"schema_version": '"9"'}, 'the dataset is of schema_version "9"; this copytrace reads "2": '
+    ({"schema_version": '"9"'}, 'the dataset is of schema_version "9"; this copytrace reads "3": '
                                 "import it with the copytrace that wrote it"),
-    ({"schema_version": "2"}, 'the dataset is of schema_version 2; this copytrace reads "2": '
+    ({"schema_version": "3"}, 'the dataset is of schema_version 3; this copytrace reads "3": '
                               "import it with the copytrace that wrote it"),
-    ({"": '"2"'}, "a row without its key"),
+    ({"": '"3"'}, "a row without its key"),
 ])
 def test_a_dataset_of_other_settings_is_refused_naming_them_and_makes_no_store(tmp_path, settings, reason):
     folder = _dataset(tmp_path / "out", settings)

@@ -1,5 +1,9 @@
 """The text model: words with offsets into the original, in any script."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import regex
 from hypothesis import example, given, settings
@@ -175,3 +179,38 @@ def _sentence_bounds_by_regular_expressions(tokens):
 def test_sentence_bounds_follow_their_definition(text, start):
     tokens = tokenise(text, start)
     assert sentence_bounds(tokens).tolist() == _sentence_bounds_by_regular_expressions(tokens)
+
+
+def test_thai_digits_are_one_word_and_long_runs_are_cut_in_pieces():
+    """A run of Thai digits is a word, as ASCII digits are (the dictionary's matching
+    takes quadratic time in one); a run longer than a piece is segmented piece by
+    piece, the words tiling it."""
+    from copytrace.segmentation import MAX_PIECE
+
+    assert tokenise("ราคา๑๒๓๔๕บาท").forms == ("ราคา", "๑๒๓๔๕", "บาท")
+    assert tokenise("๑" * 30_000).forms == ("๑" * 30_000,)
+    run = "ผู้สื่อข่าวรายงานว่า" * (3 * MAX_PIECE // 20)
+    tokens = tokenise(run)
+    assert tokens.starts[0] == 0 and tokens.ends[-1] == len(run)
+    assert np.array_equal(tokens.starts[1:], tokens.ends[:-1])
+
+
+def test_a_thai_word_is_its_own_stem():
+    """Thai does not inflect: cut to five code points, unrelated words would share stems."""
+    assert stem("ประชาชน") == "ประชาชน" and stem("ประชาธิปไตย") == "ประชาธิปไตย"
+    assert stem("democracy") == "democ"
+    form, stem_key = form_and_stem_key("ประชาธิปไตย")
+    assert stem_key == form != form_and_stem_key("ประชาชน")[1]
+
+
+def test_thai_needs_no_writable_home_folder(tmp_path):
+    """PyThaiNLP makes a data folder in the home folder unless told it may not write:
+    where the home cannot be written (a container, an executor), Thai is still cut."""
+    home = tmp_path / "a file, not a folder"
+    home.write_text("")
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHAINLP_READ_ONLY"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from copytrace.text import tokenise; print(len(tokenise('ผู้สื่อข่าวรายงานว่า')))"],
+        env={**environment, "HOME": str(home)}, capture_output=True, text=True, check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "3"), result.stderr

@@ -93,7 +93,11 @@ class DuckDBStore:
                 self.connection.execute(ddl())
                 if stored_version(self.connection) is None:
                     self.check_settings({"schema_version": SCHEMA_VERSION})
-            upgrade(self.connection)
+            try:
+                upgrade(self.connection, self.path)
+            except InputError:
+                self.connection.close()
+                raise
             self.check_settings({"schema_version": SCHEMA_VERSION})
 
     def _refuse_other_databases(self) -> None:

@@ -17,7 +17,7 @@ import pyarrow as pa
 from copytrace.ingest.document import DOCUMENT_SCHEMA
 
 # The version of the tables below; copytrace.store.upgrade brings older stores up to it.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 # Signature blobs (copytrace.store.blobs) are random bytes: DuckDB's compression only
 # costs time to write and read them.

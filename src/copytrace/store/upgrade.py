@@ -6,6 +6,12 @@ Schema 1 to 2: the pairs table gains ``moves`` and ``verbatim_share``, what the 
 needs of a pair beside its row (:class:`copytrace.provenance.stories.PairEdge`). Schema 1
 derived them from the passages on every read; at 1M articles that window over 14M
 passages took longer than anything else in opening the archive's reuse graph.
+
+Schema 2 to 3: Thai is cut into words by dictionary (:mod:`copytrace.segmentation`),
+where each code point was a word. The signatures, candidates and passages of Thai
+articles made the old way cannot be mended in place, so a store holding any is refused,
+untouched, with how many it holds: they are to be scanned into a new store. Any other
+store is of schema 3 as it is.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 
 import duckdb
 
+from copytrace.errors import InputError
 from copytrace.store.schema import SCHEMA_VERSION
 
 # Passages one UPDATE reads (within the store's 1 GB memory limit; a window over the
@@ -34,19 +41,31 @@ def needs_upgrade(connection: duckdb.DuckDBPyConnection) -> bool:
     return stored_version(connection) not in (None, SCHEMA_VERSION)
 
 
-def upgrade(connection: duckdb.DuckDBPyConnection) -> None:
-    """Upgrade a writable store from its version to the current one (nothing if current)."""
-    if stored_version(connection) != "1":
+def upgrade(connection: duckdb.DuckDBPyConnection, where: str) -> None:
+    """Upgrade the writable store ``where`` from its version to the current one (nothing
+    if current); an :class:`InputError` naming it, the store untouched, where it cannot be."""
+    version = stored_version(connection)
+    if version in (None, SCHEMA_VERSION):
         return
     connection.execute("BEGIN TRANSACTION")
     try:
-        _pair_order_columns(connection)
+        if version == "1":
+            _pair_order_columns(connection)
+        _refuse_thai(connection, where)
         connection.execute("UPDATE settings SET value = ? WHERE key = 'schema_version'",
                            [json.dumps(SCHEMA_VERSION)])
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+
+
+def _refuse_thai(connection: duckdb.DuckDBPyConnection, where: str) -> None:
+    """Schema 3 refuses a store of Thai articles tokenised a code point a word."""
+    [(thai,)] = connection.execute(r"SELECT count(*) FROM documents WHERE regexp_matches(text, '\p{Thai}')").fetchall()
+    if thai:
+        raise InputError(where, f"holds {thai} Thai article(s) tokenised a letter a word by the copytrace that "
+                                "built it (schema 2); this one cuts Thai into words: scan them into a new --db")
 
 
 def _pair_order_columns(connection: duckdb.DuckDBPyConnection) -> None:
