@@ -541,3 +541,29 @@ def test_distinct_values_of_rows_are_each_rows_own(rows):
     assert found.dtype == np.uint64 and found_offsets[0] == 0 and len(found_offsets) == len(rows) + 1
     assert [found[start:end].tolist() for start, end in zip(found_offsets[:-1], found_offsets[1:])] == \
         [np.unique(np.array(row, dtype=np.uint64)).tolist() for row in rows]
+
+
+def test_the_rule_judges_a_batch_of_pairs_each_on_its_own():
+    """lookup.candidates: a pair of rows near or sharing enough n-grams, within the time
+    window and of two sources (a missing or empty source is none), is kept with its
+    estimates and method; the ids ordered, whatever the side each came on."""
+    from copytrace.candidates.lookup import Profile, Profiles, candidates
+
+    minhash = np.arange(64, dtype=np.uint32)
+    half = np.where(np.arange(64) < 32, minhash, 999).astype(np.uint32)
+
+    def profile(id_: str, date: dt.date | None, source: str | None, signature: np.ndarray = minhash) -> Profile:
+        return Profile(id_, signature, 100, 20, date, source)
+
+    day = dt.date(2024, 5, 16)
+    first = [profile("z", day, "x"), profile("b", day, "x"), profile("c", day, ""), profile("d", day, None),
+             profile("e", None, "x", half)]
+    second = [profile("a", day + dt.timedelta(days=9), "y"), profile("k", day, "x"), profile("l", day, ""),
+              profile("m", day, "y"), profile("n", day, "y")]
+    config = CandidateConfig(max_days=7, skip_same_source=True, min_shared=2, min_containment=0.1)
+    kept = candidates(Profiles.of(first), Profiles.of(second), [5, 5, 1, 2, 0], [False, False, False, False, True], config)
+    assert kept.rows.tolist() == [3, 4]  # 0: 9 days apart; 1: one source; 2: 1 n-gram and not near
+    assert [(c.a, c.b, c.method) for c in kept.candidates()] == [("d", "m", "containment"), ("e", "n", "minhash")]
+    assert kept.jaccard.tolist() == [1.0, 0.5] and kept.containment.tolist()[0] == pytest.approx(0.1)
+    config = CandidateConfig()
+    assert candidates(Profiles.of(first), Profiles.of(second), [5] * 5, [True] * 5, config).a == ["a", "b", "c", "d", "e"]

@@ -238,7 +238,7 @@ def pairs_from_signatures(
     keys = keys[_allowed(keys, config, dates, sources)]
     a, b = split_pair_keys(keys)
     jaccard = jaccard_estimates(signatures.minhash, a, b)
-    containment = _containment_from_jaccard(jaccard, signatures.shingle_counts[a], signatures.shingle_counts[b])
+    containment = containment_from_jaccard(jaccard, signatures.shingle_counts[a], signatures.shingle_counts[b])
     is_shared = np.isin(keys, shared_keys, assume_unique=True)
     containment[is_shared] = shared.containment[np.searchsorted(shared_keys, keys[is_shared])]
     is_near = np.isin(keys, near, assume_unique=True)
@@ -279,7 +279,7 @@ def _source_codes(sources: Sequence[str | None] | None, documents: int) -> np.nd
     return source_numbers(pa.array(sources, pa.string()), source_names(sources))
 
 
-def _containment_from_jaccard(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
+def containment_from_jaccard(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
     """|A∩B| / min(|A|, |B|) from J = |A∩B| / |A∪B|: |A∩B| = J (|A| + |B|) / (1 + J)."""
     intersection = jaccard * (size_a + size_b) / (1.0 + jaccard)
     return np.minimum(intersection / np.maximum(np.minimum(size_a, size_b), 1), 1.0)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from copytrace.candidates import METHODS, CandidateConfig, Signatures
+from copytrace.candidates import METHODS, CandidateConfig, Signatures, containment_from_jaccard
 from copytrace.candidates.groups import distinct_in_rows
 from copytrace.candidates.lsh import band_keys, signed_rows
 
@@ -153,33 +153,74 @@ def boilerplate_ngrams(
     return found
 
 
-def candidate(
-    document: Profile,
-    other: Profile,
-    shared: int,
-    near: bool,
-    config: CandidateConfig,
-) -> Candidate | None:
-    """The candidate pair of two documents under the scan's rule, or None."""
-    if not worth_profiles(shared, near, config):
-        return None
-    containment_shared = shared / max(min(document.distinct_ngrams, other.distinct_ngrams), 1)
-    by_ngrams = shared >= config.min_shared and containment_shared >= config.min_containment
-    if not (near or by_ngrams) or not _allowed(document, other, config):
-        return None
-    jaccard = float(np.float32((document.minhash == other.minhash).mean()))
-    if by_ngrams:
-        containment = containment_shared
-    else:
-        intersection = jaccard * (document.shingle_count + other.shingle_count) / (1.0 + jaccard)
-        containment = min(intersection / max(min(document.shingle_count, other.shingle_count), 1), 1.0)
-    a, b = sorted((document.id, other.id))
-    method = METHODS[2 if near and by_ngrams else 1 if by_ngrams else 0]
-    return Candidate(a, b, jaccard, float(np.float32(containment)), method)
+@dataclass(frozen=True)
+class Profiles:
+    """:class:`Profile` s as columns, one row per document: one side of the pairs that
+    :func:`candidates` judges. ``days``: a date as a day number (any epoch), where
+    ``dated``."""
+
+    ids: np.ndarray
+    minhash: np.ndarray
+    shingle_count: np.ndarray
+    distinct_ngrams: np.ndarray
+    days: np.ndarray
+    dated: np.ndarray
+    sources: np.ndarray
+
+    @staticmethod
+    def of(profiles: Sequence[Profile]) -> Profiles:
+        """The columns of ``profiles``, in order."""
+        count = len(profiles)
+        return Profiles(
+            ids=np.array([p.id for p in profiles], dtype=object),
+            minhash=np.stack([p.minhash for p in profiles]) if count else np.zeros((0, 0), dtype=np.uint32),
+            shingle_count=np.array([p.shingle_count for p in profiles], dtype=np.int64),
+            distinct_ngrams=np.array([p.distinct_ngrams for p in profiles], dtype=np.int64),
+            days=np.array([p.date.toordinal() if p.date else 0 for p in profiles], dtype=np.int64),
+            dated=np.array([p.date is not None for p in profiles], dtype=bool),
+            sources=np.array([p.source for p in profiles], dtype=object),
+        )
+
+
+@dataclass(frozen=True)
+class KeptPairs:
+    """The pairs :func:`candidates` keeps: ``rows`` (their places among the pairs it was
+    given), each as its :class:`Candidate`'s columns."""
+
+    rows: np.ndarray
+    a: list[str]
+    b: list[str]
+    jaccard: np.ndarray
+    containment: np.ndarray
+    method: list[str]
+
+    def candidates(self) -> list[Candidate]:
+        return list(map(Candidate, self.a, self.b, self.jaccard.tolist(), self.containment.tolist(), self.method))
+
+
+def candidates(first: Profiles, second: Profiles, shared: Sequence[int] | np.ndarray,
+               near: Sequence[bool] | np.ndarray, config: CandidateConfig) -> KeptPairs:
+    """The scan's rule over pairs of documents (row ``i`` of ``first`` with row ``i`` of
+    ``second``) that share ``shared[i]`` rare n-grams and a band where ``near[i]``: the
+    pairs kept, with their estimates. Vectorised: Spark judges a batch of pairs at a
+    time, the live archive a new document against all it shares keys with."""
+    shared, near = np.asarray(shared, dtype=np.int64), np.asarray(near, dtype=bool)
+    containment_shared = shared / np.maximum(np.minimum(first.distinct_ngrams, second.distinct_ngrams), 1)
+    by_ngrams = (shared >= config.min_shared) & (containment_shared >= config.min_containment)
+    rows = np.flatnonzero((near | by_ngrams) & _allowed(first, second, config))
+    agree = first.minhash[rows] == second.minhash[rows]
+    jaccard = (agree.sum(axis=1) / max(agree.shape[1], 1)).astype(np.float32)  # the share of equal minima
+    containment = np.where(by_ngrams[rows], containment_shared[rows], containment_from_jaccard(
+        jaccard.astype(np.float64), first.shingle_count[rows], second.shingle_count[rows]))
+    methods = np.where(near[rows] & by_ngrams[rows], 2, np.where(by_ngrams[rows], 1, 0)).tolist()
+    a, b = first.ids[rows].tolist(), second.ids[rows].tolist()
+    ordered = [(x, y) if x < y else (y, x) for x, y in zip(a, b)]
+    return KeptPairs(rows, [x for x, _ in ordered], [y for _, y in ordered], jaccard, containment.astype(np.float32),
+                     [METHODS[m] for m in methods])
 
 
 def worth_profiles(shared: int | Column, near: bool | Column, config: CandidateConfig) -> bool | Column:
-    """Whether :func:`candidate` may pair two documents that share ``shared`` rare n-grams
+    """Whether :func:`candidates` may pair two documents that share ``shared`` rare n-grams
     (``near``: a band), before their profiles are read: only a pair near or sharing
     ``min_shared``. Written with ``|`` and ``>=`` so that it takes Spark columns too (the
     Spark engine filters pairs with it before joining their profiles; the live archive
@@ -187,11 +228,13 @@ def worth_profiles(shared: int | Column, near: bool | Column, config: CandidateC
     return near | (shared >= config.min_shared)
 
 
-def _allowed(document: Profile, other: Profile, config: CandidateConfig) -> bool:
-    """The time window and the same-source rule of :func:`copytrace.candidates._allowed`."""
-    if config.max_days is not None and document.date and other.date:
-        if abs((document.date - other.date).days) > config.max_days:
-            return False
-    if config.skip_same_source and document.source and document.source == other.source:
-        return False
-    return True
+def _allowed(first: Profiles, second: Profiles, config: CandidateConfig) -> np.ndarray:
+    """The time window and the same-source rule of :func:`copytrace.candidates._allowed`,
+    for each pair: a document without a date, or without a source, passes them."""
+    allowed = np.ones(len(first.ids), dtype=bool)
+    if config.max_days is not None:
+        known = first.dated & second.dated
+        allowed &= ~known | (np.abs(first.days - second.days) <= config.max_days)
+    if config.skip_same_source:
+        allowed &= [not (x and x == y) for x, y in zip(first.sources.tolist(), second.sources.tolist())]
+    return allowed

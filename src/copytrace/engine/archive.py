@@ -45,8 +45,8 @@ from copytrace.align import DEFAULT_CONFIG, AlignConfig, Passage
 from copytrace.candidates import CandidateConfig, Signatures
 from copytrace.candidates.boilerplate import Boilerplate, passage_documents
 from copytrace.candidates.lookup import (
-    Candidate, IndexKeys, Profile, boilerplate_ngrams, candidate, distinct_ngram_counts, index_keys, shared_rare,
-    worth_profiles,
+    Candidate, IndexKeys, Profile, Profiles, boilerplate_ngrams, candidates, distinct_ngram_counts, index_keys,
+    shared_rare, worth_profiles,
 )
 from copytrace.engine.plan import pair_edge
 from copytrace.engine.stages import sign_documents, text_hash, verify_pairs, warm_up
@@ -417,18 +417,19 @@ class LiveArchive:
         documents, signatures = self.index.documents_with_signatures(holding)
         keys = dict(zip(holding, index_keys(signatures, self.config)))
         profiles = _profiles_of(documents, signatures, [len(keys[id_].ngrams) for id_ in holding])
-        dropped, revised = [], []
+        shared, near = [], []
         for a, b in pairs:
-            profile_a, profile_b, keys_a, keys_b = profiles[a], profiles[b], keys[a], keys[b]
-            both = np.intersect1d(keys_a.ngrams, keys_b.ngrams)
+            both = np.intersect1d(keys[a].ngrams, keys[b].ngrams)
             frequency, holders = self.index.ngram_holders(both, self.config.max_df)
             boilerplate = self._boilerplate(holders, _Batch())
-            shared = shared_rare(both, {h: [b] for h in both.tolist()}, frequency, self.config.max_df,
-                                 boilerplate).get(b, 0)
-            near = bool(np.intersect1d(keys_a.bands, keys_b.bands).size)
-            kept = candidate(profile_a, profile_b, shared, near, self.config)
-            (dropped.append((a, b)) if kept is None else revised.append(kept))
-        self.store.revise_candidates(dropped, _candidate_table(revised))
+            shared.append(shared_rare(both, {h: [b] for h in both.tolist()}, frequency, self.config.max_df,
+                                      boilerplate).get(b, 0))
+            near.append(bool(np.intersect1d(keys[a].bands, keys[b].bands).size))
+        kept = candidates(Profiles.of([profiles[a] for a, _ in pairs]), Profiles.of([profiles[b] for _, b in pairs]),
+                          shared, near, self.config)
+        kept_rows = set(kept.rows.tolist())
+        dropped = [pair for row, pair in enumerate(pairs) if row not in kept_rows]
+        self.store.revise_candidates(dropped, _candidate_table(kept.candidates()))
         return dropped
 
     def _recheck_boilerplate_pairs(self, became: np.ndarray, checked: set[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -493,10 +494,9 @@ class LiveArchive:
         mine = Profile(document.id, signed.signatures.minhash[0], int(signed.signatures.shingle_counts[0]),
                        len(keys.ngrams), document.date, document.source)
         profiles, texts = self._profiles(others, batch)
-        found = [
-            kept for other in others
-            if (kept := candidate(mine, profiles[other], shared.get(other, 0), other in near, self.config))
-        ]
+        found = candidates(Profiles.of([mine] * len(others)), Profiles.of([profiles[other] for other in others]),
+                           [shared.get(other, 0) for other in others], [other in near for other in others],
+                           self.config).candidates()
         texts[document.id] = document
         common = [holders[h] for h, count in counts.items() if count == self.config.max_df]
         common += [holders[h] for h in sorted(boilerplate - before)]

@@ -17,7 +17,7 @@ A scan is five steps; each says what it maps over and what it hands on::
       │          JOINED rows: (a, b, shared, near) of the documents (by number) that
       │          share keys in a partition, and the boilerplate n-grams; the pairs summed
       │          over partitions, with both documents' profiles ──▶ CANDIDATE rows (by
-      │          id), by the rule of :func:`copytrace.candidates.lookup.candidate`
+      │          id), by the rule of :func:`copytrace.candidates.lookup.candidates`
       ▼
     candidates ──(4) verify: the pairs and the documents of the candidate graph, each
       │          with its connected component (labelled by :func:`component_labels`
@@ -64,7 +64,7 @@ from copytrace.candidates import CandidateConfig, source_numbers
 from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.candidates.containment import BoilerplateNgrams, SharedNgrams, shared_ngram_pairs
 from copytrace.candidates.groups import distinct, pair_keys, pairs_sharing_keys, split_pair_keys
-from copytrace.candidates.lookup import Profile, batch_keys, candidate, distinct_ngram_counts
+from copytrace.candidates.lookup import Profiles, batch_keys, candidates, distinct_ngram_counts
 from copytrace.candidates.shingles import TokenHashes
 from copytrace.engine.stages import parse_and_sign, verify_pairs
 from copytrace.errors import InputError
@@ -411,20 +411,26 @@ def _group_starts(batch: pa.RecordBatch, columns: Sequence[str]) -> np.ndarray:
 def candidate_rows(pairs: Iterable[pa.RecordBatch], config: CandidateConfig) -> Iterator[pa.RecordBatch]:
     """:data:`CANDIDATE` rows of :data:`SHARED` rows that carry both documents' profile
     columns (:data:`PROFILE_FIELDS`, prefixed ``a_`` and ``b_``), by the candidate rule
-    of :func:`copytrace.candidates.lookup.candidate`."""
-    for batch in pairs:
-        rows = []
-        for row in batch.to_pylist():
-            found = candidate(_profile(row, "a_"), _profile(row, "b_"), row["shared"], row["near"], config)
-            if found is not None:
-                rows.append(vars(found))
-        yield pa.RecordBatch.from_pylist(rows, schema=CANDIDATE)
+    of :func:`copytrace.candidates.lookup.candidates`, a batch at a time."""
+    for batch in filter(len, pairs):
+        kept = candidates(_profiles(batch, "a_"), _profiles(batch, "b_"), batch.column("shared").to_numpy(),
+                          batch.column("near").to_numpy(zero_copy_only=False), config)
+        yield pa.RecordBatch.from_arrays([pa.array(kept.a, pa.string()), pa.array(kept.b, pa.string()),
+                                          pa.array(kept.jaccard), pa.array(kept.containment),
+                                          pa.array(kept.method, pa.string())], schema=CANDIDATE)
 
 
-def _profile(row: dict, prefix: str) -> Profile:
-    values = {name: row[prefix + name] for name, _ in PROFILE_FIELDS}
-    values["minhash"] = np.frombuffer(values["minhash"], dtype=np.uint32)
-    return Profile(**values)
+def _profiles(batch: pa.RecordBatch, prefix: str) -> Profiles:
+    """One side's :class:`copytrace.candidates.lookup.Profiles` from its prefixed columns."""
+    column = {name: batch.column(prefix + name) for name, _ in PROFILE_FIELDS}
+    dates = column["date"].cast(pa.int32())
+    minhash = np.frombuffer(b"".join(column["minhash"].to_pylist()), dtype=np.uint32)
+    return Profiles(
+        ids=column["id"].to_numpy(zero_copy_only=False), minhash=minhash.reshape(batch.num_rows, -1),
+        shingle_count=column["shingle_count"].to_numpy(), distinct_ngrams=column["distinct_ngrams"].to_numpy(),
+        days=dates.fill_null(0).to_numpy().astype(np.int64), dated=dates.is_valid().to_numpy(zero_copy_only=False),
+        sources=column["source"].to_numpy(zero_copy_only=False),
+    )
 
 
 # --- (4) verify: group by connected component of the candidates ---------------------
