@@ -291,15 +291,25 @@ def _allowed(
     dates: Sequence[dt.date | None] | None,
     sources: Sequence[str | None] | None,
 ) -> np.ndarray:
-    """Pairs that pass the time window and the same-source rule."""
+    """Pairs (pair keys) that pass the time window and the same-source rule."""
     a, b = split_pair_keys(keys)
-    allowed = np.ones(len(keys), dtype=bool)
-    if config.max_days is not None and dates is not None:
-        days = np.array([d.toordinal() if d else -1 for d in dates], dtype=np.int64)
-        known = (days[a] >= 0) & (days[b] >= 0)
+    days = np.array([d.toordinal() if d else 0 for d in dates], dtype=np.int64) if dates is not None else None
+    dated = np.array([d is not None for d in dates], dtype=bool) if dates is not None else None
+    codes = _source_codes(sources, len(sources)) if config.skip_same_source and sources is not None else None
+    return allowed_pairs(a, b, config, days, dated, codes)
+
+
+def allowed_pairs(a: np.ndarray, b: np.ndarray, config: CandidateConfig, days: np.ndarray | None = None,
+                  dated: np.ndarray | None = None, source_codes: np.ndarray | None = None) -> np.ndarray:
+    """Which pairs of documents (``a[i]``, ``b[i]``: indices) pass the time window (``days``:
+    each document's date as a day number, where ``dated``) and the same-source rule
+    (``source_codes``: each document's source as a number, -1 for none); a document
+    without a date, or a source, passes; None: nothing to check."""
+    allowed = np.ones(len(a), dtype=bool)
+    if config.max_days is not None and days is not None:
+        known = dated[a] & dated[b]
         allowed &= ~known | (np.abs(days[a] - days[b]) <= config.max_days)
-    if config.skip_same_source and sources is not None:
-        source_codes = _source_codes(sources, len(sources))
+    if config.skip_same_source and source_codes is not None:
         allowed &= (source_codes[a] < 0) | (source_codes[a] != source_codes[b])
     return allowed
 

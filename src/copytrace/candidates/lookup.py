@@ -31,8 +31,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pyarrow as pa
 
-from copytrace.candidates import METHODS, CandidateConfig, Signatures, containment_from_jaccard
+from copytrace.candidates import (
+    METHODS, CandidateConfig, Signatures, allowed_pairs, containment_from_jaccard, source_names, source_numbers,
+)
 from copytrace.candidates.groups import distinct_in_rows
 from copytrace.candidates.lsh import band_keys, signed_rows
 
@@ -229,12 +232,11 @@ def worth_profiles(shared: int | Column, near: bool | Column, config: CandidateC
 
 
 def _allowed(first: Profiles, second: Profiles, config: CandidateConfig) -> np.ndarray:
-    """The time window and the same-source rule of :func:`copytrace.candidates._allowed`,
-    for each pair: a document without a date, or without a source, passes them."""
-    allowed = np.ones(len(first.ids), dtype=bool)
-    if config.max_days is not None:
-        known = first.dated & second.dated
-        allowed &= ~known | (np.abs(first.days - second.days) <= config.max_days)
-    if config.skip_same_source:
-        allowed &= [not (x and x == y) for x, y in zip(first.sources.tolist(), second.sources.tolist())]
-    return allowed
+    """The time window and the same-source rule (:func:`copytrace.candidates.allowed_pairs`)
+    for each pair: the two sides as documents ``i`` and ``count + i``."""
+    count = len(first.ids)
+    sources = np.concatenate((first.sources, second.sources))
+    codes = source_numbers(pa.array(sources.tolist(), pa.string()), source_names(sources)) \
+        if config.skip_same_source else None
+    return allowed_pairs(np.arange(count), np.arange(count, 2 * count), config, np.concatenate((first.days, second.days)),
+                         np.concatenate((first.dated, second.dated)), codes)
