@@ -172,3 +172,14 @@ def test_quotation_statuses() -> None:
     change = report.reprint[0].changes[0]
     assert (change.source.text, change.reprint.text) == ("ten", "twelve")
     assert reprint.text[change.reprint.start : change.reprint.end] == "twelve"
+
+
+def test_a_thai_quotation_reprinted_without_its_marks_is_unquoted_not_dropped():
+    """Quotations are matched by words, and Thai words come from the dictionary on both
+    sides (the quote's words were a code point each, the reprint's dictionary words)."""
+    from copytrace.compare.quotes import quotation_report
+
+    quote = "นายกรัฐมนตรีกล่าวว่ารัฐบาลจะเพิ่มงบประมาณการศึกษาในปีหน้า"
+    source, reprint = f'ข่าว "{quote}" จบ', f"ข่าว {quote} จบ"
+    (found,) = quotation_report(source, (0, len(source)), reprint, (0, len(reprint))).source
+    assert found.status == "unquoted"

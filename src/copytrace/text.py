@@ -343,8 +343,9 @@ def _word_bounds(codes, classes, bounds):
 
 
 def words(text: str) -> list[str]:
-    """The normalised forms of the words of a short text, without offsets."""
-    return [normalise(word) for word in _WORD.findall(text)]
+    """The normalised forms of the words of a short text, without offsets: :func:`tokenise`'s,
+    uncached (a quotation or a name must not push an article's words out of its cache)."""
+    return [normalise(text[start:end]) for start, end in _code_points_and_words(text)[1].tolist()]
 
 
 def sentence_bounds(tokens: WordSpans) -> np.ndarray:

@@ -235,7 +235,7 @@ def pairs_from_signatures(
     )
     shared_keys = pair_keys(shared.a, shared.b)
     keys = np.union1d(near, shared_keys)
-    keys = keys[_allowed(keys, config, dates, sources)]
+    keys = keys[_allowed(keys, config, dates, source_codes)]
     a, b = split_pair_keys(keys)
     jaccard = jaccard_estimates(signatures.minhash, a, b)
     containment = containment_from_jaccard(jaccard, signatures.shingle_counts[a], signatures.shingle_counts[b])
@@ -289,14 +289,14 @@ def _allowed(
     keys: np.ndarray,
     config: CandidateConfig,
     dates: Sequence[dt.date | None] | None,
-    sources: Sequence[str | None] | None,
+    source_codes: np.ndarray,
 ) -> np.ndarray:
-    """Pairs (pair keys) that pass the time window and the same-source rule."""
+    """Pairs (pair keys) that pass the time window and the same-source rule (``source_codes``:
+    :func:`_source_codes`)."""
     a, b = split_pair_keys(keys)
     days = np.array([d.toordinal() if d else 0 for d in dates], dtype=np.int64) if dates is not None else None
     dated = np.array([d is not None for d in dates], dtype=bool) if dates is not None else None
-    codes = _source_codes(sources, len(sources)) if config.skip_same_source and sources is not None else None
-    return allowed_pairs(a, b, config, days, dated, codes)
+    return allowed_pairs(a, b, config, days, dated, source_codes)
 
 
 def allowed_pairs(a: np.ndarray, b: np.ndarray, config: CandidateConfig, days: np.ndarray | None = None,

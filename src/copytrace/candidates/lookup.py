@@ -198,6 +198,7 @@ class KeptPairs:
     method: list[str]
 
     def candidates(self) -> list[Candidate]:
+        """Each pair kept as a :class:`Candidate`, in order."""
         return list(map(Candidate, self.a, self.b, self.jaccard.tolist(), self.containment.tolist(), self.method))
 
 

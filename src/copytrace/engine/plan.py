@@ -416,20 +416,22 @@ def candidate_rows(pairs: Iterable[pa.RecordBatch], config: CandidateConfig) -> 
     columns (:data:`PROFILE_FIELDS`, prefixed ``a_`` and ``b_``), by the candidate rule
     of :func:`copytrace.candidates.lookup.candidates`, a batch at a time."""
     for batch in filter(len, pairs):
-        kept = candidates(_profiles(batch, "a_"), _profiles(batch, "b_"), batch.column("shared").to_numpy(),
+        kept = candidates(_profiles(batch, "a_", config.num_perm), _profiles(batch, "b_", config.num_perm),
+                          batch.column("shared").to_numpy(),
                           batch.column("near").to_numpy(zero_copy_only=False), config)
         yield pa.RecordBatch.from_arrays([pa.array(kept.a, pa.string()), pa.array(kept.b, pa.string()),
                                           pa.array(kept.jaccard), pa.array(kept.containment),
                                           pa.array(kept.method, pa.string())], schema=CANDIDATE)
 
 
-def _profiles(batch: pa.RecordBatch, prefix: str) -> Profiles:
-    """One side's :class:`copytrace.candidates.lookup.Profiles` from its prefixed columns."""
+def _profiles(batch: pa.RecordBatch, prefix: str, num_perm: int) -> Profiles:
+    """One side's :class:`copytrace.candidates.lookup.Profiles` from its prefixed columns
+    (each minhash ``num_perm`` values: a reshape of another size fails)."""
     column = {name: batch.column(prefix + name) for name, _ in PROFILE_FIELDS}
     dates = column["date"].cast(pa.int32())
     minhash = np.frombuffer(b"".join(column["minhash"].to_pylist()), dtype=np.uint32)
     return Profiles(
-        ids=column["id"].to_numpy(zero_copy_only=False), minhash=minhash.reshape(batch.num_rows, -1),
+        ids=column["id"].to_numpy(zero_copy_only=False), minhash=minhash.reshape(batch.num_rows, num_perm),
         shingle_count=column["shingle_count"].to_numpy(), distinct_ngrams=column["distinct_ngrams"].to_numpy(),
         days=dates.fill_null(0).to_numpy().astype(np.int64), dated=dates.is_valid().to_numpy(zero_copy_only=False),
         sources=column["source"].to_numpy(zero_copy_only=False),

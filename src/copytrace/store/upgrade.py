@@ -65,7 +65,7 @@ def _refuse_thai(connection: duckdb.DuckDBPyConnection, where: str) -> None:
     [(thai,)] = connection.execute(r"SELECT count(*) FROM documents WHERE regexp_matches(text, '\p{Thai}')").fetchall()
     if thai:
         raise InputError(where, f"holds {thai} Thai article(s) tokenised a letter a word by the copytrace that "
-                                "built it (schema 2); this one cuts Thai into words: scan them into a new --db")
+                                "built it (schema 1 or 2); this one cuts Thai into words: scan them into a new --db")
 
 
 def _pair_order_columns(connection: duckdb.DuckDBPyConnection) -> None:
