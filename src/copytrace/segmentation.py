@@ -29,7 +29,7 @@ import regex
 THAI_BLOCK = range(0x0E00, 0x0E80)
 # Long enough for any phrase between two spaces of Thai prose (a few hundred code points).
 MAX_PIECE = 1000
-_PIECES = regex.compile(rf"[๐-๙]+|[^๐-๙]{{1,{MAX_PIECE}}}")
+_PIECES = regex.compile(rf"(?P<digits>[๐-๙]+)|[^๐-๙]{{1,{MAX_PIECE}}}")
 
 
 @lru_cache(maxsize=1 << 14)
@@ -37,8 +37,8 @@ def thai_word_lengths(run: str) -> tuple[int, ...]:
     """The lengths, in code points, of the words of ``run``, a run of Thai letters,
     marks, digits and punctuation with nothing between them: they add up to ``len(run)``."""
     lengths: list[int] = []
-    for piece in _PIECES.findall(run):
-        lengths.extend([len(piece)] if piece[0] in "๐๑๒๓๔๕๖๗๘๙" else map(len, _newmm(piece)))
+    for piece in _PIECES.finditer(run):
+        lengths.extend([len(piece[0])] if piece["digits"] else map(len, _newmm(piece[0])))
     if sum(lengths) != len(run):  # offsets would shift: the library broke its contract
         raise RuntimeError(f"PyThaiNLP's words of a Thai run of {len(run)} code points add up to {sum(lengths)}")
     return tuple(lengths)

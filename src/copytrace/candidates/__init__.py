@@ -228,14 +228,14 @@ def pairs_from_signatures(
 ) -> CandidatePairs:
     """Join the signatures of a whole collection into candidate pairs."""
     near = lsh_pairs(signatures.minhash, config.bands)
-    source_codes = _source_codes(sources, len(signatures))
+    codes = source_codes(sources, len(signatures))
     shared = shared_ngram_pairs(
         signatures.sampled, config.max_df, config.min_shared, config.min_containment,
-        source_codes, config.boilerplate_documents,
+        codes, config.boilerplate_documents,
     )
     shared_keys = pair_keys(shared.a, shared.b)
     keys = np.union1d(near, shared_keys)
-    keys = keys[_allowed(keys, config, dates, source_codes)]
+    keys = keys[_allowed(keys, config, dates, codes)]
     a, b = split_pair_keys(keys)
     jaccard = jaccard_estimates(signatures.minhash, a, b)
     containment = containment_from_jaccard(jaccard, signatures.shingle_counts[a], signatures.shingle_counts[b])
@@ -272,7 +272,7 @@ def source_numbers(sources: pa.Array | pa.ChunkedArray, names: pa.Array) -> np.n
     return pc.fill_null(pc.index_in(sources, value_set=names), -1).to_numpy().astype(np.int64)
 
 
-def _source_codes(sources: Sequence[str | None] | None, documents: int) -> np.ndarray:
+def source_codes(sources: Sequence[str | None] | None, documents: int) -> np.ndarray:
     """Each document's source as a number (:func:`source_numbers`), -1 for none."""
     if sources is None:
         return np.full(documents, -1, dtype=np.int64)
@@ -289,14 +289,20 @@ def _allowed(
     keys: np.ndarray,
     config: CandidateConfig,
     dates: Sequence[dt.date | None] | None,
-    source_codes: np.ndarray,
+    codes: np.ndarray,
 ) -> np.ndarray:
-    """Pairs (pair keys) that pass the time window and the same-source rule (``source_codes``:
-    :func:`_source_codes`)."""
+    """Pairs (pair keys) that pass the time window and the same-source rule (``codes``:
+    :func:`source_codes`)."""
     a, b = split_pair_keys(keys)
-    days = np.array([d.toordinal() if d else 0 for d in dates], dtype=np.int64) if dates is not None else None
-    dated = np.array([d is not None for d in dates], dtype=bool) if dates is not None else None
-    return allowed_pairs(a, b, config, days, dated, source_codes)
+    days, dated = day_numbers(dates) if dates is not None else (None, None)
+    return allowed_pairs(a, b, config, days, dated, codes)
+
+
+def day_numbers(dates: Sequence[dt.date | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Each date as a day number (0 for none), and which are dated: what
+    :func:`allowed_pairs` takes."""
+    days = np.array([d.toordinal() if d else 0 for d in dates], dtype=np.int64)
+    return days, np.array([d is not None for d in dates], dtype=bool)
 
 
 def allowed_pairs(a: np.ndarray, b: np.ndarray, config: CandidateConfig, days: np.ndarray | None = None,

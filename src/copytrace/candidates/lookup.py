@@ -31,10 +31,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
 
 from copytrace.candidates import (
-    METHODS, CandidateConfig, Signatures, allowed_pairs, containment_from_jaccard, source_names, source_numbers,
+    METHODS, CandidateConfig, Signatures, allowed_pairs, containment_from_jaccard, day_numbers, source_codes,
 )
 from copytrace.candidates.groups import distinct_in_rows
 from copytrace.candidates.lsh import band_keys, signed_rows
@@ -173,15 +172,13 @@ class Profiles:
     @staticmethod
     def of(profiles: Sequence[Profile]) -> Profiles:
         """The columns of ``profiles``, in order."""
-        count = len(profiles)
+        days, dated = day_numbers([p.date for p in profiles])
         return Profiles(
             ids=np.array([p.id for p in profiles], dtype=object),
-            minhash=np.stack([p.minhash for p in profiles]) if count else np.zeros((0, 0), dtype=np.uint32),
+            minhash=np.stack([p.minhash for p in profiles]) if profiles else np.zeros((0, 0), dtype=np.uint32),
             shingle_count=np.array([p.shingle_count for p in profiles], dtype=np.int64),
             distinct_ngrams=np.array([p.distinct_ngrams for p in profiles], dtype=np.int64),
-            days=np.array([p.date.toordinal() if p.date else 0 for p in profiles], dtype=np.int64),
-            dated=np.array([p.date is not None for p in profiles], dtype=bool),
-            sources=np.array([p.source for p in profiles], dtype=object),
+            days=days, dated=dated, sources=np.array([p.source for p in profiles], dtype=object),
         )
 
 
@@ -236,8 +233,7 @@ def _allowed(first: Profiles, second: Profiles, config: CandidateConfig) -> np.n
     """The time window and the same-source rule (:func:`copytrace.candidates.allowed_pairs`)
     for each pair: the two sides as documents ``i`` and ``count + i``."""
     count = len(first.ids)
-    sources = np.concatenate((first.sources, second.sources))
-    codes = source_numbers(pa.array(sources.tolist(), pa.string()), source_names(sources)) \
+    codes = source_codes(np.concatenate((first.sources, second.sources)).tolist(), 2 * count) \
         if config.skip_same_source else None
     return allowed_pairs(np.arange(count), np.arange(count, 2 * count), config, np.concatenate((first.days, second.days)),
                          np.concatenate((first.dated, second.dated)), codes)

@@ -74,7 +74,7 @@ from copytrace.ingest.readers import (
     CSV_SUFFIXES, Read, csv_records, jsonl_record, parquet_record, rejection, text_file_record,
 )
 from copytrace.provenance.stories import PairEdge, build_stories, component_roots
-from copytrace.store.blobs import signature_blobs, signatures_from_rows
+from copytrace.store.blobs import blob_values, signature_blobs, signatures_from_rows
 from copytrace.store.records import VerifiedPair, VerifiedRows
 from copytrace.store.schema import BOILERPLATE as STORED_BOILERPLATE
 from copytrace.store.schema import CANDIDATES, PAIRS, SIGNATURE_FIELDS, STORIES, parquet_schema
@@ -429,7 +429,7 @@ def _profiles(batch: pa.RecordBatch, prefix: str, num_perm: int) -> Profiles:
     (each minhash ``num_perm`` values: a reshape of another size fails)."""
     column = {name: batch.column(prefix + name) for name, _ in PROFILE_FIELDS}
     dates = column["date"].cast(pa.int32())
-    minhash = np.frombuffer(b"".join(column["minhash"].to_pylist()), dtype=np.uint32)
+    minhash, _ = blob_values(column["minhash"], np.uint32)
     return Profiles(
         ids=column["id"].to_numpy(zero_copy_only=False), minhash=minhash.reshape(batch.num_rows, num_perm),
         shingle_count=column["shingle_count"].to_numpy(), distinct_ngrams=column["distinct_ngrams"].to_numpy(),
