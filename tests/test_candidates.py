@@ -529,6 +529,16 @@ def test_distinct_fingerprints_are_numpys_unique_ones(values):
     assert np.array_equal(found, np.unique(fingerprints)) and found.dtype == np.uint64
 
 
+@given(st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 7, 2**63]), max_size=40),
+       st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 7, 2**63]), max_size=40))
+def test_the_union_of_pair_keys_is_numpys_union(first, second):
+    from copytrace.candidates.groups import union
+
+    first, second = np.array(first, dtype=np.uint64), np.array(second, dtype=np.uint64)
+    found = union(first, second)
+    assert np.array_equal(found, np.union1d(first, second)) and found.dtype == np.uint64
+
+
 @settings(deadline=None)  # the first call may compile the kernel
 @given(st.lists(st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 7, 2**63]), max_size=12), max_size=8))
 def test_distinct_values_of_rows_are_each_rows_own(rows):

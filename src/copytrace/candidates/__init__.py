@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from copytrace.candidates.containment import BoilerplateNgrams, shared_ngram_pairs, winnow
-from copytrace.candidates.groups import pair_keys, split_pair_keys
+from copytrace.candidates.groups import pair_keys, split_pair_keys, union
 from copytrace.candidates.lsh import lsh_pairs, lsh_threshold
 from copytrace.candidates.minhash import jaccard_estimates, signature_matrix
 from copytrace.candidates.shingles import TokenHashes, ngram_hashes, token_hashes
@@ -234,7 +234,7 @@ def pairs_from_signatures(
         codes, config.boilerplate_documents,
     )
     shared_keys = pair_keys(shared.a, shared.b)
-    keys = np.union1d(near, shared_keys)
+    keys = union(near, shared_keys)
     keys = keys[_allowed(keys, config, dates, codes)]
     a, b = split_pair_keys(keys)
     jaccard = jaccard_estimates(signatures.minhash, a, b)

@@ -22,9 +22,17 @@ def run_starts(sorted_keys: np.ndarray) -> np.ndarray:
 def distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values of a one-dimensional array, sorted (``np.unique``'s answer) by
     one sort: numpy 2's ``unique`` hashes the values first, which costs about three times
-    as much on an article's few hundred fingerprints (15 against 5 µs for 250)."""
+    as much on an article's few hundred fingerprints (15 against 5 µs for 250) and 20 to
+    55 times as much on millions of pair keys (numpy 2.4: 222 against 8 ms for 1M uint64s,
+    1,862 against 34 ms for 4M)."""
     ordered = np.sort(values)
     return ordered[run_starts(ordered)]
+
+
+def union(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """``np.union1d``'s answer (the distinct values of both, sorted) by :func:`distinct`:
+    587 against 18 ms for two arrays of 500,000 uint64s."""
+    return distinct(np.concatenate((first, second)))
 
 
 @numba.njit(cache=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from copytrace.candidates.groups import pairs_sharing_keys
+from copytrace.candidates.groups import distinct, pairs_sharing_keys
 from copytrace.hashing import mix64
 from copytrace.parallel import thread_starmap
 
@@ -33,7 +33,7 @@ def lsh_pairs(matrix: np.ndarray, bands: int) -> np.ndarray:
     rows = num_perm // bands
     present = signed_rows(matrix)
     chunks = thread_starmap(_band_pairs, [(matrix, present, band, rows) for band in range(bands)])
-    return np.unique(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.uint64)
+    return distinct(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.uint64)
 
 
 def band_keys(matrix: np.ndarray, present: np.ndarray, band: int, rows: int) -> np.ndarray:

@@ -63,7 +63,7 @@ from copytrace.align import DEFAULT_CONFIG, AlignConfig
 from copytrace.candidates import CandidateConfig, source_numbers
 from copytrace.candidates.boilerplate import Boilerplate
 from copytrace.candidates.containment import BoilerplateNgrams, SharedNgrams, shared_ngram_pairs
-from copytrace.candidates.groups import distinct, pair_keys, pairs_sharing_keys, split_pair_keys
+from copytrace.candidates.groups import distinct, pair_keys, pairs_sharing_keys, split_pair_keys, union
 from copytrace.candidates.lookup import Profiles, batch_keys, candidates, distinct_ngram_counts
 from copytrace.candidates.shingles import TokenHashes
 from copytrace.engine.stages import parse_and_sign, verify_pairs
@@ -328,7 +328,7 @@ def join_keys(keys: pa.Table, config: CandidateConfig, sources: pa.Array) -> Ite
     is_ngram = keys.column("kind").to_numpy() == NGRAM
     key = keys.column("key").to_numpy()
     shared = _shared_ngrams(key[is_ngram].view(np.uint64), codes[is_ngram], source_of, config)
-    bands = np.unique(pairs_sharing_keys(key[~is_ngram], codes[~is_ngram]))
+    bands = distinct(pairs_sharing_keys(key[~is_ngram], codes[~is_ngram]))
     pairs = _shared_rows(documents, pair_keys(shared.a, shared.b), shared.shared, bands)
     yield from pairs.to_batches(max_chunksize=OUTPUT_BATCH_ROWS)
     found = shared.boilerplate
@@ -354,7 +354,7 @@ def _shared_rows(documents: np.ndarray, ngram_pairs: np.ndarray, shared: np.ndar
     """:data:`JOINED` rows of pairs (:func:`copytrace.candidates.groups.pair_keys` of
     indices into ``documents``) that share ``shared`` n-grams (``ngram_pairs``, distinct)
     or a band (``band_pairs``, distinct): one per pair."""
-    every = np.union1d(ngram_pairs, band_pairs)
+    every = union(ngram_pairs, band_pairs)
     shared_by_pair = np.zeros(len(every), dtype=np.int64)
     shared_by_pair[np.searchsorted(every, ngram_pairs)] = shared
     a, b = split_pair_keys(every)

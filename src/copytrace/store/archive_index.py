@@ -46,6 +46,7 @@ import numpy as np
 import pyarrow as pa
 
 from copytrace.candidates import CandidateConfig, Signatures
+from copytrace.candidates.groups import distinct
 from copytrace.candidates.lookup import IndexKeys, index_keys
 from copytrace.candidates.lsh import band_keys, signed_rows
 from copytrace.ingest import Document
@@ -344,7 +345,7 @@ class ArchiveIndex:
         (the scan's boilerplate rule, docs/boilerplate.md), sorted; none when ``least`` < 2.
         Every holder counts, as in a scan (also those of n-grams too common to pair), but
         those of ``leaving_out``, documents of the delta (what was boilerplate before them)."""
-        ngrams = np.unique(ngrams)
+        ngrams = distinct(ngrams)
         if least < 2 or not len(ngrams):
             return np.zeros(0, dtype=np.uint64)
         keys = self._base["ngram_hashes"]
