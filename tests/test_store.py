@@ -285,6 +285,34 @@ def test_a_parquet_dataset_of_the_store_schemas_imports_as_it_was(tmp_path):
             assert imported.table(name).equals(before[name]), name
 
 
+def _of_schema_2_dataset(store: DuckDBStore, folder: Path) -> None:
+    store.connection.execute("UPDATE settings SET value = '\"2\"' WHERE key = 'schema_version'")
+    write_dataset(store, folder)
+
+
+def test_a_parquet_dataset_of_schema_2_without_thai_imports_as_schema_3(tmp_path):
+    """Schema 3 changed no table, only how Thai is tokenised (store.upgrade)."""
+    with filled_store(tmp_path / "s.duckdb") as store:
+        _of_schema_2_dataset(store, tmp_path / "dataset")
+        before = {name: store.table(name) for name in TABLES}
+    import_parquet(tmp_path / "dataset", tmp_path / "imported.duckdb")
+    with open_store(tmp_path / "imported.duckdb") as imported:
+        assert upgrade.stored_version(imported.connection) == SCHEMA_VERSION == "3"
+        assert all(imported.table(name).equals(before[name]) for name in TABLES)
+
+
+def test_a_parquet_dataset_of_schema_2_with_thai_is_refused_naming_its_documents(tmp_path):
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        texts = ["English text here.", "ข่าววันนี้ ผู้สื่อข่าวรายงานว่า"]
+        store.add_batch(sign_documents([Document(f"d{n}", text) for n, text in enumerate(texts)], CONFIG), [], 1)
+        _of_schema_2_dataset(store, tmp_path / "dataset")
+    with pytest.raises(InputError) as refused:
+        import_parquet(tmp_path / "dataset", tmp_path / "imported.duckdb")
+    assert refused.value.where == str(tmp_path / "dataset" / "documents")
+    assert refused.value.reason.startswith("holds 1 Thai article(s) tokenised a letter a word")
+    assert not (tmp_path / "imported.duckdb").exists()
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda t: t.set_column(6, "similarity", t.column("similarity").cast(pa.float32())),
      "column 'similarity' is float, not double"),

@@ -15,6 +15,7 @@ from copytrace.errors import InputError
 from copytrace.store.archive_index import ArchiveIndex
 from copytrace.store.duckdb_store import EXPORT_FORMATS, DuckDBStore
 from copytrace.store.schema import SCHEMA_VERSION, TABLES, conforms
+from copytrace.store.upgrade import refuse_thai
 
 
 def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
@@ -34,7 +35,8 @@ def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
     found = [name for name in TABLES if (folder / name).is_dir()]  # a table not written stays empty
     for name in ("settings", *found):
         _check_schema(folder / name, name)
-    settings = _dataset_settings(folder / "settings")  # before the store is opened: a refused dataset makes none
+    # Before the store is opened: a refused dataset makes none.
+    settings = _of_this_schema(folder, _dataset_settings(folder / "settings"))
     with DuckDBStore(db) as store:
         held = [name for name in TABLES if store.row_count(name)]
         if held:
@@ -60,9 +62,23 @@ def _dataset_settings(folder: Path) -> dict[str, object]:
             settings[row["key"]] = json.loads(row["value"])
         except (TypeError, ValueError):
             raise InputError(str(folder), f"the value of {row['key']!r} is not JSON: {str(row['value'])[:40]!r}") from None
-    if (version := settings.get("schema_version")) != SCHEMA_VERSION:  # compared, and shown, as JSON values
-        raise InputError(str(folder), f"the dataset is of schema_version {json.dumps(version)}; this copytrace "
-                                      f"reads {json.dumps(SCHEMA_VERSION)}: import it with the copytrace that wrote it")
+    return settings
+
+
+def _of_this_schema(dataset: Path, settings: dict[str, object]) -> dict[str, object]:
+    """The ``settings`` of a dataset this copytrace reads, of its schema version: one of
+    schema 2 has the same tables and is of schema 3 unless it holds Thai articles
+    (:mod:`copytrace.store.upgrade`); any other version is refused."""
+    version = settings.get("schema_version")  # compared, and shown, as a JSON value
+    if version == "2":
+        if documents := table_files(dataset, "documents"):
+            with duckdb.connect() as connection:
+                refuse_thai(connection, str(dataset / "documents"), read_parquet_of(documents))
+        return settings | {"schema_version": SCHEMA_VERSION}
+    if version != SCHEMA_VERSION:
+        raise InputError(str(dataset / "settings"), f"the dataset is of schema_version {json.dumps(version)}; this "
+                                                    f"copytrace reads {json.dumps(SCHEMA_VERSION)}: import it with "
+                                                    "the copytrace that wrote it")
     return settings
 
 

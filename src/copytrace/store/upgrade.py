@@ -11,7 +11,8 @@ Schema 2 to 3: Thai is cut into words by dictionary (:mod:`copytrace.segmentatio
 where each code point was a word. The signatures, candidates and passages of Thai
 articles made the old way cannot be mended in place, so a store holding any is refused,
 untouched, with how many it holds: they are to be scanned into a new store. Any other
-store is of schema 3 as it is.
+store is of schema 3 as it is; so is a Spark scan's Parquet dataset of schema 2
+(:mod:`copytrace.store.parquet_import`), which :func:`refuse_thai` checks the same way.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def upgrade(connection: duckdb.DuckDBPyConnection, where: str) -> None:
     try:
         if version == "1":
             _pair_order_columns(connection)
-        _refuse_thai(connection, where)
+        refuse_thai(connection, where)
         connection.execute("UPDATE settings SET value = ? WHERE key = 'schema_version'",
                            [json.dumps(SCHEMA_VERSION)])
         connection.execute("COMMIT")
@@ -60,9 +61,11 @@ def upgrade(connection: duckdb.DuckDBPyConnection, where: str) -> None:
         raise
 
 
-def _refuse_thai(connection: duckdb.DuckDBPyConnection, where: str) -> None:
-    """Schema 3 refuses a store of Thai articles tokenised a code point a word."""
-    [(thai,)] = connection.execute(r"SELECT count(*) FROM documents WHERE regexp_matches(text, '\p{Thai}')").fetchall()
+def refuse_thai(connection: duckdb.DuckDBPyConnection, where: str, documents: str = "documents") -> None:
+    """Schema 3 refuses Thai articles tokenised a code point a word (schema 1 or 2), from
+    the table or relation ``documents`` (its ``text`` column), with how many, naming ``where``."""
+    [(thai,)] = connection.execute(rf"SELECT count(*) FROM {documents} WHERE regexp_matches(text, '\p{{Thai}}')"
+                                   ).fetchall()
     if thai:
         raise InputError(where, f"holds {thai} Thai article(s) tokenised a letter a word by the copytrace that "
                                 "built it (schema 1 or 2); this one cuts Thai into words: scan them into a new --db")
