@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from copytrace.align import DEFAULT_CONFIG
+from copytrace.align import _prepare as align_prepare
 from copytrace.candidates.boilerplate import held_by_document
 from copytrace.engine.local import VERIFY_CHUNK, _grouped_by_component, _verify_job, _verify_spilled
 from copytrace.parallel import process_pool
@@ -48,8 +49,10 @@ def spilled_jobs(db: str, limit: int | None, spill: DocumentSpill) -> tuple[list
 
 def verify_profiled(jobs: list[tuple], settings: tuple, profiled: bool, stats_path: str) -> tuple[float, int, str]:
     """In a worker: every job verified (the first once more beforehand, to load the
-    compiled kernels, untimed); seconds, pairs kept and the MD5 of their rows."""
+    compiled kernels, untimed, its prepared texts then forgotten); seconds, pairs kept and
+    the MD5 of their rows."""
     _verify_spilled(jobs[0], settings)
+    align_prepare.cache_clear()
     profile, seconds, kept, digest = cProfile.Profile(), 0.0, 0, hashlib.md5()
     for job in jobs:
         if profiled:
@@ -75,6 +78,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, DocumentSpill(folder) as spill:
         jobs, settings = spilled_jobs(args.db, args.pairs, spill)
+        if not jobs:
+            raise SystemExit(f"{args.db}: no candidate pairs to verify")
         stats_path = str(Path(folder) / "verify.prof")
         with process_pool(1) as pool:  # one native thread, as a scan's workers
             seconds, kept, digest = pool.submit(verify_profiled, jobs, settings, not args.no_profile, stats_path).result()

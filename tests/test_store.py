@@ -313,6 +313,20 @@ def test_a_parquet_dataset_of_schema_2_with_thai_is_refused_naming_its_documents
     assert not (tmp_path / "imported.duckdb").exists()
 
 
+def test_a_parquet_dataset_of_schema_2_whose_texts_cannot_be_read_is_refused_in_one_line(tmp_path):
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        store.add_batch(sign_documents([Document("d0", "English text here.")], CONFIG), [], 1)
+        documents = store.table("documents")
+        broken = pa.array([b"\xff not UTF-8"], pa.binary()).view(pa.string())  # pyarrow writes it unchecked
+        store.connection.execute("UPDATE settings SET value = '\"2\"' WHERE key = 'schema_version'")
+        write_dataset(store, tmp_path / "dataset",
+                      documents=documents.set_column(documents.column_names.index("text"), "text", broken))
+    with pytest.raises(InputError, match="cannot be read: ") as refused:
+        import_parquet(tmp_path / "dataset", tmp_path / "imported.duckdb")
+    assert refused.value.where == str(tmp_path / "dataset" / "documents")
+    assert not (tmp_path / "imported.duckdb").exists()
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda t: t.set_column(6, "similarity", t.column("similarity").cast(pa.float32())),
      "column 'similarity' is float, not double"),

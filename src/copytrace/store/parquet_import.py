@@ -52,8 +52,8 @@ def import_parquet(folder: str | Path, db: str | Path) -> dict[str, int]:
 
 
 def _dataset_settings(folder: Path) -> dict[str, object]:
-    """The dataset's settings, each value decoded from its JSON; refused where a value is
-    not JSON or the schema is not the one this copytrace writes."""
+    """The dataset's settings, each value decoded from its JSON; refused where a row has no
+    key or a value is not JSON."""
     settings = {}
     for row in pq.read_table(folder).to_pylist():
         if not row["key"]:
@@ -71,9 +71,12 @@ def _of_this_schema(dataset: Path, settings: dict[str, object]) -> dict[str, obj
     (:mod:`copytrace.store.upgrade`); any other version is refused."""
     version = settings.get("schema_version")  # compared, and shown, as a JSON value
     if version == "2":
-        if documents := table_files(dataset, "documents"):
+        where = str(dataset / "documents")
+        try:
             with duckdb.connect() as connection:
-                refuse_thai(connection, str(dataset / "documents"), read_parquet_of(documents))
+                refuse_thai(connection, where, read_parquet_of(table_files(dataset, "documents")))
+        except duckdb.Error as error:  # as _insert_tables tells a file it cannot read
+            raise InputError(where, f"cannot be read: {str(error).splitlines()[0]}") from None
         return settings | {"schema_version": SCHEMA_VERSION}
     if version != SCHEMA_VERSION:
         raise InputError(str(dataset / "settings"), f"the dataset is of schema_version {json.dumps(version)}; this "
