@@ -113,7 +113,7 @@ def _insert_tables(store: DuckDBStore, folder: Path, names: list[str]) -> None:
         with store.bulk_writes():
             for name in names:
                 try:
-                    files = read_parquet_of(sorted((folder / name).glob("*.parquet")))
+                    files = read_parquet_of(table_files(folder, name))
                     store.connection.execute(f"INSERT INTO {name} SELECT * FROM {files}")
                 except duckdb.Error as error:
                     raise InputError(str(folder / name), f"cannot be imported: {str(error).splitlines()[0]}") from None
