@@ -4,11 +4,11 @@ a spill file, in a fresh worker process of its own), under cProfile.
 
     python benchmarks/profile_verify.py out/bench-scan-10k/scan.duckdb --pairs 3000
 
-Prints pairs/s, an MD5 of the rows kept (to check that a faster aligner gives the same
-results) and the functions that took the most time. The worker is a fresh process
-because the state of malloc's heap matters: the same pairs aligned in a process that
-had loaded the whole store spent a quarter of their time in glibc's ``_int_malloc``,
-and a scan's workers spend a few percent there.
+Prints wall and CPU seconds, pairs per CPU-second, an MD5 of the rows kept (to check
+that a faster aligner gives the same results) and the functions that took the most
+time. The worker is a fresh process because the state of malloc's heap matters: the
+same pairs aligned in a process that had loaded the whole store spent a quarter of their
+time in glibc's ``_int_malloc``, and a scan's workers spend a few percent there.
 """
 
 from __future__ import annotations
@@ -47,25 +47,28 @@ def spilled_jobs(db: str, limit: int | None, spill: DocumentSpill) -> tuple[list
     return [_verify_job(chunk, spill, held) for chunk in chunks], (DEFAULT_CONFIG, boilerplate)
 
 
-def verify_profiled(jobs: list[tuple], settings: tuple, profiled: bool, stats_path: str) -> tuple[float, int, str]:
+def verify_profiled(jobs: list[tuple], settings: tuple, profiled: bool, stats_path: str
+                    ) -> tuple[float, float, int, str]:
     """In a worker: every job verified (the first once more beforehand, to load the
-    compiled kernels, untimed, its prepared texts then forgotten); seconds, pairs kept and
-    the MD5 of their rows."""
+    compiled kernels, untimed, its prepared texts then forgotten); wall seconds, CPU
+    seconds of this process (which leave out time it waited), pairs kept and the MD5 of
+    their rows."""
     _verify_spilled(jobs[0], settings)
     align_prepare.cache_clear()
-    profile, seconds, kept, digest = cProfile.Profile(), 0.0, 0, hashlib.md5()
+    profile, seconds, cpu_seconds, kept, digest = cProfile.Profile(), 0.0, 0.0, 0, hashlib.md5()
     for job in jobs:
         if profiled:
             profile.enable()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         rows = _verify_spilled(job, settings)
         seconds += time.perf_counter() - started
+        cpu_seconds += time.process_time() - cpu_started
         profile.disable()
         kept += rows.pairs.num_rows
         for table in (rows.pairs, rows.passages):
             digest.update(repr(table.to_pydict()).encode())
     profile.dump_stats(stats_path)
-    return seconds, kept, digest.hexdigest()
+    return seconds, cpu_seconds, kept, digest.hexdigest()
 
 
 def main() -> None:
@@ -82,9 +85,11 @@ def main() -> None:
             raise SystemExit(f"{args.db}: no candidate pairs to verify")
         stats_path = str(Path(folder) / "verify.prof")
         with process_pool(1) as pool:  # one native thread, as a scan's workers
-            seconds, kept, digest = pool.submit(verify_profiled, jobs, settings, not args.no_profile, stats_path).result()
+            seconds, cpu_seconds, kept, digest = pool.submit(
+                verify_profiled, jobs, settings, not args.no_profile, stats_path).result()
         pairs = sum(len(locations) for _, locations, _ in jobs) // 2
-        print(f"{pairs} pairs, {kept} kept, {seconds:.1f} s, {pairs / seconds:.0f} pairs/s, md5 {digest}")
+        print(f"{pairs} pairs, {kept} kept, {seconds:.1f} s, {cpu_seconds:.1f} CPU-s, "
+              f"{pairs / cpu_seconds:.0f} pairs per CPU-s, md5 {digest}")
         if not args.no_profile:
             pstats.Stats(stats_path).sort_stats(args.sort).print_stats(args.top)
 

@@ -221,6 +221,9 @@ def _split_along(boxes, rows, bounds, start: int, gap: int):
     ordered, new_bounds = rows.copy(), [0]
     for group in range(len(bounds) - 1):
         lo, hi = bounds[group], bounds[group + 1]
+        if hi - lo == 1:  # nothing to order or split, nor to allocate for
+            new_bounds.append(hi)
+            continue
         members = rows[lo:hi]
         members = members[np.argsort(boxes[members, start], kind="mergesort")]
         ordered[lo:hi] = members
@@ -240,6 +243,9 @@ def _split_order(boxes, rows, bounds, gap: int, along: int, other: int):
     ordered, new_bounds = rows.copy(), [0]
     for group in range(len(bounds) - 1):
         lo, hi = bounds[group], bounds[group + 1]
+        if hi - lo == 1:
+            new_bounds.append(hi)
+            continue
         members = rows[lo:hi]
         members = members[stable_order(boxes[members, along], boxes[members, other])]
         ordered[lo:hi] = members
@@ -255,38 +261,40 @@ def _cut_at_paragraphs(boxes, scores, bounds, paragraph_starts: np.ndarray, star
     """Cut each group's seeds at the paragraph breaks of one text (``start``: the
     column of their start in it) and split the group by paragraph; an exact run across
     a break is cut along its diagonal, a sentence pair keeps its span in the other
-    text. Returns the cut seeds, grouped, with their scores and group bounds."""
+    text. Returns the cut seeds, grouped, with their scores and group bounds. The cuts
+    are written into arrays sized for the most there can be (each seed in every
+    paragraph it spans), not into a new array for each cut seed."""
     end, other = start + 1, (A0 if start == B0 else B0)
-    cut_boxes, cut_scores, new_bounds = [], [], [0]
+    firsts = np.searchsorted(paragraph_starts, boxes[:, start], side="right")
+    lasts = np.searchsorted(paragraph_starts, boxes[:, end] - 1, side="right")
+    most = int(np.sum(lasts - firsts + 1))
+    cut, cut_scores, numbers = np.empty((most, 4), dtype=np.int64), np.empty(most), np.empty(most, dtype=np.int64)
+    result, result_scores = np.empty((most, 4), dtype=np.int64), np.empty(most)
+    new_bounds = np.empty(most + 1, dtype=np.int64)
+    new_bounds[0], bound_count, count, written = 0, 1, 0, 0
     for group in range(len(bounds) - 1):
-        group_boxes, group_scores, numbers = [], [], []
+        group_start = count
         for row in range(bounds[group], bounds[group + 1]):
             lo, hi = boxes[row, start], boxes[row, end]
-            first = np.searchsorted(paragraph_starts, lo, side="right")
-            last = np.searchsorted(paragraph_starts, hi - 1, side="right")
-            for number in range(first, last + 1):
+            for number in range(firsts[row], lasts[row] + 1):
                 cut_lo = max(lo, paragraph_starts[number - 1]) if number > 0 else lo
                 cut_hi = min(hi, paragraph_starts[number]) if number < len(paragraph_starts) else hi
                 if cut_hi <= cut_lo:
                     continue
-                box = boxes[row].copy()
-                box[start], box[end] = cut_lo, cut_hi
+                cut[count] = boxes[row]
+                cut[count, start], cut[count, end] = cut_lo, cut_hi
                 if scores[row] >= 1.0:  # the diagonal: the other side moves with this one
-                    box[other] += cut_lo - lo
-                    box[other + 1] += cut_hi - hi
-                group_boxes.append(box)
-                group_scores.append(scores[row])
-                numbers.append(number)
-        order = np.argsort(np.array(numbers, dtype=np.int64), kind="mergesort")
+                    cut[count, other] += cut_lo - lo
+                    cut[count, other + 1] += cut_hi - hi
+                cut_scores[count], numbers[count] = scores[row], number
+                count += 1
+        order = group_start + np.argsort(numbers[group_start:count], kind="mergesort")
         for position in range(len(order)):
             k = order[position]
             if position > 0 and numbers[k] != numbers[order[position - 1]]:
-                new_bounds.append(len(cut_boxes))
-            cut_boxes.append(group_boxes[k])
-            cut_scores.append(group_scores[k])
+                new_bounds[bound_count], bound_count = written, bound_count + 1
+            result[written], result_scores[written] = cut[k], cut_scores[k]
+            written += 1
         if len(order):
-            new_bounds.append(len(cut_boxes))
-    result = np.empty((len(cut_boxes), 4), dtype=np.int64)
-    for k in range(len(cut_boxes)):
-        result[k] = cut_boxes[k]
-    return result, np.array(cut_scores, dtype=np.float64), np.array(new_bounds, dtype=np.int64)
+            new_bounds[bound_count], bound_count = written, bound_count + 1
+    return result[:written], result_scores[:written], new_bounds[:bound_count]

@@ -50,28 +50,34 @@ def similar_sentences(
     stem_start = np.zeros(stem_count + 1, dtype=np.int64)
     stem_start[1:] = np.cumsum(in_b)
     by_stem = _entries_by_stem(b_stem, stem_start)
-    rows, columns = len(a_bounds) - 1, len(b_bounds) - 1
-    dot = np.zeros((rows, columns))
-    common = np.zeros((rows, columns), dtype=np.int64)
-    for entry in range(len(a_stem)):
-        if a_weight[entry] <= 0 or in_b[a_stem[entry]] == 0:
-            continue
-        i = a_sentence[entry]
-        for k in range(stem_start[a_stem[entry]], stem_start[a_stem[entry] + 1]):
-            other = by_stem[k]
-            dot[i, b_sentence[other]] += a_weight[entry] * b_weight[other]
-            common[i, b_sentence[other]] += 1
+    # One sentence of a at a time (its bag entries are consecutive), its sums over the
+    # sentences of b in scratch rows cleared after it, not in a matrix of every pair.
+    columns = len(b_bounds) - 1
+    dot, common = np.zeros(columns), np.zeros(columns, dtype=np.int64)
     found_i, found_j, cosines = [], [], []
-    for i in range(rows):
+    entry = 0
+    while entry < len(a_stem):
+        i, shares = a_sentence[entry], False
+        while entry < len(a_stem) and a_sentence[entry] == i:
+            if a_weight[entry] > 0 and in_b[a_stem[entry]] > 0:
+                shares = True
+                for k in range(stem_start[a_stem[entry]], stem_start[a_stem[entry] + 1]):
+                    other = by_stem[k]
+                    dot[b_sentence[other]] += a_weight[entry] * b_weight[other]
+                    common[b_sentence[other]] += 1
+            entry += 1
+        if not shares:
+            continue
         for j in range(columns):
-            if common[i, j] == 0:
+            if common[j] == 0:
                 continue
-            cosine = np.round(dot[i, j] / max(a_norm[i] * b_norm[j], 1e-12), 12)
-            dice = 2 * common[i, j] / max(a_size[i] + b_size[j], 1.0)
+            cosine = np.round(dot[j] / max(a_norm[i] * b_norm[j], 1e-12), 12)
+            dice = 2 * common[j] / max(a_size[i] + b_size[j], 1.0)
             if cosine > min_cosine and dice > min_dice:
                 found_i.append(i)
                 found_j.append(j)
                 cosines.append(cosine)
+            dot[j], common[j] = 0.0, 0
     return np.array(found_i, dtype=np.int64), np.array(found_j, dtype=np.int64), np.array(cosines)
 
 
