@@ -324,6 +324,21 @@ def test_pieces_of_a_moved_paragraph():
     assert sorted(found.tolist()) == sorted(boxes.tolist())
 
 
+def test_paragraph_cuts_skip_inverted_seeds():
+    """A seed cut along its diagonal at one text's breaks can come out inverted on the
+    other side (its sides were clipped to the region apart); at the other text's breaks
+    it spans no paragraph and gives no cut, also where paragraph starts fall inside it
+    (counting its paragraphs as last - first + 1 went negative: arrays too small)."""
+    paragraph_starts = np.array([2, 3], dtype=np.int64)
+    inverted, ordinary = [5, 1, 0, 4], [0, 1, 4, 5]
+    boxes, scores, bounds = clusters._cut_at_paragraphs(
+        np.array([inverted, ordinary], dtype=np.int64), np.ones(2), np.array([0, 2]), paragraph_starts, clusters.A0)
+    assert boxes.tolist() == [ordinary] and scores.tolist() == [1.0] and bounds.tolist() == [0, 1]
+    boxes, scores, bounds = clusters._cut_at_paragraphs(
+        np.array([inverted], dtype=np.int64), np.ones(1), np.array([0, 1]), paragraph_starts, clusters.A0)
+    assert boxes.shape == (0, 4) and bounds.tolist() == [0]
+
+
 def _numbered_by_first_use(keys):
     numbers: dict[int, int] = {}
     return [-1 if key == -1 else numbers.setdefault(key, len(numbers)) for key in keys]

@@ -263,11 +263,13 @@ def _cut_at_paragraphs(boxes, scores, bounds, paragraph_starts: np.ndarray, star
     a break is cut along its diagonal, a sentence pair keeps its span in the other
     text. Returns the cut seeds, grouped, with their scores and group bounds. The cuts
     are written into arrays sized for the most there can be (each seed in every
-    paragraph it spans), not into a new array for each cut seed."""
+    paragraph it spans), not into a new array for each cut seed. A seed cut along its
+    diagonal at the other text's breaks may be empty on this side, or inverted (its
+    sides were clipped to the region apart): it spans no paragraph and gives no cut."""
     end, other = start + 1, (A0 if start == B0 else B0)
     firsts = np.searchsorted(paragraph_starts, boxes[:, start], side="right")
     lasts = np.searchsorted(paragraph_starts, boxes[:, end] - 1, side="right")
-    most = int(np.sum(lasts - firsts + 1))
+    most = int(np.sum(np.maximum(lasts - firsts + 1, 0)))
     cut, cut_scores, numbers = np.empty((most, 4), dtype=np.int64), np.empty(most), np.empty(most, dtype=np.int64)
     result, result_scores = np.empty((most, 4), dtype=np.int64), np.empty(most)
     new_bounds = np.empty(most + 1, dtype=np.int64)
