@@ -354,8 +354,9 @@ def test_pair_ids_number_keys_by_first_use_over_a_then_b(a_keys, b_keys):
     b_ids, b_distinct = vocabulary.first_use_ids(np.array(b_keys, dtype=np.int64))
     assert a_ids.tolist() == _numbered_by_first_use(a_keys)
     assert a_distinct.tolist() == list(dict.fromkeys(k for k in a_keys if k != -1))
-    joint = vocabulary.joint_ids(a_distinct, b_ids, b_distinct)
+    joint, count = vocabulary.joint_ids(a_distinct, b_ids, b_distinct)
     assert a_ids.tolist() + joint.tolist() == _numbered_by_first_use(a_keys + b_keys)
+    assert count == len({key for key in a_keys + b_keys if key != -1})
 
 
 @settings(max_examples=200, deadline=None)

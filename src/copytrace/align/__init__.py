@@ -163,10 +163,11 @@ def _vocabulary(keys: np.ndarray) -> _Vocabulary:
     return _Vocabulary(*vocabulary.first_use_ids(keys))
 
 
-def _joint_ids(a: _Vocabulary, b: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+def _joint_ids(a: _Vocabulary, b: _Vocabulary) -> tuple[np.ndarray, np.ndarray, int]:
     """Dense ids of the keys of two texts, numbered in order of first use over a then b:
-    a keeps its own ids; a key of b not in a gets the next id in b's order of first use."""
-    return a.ids, vocabulary.joint_ids(a.keys, b.ids, b.keys)
+    a keeps its own ids; a key of b not in a gets the next id in b's order of first use.
+    Also how many ids the pair uses."""
+    return a.ids, *vocabulary.joint_ids(a.keys, b.ids, b.keys)
 
 
 @dataclass(frozen=True)
@@ -226,9 +227,9 @@ class _Side:
 
 
 def _sides(a: _Text, b: _Text) -> tuple[_Side, _Side]:
-    a_ids, b_ids = _joint_ids(a.forms, b.forms)
-    a_stems, b_stems = _joint_ids(a.stems, b.stems)
-    stem_counts = np.zeros((2, int(max(a_stems.max(initial=-1), b_stems.max(initial=-1))) + 1), dtype=np.int64)
+    a_ids, b_ids, _ = _joint_ids(a.forms, b.forms)
+    a_stems, b_stems, stem_count = _joint_ids(a.stems, b.stems)
+    stem_counts = np.zeros((2, stem_count), dtype=np.int64)
     return _Side(a, a_ids, a_stems, stem_counts), _Side(b, b_ids, b_stems, stem_counts)
 
 
@@ -382,9 +383,8 @@ def _trimmed_to_copy(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config
     its edge only adds the part of a sentence that was not copied."""
     if _verbatim_share(region, a, b) < config.copy_share:
         return region
-    inside, scores = clusters.clipped(seeds.boxes, seeds.scores, _corners(region))
-    exact = inside[(scores >= 1.0) & (inside[:, 1] - inside[:, 0] >= config.min_piece_words)]
-    return _Box(*clusters.bounding_box(exact).tolist()) if len(exact) else region
+    copied = clusters.copied_extent(seeds.boxes, seeds.scores, _corners(region), config.min_piece_words)
+    return _Box(*copied.tolist()) if len(copied) else region
 
 
 def _ordered_pieces(region: _Box, seeds: _SeedArray, a: _Side, b: _Side, config: AlignConfig) -> list[_Box]:

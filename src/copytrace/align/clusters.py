@@ -67,6 +67,15 @@ def extend(boxes, a_stems, b_stems, counts, a_gap: int, b_gap: int, min_similari
 
 
 @numba.njit(cache=True)
+def copied_extent(boxes: np.ndarray, scores: np.ndarray, region: np.ndarray, min_run: int) -> np.ndarray:
+    """The smallest box holding the exact runs of at least ``min_run`` words among the
+    seeds cut to ``region`` (:func:`clipped`); empty when there is none."""
+    inside, inside_scores = clipped(boxes, scores, region)
+    exact = inside[(inside_scores >= 1.0) & (inside[:, A1] - inside[:, A0] >= min_run)]
+    return bounding_box(exact) if len(exact) else np.empty(0, dtype=np.int64)
+
+
+@numba.njit(cache=True)
 def _one_group(count: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows 0 … count - 1 as a single group (``rows``, ``bounds``)."""
     return np.arange(count), np.array([0, count])

@@ -36,10 +36,11 @@ def first_use_ids(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def joint_ids(a_keys: np.ndarray, b_ids: np.ndarray, b_keys: np.ndarray) -> np.ndarray:
-    """Ids of b's words numbered over the pair: a key that a also uses takes a's id
-    (a's distinct keys ``a_keys`` are by id), any other the next id after a's in b's
-    order of first use. ``b_ids``/``b_keys``: b's own numbering (:func:`first_use_ids`)."""
+def joint_ids(a_keys: np.ndarray, b_ids: np.ndarray, b_keys: np.ndarray) -> tuple[np.ndarray, int]:
+    """Ids of b's words numbered over the pair, and how many ids the pair uses: a key
+    that a also uses takes a's id (a's distinct keys ``a_keys`` are by id), any other the
+    next id after a's in b's order of first use. ``b_ids``/``b_keys``: b's own numbering
+    (:func:`first_use_ids`)."""
     table = new_table(len(a_keys))
     a_id_of = np.empty(len(table), dtype=np.int64)
     for a_id in range(len(a_keys)):
@@ -57,4 +58,4 @@ def joint_ids(a_keys: np.ndarray, b_ids: np.ndarray, b_keys: np.ndarray) -> np.n
     for word in range(len(b_ids)):
         if b_ids[word] >= 0:
             joint[word] = mapping[b_ids[word]]
-    return joint
+    return joint, next_id
