@@ -285,9 +285,9 @@ def test_a_parquet_dataset_of_the_store_schemas_imports_as_it_was(tmp_path):
             assert imported.table(name).equals(before[name]), name
 
 
-def _of_schema_2_dataset(store: DuckDBStore, folder: Path) -> None:
+def _of_schema_2_dataset(store: DuckDBStore, folder: Path, **replaced: pa.Table) -> None:
     store.connection.execute("UPDATE settings SET value = '\"2\"' WHERE key = 'schema_version'")
-    write_dataset(store, folder)
+    write_dataset(store, folder, **replaced)
 
 
 def test_a_parquet_dataset_of_schema_2_without_thai_imports_as_schema_3(tmp_path):
@@ -318,9 +318,8 @@ def test_a_parquet_dataset_of_schema_2_whose_texts_cannot_be_read_is_refused_in_
         store.add_batch(sign_documents([Document("d0", "English text here.")], CONFIG), [], 1)
         documents = store.table("documents")
         broken = pa.array([b"\xff not UTF-8"], pa.binary()).view(pa.string())  # pyarrow writes it unchecked
-        store.connection.execute("UPDATE settings SET value = '\"2\"' WHERE key = 'schema_version'")
-        write_dataset(store, tmp_path / "dataset",
-                      documents=documents.set_column(documents.column_names.index("text"), "text", broken))
+        _of_schema_2_dataset(store, tmp_path / "dataset",
+                             documents=documents.set_column(documents.column_names.index("text"), "text", broken))
     with pytest.raises(InputError, match="cannot be read: ") as refused:
         import_parquet(tmp_path / "dataset", tmp_path / "imported.duckdb")
     assert refused.value.where == str(tmp_path / "dataset" / "documents")
